@@ -1,0 +1,279 @@
+"""The catalogue's schema: what a service and the desk's own settings must say.
+
+One pydantic model per thing a catalogue file describes. The same models validate the YAML
+files in ``catalogue/`` and the service definitions carried by change proposals.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+__all__ = [
+    "ChecklistItem",
+    "DeskConfig",
+    "Delivery",
+    "Duration",
+    "FaqEntry",
+    "MaintenanceActivity",
+    "PriceListItem",
+    "QualityLevel",
+    "Service",
+    "StaffMember",
+    "parse_duration",
+    "format_duration",
+]
+
+Department = Literal["IT", "Facilities", "HR"]
+Role = Literal["operator", "specialist", "change_manager", "account_manager", "manager", "admin"]
+Impact = Literal["low", "medium", "high"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+_PLAIN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
+_ISO = re.compile(
+    r"^P(?!$)(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+_SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"P5D"``, ``"PT4H"``, ``"P1W"`` (ISO 8601, no months/years) or ``"5 days"``.
+
+    Raises:
+        ValueError: naming the value and the accepted forms.
+    """
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if m := _PLAIN.match(text):
+            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+        if (m := _ISO.match(text.upper())) and text:
+            parts = {k: int(v or 0) for k, v in m.groupdict().items()}
+            return timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    raise ValueError(
+        f"{value!r} is not a duration; write ISO 8601 like 'P5D' or 'PT4H', or '5 days', '4 hours', '2 weeks'"
+    )
+
+
+def format_duration(value: timedelta) -> str:
+    """Format a duration as ISO 8601 (the canonical form written back to files)."""
+    secs = int(value.total_seconds())
+    days, rest = divmod(secs, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    out = "P" + (f"{days}D" if days else "")
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    return out + ("T" + clock if clock else ("" if days else "T0S"))
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+Slug = Annotated[str, Field(pattern=_SLUG, min_length=1, max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class FaqEntry(_Model):
+    """A question customers ask, with the answer the desk gives."""
+
+    q: Text
+    a: Text
+
+
+class QualityLevel(_Model):
+    """A level the service can be delivered at (e.g. standard, premium), with its targets."""
+
+    name: Slug
+    description: Text
+    response_time: Duration
+    resolution_time: Duration
+
+
+class Delivery(_Model):
+    """Terms of delivery: how long it takes and where the customer gets it."""
+
+    lead_time: Duration
+    pickup: Text
+
+
+class MaintenanceActivity(_Model):
+    """Recurring preventative work on a service, scheduled by an RFC 5545 RRULE."""
+
+    id: Slug
+    activity: Text
+    rule: Text = Field(description="RRULE, e.g. 'FREQ=YEARLY;INTERVAL=4' or 'FREQ=MONTHLY;BYDAY=1MO'")
+    duration: Duration = timedelta(hours=1)
+
+    @field_validator("rule")
+    @classmethod
+    def _rule_parses(cls, rule: str) -> str:
+        from dateutil.rrule import rrulestr
+
+        try:
+            rrulestr(rule, dtstart=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{rule!r} is not a valid RRULE ({exc})") from None
+        return rule
+
+
+class Service(_Model):
+    """One standard service in the catalogue."""
+
+    id: Slug
+    name: Text
+    department: Department
+    description: Text
+    keywords: list[Text] = Field(min_length=1)
+    faq: list[FaqEntry] = Field(min_length=2)
+    quality_levels: list[QualityLevel] = Field(min_length=1)
+    ordering: Text = Field(description="the ordering procedure, in the customer's words")
+    delivery: Delivery
+    owner: Text
+    account_manager: Slug = Field(description="staff id of the account manager (desk.yaml)")
+    group: Slug = Field(default="service-desk", description="the operator group that handles calls")
+    alternatives: list[Slug] = Field(default_factory=list, description="ids of related services")
+    maintenance: list[MaintenanceActivity] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_parts(self) -> Service:
+        for what, ids in (
+            ("quality_levels", [q.name for q in self.quality_levels]),
+            ("maintenance", [m.id for m in self.maintenance]),
+        ):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{what}: duplicate name(s) {', '.join(dupes)}")
+        if self.id in self.alternatives:
+            raise ValueError(f"alternatives: a service cannot be its own alternative ({self.id})")
+        return self
+
+    def search_text(self) -> str:
+        """Lower-case text the desk searches: name, keywords, description and FAQ."""
+        parts = [self.name, " ".join(self.keywords), self.description]
+        parts += [f"{f.q} {f.a}" for f in self.faq]
+        return " ".join(parts).lower()
+
+
+def _parse_hours(value: object) -> object:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
+        return None
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+        if not m:
+            raise ValueError(f"{value!r} is not opening hours; write 'HH:MM-HH:MM' or 'closed'")
+        h1, m1, h2, m2 = map(int, m.groups())
+        try:
+            start, end = time(h1, m1), time(h2, m2)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}") from None
+        if end <= start:
+            raise ValueError(f"{value!r}: closing time must be after opening time")
+        return (start, end)
+    return value
+
+
+OpeningHours = Annotated[tuple[time, time] | None, BeforeValidator(_parse_hours)]
+
+
+class ChecklistItem(_Model):
+    """One condition the change manager checks before a change may make a service standard."""
+
+    id: Slug
+    text: Text
+
+
+class StaffMember(_Model):
+    """A person working the desk, with the roles that decide what they may do."""
+
+    id: Slug
+    name: Text
+    roles: list[Role] = Field(min_length=1)
+    group: Slug = "service-desk"
+
+
+class PriceListItem(_Model):
+    """An add-on staff may sell on the spot (the sign-up sheet)."""
+
+    id: Slug
+    name: Text
+    price: float = Field(gt=0)
+    service: Slug | None = None
+
+
+class SurveyPolicy(_Model):
+    """How the desk asks customers about effort and satisfaction."""
+
+    ask_on_close: bool = True
+    every_nth_call: int = Field(default=1, ge=1)
+    effort_scale: Literal[7] = 7
+    satisfaction_scale: Literal[5] = 5
+
+
+class Recommendations(_Model):
+    """Add-ons at or below the threshold are settled on the spot; above it they are sales leads."""
+
+    lead_threshold: float = Field(gt=0)
+    currency: str = "EUR"
+    price_list: list[PriceListItem] = Field(default_factory=list)
+
+
+class RecurringDisruption(_Model):
+    """Propose an improvement when a service collects ``calls`` calls within ``window``."""
+
+    calls: int = Field(ge=2)
+    window: Duration
+
+
+class DeskConfig(_Model):
+    """``desk.yaml``: the desk's hours, channels, groups, staff, checklist and thresholds."""
+
+    name: Text
+    timezone: Text = "UTC"
+    hours: dict[Weekday, OpeningHours]
+    channels: list[Slug] = Field(min_length=1)
+    groups: list[Slug] = Field(min_length=1)
+    staff: list[StaffMember] = Field(min_length=1)
+    checklist: list[ChecklistItem] = Field(min_length=1)
+    rollback_required_from: Impact = "medium"
+    survey: SurveyPolicy = SurveyPolicy()
+    recommendations: Recommendations
+    recurring_disruption: RecurringDisruption
+    account_contact_every: Duration = timedelta(days=90)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, tz: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {tz!r}") from None
+        return tz
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeskConfig:
+        for what, ids in (
+            ("staff", [s.id for s in self.staff]),
+            ("checklist", [c.id for c in self.checklist]),
+            ("recommendations.price_list", [p.id for p in self.recommendations.price_list]),
+        ):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{what}: duplicate id(s) {', '.join(dupes)}")
+        for person in self.staff:
+            if person.group not in self.groups:
+                raise ValueError(f"staff {person.id}: group {person.group!r} is not in groups")
+        return self
+
+    def person(self, ident: str) -> StaffMember | None:
+        """The staff member with that id, or None."""
+        return next((s for s in self.staff if s.id == ident), None)

@@ -1,0 +1,146 @@
+"""The facade: one :class:`Desk` per database, the way in for the TUI, the CLI and your code.
+
+>>> from bpsm import Desk
+>>> desk = Desk.open("sqlite:///:memory:")            # doctest: +SKIP
+>>> call = desk.calls.register(caller="Kim", channel="phone", summary="laptop will not boot",
+...                            service="laptop", by="anna")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from bpsm.calls import Calls
+from bpsm.catalogue.loader import Catalogue, load_catalogue
+from bpsm.catalogue.schema import DeskConfig
+from bpsm.catalogue.sync import SyncReport, sync_catalogue
+from bpsm.errors import ConcurrentModification, PermissionDenied
+from bpsm.kpi import Kpis
+from bpsm.models import AuditEvent
+from bpsm.roles import Person, require
+from bpsm.services import Services
+from bpsm.settings import Settings
+from bpsm.store.db import default_database_url, open_engine
+from bpsm.store.tables import AuditEventRow, StaffRow
+
+__all__ = ["Desk"]
+
+
+class Desk:
+    """A service desk on one database, with its catalogue and processes.
+
+    Attributes:
+        calls: reactive management (:class:`bpsm.calls.Calls`).
+        services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
+        kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
+        catalogue: the catalogue files this desk was opened with.
+    """
+
+    def __init__(self, engine: Engine, catalogue: Catalogue):
+        self.engine = engine
+        self.catalogue = catalogue
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._staff: dict[str, Person] | None = None
+        self.calls = Calls(self)
+        self.services = Services(self)
+        self.kpis = Kpis(self)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, catalogue: Path | str | Catalogue | None = None,
+             sync: bool = True) -> Desk:
+        """Open (and migrate) the database at ``url`` and load the catalogue into it.
+
+        Args:
+            url: SQLAlchemy URL; default ``BPSM_DATABASE_URL`` or the embedded SQLite file.
+            catalogue: a folder, or an already loaded :class:`Catalogue`; default from settings.
+            sync: load the catalogue's services and staff into the database (idempotent).
+
+        Raises:
+            ValidationError: the catalogue has errors (nothing is loaded) or the URL is bad.
+        """
+        settings = Settings()
+        if not isinstance(catalogue, Catalogue):
+            catalogue = load_catalogue(catalogue or settings.catalogue_path)
+        engine = open_engine(url or settings.database_url or default_database_url())
+        desk = cls(engine, catalogue)
+        if sync:
+            with desk.transaction() as s:
+                sync_catalogue(s, catalogue)
+        return desk
+
+    @property
+    def config(self) -> DeskConfig:
+        """``desk.yaml``: hours, channels, groups, staff, checklist and thresholds."""
+        return self.catalogue.desk
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: commits when the block ends normally, rolls back on any error.
+
+        Raises:
+            ConcurrentModification: a row changed under us (optimistic versioning).
+        """
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise ConcurrentModification(str(exc).split(" ")[0] or "record") from None
+        finally:
+            session.close()
+
+    def sync_catalogue(self, by: str, catalogue: Catalogue | None = None) -> SyncReport:
+        """Reload the catalogue (from its folder unless given) into the database."""
+        person = self.person(by)
+        require(person, "catalogue.sync")
+        catalogue = catalogue or load_catalogue(self.catalogue.root)
+        with self.transaction() as s:
+            report = sync_catalogue(s, catalogue)
+        self.catalogue, self._staff = catalogue, None
+        return report
+
+    def person(self, ident: str) -> Person:
+        """The active staff member ``ident``, or :class:`PermissionDenied` if there is none."""
+        if self._staff is None:
+            with self.transaction() as s:
+                rows = s.scalars(select(StaffRow).where(StaffRow.active.is_(True))).all()
+                self._staff = {r.id: Person(r.id, r.name, frozenset(r.roles), r.group) for r in rows}
+        found = self._staff.get(ident)
+        if found is None:
+            raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
+        return found
+
+    def history(self, record: object, record_id: object | None = None) -> list[AuditEvent]:
+        """The full audit trail of a record, oldest first.
+
+        Pass a view (``desk.history(call)``) or a type name and id (``desk.history("call", 7)``).
+        """
+        if record_id is None:
+            kind = getattr(record, "audit_type", None) or _AUDIT_TYPES.get(type(record).__name__)
+            if kind is None:
+                raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
+            record, record_id = kind, getattr(record, "id")
+        with self.transaction() as s:
+            rows = s.scalars(select(AuditEventRow).where(AuditEventRow.record_type == str(record),
+                                                         AuditEventRow.record_id == str(record_id))
+                             .order_by(AuditEventRow.id)).all()
+            return [AuditEvent.model_validate(r) for r in rows]
+
+
+_AUDIT_TYPES = {"CallView": "call", "RelationCaseView": "relation"}

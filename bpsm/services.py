@@ -1,0 +1,79 @@
+"""``desk.services``: the published catalogue in the database — search and look-up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, or_, select
+
+from bpsm.catalogue.schema import Service
+from bpsm.errors import NotFound
+from bpsm.models import ServiceHit, ServiceView
+from bpsm.store.tables import ServiceRow, ServiceVersionRow
+
+if TYPE_CHECKING:
+    from bpsm.desk import Desk
+
+__all__ = ["Services"]
+
+
+class Services:
+    """Catalogue services as published in the database."""
+
+    def __init__(self, desk: Desk):
+        self._desk = desk
+
+    def search(self, text: str, *, limit: int = 20) -> list[ServiceHit]:
+        """Services whose name, keywords, description or FAQ contain every word of ``text``.
+
+        Name matches rank first. An empty text lists services by name.
+        """
+        words = [w for w in text.lower().split() if w]
+        stmt = select(ServiceRow).where(ServiceRow.active.is_(True))
+        for w in words:
+            pattern = f"%{_escape(w)}%"
+            stmt = stmt.where(or_(ServiceRow.search_text.like(pattern, escape="\\"),
+                                  ServiceRow.id.like(pattern, escape="\\")))
+        if words:
+            first = f"%{_escape(words[0])}%"
+            stmt = stmt.order_by(case((ServiceRow.name.ilike(first, escape="\\"), 0), else_=1), ServiceRow.name)
+        else:
+            stmt = stmt.order_by(ServiceRow.name)
+        with self._desk.transaction() as s:
+            rows = s.scalars(stmt.limit(limit)).all()
+            return [ServiceHit(id=r.id, name=r.name, department=r.department,
+                               matched=_snippet(r.search_text, words)) for r in rows]
+
+    def list(self, *, include_retired: bool = False) -> list[ServiceView]:
+        """All services, by name."""
+        stmt = select(ServiceRow).order_by(ServiceRow.name)
+        if not include_retired:
+            stmt = stmt.where(ServiceRow.active.is_(True))
+        with self._desk.transaction() as s:
+            return [ServiceView.model_validate(r) for r in s.scalars(stmt)]
+
+    def get(self, service_id: str, version: int | None = None) -> Service:
+        """The definition of a service, current version unless ``version`` is given."""
+        with self._desk.transaction() as s:
+            row = s.get(ServiceRow, service_id)
+            if row is None:
+                raise NotFound("service", service_id)
+            ver = s.get(ServiceVersionRow, (service_id, version or row.current_version))
+            if ver is None:
+                raise NotFound("service version", f"{service_id} v{version}")
+            definition: dict[str, Any] = ver.definition
+            return Service.model_validate(definition)
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _snippet(text: str, words: list[str], width: int = 60) -> str:
+    if not words:
+        return ""
+    at = text.find(words[0])
+    if at < 0:
+        return ""
+    start = max(0, at - width // 3)
+    return ("…" if start else "") + text[start:start + width].strip() + "…"

@@ -1,0 +1,169 @@
+"""The database schema, as SQLAlchemy 2.x typed ORM classes.
+
+State is a column; every record that moves through a process has a ``version`` column for
+optimistic concurrency. Timestamps are computed in Python (``bpsm.clock``) and stored as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEventRow",
+    "Base",
+    "CallContactRow",
+    "CallRow",
+    "RelationCaseRow",
+    "ServiceRow",
+    "ServiceVersionRow",
+    "StaffRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: bpsm stores aware UTC datetimes only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every bpsm table."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class StaffRow(Base):
+    """A person who works the desk, with roles (synced from ``desk.yaml``)."""
+
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    group: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ServiceRow(Base):
+    """The current state of one catalogue service; its definitions live in ``service_versions``."""
+
+    __tablename__ = "services"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(32), index=True)
+    group: Mapped[str] = mapped_column(String(64))
+    current_version: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    search_text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class ServiceVersionRow(Base):
+    """One published version of a service definition. Never updated, only added."""
+
+    __tablename__ = "service_versions"
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(300))
+
+
+class CallRow(Base):
+    """A customer call in the reactive process. Facts are stored; first-time-right is derived."""
+
+    __tablename__ = "calls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    caller: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("services.id"), index=True)
+    service_version: Mapped[int | None] = mapped_column(Integer)
+    registered_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    group: Mapped[str] = mapped_column(String(64))
+    is_exception: Mapped[bool] = mapped_column(Boolean, default=False)
+    exception_reason: Mapped[str | None] = mapped_column(Text)
+    waiting_for: Mapped[str | None] = mapped_column(String(16))
+    solution: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+    contact_count: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at_contact: Mapped[int | None] = mapped_column(Integer)
+    escalation_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    effort_score: Mapped[int | None] = mapped_column(SmallInteger)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_calls_state_registered", "state", "registered_at"),)
+
+
+class CallContactRow(Base):
+    """One contact with the customer about a call; the registration is contact 1."""
+
+    __tablename__ = "call_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RelationCaseRow(Base):
+    """A request for a service the desk does not (yet) offer, handled by relation management."""
+
+    __tablename__ = "relation_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    customer: Mapped[str] = mapped_column(String(200))
+    request: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEventRow(Base):
+    """Append-only trail: one row per state change (and per other recorded fact)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_record", "record_type", "record_id", "id"),)

@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh database per test, on SQLite or (``BPSM_TEST_DATABASE_URL``) PostgreSQL.
+
+SQLite: the schema is migrated once per worker into a template file that each test copies.
+PostgreSQL: each xdist worker gets its own database, migrated once; each test starts from
+emptied tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bpsm import Desk, load_catalogue
+from bpsm.catalogue.loader import Catalogue
+from bpsm.store.db import open_engine
+from bpsm.store.tables import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "catalogue"
+PG_URL = os.environ.get("BPSM_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"bpsm database under test: {'PostgreSQL ' + make_url(PG_URL).render_as_string() if PG_URL else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The example catalogue, parsed once."""
+    return load_catalogue(CATALOGUE)
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """A migrated, empty database for this worker: a SQLite file, or a PostgreSQL database."""
+    if PG_URL:
+        base = make_url(PG_URL)
+        name = f"{base.database}_{worker_id}".replace("-", "_")
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = base.set(database=name).render_as_string(hide_password=False)
+        open_engine(url).dispose()
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = open_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database for one test."""
+    if PG_URL:
+        engine = create_engine(_template)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return _template
+    target = tmp_path / "desk.sqlite3"
+    shutil.copyfile(_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def desk(db_url: str, catalogue: Catalogue) -> Iterator[Desk]:
+    """A desk on a fresh database with the example catalogue loaded."""
+    d = Desk.open(db_url, catalogue=catalogue)
+    yield d
+    d.close()
