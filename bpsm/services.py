@@ -35,8 +35,10 @@ class Services:
             stmt = stmt.where(or_(ServiceRow.search_text.like(pattern, escape="\\"),
                                   ServiceRow.id.like(pattern, escape="\\")))
         if words:
-            first = f"%{_escape(words[0])}%"
-            stmt = stmt.order_by(case((ServiceRow.name.ilike(first, escape="\\"), 0), else_=1), ServiceRow.name)
+            word = _escape(words[0])
+            rank = case((ServiceRow.id == words[0], 0), (ServiceRow.id.like(f"{word}%", escape="\\"), 1),
+                        (ServiceRow.name.ilike(f"%{word}%", escape="\\"), 2), else_=3)
+            stmt = stmt.order_by(rank, ServiceRow.name)
         else:
             stmt = stmt.order_by(ServiceRow.name)
         with self._desk.transaction() as s:

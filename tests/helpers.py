@@ -27,6 +27,7 @@ def new_call(desk: Desk, *, service: str | None = "laptop", caller: str = "Kim J
 def call_in(desk: Desk, state: str, **kw) -> CallView:
     call = new_call(desk, **kw)
     for method, args in PATHS[state]:
-        call = getattr(desk.calls, method)(call.id, by=OP, **args)
+        result = getattr(desk.calls, method)(call.id, by=OP, **args)
+        call = result[0] if isinstance(result, tuple) else result
     assert call.state == state
     return call

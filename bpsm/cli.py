@@ -1,0 +1,136 @@
+"""The ``bpsm`` command: run the desk, validate and load the catalogue, migrate, seed demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bpsm.errors import BpsmError, ValidationError
+from bpsm.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="bpsm-desk: a service desk run the Best Practice Service Management way.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+catalogue_app = typer.Typer(help="Validate, load and inspect the service catalogue.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for trying the desk.", no_args_is_help=True)
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file).")]
+CatOpt = Annotated[Optional[Path], typer.Option("--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue).")]
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
+
+
+def _fail(err: BpsmError, code: int = 1) -> None:
+    typer.echo(f"error: {err}", err=True)
+    raise typer.Exit(code)
+
+
+def _open(db: str | None, catalogue: Path | None):  # noqa: ANN202 - Desk
+    from bpsm.desk import Desk
+
+    try:
+        return Desk.open(db, catalogue=catalogue)
+    except BpsmError as err:
+        _fail(err)
+
+
+@app.command()
+def desk(db: DbOpt = None, catalogue: CatOpt = None, as_: AsOpt = None,
+         demo: Annotated[bool, typer.Option(help="Seed demo calls into an empty database.")] = True) -> None:
+    """Open the operator's desk (the TUI). Seeds demo calls the first time."""
+    from bpsm.demo import is_empty, seed_demo
+
+    settings = Settings()
+    operator = as_ or settings.operator
+    the_desk = _open(db, catalogue)
+    try:
+        the_desk.person(operator)
+    except BpsmError as err:
+        _fail(err, 2)
+    if demo and settings.demo and is_empty(the_desk):
+        typer.echo("First start: seeding demo calls…")
+        seed_demo(the_desk)
+    from bpsm_tui.app import run
+
+    run(the_desk, operator)
+
+
+@catalogue_app.command("validate")
+def catalogue_validate(path: Annotated[Path, typer.Argument(help="Catalogue folder.")] = Path("catalogue")) -> None:
+    """Check every file of a catalogue; print OK with counts, or every problem with file and line."""
+    from bpsm.catalogue import load_catalogue
+
+    try:
+        cat = load_catalogue(path)
+    except ValidationError as err:
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(err.problems)} problem(s) in {path}: nothing loaded", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"OK: {cat.summary()}")
+
+
+@catalogue_app.command("load")
+def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogue folder.")] = None,
+                   db: DbOpt = None, as_: AsOpt = None) -> None:
+    """Load (sync) the catalogue into the database: new versions for changed services."""
+    from bpsm.catalogue import load_catalogue
+    from bpsm.desk import Desk
+
+    try:
+        cat = load_catalogue(path or Settings().catalogue_path)
+        the_desk = Desk.open(db, catalogue=cat, sync=False)
+        report = the_desk.sync_catalogue(as_ or "admin", cat)
+    except ValidationError as err:
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except BpsmError as err:
+        _fail(err)
+    typer.echo(f"loaded: {report}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Migrate the database to the newest schema."""
+    from bpsm.store.db import current_revision, default_database_url, head_revision, make_engine, upgrade
+
+    try:
+        engine = make_engine(db or Settings().database_url or default_database_url())
+        upgrade(engine)
+    except BpsmError as err:
+        _fail(err)
+    typer.echo(f"database at {current_revision(engine)} (head {head_revision()})")
+
+
+@demo_app.command("seed")
+def demo_seed(db: DbOpt = None, catalogue: CatOpt = None,
+              calls: Annotated[int, typer.Option(min=1, max=100_000, help="How many calls.")] = 160) -> None:
+    """Add demo calls (spread over the last three weeks) to the database."""
+    from bpsm.demo import seed_demo
+
+    the_desk = _open(db, catalogue)
+    typer.echo(f"seeded {seed_demo(the_desk, calls=calls)} calls")
+
+
+@app.command()
+def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
+    """Print today's KPIs."""
+    the_desk = _open(db, catalogue)
+    k = the_desk.kpis.today()
+    share = f"{k.first_time_right_share:.0%}" if k.first_time_right_share is not None else "—"
+    effort = f"{k.effort_mean:.1f}" if k.effort_mean is not None else "—"
+    sat = f"{k.satisfaction_mean:.1f}" if k.satisfaction_mean is not None else "—"
+    typer.echo(f"registered {k.registered} · resolved {k.resolved} · first time right {share} · "
+               f"open {k.open_now} · effort {effort}/7 · satisfaction {sat}/5")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,117 @@
+"""Demo data: a few weeks of realistic calls, so a newcomer sees a living desk.
+
+Calls are made through the public API with the clock moved back in time (``clock.travel``), so
+demo calls have the same audit trail, contacts and facts as real ones.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from bpsm import clock
+from bpsm.store.tables import CallRow
+
+if TYPE_CHECKING:
+    from bpsm.desk import Desk
+
+__all__ = ["is_empty", "seed_demo"]
+
+_CALLERS = ["Kim Jansen", "Sanne de Boer", "Pieter Bakker", "Fatma Yilmaz", "Lucas Visser", "Emma Smit",
+            "Noah Mulder", "Julia de Graaf", "Daan Bos", "Sophie Vos", "Mohamed El Amrani", "Lotte Peters",
+            "Ruben Hendriks", "Eva van Dijk", "Thomas Dekker", "Anouk Brouwer", "Jesse de Wit", "Iris Kok"]
+_OUT_OF_CATALOGUE = ["Can I get an iPad for the board meeting?", "I'd like a standing desk treadmill",
+                     "Please install a private game server for the team", "Could we get a tablet for field work?"]
+
+
+def is_empty(desk: Desk) -> bool:
+    """True when the desk has no calls yet."""
+    with desk.transaction() as s:
+        return not s.scalar(select(func.count()).select_from(CallRow))
+
+
+def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) -> int:
+    """Register ``calls`` calls spread over the last ``days`` days and walk each to a plausible state.
+
+    Older calls are mostly closed (with survey answers); today's are mostly still open. Returns the
+    number of calls made.
+    """
+    rng = random.Random(seed)
+    services = desk.services.list()
+    operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [desk.config.staff[0].id]
+    specialist = next((p.id for p in desk.config.staff if "specialist" in p.roles), operators[0])
+    second_line = next((g for g in desk.config.groups if g != "service-desk"), desk.config.groups[-1])
+    now = clock.now()
+    for i in range(calls):
+        age = timedelta(days=days) * (1 - i / calls) ** 1.5 + timedelta(minutes=rng.randint(5, 50))
+        start = now - age
+        by = rng.choice(operators)
+        if rng.random() < 0.06:
+            with clock.travel(start):
+                call = desk.calls.register(caller=rng.choice(_CALLERS), channel=rng.choice(desk.config.channels),
+                                           summary=rng.choice(_OUT_OF_CATALOGUE), by=by)
+                if rng.random() < 0.5:
+                    desk.calls.refer(call.id, reason="not a standard service; relation management will ask why",
+                                     by=by)
+                else:
+                    desk.calls.make_exception(call.id, reason="one-off for a VIP visit, approved by the team lead",
+                                              by=by)
+            continue
+        svc = rng.choice(services)
+        faq = desk.services.get(svc.id).faq
+        with clock.travel(start):
+            call = desk.calls.register(caller=rng.choice(_CALLERS), channel=rng.choice(desk.config.channels),
+                                       summary=rng.choice(faq).q, service=svc.id, by=by)
+            call = desk.calls.accept(call.id, by=by)
+        _walk(desk, call.id, start, age, by, specialist, second_line, rng)
+    return calls
+
+
+def _walk(desk: Desk, call_id: int, start, age: timedelta, by: str, specialist: str, second_line: str,
+          rng: random.Random) -> None:
+    """Move one accepted call along a typical path, never past the present."""
+    roll, t = rng.random(), start
+    recent = age < timedelta(hours=8)
+
+    def at(minutes: float):
+        nonlocal t
+        t = min(t + timedelta(minutes=minutes), start + age - timedelta(minutes=1))
+        return clock.travel(t)
+
+    if recent and roll < 0.5:
+        if roll < 0.15:
+            with at(3):
+                desk.calls.wait(call_id, for_="customer", reason="asked for the asset number", by=by)
+        return
+    if roll < 0.6:
+        with at(rng.randint(3, 12)):
+            desk.calls.resolve(call_id, solution="Explained the steps from the FAQ; works again", by=by)
+    elif roll < 0.8:
+        with at(rng.randint(5, 20)):
+            desk.calls.escalate(call_id, to_group=second_line, reason="needs hands-on repair", by=by)
+        if recent or rng.random() < 0.2:
+            return
+        with at(rng.randint(60, 600)):
+            desk.calls.resolve(call_id, solution="Repaired by second line", by=specialist)
+    else:
+        with at(rng.randint(5, 20)):
+            desk.calls.wait(call_id, for_=rng.choice(["customer", "supplier"]), reason="waiting for details", by=by)
+        if rng.random() < 0.3:
+            return
+        with at(rng.randint(60, 1440)):
+            desk.calls.resume(call_id, note="details received", by=by)
+        with at(rng.randint(5, 60)):
+            desk.calls.resolve(call_id, solution="Sorted after the details came in", by=by)
+    if rng.random() < 0.05:
+        with at(rng.randint(60, 600)):
+            desk.calls.reopen(call_id, reason="customer says the problem is back", by=by)
+        with at(rng.randint(10, 120)):
+            desk.calls.resolve(call_id, solution="Replaced the part", by=specialist)
+    if age > timedelta(hours=4) and rng.random() < 0.85:
+        with at(rng.randint(1, 30)):
+            survey = rng.random() < 0.7
+            desk.calls.close(call_id, by=by, effort=rng.choice([1, 1, 2, 2, 3, 4, 6]) if survey else None,
+                             satisfaction=rng.choice([5, 5, 4, 4, 3, 2]) if survey else None)

@@ -1,0 +1,123 @@
+"""Every legal and every illegal transition of the reactive process, through the public API."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bpsm import Desk, GuardFailed, InvalidTransition
+from bpsm.processes.reactive import REACTIVE
+from tests.helpers import OP, PATHS, call_in
+
+#: For each trigger: the API call that fires it, with valid arguments.
+FIRE = {
+    "accept": lambda d, c: d.calls.accept(c.id, by=OP),
+    "make_exception": lambda d, c: d.calls.make_exception(c.id, reason="VIP visit", by=OP),
+    "refer": lambda d, c: d.calls.refer(c.id, reason="not offered", by=OP)[0],
+    "wait_for_customer": lambda d, c: d.calls.wait(c.id, for_="customer", by=OP),
+    "wait_for_supplier": lambda d, c: d.calls.wait(c.id, for_="supplier", by=OP),
+    "resume": lambda d, c: d.calls.resume(c.id, by=OP),
+    "escalate": lambda d, c: d.calls.escalate(
+        c.id, to_group="facilities-team" if c.group == "second-line-it" else "second-line-it", reason="hands-on", by=OP),
+    "resolve": lambda d, c: d.calls.resolve(c.id, solution="replaced cable", by=OP),
+    "reopen": lambda d, c: d.calls.reopen(c.id, reason="broken again", by=OP),
+    "close": lambda d, c: d.calls.close(c.id, effort=2, satisfaction=4, by=OP),
+    "cancel": lambda d, c: d.calls.cancel(c.id, reason="withdrawn", by=OP),
+}
+
+LEGAL = {(src, s.trigger): s.dest for s in REACTIVE.table for src in s.source}
+ALL = [(state, trig) for state in REACTIVE.states for trig in REACTIVE.triggers]
+
+
+def test_fire_table_covers_every_trigger_and_paths_cover_every_state() -> None:
+    assert set(FIRE) == set(REACTIVE.triggers)
+    assert set(PATHS) == set(REACTIVE.states)
+
+
+@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
+def test_legal_transition_moves_state_and_writes_one_audit_event(desk: Desk, state: str, trigger: str) -> None:
+    call = call_in(desk, state)
+    before = desk.history(call)
+    after = FIRE[trigger](desk, call)
+    assert after.state == LEGAL[(state, trigger)]
+    assert after.version > call.version
+    events = desk.history(call)[len(before):]
+    assert [(e.trigger, e.from_state, e.to_state, e.actor) for e in events] == [(trigger, state, after.state, OP)]
+
+
+@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
+def test_illegal_transition_raises_and_changes_nothing(desk: Desk, state: str, trigger: str) -> None:
+    call = call_in(desk, state)
+    trail = desk.history(call)
+    with pytest.raises(InvalidTransition) as err:
+        FIRE[trigger](desk, call)
+    assert err.value.state == state and err.value.trigger == trigger
+    assert desk.calls.get(call.id) == call
+    assert desk.history(call) == trail
+
+
+@pytest.mark.parametrize(
+    ("state", "fire", "guard"),
+    [
+        ("in_progress", lambda d, c: d.calls.resolve(c.id, solution="  ", by=OP), "solution_recorded"),
+        ("registered", lambda d, c: d.calls.make_exception(c.id, reason="", by=OP), "exception_reason"),
+        ("registered", lambda d, c: d.calls.refer(c.id, reason=" ", by=OP), "referral_reason"),
+        ("in_progress", lambda d, c: d.calls.escalate(c.id, to_group="nowhere", reason="x", by=OP), "known_group"),
+        ("in_progress", lambda d, c: d.calls.escalate(c.id, to_group="service-desk", reason="x", by=OP), "other_group"),
+        ("resolved", lambda d, c: d.calls.reopen(c.id, reason="", by=OP), "reopen_reason"),
+    ],
+)
+def test_guard_refuses_with_its_name_and_changes_nothing(desk: Desk, state: str, fire, guard: str) -> None:
+    call = call_in(desk, state)
+    trail = desk.history(call)
+    with pytest.raises(GuardFailed) as err:
+        fire(desk, call)
+    assert err.value.guard == guard
+    assert desk.calls.get(call.id) == call and desk.history(call) == trail
+
+
+def test_accepting_a_call_without_a_catalogue_service_is_refused(desk: Desk) -> None:
+    call = call_in(desk, "registered", service=None)
+    with pytest.raises(GuardFailed, match="service_in_catalogue"):
+        desk.calls.accept(call.id, by=OP)
+    assert desk.calls.get(call.id).state == "registered"
+
+
+def test_exception_is_recorded_with_its_reason(desk: Desk) -> None:
+    call = call_in(desk, "registered", service=None, summary="Projector for the gala")
+    call = desk.calls.make_exception(call.id, reason="board asked, one-off", by=OP)
+    assert call.is_exception and call.exception_reason == "board asked, one-off"
+    assert desk.history(call)[-1].reason == "board asked, one-off"
+
+
+def test_referral_opens_a_relation_case_in_received(desk: Desk) -> None:
+    call = call_in(desk, "registered", service=None, summary="I want a tablet")
+    call, case = desk.calls.refer(call.id, reason="no tablet service", by=OP)
+    assert call.state == "referred"
+    assert (case.state, case.call_id, case.customer, case.request) == ("received", call.id, call.caller, "I want a tablet")
+    assert [e.trigger for e in desk.history(case)] == ["receive"]
+
+
+def test_allowed_actions_come_from_the_same_table(desk: Desk) -> None:
+    call = call_in(desk, "in_progress")
+    assert set(desk.calls.allowed(call, OP)) == {t for (s, t) in LEGAL if s == "in_progress"}
+    assert desk.calls.allowed(call, "eve") == []  # a manager reads, does not act
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted(FIRE)), max_size=8))
+def test_any_sequence_of_triggers_follows_the_table(desk: Desk, triggers: list[str]) -> None:
+    """Model check: the database state always equals the table's prediction; illegal ones change nothing."""
+    call = call_in(desk, "registered")
+    expected = "registered"
+    for trig in triggers:
+        if (expected, trig) in LEGAL:
+            call = FIRE[trig](desk, call)
+            expected = LEGAL[(expected, trig)]
+        else:
+            with pytest.raises(InvalidTransition):
+                FIRE[trig](desk, call)
+        assert desk.calls.get(call.id).state == expected
+    events = desk.history(call)
+    assert all(a.to_state == b.from_state for a, b in zip(events, events[1:]))
