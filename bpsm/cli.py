@@ -1,4 +1,8 @@
-"""The ``bpsm`` command: run the desk, validate and load the catalogue, migrate, seed demo data."""
+"""The ``bpsm`` command's library part: catalogue, database, demo data and KPI commands.
+
+The ``desk`` command (the TUI) is added by ``bpsm_tui.cli``, which is the console script, so that
+this package never imports the TUI.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import typer
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
-__all__ = ["app", "main"]
+__all__ = ["AsOpt", "CatOpt", "DbOpt", "app", "fail", "main", "open_desk"]
 
 app = typer.Typer(help="bpsm-desk: a service desk run the Best Practice Service Management way.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -26,39 +30,20 @@ CatOpt = Annotated[Optional[Path], typer.Option("--catalogue", "-c", help="Catal
 AsOpt = Annotated[Optional[str], typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
-def _fail(err: BpsmError, code: int = 1) -> None:
+def fail(err: BpsmError, code: int = 1) -> None:
+    """Print ``err`` to stderr and exit with ``code``."""
     typer.echo(f"error: {err}", err=True)
     raise typer.Exit(code)
 
 
-def _open(db: str | None, catalogue: Path | None):  # noqa: ANN202 - Desk
+def open_desk(db: str | None, catalogue: Path | None):  # noqa: ANN201 - Desk
+    """Open the desk for a command, turning library errors into a message and exit code 1."""
     from bpsm.desk import Desk
 
     try:
         return Desk.open(db, catalogue=catalogue)
     except BpsmError as err:
-        _fail(err)
-
-
-@app.command()
-def desk(db: DbOpt = None, catalogue: CatOpt = None, as_: AsOpt = None,
-         demo: Annotated[bool, typer.Option(help="Seed demo calls into an empty database.")] = True) -> None:
-    """Open the operator's desk (the TUI). Seeds demo calls the first time."""
-    from bpsm.demo import is_empty, seed_demo
-
-    settings = Settings()
-    operator = as_ or settings.operator
-    the_desk = _open(db, catalogue)
-    try:
-        the_desk.person(operator)
-    except BpsmError as err:
-        _fail(err, 2)
-    if demo and settings.demo and is_empty(the_desk):
-        typer.echo("First start: seeding demo calls…")
-        seed_demo(the_desk)
-    from bpsm_tui.app import run
-
-    run(the_desk, operator)
+        fail(err)
 
 
 @catalogue_app.command("validate")
@@ -92,7 +77,7 @@ def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
     except BpsmError as err:
-        _fail(err)
+        fail(err)
     typer.echo(f"loaded: {report}")
 
 
@@ -105,7 +90,7 @@ def db_upgrade(db: DbOpt = None) -> None:
         engine = make_engine(db or Settings().database_url or default_database_url())
         upgrade(engine)
     except BpsmError as err:
-        _fail(err)
+        fail(err)
     typer.echo(f"database at {current_revision(engine)} (head {head_revision()})")
 
 
@@ -115,14 +100,14 @@ def demo_seed(db: DbOpt = None, catalogue: CatOpt = None,
     """Add demo calls (spread over the last three weeks) to the database."""
     from bpsm.demo import seed_demo
 
-    the_desk = _open(db, catalogue)
+    the_desk = open_desk(db, catalogue)
     typer.echo(f"seeded {seed_demo(the_desk, calls=calls)} calls")
 
 
 @app.command()
 def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
     """Print today's KPIs."""
-    the_desk = _open(db, catalogue)
+    the_desk = open_desk(db, catalogue)
     k = the_desk.kpis.today()
     share = f"{k.first_time_right_share:.0%}" if k.first_time_right_share is not None else "—"
     effort = f"{k.effort_mean:.1f}" if k.effort_mean is not None else "—"
