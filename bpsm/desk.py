@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bpsm.calls import Calls
+from bpsm.changes import Changes
 from bpsm.catalogue.loader import Catalogue, load_catalogue
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import SyncReport, sync_catalogue
@@ -37,6 +38,7 @@ class Desk:
 
     Attributes:
         calls: reactive management (:class:`bpsm.calls.Calls`).
+        changes: the change process on the catalogue (:class:`bpsm.changes.Changes`).
         services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
         kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
         catalogue: the catalogue files this desk was opened with.
@@ -48,6 +50,7 @@ class Desk:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._staff: dict[str, Person] | None = None
         self.calls = Calls(self)
+        self.changes = Changes(self)
         self.services = Services(self)
         self.kpis = Kpis(self)
 
@@ -132,7 +135,7 @@ class Desk:
         Pass a view (``desk.history(call)``) or a type name and id (``desk.history("call", 7)``).
         """
         if record_id is None:
-            kind = getattr(record, "audit_type", None) or _AUDIT_TYPES.get(type(record).__name__)
+            kind = getattr(record, "audit_type", None)
             if kind is None:
                 raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
             record, record_id = kind, getattr(record, "id")
@@ -142,5 +145,3 @@ class Desk:
                              .order_by(AuditEventRow.id)).all()
             return [AuditEvent.model_validate(r) for r in rows]
 
-
-_AUDIT_TYPES = {"CallView": "call", "RelationCaseView": "relation"}

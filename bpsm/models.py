@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -26,6 +26,8 @@ class ContactView(_View):
 
 class CallView(_View):
     """A call in the reactive process, as it stands."""
+
+    audit_type: ClassVar[str] = "call"
 
     id: int
     state: str
@@ -66,6 +68,8 @@ class CallView(_View):
 
 class RelationCaseView(_View):
     """A request for a service the desk does not offer."""
+
+    audit_type: ClassVar[str] = "relation"
 
     id: int
     state: str

@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "relation.withdraw": _DESK | {ACCOUNT_MANAGER},
     # the change process: changes to the catalogue only; the change manager is the gatekeeper
     "change.propose": frozenset({ACCOUNT_MANAGER, SPECIALIST, CHANGE_MANAGER, MANAGER, ADMIN}),
+    "change.amend": frozenset({ACCOUNT_MANAGER, SPECIALIST, CHANGE_MANAGER, MANAGER, ADMIN}),
     "change.submit": frozenset({ACCOUNT_MANAGER, SPECIALIST, CHANGE_MANAGER, MANAGER, ADMIN}),
     "change.check_item": frozenset({ACCOUNT_MANAGER, SPECIALIST, CHANGE_MANAGER, ADMIN}),
     "change.approve": frozenset({CHANGE_MANAGER}),

@@ -30,11 +30,11 @@ class Step:
 
     trigger: str
     source: tuple[str, ...]
-    dest: str
+    dest: str | None  # None: an internal step that records a fact and stays in the same state
     doc: str = ""
 
     @classmethod
-    def row(cls, trigger: str, source: str | tuple[str, ...], dest: str, doc: str = "") -> Step:
+    def row(cls, trigger: str, source: str | tuple[str, ...], dest: str | None, doc: str = "") -> Step:
         return cls(trigger, (source,) if isinstance(source, str) else tuple(source), dest, doc)
 
 
@@ -60,7 +60,7 @@ class Process:
 
     def __post_init__(self) -> None:
         for step in self.table:
-            unknown = {*step.source, step.dest} - set(self.states)
+            unknown = {*step.source, step.dest} - set(self.states) - {None}
             if unknown:
                 raise ValueError(f"{self.name}.{step.trigger}: unknown state(s) {sorted(unknown)}")
         self.machine = Machine(
@@ -117,7 +117,7 @@ class Process:
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
         for step in self.table:
             for src in step.source:
-                lines.append(f"    {src} --> {step.dest}: {step.trigger}")
+                lines.append(f"    {src} --> {step.dest or src}: {step.trigger}")
         lines += [f"    {s} --> [*]" for s in self.final]
         return "\n".join(lines)
 

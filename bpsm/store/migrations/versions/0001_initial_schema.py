@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:20:59.636315
+Create Date: 2026-11-22 23:22:27.797851
 """
 
 from alembic import op
@@ -34,6 +34,33 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_record', ['record_type', 'record_id', 'id'], unique=False)
+
+    op.create_table('changes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=True),
+    sa.Column('impact', sa.String(length=16), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('rollback_plan', sa.Text(), nullable=True),
+    sa.Column('origin_type', sa.String(length=32), nullable=True),
+    sa.Column('origin_id', sa.String(length=64), nullable=True),
+    sa.Column('proposed_by', sa.String(length=64), nullable=False),
+    sa.Column('proposed_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('implemented_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('previous_version', sa.Integer(), nullable=True),
+    sa.Column('published_version', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_changes_service_id'), ['service_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_changes_state'), ['state'], unique=False)
 
     op.create_table('services',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -93,6 +120,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_calls_state'), ['state'], unique=False)
         batch_op.create_index('ix_calls_state_registered', ['state', 'registered_at'], unique=False)
 
+    op.create_table('checklist_marks',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('change_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.String(length=64), nullable=False),
+    sa.Column('met', sa.Boolean(), nullable=False),
+    sa.Column('by', sa.String(length=64), nullable=False),
+    sa.Column('at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['change_id'], ['changes.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('checklist_marks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checklist_marks_change_id'), ['change_id'], unique=False)
+
     op.create_table('service_versions',
     sa.Column('service_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -149,6 +190,10 @@ def downgrade() -> None:
 
     op.drop_table('call_contacts')
     op.drop_table('service_versions')
+    with op.batch_alter_table('checklist_marks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_checklist_marks_change_id'))
+
+    op.drop_table('checklist_marks')
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index('ix_calls_state_registered')
         batch_op.drop_index(batch_op.f('ix_calls_state'))
@@ -162,6 +207,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_services_department'))
 
     op.drop_table('services')
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_changes_state'))
+        batch_op.drop_index(batch_op.f('ix_changes_service_id'))
+
+    op.drop_table('changes')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_record')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
