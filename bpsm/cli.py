@@ -81,6 +81,33 @@ def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
     typer.echo(f"loaded: {report}")
 
 
+@catalogue_app.command("diff")
+def catalogue_diff(path: Annotated[Optional[Path], typer.Argument(help="Catalogue folder.")] = None,
+                   db: DbOpt = None) -> None:
+    """Show where the database's published catalogue and the files differ (exit 1 if they do)."""
+    from bpsm.catalogue import load_catalogue
+    from bpsm.desk import Desk
+
+    try:
+        cat = load_catalogue(path or Settings().catalogue_path)
+        diff = Desk.open(db, catalogue=cat, sync=False).changes.diff()
+    except ValidationError as err:
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except BpsmError as err:
+        fail(err)
+    if diff.clean:
+        typer.echo("no differences: the database publishes exactly the catalogue files")
+        return
+    for label, ids in (("only in files (not loaded)", diff.only_in_files),
+                       ("only in the database (file missing)", diff.only_in_database),
+                       ("different (database version differs from file)", diff.different)):
+        for sid in ids:
+            typer.echo(f"{label}: {sid}")
+    raise typer.Exit(1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Migrate the database to the newest schema."""

@@ -1,0 +1,240 @@
+"""The change process: every transition, the change manager's gate, write-back to files, rollback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpsm import ConcurrentModification, Desk, GuardFailed, InvalidTransition, PermissionDenied, ValidationError
+from bpsm.catalogue import load_catalogue
+from bpsm.cli import app
+from bpsm.processes.change import CHANGE
+from tests.conftest import CATALOGUE
+
+ITEMS = ["tested", "rollback-plan", "desk-ready", "documentation", "parties-informed"]
+LEGAL = {(src, s.trigger): (s.dest or src) for s in CHANGE.table for src in s.source}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, root)
+    return root
+
+
+@pytest.fixture
+def cdesk(db_url: str, folder: Path):
+    d = Desk.open(db_url, catalogue=folder)
+    yield d
+    d.close()
+
+
+def laptop_faster(desk: Desk) -> dict:
+    definition = desk.services.get("laptop").model_dump(mode="json")
+    definition["delivery"]["lead_time"] = "P3D"
+    return definition
+
+
+def propose(desk: Desk, impact: str = "low", **kw):
+    return desk.changes.propose(kind="modify", definition=laptop_faster(desk), impact=impact,
+                                summary="Deliver laptops in 3 days", by="dave", **kw)
+
+
+def tick_all(desk: Desk, change_id: int) -> None:
+    for item in ITEMS:
+        desk.changes.check_item(change_id, item, evidence=f"{item}: see pilot report", by="ben")
+
+
+PATHS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "approved": ["submit", "tick", "approve"],
+    "implemented": ["submit", "tick", "approve", "implement"],
+    "rejected": ["submit", "reject"],
+    "rolled_back": ["submit", "tick", "approve", "implement", "roll_back"],
+    "withdrawn": ["withdraw"],
+}
+
+
+def in_state(desk: Desk, state: str):
+    c = propose(desk, rollback_plan="restore previous version")
+    for step in PATHS[state]:
+        if step == "tick":
+            tick_all(desk, c.id)
+            c = desk.changes.get(c.id)
+        else:
+            c = FIRE[step](desk, c)
+    assert c.state == state
+    return c
+
+
+FIRE = {
+    "submit": lambda d, c: d.changes.submit(c.id, by="dave"),
+    "amend": lambda d, c: d.changes.amend(c.id, rollback_plan="reinstall previous image", by="dave"),
+    "check_item": lambda d, c: d.changes.check_item(c.id, "tested", evidence="pilot week 12", by="ben"),
+    "approve": lambda d, c: d.changes.approve(c.id, by="carla"),
+    "reject": lambda d, c: d.changes.reject(c.id, reason="not now", by="carla"),
+    "implement": lambda d, c: d.changes.implement(c.id, by="carla"),
+    "roll_back": lambda d, c: d.changes.roll_back(c.id, reason="supplier cannot deliver", by="carla"),
+    "withdraw": lambda d, c: d.changes.withdraw(c.id, reason="no longer needed", by="dave"),
+}
+ALL = [(s, t) for s in CHANGE.states for t in CHANGE.triggers]
+
+
+def test_fire_covers_every_trigger() -> None:
+    assert set(FIRE) == set(CHANGE.triggers)
+
+
+@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
+def test_legal_transition(cdesk: Desk, state: str, trigger: str) -> None:
+    c = in_state(cdesk, state)
+    if trigger == "approve":
+        tick_all(cdesk, c.id)
+        c = cdesk.changes.get(c.id)
+    before = len(cdesk.history(c))
+    after = FIRE[trigger](cdesk, c)
+    assert after.state == LEGAL[(state, trigger)]
+    trail = cdesk.history(after)[before:]
+    assert [(e.trigger, e.from_state, e.to_state) for e in trail] == [(trigger, state, after.state)]
+
+
+@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
+def test_illegal_transition_changes_nothing(cdesk: Desk, state: str, trigger: str) -> None:
+    c = in_state(cdesk, state)
+    trail = cdesk.history(c)
+    with pytest.raises(InvalidTransition):
+        FIRE[trigger](cdesk, c)
+    assert cdesk.changes.get(c.id) == c and cdesk.history(c) == trail
+
+
+def test_approval_with_unmet_items_lists_every_one(cdesk: Desk) -> None:
+    c = cdesk.changes.submit(propose(cdesk, impact="high").id, by="dave")
+    cdesk.changes.check_item(c.id, "tested", evidence="pilot with 8 users, week 12", by="ben")
+    with pytest.raises(GuardFailed) as err:
+        cdesk.changes.approve(c.id, by="carla")
+    message = err.value.reason
+    for item in ITEMS[1:]:
+        assert item in message
+    assert "tested" not in message.split("unmet:")[1].split("(")[0]
+    assert "rollback plan: required for high-impact changes" in message
+    assert cdesk.changes.get(c.id).state == "submitted"
+
+
+def test_rollback_plan_is_required_only_from_the_configured_impact(cdesk: Desk) -> None:
+    low = cdesk.changes.submit(propose(cdesk, impact="low").id, by="dave")
+    tick_all(cdesk, low.id)
+    assert cdesk.changes.approve(low.id, by="carla").state == "approved"
+    medium = cdesk.changes.submit(propose(cdesk, impact="medium").id, by="dave")
+    tick_all(cdesk, medium.id)
+    with pytest.raises(GuardFailed, match="rollback plan"):
+        cdesk.changes.approve(medium.id, by="carla")
+    cdesk.changes.amend(medium.id, rollback_plan="re-publish version 1 and restore the file", by="dave")
+    assert cdesk.changes.approve(medium.id, by="carla").state == "approved"
+
+
+def test_a_withdrawn_mark_is_unmet_again_and_marks_name_the_person(cdesk: Desk) -> None:
+    c = cdesk.changes.submit(propose(cdesk).id, by="dave")
+    tick_all(cdesk, c.id)
+    c = cdesk.changes.check_item(c.id, "documentation", evidence="manual still in review", met=False, by="carla")
+    assert c.unmet == ["documentation"]
+    assert next(i for i in c.checklist if i.id == "tested").by == "ben"
+
+
+@pytest.mark.parametrize("who", ["dave", "ben", "anna", "eve", "admin"])
+def test_only_the_change_manager_may_approve(cdesk: Desk, who: str) -> None:
+    c = cdesk.changes.submit(propose(cdesk).id, by="dave")
+    tick_all(cdesk, c.id)
+    c = cdesk.changes.get(c.id)
+    with pytest.raises(PermissionDenied):
+        cdesk.changes.approve(c.id, by=who)
+    assert cdesk.changes.get(c.id) == c
+
+
+def test_rejection_needs_a_reason(cdesk: Desk) -> None:
+    c = cdesk.changes.submit(propose(cdesk).id, by="dave")
+    with pytest.raises(GuardFailed, match="reason"):
+        cdesk.changes.reject(c.id, reason=" ", by="carla")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "rename"}, "kind: 'rename' is not one of"),
+        ({"impact": "huge"}, "impact: 'huge' is not one of"),
+        ({"summary": ""}, "summary: must not be empty"),
+        ({"definition": {"id": "laptop", "name": "x"}}, "definition: department: required field is missing"),
+        ({"kind": "add"}, "'laptop' is already in the catalogue"),
+        ({"kind": "retire", "definition": None, "service_id": "hoverboard"}, "'hoverboard' is not an active"),
+    ],
+)
+def test_bad_proposals_are_refused_with_the_field_named(cdesk: Desk, kwargs: dict, message: str) -> None:
+    args = {"kind": "modify", "definition": laptop_faster(cdesk), "impact": "low", "summary": "x", "by": "dave"}
+    with pytest.raises(ValidationError) as err:
+        cdesk.changes.propose(**{**args, **kwargs})
+    assert message in str(err.value)
+    assert cdesk.changes.list() == []
+
+
+def test_implementation_publishes_a_version_and_writes_the_file(cdesk: Desk, folder: Path) -> None:
+    c = in_state(cdesk, "implemented")
+    assert (c.previous_version, c.published_version) == (1, 2)
+    assert cdesk.services.get("laptop").delivery.lead_time.days == 3
+    written = yaml.safe_load((folder / "services" / "laptop.yaml").read_text())
+    assert written["delivery"]["lead_time"] == "P3D"
+    assert load_catalogue(folder).services["laptop"].delivery.lead_time.days == 3  # still a valid catalogue
+    assert cdesk.changes.diff().clean
+
+
+def test_rollback_restores_the_previous_version_and_file(cdesk: Desk, folder: Path) -> None:
+    original = load_catalogue(folder).services["laptop"]
+    c = in_state(cdesk, "rolled_back")
+    assert cdesk.services.get("laptop") == original
+    assert load_catalogue(folder).services["laptop"] == original
+    assert cdesk.changes.diff().clean
+    assert [e.trigger for e in cdesk.history(c)][-2:] == ["implement", "roll_back"]
+
+
+def test_adding_and_retiring_services_through_changes(cdesk: Desk, folder: Path) -> None:
+    new = cdesk.services.get("loan-device").model_dump(mode="json")
+    new.update(id="tablet", name="Standard tablet", keywords=["tablet", "ipad"], alternatives=["loan-device"])
+    add = cdesk.changes.propose(kind="add", definition=new, impact="low", summary="Tablets become standard", by="dave")
+    cdesk.changes.submit(add.id, by="dave")
+    tick_all(cdesk, add.id)
+    cdesk.changes.approve(add.id, by="carla")
+    cdesk.changes.implement(add.id, by="carla")
+    assert (folder / "services" / "tablet.yaml").is_file()
+    assert cdesk.services.search("tablet")[0].id == "tablet"
+
+    retire = cdesk.changes.propose(kind="retire", service_id="tablet", impact="low", summary="Back out", by="dave")
+    cdesk.changes.submit(retire.id, by="dave")
+    tick_all(cdesk, retire.id)
+    cdesk.changes.approve(retire.id, by="carla")
+    cdesk.changes.implement(retire.id, by="carla")
+    assert not (folder / "services" / "tablet.yaml").exists()
+    assert "tablet" not in {s.id for s in cdesk.services.list()}
+    cdesk.changes.roll_back(retire.id, reason="board wants them after all", by="carla")
+    assert (folder / "services" / "tablet.yaml").is_file() and cdesk.services.get("tablet").name == "Standard tablet"
+    assert cdesk.changes.diff().clean
+
+
+def test_diff_shows_database_versus_files(cdesk: Desk, folder: Path) -> None:
+    laptop = folder / "services" / "laptop.yaml"
+    laptop.write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: P4D", 1))
+    (folder / "services" / "mail-and-parcels.yaml").unlink()
+    diff = cdesk.changes.diff()
+    assert (diff.different, diff.only_in_database, diff.only_in_files) == (["laptop"], ["mail-and-parcels"], [])
+    result = CliRunner().invoke(app, ["catalogue", "diff", str(folder), "--db", str(cdesk.engine.url.render_as_string(hide_password=False))])
+    assert result.exit_code == 1, result.output
+    assert "laptop" in result.output and "mail-and-parcels" in result.output
+
+
+def test_a_stale_change_is_not_overwritten(cdesk: Desk) -> None:
+    c = cdesk.changes.submit(propose(cdesk).id, by="dave")
+    cdesk.changes.check_item(c.id, "tested", evidence="pilot", by="ben")
+    with pytest.raises(ConcurrentModification):
+        cdesk.changes.reject(c.id, reason="stale view", by="carla", expected_version=c.version)
+    assert cdesk.changes.get(c.id).state == "submitted"
