@@ -96,6 +96,15 @@ class Process:
             raise InvalidTransition(record or self.name, trigger, state, self.allowed(state)) from None
         return probe.state
 
+    def check(self, row: Any, trigger: str, by: Person) -> str:
+        """Permission and transition check only (call before evaluating guards); returns the destination.
+
+        So a trigger that is illegal in the record's state is reported as such, not as a failed guard.
+        """
+        require(by, f"{self.name}.{trigger}")
+        label = f"{self.name} {row.id}" if getattr(row, "id", None) is not None else self.name
+        return self.next_state(row.state, trigger, label)
+
     def apply(self, session: Session, row: Any, trigger: str, by: Person, *, reason: str | None = None,
               data: dict[str, Any] | None = None) -> str:
         """Fire ``trigger`` on ``row``: permission, transition, state column and audit event.

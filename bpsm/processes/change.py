@@ -144,6 +144,7 @@ def submit(s: Session, by: Person, row: ChangeRow) -> None:
 def check_item(s: Session, by: Person, row: ChangeRow, config: DeskConfig, item_id: str, evidence: str,
                met: bool = True) -> None:
     """Mark checklist item ``item_id`` met (or not met any more), by ``by``, with evidence."""
+    CHANGE.check(row, "check_item", by)
     known = [c.id for c in config.checklist]
     if item_id not in known:
         raise ValidationError(f"checklist item: {item_id!r} is not one of {', '.join(known)}")
@@ -157,6 +158,7 @@ def check_item(s: Session, by: Person, row: ChangeRow, config: DeskConfig, item_
 def amend(s: Session, by: Person, row: ChangeRow, *, rollback_plan: str | None = None, impact: str | None = None,
           summary: str | None = None, definition: dict[str, Any] | Service | None = None) -> None:
     """Record the rollback plan, or correct impact, summary or the proposed definition, before the decision."""
+    CHANGE.check(row, "amend", by)
     changes: dict[str, Any] = {}
     if definition is not None:
         if row.kind == "retire":
@@ -205,7 +207,7 @@ def rollback_plan_required(row: ChangeRow, config: DeskConfig) -> bool:
 
 def approve(s: Session, by: Person, row: ChangeRow, config: DeskConfig, note: str | None = None) -> None:
     """The gate: refuse, listing every unmet item, unless the whole checklist is met."""
-    require(by, "change.approve")
+    CHANGE.check(row, "approve", by)
     unmet = [f"{i['id']} ({i['text']})" for i in checklist_status(s, row, config) if not i["met"]]
     if rollback_plan_required(row, config) and not row.rollback_plan:
         unmet.append(f"rollback plan: required for {row.impact}-impact changes "
@@ -218,6 +220,7 @@ def approve(s: Session, by: Person, row: ChangeRow, config: DeskConfig, note: st
 
 def reject(s: Session, by: Person, row: ChangeRow, reason: str) -> None:
     """Say no, with the reason."""
+    CHANGE.check(row, "reject", by)
     if not (reason or "").strip():
         raise GuardFailed("rejection_reason", "a rejection needs a reason")
     CHANGE.apply(s, row, "reject", by, reason=reason.strip())
@@ -230,6 +233,7 @@ def _service_file(catalogue_root: Path, service_id: str, files: dict[str, Path])
 
 def implement(s: Session, by: Person, row: ChangeRow, catalogue_root: Path, files: dict[str, Path]) -> FileOp:
     """Publish the change as a new catalogue version; returns the file write to do after commit."""
+    CHANGE.check(row, "implement", by)
     current = s.get(ServiceRow, row.service_id)
     if row.kind == "add" and current is not None and current.active:
         raise GuardFailed("service_absent", f"{row.service_id!r} was added to the catalogue meanwhile")
@@ -254,6 +258,7 @@ def implement(s: Session, by: Person, row: ChangeRow, catalogue_root: Path, file
 def roll_back(s: Session, by: Person, row: ChangeRow, reason: str, catalogue_root: Path,
               files: dict[str, Path]) -> FileOp:
     """Restore the catalogue as it was before this change; returns the file write to do after commit."""
+    CHANGE.check(row, "roll_back", by)
     if not (reason or "").strip():
         raise GuardFailed("rollback_reason", "say why the change is rolled back")
     current = s.get(ServiceRow, row.service_id)
@@ -274,6 +279,7 @@ def roll_back(s: Session, by: Person, row: ChangeRow, reason: str, catalogue_roo
 
 def withdraw(s: Session, by: Person, row: ChangeRow, reason: str) -> None:
     """The proposer takes the change back."""
+    CHANGE.check(row, "withdraw", by)
     if not (reason or "").strip():
         raise GuardFailed("withdraw_reason", "say why the change is withdrawn")
     CHANGE.apply(s, row, "withdraw", by, reason=reason.strip())

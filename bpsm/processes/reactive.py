@@ -99,6 +99,7 @@ def register(s: Session, by: Person, *, caller: str, channel: str, summary: str,
 
 def accept(s: Session, by: Person, row: CallRow) -> None:
     """Standard service: handle it. Guard: the call names a catalogue service."""
+    REACTIVE.check(row, "accept", by)
     if row.service_id is None:
         raise GuardFailed("service_in_catalogue", "choose the catalogue service first, or make an exception / refer")
     REACTIVE.apply(s, row, "accept", by)
@@ -106,6 +107,7 @@ def accept(s: Session, by: Person, row: CallRow) -> None:
 
 def make_exception(s: Session, by: Person, row: CallRow, reason: str) -> None:
     """Not standard, handled anyway as a recorded exception. Guard: a reason is given."""
+    REACTIVE.check(row, "make_exception", by)
     if not (reason or "").strip():
         raise GuardFailed("exception_reason", "an exception needs a reason")
     row.is_exception, row.exception_reason = True, reason.strip()
@@ -114,6 +116,7 @@ def make_exception(s: Session, by: Person, row: CallRow, reason: str) -> None:
 
 def refer(s: Session, by: Person, row: CallRow, reason: str) -> RelationCaseRow:
     """Not standard, no exception: open a relation case (state ``received``) for the request."""
+    REACTIVE.check(row, "refer", by)
     if not (reason or "").strip():
         raise GuardFailed("referral_reason", "say why the request is not handled as a standard service")
     REACTIVE.apply(s, row, "refer", by, reason=reason.strip())
@@ -145,6 +148,7 @@ def resume(s: Session, by: Person, row: CallRow, note: str | None) -> None:
 
 def escalate(s: Session, by: Person, row: CallRow, group: str, reason: str, groups: tuple[str, ...]) -> None:
     """Hand the call to another operator group (second line). Guards: a known, other group; a reason."""
+    REACTIVE.check(row, "escalate", by)
     if group not in groups:
         raise GuardFailed("known_group", f"{group!r} is not one of the desk's groups ({', '.join(groups)})")
     if group == row.group:
@@ -158,6 +162,7 @@ def escalate(s: Session, by: Person, row: CallRow, group: str, reason: str, grou
 
 def resolve(s: Session, by: Person, row: CallRow, solution: str) -> None:
     """Record the solution; remembers at which contact it was resolved."""
+    REACTIVE.check(row, "resolve", by)
     if not (solution or "").strip():
         raise GuardFailed("solution_recorded", "a resolution needs the solution text")
     REACTIVE.apply(s, row, "resolve", by, reason=solution.strip(), data={"contact": row.contact_count})
@@ -166,6 +171,7 @@ def resolve(s: Session, by: Person, row: CallRow, solution: str) -> None:
 
 def reopen(s: Session, by: Person, row: CallRow, reason: str) -> None:
     """The customer says it is not solved: back to work; first time right is lost."""
+    REACTIVE.check(row, "reopen", by)
     if not (reason or "").strip():
         raise GuardFailed("reopen_reason", "say why the call is reopened")
     REACTIVE.apply(s, row, "reopen", by, reason=reason.strip())
@@ -175,6 +181,7 @@ def reopen(s: Session, by: Person, row: CallRow, reason: str) -> None:
 
 def close(s: Session, by: Person, row: CallRow, effort: int | None, satisfaction: int | None) -> None:
     """Close a resolved call, with the optional survey answers (effort 1–7, satisfaction 1–5)."""
+    REACTIVE.check(row, "close", by)
     for name, value, top in (("effort", effort, 7), ("satisfaction", satisfaction, 5)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top):
             raise ValidationError(f"{name}: {value!r} is not an answer from 1 to {top}")
@@ -184,6 +191,7 @@ def close(s: Session, by: Person, row: CallRow, effort: int | None, satisfaction
 
 def cancel(s: Session, by: Person, row: CallRow, reason: str) -> None:
     """The customer withdrew the call."""
+    REACTIVE.check(row, "cancel", by)
     if not (reason or "").strip():
         raise GuardFailed("cancel_reason", "say why the call is cancelled")
     REACTIVE.apply(s, row, "cancel", by, reason=reason.strip())
