@@ -21,9 +21,11 @@ app = typer.Typer(help="bpsm-desk: a service desk run the Best Practice Service 
 catalogue_app = typer.Typer(help="Validate, load and inspect the service catalogue.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for trying the desk.", no_args_is_help=True)
+docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(docs_app, name="docs")
 
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file).")]
 CatOpt = Annotated[Optional[Path], typer.Option("--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue).")]
@@ -141,6 +143,21 @@ def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
     sat = f"{k.satisfaction_mean:.1f}" if k.satisfaction_mean is not None else "—"
     typer.echo(f"registered {k.registered} · resolved {k.resolved} · first time right {share} · "
                f"open {k.open_now} · effort {effort}/7 · satisfaction {sat}/5")
+
+
+@docs_app.command("processes")
+def docs_processes(write: Annotated[bool, typer.Option("--write", help="Write docs/processes.md instead of printing.")] = False,
+                   out: Annotated[Path, typer.Option(help="Where --write writes.")] = Path("docs/processes.md")) -> None:
+    """The state diagrams of every process, generated from the transition tables (mermaid)."""
+    from bpsm.diagrams import processes_markdown
+
+    text = processes_markdown()
+    if write:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
 
 
 def main() -> None:
