@@ -1,0 +1,180 @@
+"""One call in full: every field, the contacts with the customer, and the audit trail.
+
+The same action keys as on the queue work here; after an action the screen reloads.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import get_current_worker
+
+from bpsm import AuditEvent, BpsmError, CallView, ContactView
+from bpsm_tui.data.format import local_time, staff_name, state_label
+from bpsm_tui.screens.call_screen import (
+    CALL_BINDINGS,
+    COMMON_BINDINGS,
+    CallScreen,
+    PaletteCommand,
+    allowed_hint,
+)
+
+__all__ = ["CallDetailScreen"]
+
+
+class CallDetailScreen(CallScreen):
+    """A call's fields, contacts and history."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back", id="view.back", tooltip="Back to the queue"),
+        *CALL_BINDINGS,
+        Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the call again"),
+        *COMMON_BINDINGS,
+    ]
+    """Escape goes back; the call action keys act on this call."""
+
+    class Loaded(Message):
+        """The call, its contacts, its audit trail and what the operator may do (from the worker)."""
+
+        def __init__(self, call: CallView, contacts: list[ContactView], history: list[AuditEvent],
+                     allowed: list[str], service: str | None) -> None:
+            super().__init__()
+            self.call, self.contacts, self.history, self.allowed, self.service = (
+                call, contacts, history, allowed, service)
+
+    class LoadFailed(Message):
+        """The call could not be loaded."""
+
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, call_id: int) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self._call: CallView | None = None
+        self._allowed: list[str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading…"), id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("", id="detail-fields")
+            yield Label("Contacts", classes="section")
+            yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
+            yield Label("History", classes="section")
+            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="call-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#contacts", DataTable).add_columns("#", "When", "Channel", "By", "Note")
+        self.query_one("#history", DataTable).add_columns("When", "Who", "What", "From → to", "Why / details")
+        self.query_one("#history", DataTable).focus()
+        self.reload()
+
+    def selected_call(self) -> CallView | None:
+        return self._call
+
+    def reload(self, *, keep: int | None = None) -> None:
+        self._load(self.call_id)
+
+    @work(thread=True, exclusive=True, group="call-detail")
+    def _load(self, call_id: int) -> None:
+        desk, operator = self.desk_app.desk, self.desk_app.operator
+        worker = get_current_worker()
+        try:
+            call = desk.calls.get(call_id)
+            contacts = desk.calls.contacts(call_id)
+            history = desk.history(call)
+            service = desk.services.get(call.service_id, call.service_version).name if call.service_id else None
+            try:
+                allowed = desk.calls.allowed(call, operator)
+            except BpsmError:
+                allowed = []
+        except Exception as err:  # noqa: BLE001 - shown to the operator; the screen stays usable
+            self.post_message(self.LoadFailed(err))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(call, contacts, history, allowed, service))
+
+    def on_call_detail_screen_loaded(self, message: Loaded) -> None:
+        call, zone, config = message.call, self.desk_app.desk.config.timezone, self.desk_app.desk.config
+        self._call, self._allowed = call, message.allowed
+        self.query_one("#detail-title", Static).update(
+            Text.assemble((f"{call.number}  ", "bold"), (call.summary, "bold"), f"  · {call.caller}"))
+        self.query_one("#detail-fields", Static).update(self._fields(call, message.service))
+        contacts = self.query_one("#contacts", DataTable)
+        contacts.clear()
+        for c in message.contacts:
+            contacts.add_row(str(c.seq), local_time(c.at, zone), c.channel, Text(staff_name(config, c.by)),
+                             Text(c.note or ""))
+        history = self.query_one("#history", DataTable)
+        history.clear()
+        for e in message.history:
+            moved = f"{state_label(e.from_state or '—')} → {state_label(e.to_state or '—')}"
+            details = e.reason or ""
+            if e.data:
+                extra = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
+                details = f"{details} ({extra})" if details and extra else details or extra
+            history.add_row(local_time(e.at, zone), Text(staff_name(config, e.actor)), e.trigger.replace("_", " "),
+                            moved, Text(details))
+        self.query_one("#call-hint", Static).update(allowed_hint(call, message.allowed))
+
+    def on_call_detail_screen_load_failed(self, message: LoadFailed) -> None:
+        self.desk_app.show_error(message.error, title="Could not load the call")
+
+    def _fields(self, call: CallView, service: str | None) -> Table:
+        config = self.desk_app.desk.config
+        zone = config.timezone
+        grid = Table.grid(padding=(0, 2))
+        for _ in range(2):
+            grid.add_column(style="dim", no_wrap=True)
+            grid.add_column(ratio=1)
+        service_text = (f"{service} ({call.service_id} v{call.service_version})" if call.service_id
+                        else "not in the catalogue")
+        waiting = f" for the {call.waiting_for}" if call.waiting_for else ""
+        ftr = "yes" if call.first_time_right else ("no" if call.resolved_at else "—")
+
+        def opt(value: object) -> str:
+            return "—" if value is None else str(value)
+
+        rows = [
+            ("Caller", call.caller, "State", state_label(call.state) + waiting),
+            ("Channel", call.channel, "Group", call.group),
+            ("Service", service_text, "Exception",
+             f"yes: {call.exception_reason}" if call.is_exception else "no"),
+            ("Registered", f"{local_time(call.registered_at, zone)} by {staff_name(config, call.registered_by)}",
+             "Contacts", str(call.contact_count)),
+            ("Resolved", local_time(call.resolved_at, zone), "Resolved at contact", opt(call.resolved_at_contact)),
+            ("Closed", local_time(call.closed_at, zone), "First time right", ftr),
+            ("Escalations", str(call.escalation_count), "Reopened", str(call.reopen_count)),
+            ("Effort (1–7)", opt(call.effort_score), "Satisfaction (1–5)", opt(call.satisfaction)),
+            ("Solution", opt(call.solution), "Version", str(call.version)),
+            ("Summary", call.summary, "", ""),
+        ]
+        for a, b, c, d in rows:
+            grid.add_row(a, Text(b), c, Text(d))
+        return grid
+
+    def action_back(self) -> None:
+        """Back to the queue."""
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        """Load the call again."""
+        self.reload()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            *super().palette_commands(),
+            PaletteCommand("view: refresh", "Load the call again · key g", "refresh"),
+            PaletteCommand("view: back to the queue", "Close the call's details · key esc", "back"),
+        ]

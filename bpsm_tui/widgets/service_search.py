@@ -1,0 +1,168 @@
+"""Incremental search over the service catalogue: type, move with ↑/↓, choose with enter.
+
+The widget does not know the desk: it is given a ``search`` function (``desk.services.search``)
+and calls it in an exclusive thread worker, a short pause after the last key, so typing never
+waits for the database and only the newest query's results are shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from bpsm import BpsmError, ServiceHit
+
+__all__ = ["NOT_IN_CATALOGUE", "ServiceSearch"]
+
+NOT_IN_CATALOGUE = "-not-in-catalogue-"
+"""Option id of the last entry: the request is not a catalogue service."""
+
+_HINT = "Nothing chosen yet — ↑/↓ move, enter chooses; ↑ at the top: not in the catalogue"
+
+
+class ServiceSearch(Vertical):
+    """A search input over a result list, and the choice made."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "Next result", show=False, id="service-search.next",
+                tooltip="Highlight the next service in the results"),
+        Binding("up", "move(-1)", "Previous result", show=False, id="service-search.previous",
+                tooltip="Highlight the previous service in the results"),
+    ]
+    """↑/↓ move through the results while typing goes on in the search box."""
+
+    class Chosen(Message):
+        """The operator chose a service (``hit``), or "not in the catalogue" (``hit`` is None)."""
+
+        def __init__(self, search: ServiceSearch, hit: ServiceHit | None) -> None:
+            super().__init__()
+            self.search, self.hit = search, hit
+
+        @property
+        def control(self) -> ServiceSearch:
+            return self.search
+
+    class Results(Message):
+        """A search finished (posted from the worker thread)."""
+
+        def __init__(self, query: str, hits: list[ServiceHit], error: str | None = None) -> None:
+            super().__init__()
+            self.query, self.hits, self.error = query, hits, error
+
+    def __init__(self, search: Callable[[str], list[ServiceHit]], *, delay: float = 0.15,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._search_fn = search
+        self._delay = delay
+        self._hits: dict[str, ServiceHit] = {}
+        self.chosen: ServiceHit | None = None
+        """The service chosen (None: none, or "not in the catalogue" — see ``decided``)."""
+        self.decided = False
+        """True once the operator chose an entry, including "not in the catalogue"."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search the catalogue: name, keywords, FAQ…", id="service-query")
+        results = OptionList(id="service-results")
+        results.can_focus = False
+        yield results
+        yield Static(_HINT, id="service-chosen", markup=False)
+
+    def on_mount(self) -> None:
+        self._run_search("", delay=0)
+
+    @property
+    def query_text(self) -> str:
+        """What is typed in the search box."""
+        return self.query_one("#service-query", Input).value
+
+    @on(Input.Changed, "#service-query")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._run_search(event.value, delay=self._delay)
+
+    @on(Input.Submitted, "#service-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self.query_one(OptionList)
+        if results.highlighted is not None:
+            self._choose(results.get_option_at_index(results.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#service-results")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight in the result list without leaving the search box."""
+        results = self.query_one(OptionList)
+        if step > 0:
+            results.action_cursor_down()
+        else:
+            results.action_cursor_up()
+
+    @work(thread=True, exclusive=True, group="service-search")
+    def _run_search(self, query: str, delay: float) -> None:
+        worker = get_current_worker()
+        if delay:
+            time.sleep(delay)
+        if worker.is_cancelled:
+            return
+        try:
+            hits = self._search_fn(query)
+        except BpsmError as err:
+            self.post_message(self.Results(query, [], str(err)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Results(query, hits))
+
+    def on_service_search_results(self, message: ServiceSearch.Results) -> None:
+        message.stop()
+        if message.query != self.query_text:
+            return
+        results = self.query_one(OptionList)
+        self._hits = {hit.id: hit for hit in message.hits}
+        words = message.query.lower().split()
+        options = [Option(self._prompt(hit, words), id=hit.id) for hit in message.hits]
+        if message.error:
+            options.insert(0, Option(Text(message.error, style="red"), id="-error-", disabled=True))
+        elif not message.hits:
+            options.insert(0, Option(Text(f"No service matches {message.query!r}", style="italic"),
+                                     id="-none-", disabled=True))
+        options.append(Option(Text("Not in the catalogue — register, then make an exception or refer",
+                                   style="italic"), id=NOT_IN_CATALOGUE))
+        results.set_options(options)
+        results.highlighted = 0 if message.hits else len(options) - 1
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id == NOT_IN_CATALOGUE:
+            self.chosen, label = None, "Chosen: not in the catalogue (register, then exception or referral)"
+        elif option_id in self._hits:
+            hit = self._hits[option_id]
+            self.chosen, label = hit, f"Chosen: {hit.name} ({hit.department})"
+        else:
+            return
+        self.decided = True
+        chosen = self.query_one("#service-chosen", Static)
+        chosen.update(Text(label))
+        chosen.add_class("chosen")
+        self.post_message(self.Chosen(self, self.chosen))
+
+    @staticmethod
+    def _prompt(hit: ServiceHit, words: list[str]) -> Text:
+        text = Text.assemble((hit.name, "bold"), ("  " + hit.department, "dim"))
+        if hit.matched:
+            snippet = Text("\n  " + hit.matched, style="dim")
+            snippet.highlight_words(words, style="not dim underline", case_sensitive=False)
+            text.append_text(snippet)
+        return text

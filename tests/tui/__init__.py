@@ -1,0 +1,1 @@
+"""Tests and helpers for the terminal UI (bpsm_tui)."""

@@ -1,0 +1,88 @@
+"""Driving the desk TUI in tests: start it headless, wait for its workers, read what it shows."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from textual.message import Message
+from textual.notifications import Notification, Notify
+from textual.pilot import Pilot
+from textual.widgets import Static
+from textual.worker import WorkerCancelled
+
+from bpsm import Desk
+from bpsm_tui.app import DeskApp
+from bpsm_tui.widgets import CallTable, KpiBar
+
+SIZE = (160, 48)
+
+
+@dataclass
+class Session:
+    """A running app, its pilot, and every notification it showed."""
+
+    pilot: Pilot[None]
+    notes: list[Notification] = field(default_factory=list)
+
+    @property
+    def app(self) -> DeskApp:
+        return self.pilot.app  # type: ignore[return-value]
+
+    async def settle(self) -> None:
+        """Wait until no worker runs and what they reported has been handled (no sleeping)."""
+        for _ in range(100):
+            await self.pilot.pause()
+            if not list(self.app.workers):
+                await self.pilot.pause()
+                if not list(self.app.workers):
+                    return
+            with contextlib.suppress(WorkerCancelled):
+                await self.app.workers.wait_for_complete()
+        raise AssertionError(f"workers still running: {list(self.app.workers)}")
+
+    async def press(self, *keys: str) -> None:
+        """Press keys one by one, then settle."""
+        await self.pilot.press(*keys)
+        await self.settle()
+
+    async def type(self, text: str) -> None:
+        """Type text (each character a key press), then settle."""
+        await self.pilot.press(*text)
+        await self.settle()
+
+    def text(self, selector: str) -> str:
+        """The plain text a Static on the current screen shows."""
+        content = self.app.screen.query_one(selector, Static).content
+        return getattr(content, "plain", str(content))
+
+    def kpi(self) -> str:
+        bar = self.app.screen.query_one(KpiBar)
+        return bar.render().plain
+
+    def numbers(self) -> list[str]:
+        """Call numbers in the queue table, top to bottom."""
+        return [c.number for c in self.app.screen.query_one(CallTable).calls]
+
+    def errors(self) -> list[str]:
+        return [n.message for n in self.notes if n.severity == "error"]
+
+    def infos(self) -> list[str]:
+        return [n.message for n in self.notes if n.severity == "information"]
+
+
+@contextlib.asynccontextmanager
+async def running(desk: Desk, operator: str = "anna", *, page_size: int | None = None) -> AsyncIterator[Session]:
+    """Run the desk app headless at 160×48, loaded and settled."""
+    app = DeskApp(desk, operator, page_size=page_size)
+    notes: list[Notification] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        session = Session(pilot, notes)
+        await session.settle()
+        yield session
