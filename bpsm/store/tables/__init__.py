@@ -5,13 +5,13 @@ from bpsm.store.tables.core import (
     Base,
     CallContactRow,
     CallRow,
-    RelationCaseRow,
     ServiceRow,
     ServiceVersionRow,
     StaffRow,
     UTCDateTime,
 )
 from bpsm.store.tables import change, proactive, recommendation, relation  # noqa: F401  (register tables)
+from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
 __all__ = [
     "AuditEventRow",
@@ -22,5 +22,6 @@ __all__ = [
     "ServiceRow",
     "ServiceVersionRow",
     "StaffRow",
+    "StandardDeliveryRow",
     "UTCDateTime",
 ]

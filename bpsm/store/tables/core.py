@@ -17,7 +17,6 @@ __all__ = [
     "Base",
     "CallContactRow",
     "CallRow",
-    "RelationCaseRow",
     "ServiceRow",
     "ServiceVersionRow",
     "StaffRow",
@@ -132,23 +131,6 @@ class CallContactRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
-
-
-class RelationCaseRow(Base):
-    """A request for a service the desk does not (yet) offer, handled by relation management."""
-
-    __tablename__ = "relation_cases"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    state: Mapped[str] = mapped_column(String(32), index=True)
-    customer: Mapped[str] = mapped_column(String(200))
-    request: Mapped[str] = mapped_column(Text)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
-    opened_by: Mapped[str] = mapped_column(String(64))
-    opened_at: Mapped[datetime]
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class AuditEventRow(Base):

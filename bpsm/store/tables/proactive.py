@@ -1,3 +1,111 @@
-"""Tables of the proactive area (filled in by its process)."""
+"""Tables of proactive management: maintenance plans and their tasks, and improvements."""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bpsm.store.tables.core import Base
+
+__all__ = ["ImprovementRow", "MaintenancePlanRow", "TaskRow"]
+
+
+# --- preventative maintenance and account contacts (bpsm.processes.maintenance) -----------------
+
+
+class MaintenancePlanRow(Base):
+    """Recurring work on a service: a catalogue maintenance activity, or the account manager's contacts.
+
+    Synced from the published catalogue, one per ``(service_id, kind, activity_id)``. ``anchor`` is
+    the rule's DTSTART (08:00 local time on the day the plan was created; never an occurrence
+    itself); ``generated_until`` is how far occurrences have been turned into tasks.
+    """
+
+    __tablename__ = "maintenance_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
+    activity_id: Mapped[str] = mapped_column(String(64))
+    activity: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(500))
+    anchor: Mapped[datetime]
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    assignee: Mapped[str] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_version: Mapped[int] = mapped_column(Integer)
+    generated_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"),)
+
+
+class TaskRow(Base):
+    """One occurrence of a plan: due work. Upcoming/due/overdue follow the clock, not a column.
+
+    ``overdue_at`` is the end of the due day in the desk's local time (the next local midnight);
+    ``(plan_id, due_at)`` is unique, so generating twice never makes duplicates.
+    """
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("maintenance_plans.id"))
+    due_at: Mapped[datetime]
+    overdue_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(32))
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    skip_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("plan_id", "due_at", name="uq_tasks_plan_due"),
+        Index("ix_tasks_state_due", "state", "due_at"),
+    )
+
+
+# --- improvements (bpsm.processes.improvement) ---------------------------------------------------
+
+
+class ImprovementRow(Base):
+    """An improvement idea: from its source (e.g. a recurring disruption) to a change, or dropped.
+
+    ``burst_*`` describe the calls a detector-made improvement stands for: first and last call,
+    their count and the window; ``(service_id, burst_end)`` is unique, so two detectors running at
+    once cannot report the same burst twice.
+    """
+
+    __tablename__ = "improvements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("services.id"), index=True)
+    identified_by: Mapped[str] = mapped_column(String(64))
+    identified_at: Mapped[datetime]
+    burst_start: Mapped[datetime | None]
+    burst_end: Mapped[datetime | None]
+    burst_calls: Mapped[int | None] = mapped_column(Integer)
+    burst_window_seconds: Mapped[int | None] = mapped_column(Integer)
+    worth_it: Mapped[bool | None] = mapped_column(Boolean)
+    effort_hours: Mapped[float | None] = mapped_column(Float)
+    benefit: Mapped[str | None] = mapped_column(Text)
+    assessed_by: Mapped[str | None] = mapped_column(String(64))
+    assessed_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    drop_reason: Mapped[str | None] = mapped_column(Text)
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("service_id", "burst_end", name="uq_improvements_burst"),)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:22:27.797851
+Create Date: 2026-11-22 23:32:07.139798
 """
 
 from alembic import op
@@ -84,6 +84,22 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('standard_deliveries',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('keywords', sa.JSON(), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('need', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('origin_case_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=False),
+    sa.Column('recorded_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('standard_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_standard_deliveries_origin_case_id'), ['origin_case_id'], unique=False)
+
     op.create_table('calls',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('state', sa.String(length=32), nullable=False),
@@ -134,6 +150,65 @@ def upgrade() -> None:
     with op.batch_alter_table('checklist_marks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checklist_marks_change_id'), ['change_id'], unique=False)
 
+    op.create_table('improvements',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=True),
+    sa.Column('identified_by', sa.String(length=64), nullable=False),
+    sa.Column('identified_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('burst_start', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('burst_end', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('burst_calls', sa.Integer(), nullable=True),
+    sa.Column('burst_window_seconds', sa.Integer(), nullable=True),
+    sa.Column('worth_it', sa.Boolean(), nullable=True),
+    sa.Column('effort_hours', sa.Float(), nullable=True),
+    sa.Column('benefit', sa.Text(), nullable=True),
+    sa.Column('assessed_by', sa.String(length=64), nullable=True),
+    sa.Column('assessed_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('drop_reason', sa.Text(), nullable=True),
+    sa.Column('change_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['change_id'], ['changes.id'], ),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('service_id', 'burst_end', name='uq_improvements_burst')
+    )
+    with op.batch_alter_table('improvements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_improvements_change_id'), ['change_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_improvements_service_id'), ['service_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_improvements_source'), ['source'], unique=False)
+        batch_op.create_index(batch_op.f('ix_improvements_state'), ['state'], unique=False)
+
+    op.create_table('maintenance_plans',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('service_id', sa.String(length=64), nullable=False),
+    sa.Column('activity_id', sa.String(length=64), nullable=False),
+    sa.Column('activity', sa.Text(), nullable=False),
+    sa.Column('rule', sa.String(length=500), nullable=False),
+    sa.Column('anchor', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_seconds', sa.Integer(), nullable=False),
+    sa.Column('assignee', sa.String(length=64), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('service_version', sa.Integer(), nullable=False),
+    sa.Column('generated_until', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('service_id', 'kind', 'activity_id', name='uq_maintenance_plans_activity')
+    )
+    with op.batch_alter_table('maintenance_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_maintenance_plans_assignee'), ['assignee'], unique=False)
+        batch_op.create_index(batch_op.f('ix_maintenance_plans_service_id'), ['service_id'], unique=False)
+
     op.create_table('service_versions',
     sa.Column('service_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -158,6 +233,39 @@ def upgrade() -> None:
     with op.batch_alter_table('call_contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_call_contacts_call_id'), ['call_id'], unique=False)
 
+    op.create_table('recommendations',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('call_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('customer', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('price_list_item', sa.String(length=64), nullable=True),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('currency', sa.String(length=8), nullable=False),
+    sa.Column('recommended_by', sa.String(length=64), nullable=False),
+    sa.Column('recommended_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handed_over_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('proposal_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('turnaround_seconds', sa.Float(), nullable=True),
+    sa.Column('closed_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.String(length=64), nullable=True),
+    sa.Column('booked_value', sa.Float(), nullable=True),
+    sa.Column('outcome_note', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("(kind = 'add_on' AND state IN ('offered', 'accepted', 'declined')) OR (kind = 'lead' AND state IN ('handed_over', 'proposal_sent', 'won', 'lost'))", name='ck_recommendations_kind_state'),
+    sa.CheckConstraint('value > 0', name='ck_recommendations_value_positive'),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('recommendations', schema=None) as batch_op:
+        batch_op.create_index('ix_recommendations_by_at', ['recommended_by', 'recommended_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendations_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendations_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendations_task_id'), ['task_id'], unique=False)
+
     op.create_table('relation_cases',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('state', sa.String(length=32), nullable=False),
@@ -166,30 +274,97 @@ def upgrade() -> None:
     sa.Column('call_id', sa.Integer(), nullable=True),
     sa.Column('opened_by', sa.String(length=64), nullable=False),
     sa.Column('opened_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('need', sa.Text(), nullable=True),
+    sa.Column('asked_for', sa.Text(), nullable=True),
+    sa.Column('suggestions', sa.JSON(), nullable=False),
+    sa.Column('alternative_service_id', sa.String(length=64), nullable=True),
+    sa.Column('alternative_call_id', sa.Integer(), nullable=True),
+    sa.Column('alternative_delivery_id', sa.Integer(), nullable=True),
+    sa.Column('bespoke_reason', sa.Text(), nullable=True),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('customer_agrees', sa.Boolean(), nullable=True),
+    sa.Column('agreed_by', sa.String(length=64), nullable=True),
+    sa.Column('explanation', sa.Text(), nullable=True),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('delivery_notes', sa.Text(), nullable=True),
+    sa.Column('delivery_steps', sa.JSON(), nullable=False),
+    sa.Column('delivered_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('change_id', sa.Integer(), nullable=True),
+    sa.Column('standard_delivery_id', sa.Integer(), nullable=True),
+    sa.Column('closing_reason', sa.Text(), nullable=True),
+    sa.Column('closed_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alternative_call_id'], ['calls.id'], ),
+    sa.ForeignKeyConstraint(['alternative_delivery_id'], ['standard_deliveries.id'], ),
     sa.ForeignKeyConstraint(['call_id'], ['calls.id'], ),
+    sa.ForeignKeyConstraint(['change_id'], ['changes.id'], ),
+    sa.ForeignKeyConstraint(['standard_delivery_id'], ['standard_deliveries.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('relation_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_relation_cases_alternative_call_id'), ['alternative_call_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_relation_cases_call_id'), ['call_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_relation_cases_state'), ['state'], unique=False)
+
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('overdue_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('done_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_by', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('skip_reason', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['maintenance_plans.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('plan_id', 'due_at', name='uq_tasks_plan_due')
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_tasks_state_due', ['state', 'due_at'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_tasks_state_due')
+
+    op.drop_table('tasks')
     with op.batch_alter_table('relation_cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_relation_cases_state'))
         batch_op.drop_index(batch_op.f('ix_relation_cases_call_id'))
+        batch_op.drop_index(batch_op.f('ix_relation_cases_alternative_call_id'))
 
     op.drop_table('relation_cases')
+    with op.batch_alter_table('recommendations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recommendations_task_id'))
+        batch_op.drop_index(batch_op.f('ix_recommendations_state'))
+        batch_op.drop_index(batch_op.f('ix_recommendations_call_id'))
+        batch_op.drop_index('ix_recommendations_by_at')
+
+    op.drop_table('recommendations')
     with op.batch_alter_table('call_contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_call_contacts_call_id'))
 
     op.drop_table('call_contacts')
     op.drop_table('service_versions')
+    with op.batch_alter_table('maintenance_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_maintenance_plans_service_id'))
+        batch_op.drop_index(batch_op.f('ix_maintenance_plans_assignee'))
+
+    op.drop_table('maintenance_plans')
+    with op.batch_alter_table('improvements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_improvements_state'))
+        batch_op.drop_index(batch_op.f('ix_improvements_source'))
+        batch_op.drop_index(batch_op.f('ix_improvements_service_id'))
+        batch_op.drop_index(batch_op.f('ix_improvements_change_id'))
+
+    op.drop_table('improvements')
     with op.batch_alter_table('checklist_marks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checklist_marks_change_id'))
 
@@ -202,6 +377,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calls_registered_at'))
 
     op.drop_table('calls')
+    with op.batch_alter_table('standard_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_standard_deliveries_origin_case_id'))
+
+    op.drop_table('standard_deliveries')
     op.drop_table('staff')
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_services_department'))
