@@ -1,0 +1,222 @@
+"""Improvements (proactive management): from a trigger to a change, or dropped with a reason.
+
+An improvement comes from a **recurring disruption**, changing **customer needs**, **new
+technology**, new **legislation** or guidelines, or anything **other**. It is ``identified``, then
+``assessed`` (is it worth it? the effort, in estimated person-hours, against the benefit, in
+words), then ``approved`` — which opens a change to the catalogue in the same transaction — or
+``dropped`` with the reason.
+
+The **recurring-disruption detector** (:func:`detect_recurring_disruptions`) proposes an
+improvement when a service collects ``desk.yaml``'s ``recurring_disruption.calls`` calls within
+``recurring_disruption.window``. *Same burst*, precisely: each detector improvement records the
+calls it stands for as ``burst_start``..``burst_end`` (first and last ``registered_at``) with their
+count. A call registered at or before the service's latest ``burst_end`` already belongs to an
+improvement and is never counted again. So a new improvement is proposed only when at least N
+calls on the service were registered *after* the previous improvement's ``burst_end`` and within
+the window ending now; running the detector again, or a further call in a burst already reported,
+proposes nothing until N fresh calls have come in within one window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from bpsm import clock
+from bpsm.catalogue.schema import RecurringDisruption, format_duration
+from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, Problem, ValidationError
+from bpsm.processes import change
+from bpsm.processes.base import Process, Step, audit
+from bpsm.roles import Person, require
+from bpsm.store.tables import CallRow, ServiceRow, ServiceVersionRow
+from bpsm.store.tables.proactive import ImprovementRow
+
+__all__ = ["IMPROVEMENT", "SOURCES", "approve", "assess", "detect_recurring_disruptions", "drop", "identify",
+           "load"]
+
+S = Step.row
+
+#: The improvement process, top to bottom.
+IMPROVEMENT = Process(
+    name="improvement",
+    states=("identified", "assessed", "approved", "dropped"),
+    initial="identified",
+    final=("approved", "dropped"),
+    table=(
+        S("assess", "identified", "assessed", "worth it? effort (person-hours) against benefit"),
+        S("approve", "assessed", "approved", "worth it: open a change to the catalogue"),
+        S("drop", ("identified", "assessed"), "dropped", "not pursued, with the reason"),
+    ),
+)
+
+SOURCES = ("recurring_disruption", "customer_needs", "new_technology", "legislation", "other")
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(Problem(f"must not be empty (got {value!r})", field=field))
+    return value.strip()
+
+
+def _may_fire(by: Person, row: ImprovementRow, trigger: str) -> None:
+    """Permission first, then the table: guards only speak about a transition that could happen."""
+    require(by, f"improvement.{trigger}")
+    IMPROVEMENT.next_state(row.state, trigger, f"improvement {row.id}")
+
+
+def load(s: Session, improvement_id: int, expected_version: int | None = None) -> ImprovementRow:
+    """Fetch an improvement, checking the version the caller last saw."""
+    row = s.get(ImprovementRow, improvement_id)
+    if row is None:
+        raise NotFound("improvement", improvement_id)
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrentModification(f"improvement {improvement_id}", expected_version, row.version)
+    return row
+
+
+def _active_service(s: Session, service_id: str) -> ServiceRow:
+    svc = s.get(ServiceRow, service_id)
+    if svc is None or not svc.active:
+        raise ValidationError(Problem(f"{service_id!r} is not an active catalogue service", field="service_id"))
+    return svc
+
+
+def identify(s: Session, by: Person, *, source: str, title: str, description: str,
+             service_id: str | None = None) -> ImprovementRow:
+    """Record an improvement idea in ``identified``.
+
+    Raises:
+        ValidationError: unknown source, empty title or description, unknown or retired service.
+    """
+    require(by, "improvement.identify")
+    if source not in SOURCES:
+        raise ValidationError(Problem(f"{source!r} is not one of {', '.join(SOURCES)}", field="source"))
+    title_, description_ = _text("title", title), _text("description", description)
+    if service_id is not None:
+        _active_service(s, service_id)
+    return _create(s, by, "identify", source=source, title=title_, description=description_, service_id=service_id)
+
+
+def _create(s: Session, by: Person, trigger: str, data: dict[str, Any] | None = None,
+            **fields: Any) -> ImprovementRow:
+    now = clock.now()
+    row = ImprovementRow(state=IMPROVEMENT.initial, identified_by=by.id, identified_at=now, updated_at=now, **fields)
+    s.add(row)
+    s.flush()
+    audit(s, by, "improvement", row.id, trigger, None, row.state, row.title,
+          {"source": row.source, "service_id": row.service_id, **(data or {})})
+    return row
+
+
+def assess(s: Session, by: Person, row: ImprovementRow, *, worth_it: bool, effort_hours: float, benefit: str) -> None:
+    """Record the assessment: worth it or not, the effort in person-hours, the benefit in words."""
+    _may_fire(by, row, "assess")
+    if not isinstance(worth_it, bool):
+        raise ValidationError(Problem(f"{worth_it!r} must be True or False", field="worth_it"))
+    if isinstance(effort_hours, bool) or not isinstance(effort_hours, int | float) or not 0 < effort_hours < 1e6:
+        raise ValidationError(Problem(f"{effort_hours!r} must be a positive number of person-hours",
+                                      field="effort_hours"))
+    benefit_ = _text("benefit", benefit)
+    IMPROVEMENT.apply(s, row, "assess", by, reason=benefit_,
+                      data={"worth_it": worth_it, "effort_hours": float(effort_hours)})
+    row.worth_it, row.effort_hours, row.benefit = worth_it, float(effort_hours), benefit_
+    row.assessed_by, row.assessed_at = by.id, clock.now()
+
+
+def approve(s: Session, by: Person, row: ImprovementRow, *, change_kind: str | None = None,
+            definition: dict[str, Any] | None = None, impact: str = "medium", note: str | None = None) -> int:
+    """Approve a worthwhile improvement and open its change (state ``draft``); returns the change id.
+
+    With a service and no ``change_kind``, the change is a ``modify`` of that service starting from
+    its current published definition (the proposer then amends it). Without a service, pass
+    ``change_kind`` (usually ``"add"``) and the proposed ``definition``.
+
+    Raises:
+        GuardFailed: ``worth_it`` (the assessment said it is not worth it) or ``change_target``
+            (no service and no change kind to open).
+    """
+    _may_fire(by, row, "approve")
+    if change_kind is not None and change_kind not in change.KINDS:
+        raise ValidationError(Problem(f"{change_kind!r} is not one of {', '.join(change.KINDS)}",
+                                      field="change_kind"))
+    if row.worth_it is not True:
+        raise GuardFailed("worth_it", f"improvement {row.id} was assessed as not worth it; drop it, with the reason")
+    kind = change_kind
+    if kind is None:
+        if row.service_id is None:
+            raise GuardFailed("change_target", f"improvement {row.id} names no service; pass change_kind "
+                              "(e.g. 'add') and the proposed service definition")
+        kind = "modify"
+    if kind in ("add", "modify") and definition is None:
+        if row.service_id is None:
+            raise GuardFailed("change_target", f"a change of kind {kind!r} needs the proposed service definition")
+        definition = _current_definition(s, row.service_id)
+    proposal = change.propose(s, by, kind=kind, service_id=None if kind == "add" else row.service_id,
+                              definition=definition, summary=f"Improvement {row.id}: {row.title}", impact=impact,
+                              origin=("improvement", row.id))
+    IMPROVEMENT.apply(s, row, "approve", by, reason=note, data={"change_id": proposal.id, "change_kind": kind})
+    row.change_id, row.decided_by, row.decided_at = proposal.id, by.id, clock.now()
+    s.flush()
+    return proposal.id
+
+
+def _current_definition(s: Session, service_id: str) -> dict[str, Any]:
+    svc = s.get(ServiceRow, service_id)
+    if svc is None or not svc.active:
+        raise GuardFailed("service_present", f"{service_id!r} is no longer an active catalogue service")
+    version = s.get(ServiceVersionRow, (service_id, svc.current_version))
+    assert version is not None
+    return dict(version.definition)
+
+
+def drop(s: Session, by: Person, row: ImprovementRow, reason: str) -> None:
+    """Not pursued: say why."""
+    _may_fire(by, row, "drop")
+    if not isinstance(reason, str) or not reason.strip():
+        raise GuardFailed("drop_reason", "say why the improvement is dropped")
+    IMPROVEMENT.apply(s, row, "drop", by, reason=reason.strip())
+    row.drop_reason, row.decided_by, row.decided_at = reason.strip(), by.id, clock.now()
+
+
+def detect_recurring_disruptions(s: Session, by: Person, policy: RecurringDisruption) -> list[ImprovementRow]:
+    """Propose one improvement per active service with a fresh burst of calls (see the module docstring).
+
+    One SQL query counts, per active service, the calls registered within ``policy.window`` up to
+    now and after the service's latest recorded ``burst_end``. Each created improvement is audited
+    as trigger ``detect`` by ``by``.
+    """
+    require(by, "improvement.detect")
+    now = clock.now()
+    since = now - policy.window
+    previous = (select(ImprovementRow.service_id, func.max(ImprovementRow.burst_end).label("last_end"))
+                .where(ImprovementRow.source == "recurring_disruption", ImprovementRow.burst_end.is_not(None))
+                .group_by(ImprovementRow.service_id).subquery())
+    stmt = (select(CallRow.service_id, ServiceRow.name, func.count(CallRow.id),
+                   func.min(CallRow.registered_at), func.max(CallRow.registered_at))
+            .join(ServiceRow, and_(ServiceRow.id == CallRow.service_id, ServiceRow.active.is_(True)))
+            .outerjoin(previous, previous.c.service_id == CallRow.service_id)
+            .where(CallRow.registered_at >= since, CallRow.registered_at <= now,
+                   (previous.c.last_end.is_(None)) | (CallRow.registered_at > previous.c.last_end))
+            .group_by(CallRow.service_id, ServiceRow.name)
+            .having(func.count(CallRow.id) >= policy.calls)
+            .order_by(CallRow.service_id))
+    created = []
+    for service_id, name, count, first, last in s.execute(stmt).all():
+        created.append(_burst(s, by, service_id, name, int(count), clock.to_utc(first), clock.to_utc(last),
+                              policy.window))
+    return created
+
+
+def _burst(s: Session, by: Person, service_id: str, name: str, count: int, first: datetime, last: datetime,
+           window: timedelta) -> ImprovementRow:
+    span = format_duration(window)
+    description = (f"{count} calls on {name} ({service_id}) within {span}, from {first:%Y-%m-%d %H:%M} to "
+                   f"{last:%Y-%m-%d %H:%M} UTC. Find the cause and remove it.")
+    return _create(s, by, "detect", {"calls": count, "window": span, "burst_start": first.isoformat(),
+                                     "burst_end": last.isoformat()},
+                   source="recurring_disruption", title=f"Recurring disruption: {name}", description=description,
+                   service_id=service_id, burst_start=first, burst_end=last, burst_calls=count,
+                   burst_window_seconds=int(window.total_seconds()))

@@ -1,0 +1,321 @@
+"""``desk.recommendations``: proactive service delivery — recommendations, per-person KPIs, potential.
+
+Staff register a recommendation while handling a call or a maintenance task; its value decides
+whether it is an add-on (settled on the spot) or a lead (handed to sales). Every method takes
+``by`` (the staff id of the person acting) and optional ``expected_version``, runs in one
+transaction with its audit event, and returns an immutable :class:`RecommendationView`.
+
+The KPIs (:meth:`Recommendations.stats`) are measured per person in SQL over a window
+``[since, until)``. *Jobs handled* are the distinct calls a person registered or resolved in the
+window, plus the maintenance tasks they completed in it. The recommendation figures follow the
+**cohort** of recommendations made in the window, with their outcome as it stands now: hit rates
+count decided recommendations only (an add-on still on offer, a lead still open, counts in
+neither numerator nor denominator). The leaderboard is for recognition, not pressure: everyone
+with at least one recommendation is on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, computed_field
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select, union
+from sqlalchemy.orm import Session
+
+from bpsm import clock
+from bpsm.errors import Problem, ValidationError
+from bpsm.processes import recommendation as rec
+from bpsm.roles import Person
+from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
+from bpsm.store.tables.recommendation import RecommendationRow
+
+if TYPE_CHECKING:
+    from bpsm.desk import Desk
+
+__all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
+
+
+class RecommendationView(BaseModel):
+    """A recommendation as it stands."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    audit_type: ClassVar[str] = "recommendation"
+
+    id: int
+    kind: str
+    state: str
+    call_id: int | None
+    task_id: int | None
+    customer: str
+    description: str
+    price_list_item: str | None
+    value: float
+    currency: str
+    recommended_by: str
+    recommended_at: datetime
+    handed_over_at: datetime | None
+    proposal_at: datetime | None
+    closed_at: datetime | None
+    closed_by: str | None
+    booked_value: float | None
+    outcome_note: str | None
+    version: int
+
+    @property
+    def turnaround(self) -> timedelta | None:
+        """Lead turnaround: from hand-over to sales until the proposal went out."""
+        if self.handed_over_at is None or self.proposal_at is None:
+            return None
+        return self.proposal_at - self.handed_over_at
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class RecommendationStats(BaseModel):
+    """One person's proactive-delivery figures over a window (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person: str
+    name: str
+    jobs: int
+    recommendations: int
+    add_ons: int
+    add_ons_accepted: int
+    add_ons_declined: int
+    leads: int
+    leads_won: int
+    leads_lost: int
+    booked_value: float
+    add_on_value: float | None  # mean value of the add-ons offered
+    lead_value: float | None  # mean estimated value of the leads handed over
+    lead_turnaround_seconds: float | None  # mean, over leads with a proposal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recommendation_rate(self) -> float | None:
+        """Recommendations per job handled."""
+        return _share(self.recommendations, self.jobs)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def add_on_rate(self) -> float | None:
+        """Add-ons offered per job handled."""
+        return _share(self.add_ons, self.jobs)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def add_on_hit_rate(self) -> float | None:
+        """Accepted add-ons out of those the customer decided on."""
+        return _share(self.add_ons_accepted, self.add_ons_accepted + self.add_ons_declined)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def lead_rate(self) -> float | None:
+        """Leads handed over per job handled."""
+        return _share(self.leads, self.jobs)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def lead_hit_rate(self) -> float | None:
+        """Won leads out of those decided (won or lost)."""
+        return _share(self.leads_won, self.leads_won + self.leads_lost)
+
+    @property
+    def lead_turnaround(self) -> timedelta | None:
+        """Mean lead turnaround (hand-over → proposal)."""
+        s = self.lead_turnaround_seconds
+        return None if s is None else timedelta(seconds=s)
+
+
+@dataclass(frozen=True)
+class Potential:
+    """The proactive-delivery potential: add-on and lead sales, less what is already booked."""
+
+    add_on: float
+    lead: float
+    baseline: float
+
+    @property
+    def value(self) -> float:
+        """add-on potential + lead potential − baseline: what improving would add."""
+        return self.add_on + self.lead - self.baseline
+
+
+def potential(*, jobs: float, add_on_rate: float, add_on_hit_rate: float, add_on_value: float, lead_rate: float,
+              lead_hit_rate: float, lead_value: float, baseline: float = 0.0) -> Potential:
+    """The brief's potential: jobs × add-on rate × hit rate × avg value + jobs × lead rate × lead hit
+    rate × avg lead value − current baseline.
+
+    Rates are fractions (0.3 for 30 %); rates per job may exceed 1 (several recommendations per job),
+    hit rates may not.
+
+    Raises:
+        ValidationError: a negative figure, or a hit rate above 1, naming the argument.
+    """
+    args = {"jobs": jobs, "add_on_rate": add_on_rate, "add_on_hit_rate": add_on_hit_rate,
+            "add_on_value": add_on_value, "lead_rate": lead_rate, "lead_hit_rate": lead_hit_rate,
+            "lead_value": lead_value, "baseline": baseline}
+    for name, v in args.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0 or v == float("inf"):
+            raise ValidationError(Problem(f"{v!r} must be a number >= 0", field=name))
+        if name.endswith("hit_rate") and v > 1:
+            raise ValidationError(Problem(f"{v!r} is a share and cannot exceed 1", field=name))
+    return Potential(add_on=jobs * add_on_rate * add_on_hit_rate * add_on_value,
+                     lead=jobs * lead_rate * lead_hit_rate * lead_value, baseline=float(baseline))
+
+
+def _task_jobs(since: datetime, until: datetime) -> list[Select[Any]]:
+    """Maintenance tasks completed in the window, as (person, kind, ref) — if the desk has tasks."""
+    Task = rec.task_table()  # noqa: N806
+    if Task is None:
+        return []
+    return [select(Task.done_by.label("person"), literal("task", String).label("kind"),
+                   cast(Task.id, String).label("ref"))
+            .where(Task.state == "done", Task.done_at >= since, Task.done_at < until)]
+
+
+class Recommendations:
+    """Proactive service delivery on one desk."""
+
+    process = rec.RECOMMENDATION
+
+    def __init__(self, desk: Desk):
+        self._desk = desk
+
+    def _act(self, recommendation_id: int, by: str, expected_version: int | None,
+             action: Callable[[Session, Person, RecommendationRow], object]) -> RecommendationView:
+        person = self._desk.person(by)
+        with self._desk.transaction() as s:
+            row = rec.load(s, recommendation_id, expected_version)
+            action(s, person, row)
+            s.flush()
+            return RecommendationView.model_validate(row)
+
+    def register(self, *, customer: str, description: str, by: str, call_id: int | None = None,
+                 task_id: int | None = None, item: str | None = None,
+                 value: float | None = None) -> RecommendationView:
+        """Register a recommendation made while handling a call or a maintenance task.
+
+        Give exactly one of ``item`` (an id from ``desk.yaml``'s price list; the price is the value)
+        or ``value`` (for anything not on the list). At or below the lead threshold it becomes an
+        add-on in ``offered``; above it a lead in ``handed_over``.
+
+        Raises:
+            ValidationError: naming the field (customer, description, item/value, call_id, task_id).
+        """
+        person = self._desk.person(by)
+        with self._desk.transaction() as s:
+            row = rec.register(s, person, self._desk.config.recommendations, customer=customer,
+                               description=description, call_id=call_id, task_id=task_id, item=item, value=value)
+            return RecommendationView.model_validate(row)
+
+    def accept(self, recommendation_id: int, *, by: str, note: str | None = None,
+               expected_version: int | None = None) -> RecommendationView:
+        """Add-on: the customer signs up; the value is booked."""
+        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.accept(s, p, r, note))
+
+    def decline(self, recommendation_id: int, *, by: str, reason: str | None = None,
+                expected_version: int | None = None) -> RecommendationView:
+        """Add-on: the customer says no."""
+        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.decline(s, p, r, reason))
+
+    def send_proposal(self, recommendation_id: int, *, by: str, note: str | None = None,
+                      expected_version: int | None = None) -> RecommendationView:
+        """Lead: sales sends the proposal (the turnaround is recorded)."""
+        return self._act(recommendation_id, by, expected_version,
+                         lambda s, p, r: rec.send_proposal(s, p, r, note))
+
+    def win(self, recommendation_id: int, *, by: str, final_value: float | None = None, note: str | None = None,
+            expected_version: int | None = None) -> RecommendationView:
+        """Lead: the customer orders; books ``final_value`` (default: the estimate)."""
+        return self._act(recommendation_id, by, expected_version,
+                         lambda s, p, r: rec.win(s, p, r, final_value, note))
+
+    def lose(self, recommendation_id: int, *, reason: str, by: str,
+             expected_version: int | None = None) -> RecommendationView:
+        """Lead: no deal, with the reason."""
+        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.lose(s, p, r, reason))
+
+    def get(self, recommendation_id: int) -> RecommendationView:
+        """One recommendation by id (:class:`~bpsm.errors.NotFound` if there is none)."""
+        with self._desk.transaction() as s:
+            return RecommendationView.model_validate(rec.load(s, recommendation_id))
+
+    def list(self, *, states: tuple[str, ...] | None = None, kind: str | None = None,
+             recommended_by: str | None = None) -> list[RecommendationView]:
+        """Recommendations, newest first, optionally filtered by state, kind or person."""
+        if kind is not None and kind not in rec.KINDS:
+            raise ValidationError(Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind"))
+        bad = [st for st in states or () if st not in self.process.states]
+        if bad:
+            raise ValidationError(Problem(f"{bad!r}: not states of the recommendation process "
+                                          f"({', '.join(self.process.states)})", field="states"))
+        stmt = select(RecommendationRow).order_by(RecommendationRow.id.desc())
+        if states:
+            stmt = stmt.where(RecommendationRow.state.in_(states))
+        if kind is not None:
+            stmt = stmt.where(RecommendationRow.kind == kind)
+        if recommended_by is not None:
+            stmt = stmt.where(RecommendationRow.recommended_by == recommended_by)
+        with self._desk.transaction() as s:
+            return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
+
+    def allowed(self, item: RecommendationView, by: str) -> list[str]:
+        """The triggers ``by`` may fire on ``item`` in its current state."""
+        return self.process.allowed(item.state, self._desk.person(by))
+
+    def stats(self, since: datetime, until: datetime) -> list[RecommendationStats]:
+        """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value, turnaround.
+
+        Two grouped SQL queries (jobs per person; the recommendation cohort per person).
+        """
+        since, until = clock.to_utc(since), clock.to_utc(until)
+        if until <= since:
+            raise ValidationError(Problem(f"until {until.isoformat()} must be after since {since.isoformat()}",
+                                          field="window"))
+        R = RecommendationRow  # noqa: N806
+        count_if = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
+        jobs = union(
+            select(CallRow.registered_by.label("person"), literal("call", String).label("kind"),
+                   cast(CallRow.id, String).label("ref"))
+            .where(CallRow.registered_at >= since, CallRow.registered_at < until),
+            select(AuditEventRow.actor, literal("call", String), AuditEventRow.record_id)
+            .where(AuditEventRow.record_type == "call", AuditEventRow.trigger == "resolve",
+                   AuditEventRow.at >= since, AuditEventRow.at < until),
+            *_task_jobs(since, until),
+        ).subquery()
+        job_q = select(jobs.c.person, func.count()).group_by(jobs.c.person)
+        rec_q = (select(R.recommended_by, func.count(), count_if(R.kind == "add_on"), count_if(R.state == "accepted"),
+                        count_if(R.state == "declined"), count_if(R.kind == "lead"), count_if(R.state == "won"),
+                        count_if(R.state == "lost"), func.coalesce(func.sum(R.booked_value), 0.0),
+                        func.avg(case((R.kind == "add_on", R.value))), func.avg(case((R.kind == "lead", R.value))),
+                        func.avg(R.turnaround_seconds))
+                 .where(and_(R.recommended_at >= since, R.recommended_at < until))
+                 .group_by(R.recommended_by))
+        with self._desk.transaction() as s:
+            job_counts = {p: int(n) for p, n in s.execute(job_q).all()}
+            figures = {r[0]: r[1:] for r in s.execute(rec_q).all()}
+            names = dict(s.execute(select(StaffRow.id, StaffRow.name)).all())
+        out = []
+        for person in sorted(set(job_counts) | set(figures)):
+            n, add_ons, acc, dec, leads, won, lost, booked, av, lv, ta = figures.get(
+                person, (0, 0, 0, 0, 0, 0, 0, 0.0, None, None, None))
+            out.append(RecommendationStats(
+                person=person, name=names.get(person, person), jobs=job_counts.get(person, 0), recommendations=int(n),
+                add_ons=int(add_ons), add_ons_accepted=int(acc), add_ons_declined=int(dec), leads=int(leads),
+                leads_won=int(won), leads_lost=int(lost), booked_value=float(booked),
+                add_on_value=None if av is None else float(av), lead_value=None if lv is None else float(lv),
+                lead_turnaround_seconds=None if ta is None else float(ta)))
+        return out
+
+    def leaderboard(self, since: datetime, until: datetime) -> list[RecommendationStats]:
+        """Everyone with at least one recommendation in the window, by booked value (then count), highest first."""
+        board = [p for p in self.stats(since, until) if p.recommendations >= 1]
+        return sorted(board, key=lambda p: (-p.booked_value, -p.recommendations, p.person))
