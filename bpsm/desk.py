@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +23,12 @@ from bpsm.catalogue.loader import Catalogue, load_catalogue
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import SyncReport, sync_catalogue
 from bpsm.errors import ConcurrentModification, PermissionDenied
+from bpsm.improvements import Improvements
 from bpsm.kpi import Kpis
+from bpsm.maintenance import Maintenance
 from bpsm.models import AuditEvent
+from bpsm.recommendations import Recommendations
+from bpsm.relations import Relations
 from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
@@ -41,6 +46,10 @@ class Desk:
         changes: the change process on the catalogue (:class:`bpsm.changes.Changes`).
         services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
         kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
+        maintenance: preventative maintenance and account contacts (:class:`bpsm.maintenance.Maintenance`).
+        relations: relation management, requests we do not offer yet (:class:`bpsm.relations.Relations`).
+        improvements: improvements and the recurring-disruption detector (:class:`bpsm.improvements.Improvements`).
+        recommendations: add-ons and leads, per-person KPIs (:class:`bpsm.recommendations.Recommendations`).
         catalogue: the catalogue files this desk was opened with.
     """
 
@@ -53,6 +62,10 @@ class Desk:
         self.changes = Changes(self)
         self.services = Services(self)
         self.kpis = Kpis(self)
+        self.maintenance = Maintenance(self)
+        self.relations = Relations(self)
+        self.improvements = Improvements(self)
+        self.recommendations = Recommendations(self)
 
     @classmethod
     def open(cls, url: str | None = None, *, catalogue: Path | str | Catalogue | None = None,
@@ -104,7 +117,8 @@ class Desk:
             with session.begin():
                 yield session
         except StaleDataError as exc:
-            raise ConcurrentModification(str(exc).split(" ")[0] or "record") from None
+            table = re.search(r"table '(\w+)'", str(exc))
+            raise ConcurrentModification(f"a {table.group(1) if table else 'record'} row") from None
         finally:
             session.close()
 
