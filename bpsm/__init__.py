@@ -6,10 +6,16 @@ Open a desk, register calls, read KPIs::
     desk = Desk.open()                      # embedded SQLite, example catalogue
     call = desk.calls.register(caller="Kim", channel="phone", summary="Laptop won't boot",
                                service="laptop", by="anna")
+
+The processes hang off the desk: ``desk.calls`` (reactive management), ``desk.relations``
+(requests for services we do not offer), ``desk.changes`` (catalogue changes through the change
+manager's gate), ``desk.maintenance`` (preventative maintenance and account contacts),
+``desk.improvements`` and ``desk.recommendations`` (add-ons and leads).
 """
 
 from bpsm.calls import Calls, Page
 from bpsm.catalogue import Catalogue, DeskConfig, Service, load_catalogue
+from bpsm.changes import CatalogueDiff, Changes, ChangeView, ChecklistStatus
 from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
@@ -21,9 +27,16 @@ from bpsm.errors import (
     Problem,
     ValidationError,
 )
+from bpsm.improvements import Improvements, ImprovementView
 from bpsm.kpi import KpiSnapshot
+from bpsm.maintenance import GenerationReport, Maintenance, PlanSyncReport, PlanView, TaskView
 from bpsm.models import AuditEvent, CallView, ContactView, RelationCaseView, ServiceHit, ServiceView
+from bpsm.recommendations import Potential, Recommendations, RecommendationStats, RecommendationView, potential
+from bpsm.relations import Relations, StandardDeliveryView
+from bpsm.roles import Person
 from bpsm.settings import Settings
+
+Suggestion = RelationCaseView.Suggestion
 
 __version__ = "0.1.0"
 
@@ -33,22 +46,42 @@ __all__ = [
     "CallView",
     "Calls",
     "Catalogue",
+    "CatalogueDiff",
+    "ChangeView",
+    "Changes",
+    "ChecklistStatus",
     "ConcurrentModification",
     "ContactView",
     "Desk",
     "DeskConfig",
+    "GenerationReport",
     "GuardFailed",
+    "ImprovementView",
+    "Improvements",
     "InvalidTransition",
     "KpiSnapshot",
+    "Maintenance",
     "NotFound",
     "Page",
     "PermissionDenied",
+    "Person",
+    "PlanSyncReport",
+    "PlanView",
+    "Potential",
     "Problem",
+    "RecommendationStats",
+    "RecommendationView",
+    "Recommendations",
     "RelationCaseView",
+    "Relations",
     "Service",
     "ServiceHit",
     "ServiceView",
     "Settings",
+    "StandardDeliveryView",
+    "Suggestion",
+    "TaskView",
     "ValidationError",
     "load_catalogue",
+    "potential",
 ]

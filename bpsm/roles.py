@@ -21,8 +21,9 @@ _DESK = frozenset({OPERATOR, SPECIALIST})
 #: action -> roles allowed to perform it. Keep this the only place permissions are decided.
 PERMISSIONS: dict[str, frozenset[str]] = {
     # reactive management: every call about a standard service
-    "call.register": _DESK,
-    "call.accept": _DESK,
+    # account managers register and accept the call for an alternative agreed in relation management
+    "call.register": _DESK | {ACCOUNT_MANAGER},
+    "call.accept": _DESK | {ACCOUNT_MANAGER},
     "call.make_exception": _DESK,
     "call.refer": _DESK,
     "call.wait_for_customer": _DESK,

@@ -71,8 +71,11 @@ def load(s: Session, call_id: int, expected_version: int | None = None, *, lock:
 
 
 def register(s: Session, by: Person, *, caller: str, channel: str, summary: str, service_id: str | None,
-             channels: tuple[str, ...] = CHANNELS_FALLBACK) -> CallRow:
-    """Record a new call; the registration is contact 1. The state is ``registered``."""
+             channels: tuple[str, ...] = CHANNELS_FALLBACK, group: str | None = None) -> CallRow:
+    """Record a new call; the registration is contact 1. The state is ``registered``.
+
+    The call goes to ``group``, by default the group of the person registering it.
+    """
     require(by, "call.register")
     caller_ = _text("caller", caller)
     summary_ = _text("summary", summary)
@@ -86,7 +89,7 @@ def register(s: Session, by: Person, *, caller: str, channel: str, summary: str,
         version = svc.current_version
     now = clock.now()
     row = CallRow(state=REACTIVE.initial, caller=caller_, channel=channel, summary=summary_,
-                  service_id=service_id, service_version=version, registered_by=by.id, group=by.group,
+                  service_id=service_id, service_version=version, registered_by=by.id, group=group or by.group,
                   registered_at=now, updated_at=now, contact_count=1, escalation_count=0, reopen_count=0,
                   is_exception=False)
     s.add(row)

@@ -25,7 +25,7 @@ from bpsm.catalogue.schema import Service
 from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, ValidationError
 from bpsm.processes import change, reactive
 from bpsm.processes.base import Process, Step, audit
-from bpsm.roles import OPERATOR, Person, require
+from bpsm.roles import Person, require
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
@@ -195,11 +195,11 @@ def accept_alternative(s: Session, by: Person, row: RelationCaseRow, *, service_
     origin = s.get(CallRow, row.call_id) if row.call_id is not None else None
     channel = origin.channel if origin is not None and origin.channel in channels else channels[0]
     RELATION.apply(s, row, "accept_alternative", by, data={"service_id": service_id})
-    on_behalf = Person(by.id, by.name, by.roles | {OPERATOR}, svc.group)
-    call = reactive.register(s, on_behalf, caller=row.customer, channel=channel, channels=channels,
-                             service_id=service_id, summary=f"{svc.name} for {row.customer}, the alternative "
+    call = reactive.register(s, by, caller=row.customer, channel=channel, channels=channels,
+                             service_id=service_id, group=svc.group,
+                             summary=f"{svc.name} for {row.customer}, the alternative "
                              f"agreed in relation case R-{row.id:06d} (asked: {row.request})")
-    reactive.accept(s, on_behalf, call)
+    reactive.accept(s, by, call)
     row.alternative_service_id, row.alternative_call_id = service_id, call.id
     _close(row)
     return call
