@@ -60,13 +60,33 @@ class Calls:
             s.flush()
             return CallView.model_validate(row)
 
-    def register(self, *, caller: str, channel: str, summary: str, by: str, service: str | None = None) -> CallView:
-        """Register a call (contact 1). ``service`` is the catalogue service id, or None if none fits."""
+    def register(self, *, caller: str, channel: str, summary: str, by: str, service: str | None = None,
+                 accept: bool = False, solution: str | None = None) -> CallView:
+        """Register a call (contact 1). ``service`` is the catalogue service id, or None if none fits.
+
+        With ``accept=True`` the call is also accepted as standard, and with a ``solution`` also
+        resolved at this first contact — all in one transaction, so either every step happens
+        (each with its own audit event) or none does.
+        """
+        if solution is not None and not accept:
+            raise ValidationError("solution: resolving at first contact needs accept=True (a standard service)")
         person = self._desk.person(by)
         with self._desk.transaction() as s:
             row = reactive.register(s, person, caller=caller, channel=channel, summary=summary, service_id=service,
                                     channels=tuple(self._desk.config.channels))
+            if accept:
+                reactive.accept(s, person, row)
+            if solution is not None:
+                reactive.resolve(s, person, row, solution)
+            s.flush()
             return CallView.model_validate(row)
+
+    def survey_due(self, call: CallView) -> bool:
+        """Whether to ask this call's customer the two survey questions (desk.yaml's survey policy).
+
+        ``ask_on_close: false`` never asks; otherwise every ``every_nth_call``-th call (by number) is asked.
+        """
+        return self._desk.config.survey.due(call.id)
 
     def accept(self, call_id: int, *, by: str, expected_version: int | None = None) -> CallView:
         """It is part of our standard service: handle it."""

@@ -78,12 +78,11 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
-        if self.line is not None:
+        where = self.file or ""
+        if self.file and self.line is not None:
             where += f":{self.line}"
-        if self.field:
-            where += f": {self.field}"
-        return f"{where}: {self.message}"
+        parts = [p for p in (where, self.field) if p]
+        return ": ".join([*parts, self.message])
 
 
 class ValidationError(BpsmError, ValueError):

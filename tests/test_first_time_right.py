@@ -69,3 +69,30 @@ def test_today_follows_the_desks_time_zone(desk: Desk) -> None:
         assert _ftr_today(desk) == (0, 0)
         call_in(desk, "resolved")
         assert _ftr_today(desk) == (1, 1)
+
+
+def test_resolve_at_first_contact_is_one_transaction(desk: Desk) -> None:
+    call = desk.calls.register(caller="Kim", channel="phone", summary="Dock not charging", service="laptop",
+                               accept=True, solution="Swapped the dock's power supply", by=OP)
+    assert call.state == "resolved" and call.first_time_right
+    assert [e.trigger for e in desk.history(call)] == ["register", "accept", "resolve"]
+
+
+def test_resolve_at_first_contact_without_a_service_stores_nothing(desk: Desk) -> None:
+    import pytest
+
+    from bpsm import GuardFailed, ValidationError
+
+    with pytest.raises(GuardFailed, match="service_in_catalogue"):
+        desk.calls.register(caller="Kim", channel="phone", summary="x", accept=True, solution="y", by=OP)
+    with pytest.raises(ValidationError, match="needs accept=True"):
+        desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", solution="y", by=OP)
+    with pytest.raises(GuardFailed, match="solution_recorded"):
+        desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", accept=True,
+                            solution=" ", by=OP)
+    assert desk.calls.queue().total == 0
+
+
+def test_survey_policy_decides_who_is_asked(desk: Desk) -> None:
+    calls = [call_in(desk, "resolved") for _ in range(2)]
+    assert all(desk.calls.survey_due(c) for c in calls)  # the example desk asks every call

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpsm import ConcurrentModification, Desk
+from bpsm import ConcurrentModification, Desk, GuardFailed
 from bpsm_tui.dialogs import EscalateDialog, SurveyDialog, TextPrompt
 from bpsm_tui.screens import CallDetailScreen, NewCallScreen, QueueScreen
 from bpsm_tui.widgets import CallTable
@@ -280,12 +280,13 @@ async def test_someone_not_on_the_staff_list_sees_the_queue_but_cannot_act(desk:
     assert desk.calls.get(call.id) == call
 
 
-async def test_resolve_now_that_fails_after_registering_says_where_the_call_stands(
-        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(call_id: int, **_: object) -> None:
-        raise ConcurrentModification(f"call {call_id}", 2, 3)
+async def test_resolve_now_is_all_or_nothing(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bpsm.processes import reactive
 
-    monkeypatch.setattr(desk.calls, "resolve", refuse)
+    def refuse(*_: object, **__: object) -> None:
+        raise GuardFailed("solution_recorded", "the knowledge base is down")
+
+    monkeypatch.setattr(reactive, "resolve", refuse)
     async with running(desk) as s:
         await s.press("n")
         await s.type("Kim")
@@ -296,12 +297,9 @@ async def test_resolve_now_that_fails_after_registering_says_where_the_call_stan
         await s.press("tab")
         await s.type("Swapped")
         await s.press("ctrl+r")
-        assert isinstance(s.app.screen, QueueScreen)  # no survey: the call is not resolved
-        [call] = desk.calls.queue().items
-        assert call.state == "in_progress"
-        assert any(e.startswith(f"{call.number} is registered (in_progress), but: call {call.id} was changed")
-                   for e in s.errors())
-        assert s.app.screen.query_one(CallTable).selected_call.id == call.id
+        assert isinstance(s.app.screen, NewCallScreen)  # the form stays open with the reason
+        assert "the knowledge base is down" in s.text("#form-error")
+        assert desk.calls.queue().total == 0  # not even registered: one transaction
 
 
 async def test_the_queue_refreshes_itself_on_a_timer(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:

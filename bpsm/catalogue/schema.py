@@ -216,6 +216,10 @@ class SurveyPolicy(_Model):
     effort_scale: Literal[7] = 7
     satisfaction_scale: Literal[5] = 5
 
+    def due(self, call_id: int) -> bool:
+        """Ask this call's customer? Never when ``ask_on_close`` is off, else every n-th call by number."""
+        return self.ask_on_close and call_id % self.every_nth_call == 0
+
 
 class Recommendations(_Model):
     """Add-ons at or below the threshold are settled on the spot; above it they are sales leads."""

@@ -140,7 +140,7 @@ def dialog_for(action: CallAction, call: CallView, config: DeskConfig, *,
         case "optional_reason":
             return TextPrompt(title, action.prompt, subtitle=_about(call), required=False)
         case "survey":
-            return SurveyDialog(call, first_contact=first_contact) if config.survey.ask_on_close else None
+            return SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
         case "escalation":
             return EscalateDialog(call, list(config.groups))
         case "contact":

@@ -36,10 +36,9 @@ _FIELD_FOR = {"caller": "#caller", "summary": "#summary", "channel": "#channel",
 
 @dataclass(frozen=True)
 class NewCallOutcome:
-    """What the form did: the call as it now stands, and what went wrong after registering, if anything."""
+    """What the form did: the call as registered (and accepted / resolved) in one transaction."""
 
     call: CallView
-    error: str | None = None
 
 
 class NewCallScreen(ModalScreen[NewCallOutcome | None]):
@@ -56,11 +55,11 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
     """ctrl+s registers, ctrl+r resolves at first contact, escape cancels."""
 
     class Registered(Message):
-        """The call was registered (``error``: a later step — accept or resolve — was refused)."""
+        """The call was registered (and accepted / resolved, as asked)."""
 
-        def __init__(self, call: CallView, error: str | None = None) -> None:
+        def __init__(self, call: CallView) -> None:
             super().__init__()
-            self.call, self.error = call, error
+            self.call = call
 
     class Refused(Message):
         """The library refused to register the call; nothing was written."""
@@ -157,25 +156,17 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
     def _register(self, *, caller: str, channel: str, summary: str, service: str | None,
                   solution: str | None) -> None:
         desk, by = self.desk_app.desk, self.desk_app.operator
-        try:
-            call = desk.calls.register(caller=caller, channel=channel, summary=summary, service=service, by=by)
+        try:  # one transaction: registered, accepted and resolved together, or not at all
+            call = desk.calls.register(caller=caller, channel=channel, summary=summary, service=service, by=by,
+                                       accept=service is not None, solution=solution)
         except Exception as err:  # noqa: BLE001 - shown in the form, which stays open
             self.post_message(self.Refused(err))
-            return
-        try:
-            if service is not None:
-                call = desk.calls.accept(call.id, by=by, expected_version=call.version)
-            if solution is not None:
-                call = desk.calls.resolve(call.id, solution=solution, by=by, expected_version=call.version)
-        except Exception as err:  # noqa: BLE001 - the call exists; the queue shows where it stands
-            self.post_message(self.Registered(call, f"{call.number} is registered ({call.state}), but: "
-                                                    f"{error_text(err)}"))
             return
         self.post_message(self.Registered(call))
 
     def on_new_call_screen_registered(self, message: Registered) -> None:
         self._busy = False
-        self.dismiss(NewCallOutcome(message.call, message.error))
+        self.dismiss(NewCallOutcome(message.call))
 
     def on_new_call_screen_refused(self, message: Refused) -> None:
         self._busy = False

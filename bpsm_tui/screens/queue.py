@@ -203,13 +203,10 @@ class QueueScreen(CallScreen):
         if outcome is None:
             return
         call = outcome.call
-        if outcome.error:
-            self.notify(outcome.error, title="Registered, but not finished", severity="error", markup=False)
-        else:
-            done = {"resolved": "resolved at first contact", "in_progress": "registered and accepted"}
-            self.notify(f"{call.number} {done.get(call.state, 'registered')}", markup=False)
+        done = {"resolved": "resolved at first contact", "in_progress": "registered and accepted"}
+        self.notify(f"{call.number} {done.get(call.state, 'registered')}", markup=False)
         self.reload(keep=call.id, last_page=True)
-        if call.state == "resolved" and not outcome.error:
+        if call.state == "resolved":
             self.desk_app.act(call, "close", first_contact=True)
 
     def palette_commands(self) -> list[PaletteCommand]:
