@@ -51,8 +51,13 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         Binding("ctrl+r", "resolve_now", "Resolve now", id="new-call.resolve-now",
                 tooltip="Register, accept and resolve with the solution: solved at first contact"),
         Binding("escape", "cancel", "Cancel", id="new-call.cancel", tooltip="Close the form without registering"),
+        # Priority: the app moves focus before it forwards the next keys, so a fast typist's (or a
+        # scripted terminal's) text after a tab lands in the next field, not the one just left.
+        Binding("tab", "app.focus_next", "Next field", id="new-call.next-field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", id="new-call.previous-field", show=False,
+                priority=True),
     ]
-    """ctrl+s registers, ctrl+r resolves at first contact, escape cancels."""
+    """ctrl+s registers, ctrl+r resolves at first contact, escape cancels, tab/shift+tab move."""
 
     class Registered(Message):
         """The call was registered (and accepted / resolved, as asked)."""
