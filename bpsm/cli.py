@@ -134,6 +134,27 @@ def demo_seed(db: DbOpt = None, catalogue: CatOpt = None,
 
 
 @app.command()
+def proactive(db: DbOpt = None, catalogue: CatOpt = None, as_: AsOpt = None,
+              horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90) -> None:
+    """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks for the
+    horizon, and propose improvements for recurring disruptions."""
+    from datetime import timedelta
+
+    the_desk = open_desk(db, catalogue)
+    by = as_ or "admin"
+    try:
+        report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
+        found = the_desk.improvements.detect_recurring_disruptions(by=by)
+    except BpsmError as err:
+        fail(err)
+    typer.echo(f"scheduled {report.total} new tasks up to {report.until:%Y-%m-%d}")
+    for imp in found:
+        typer.echo(f"proposed improvement {imp.id}: {imp.title}")
+    due = the_desk.maintenance.due()
+    typer.echo(f"{len(due)} tasks due or overdue now")
+
+
+@app.command()
 def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
     """Print today's KPIs."""
     the_desk = open_desk(db, catalogue)

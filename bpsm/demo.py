@@ -66,7 +66,7 @@ def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) ->
             call = desk.calls.register(caller=rng.choice(_CALLERS), channel=rng.choice(desk.config.channels),
                                        summary=rng.choice(faq).q, service=svc.id, by=by)
             call = desk.calls.accept(call.id, by=by)
-        _walk(desk, call.id, start, age, by, specialist, second_line, rng)
+        _walk(desk, call.id, start, age, by, specialist, svc.group if svc.group != "service-desk" else second_line, rng)
     return calls
 
 

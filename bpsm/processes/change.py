@@ -213,7 +213,7 @@ def approve(s: Session, by: Person, row: ChangeRow, config: DeskConfig, note: st
         unmet.append(f"rollback plan: required for {row.impact}-impact changes "
                      f"(from {config.rollback_required_from} up) but none is recorded")
     if unmet:
-        raise GuardFailed("checklist_met", "not approved; unmet: " + "; ".join(unmet))
+        raise GuardFailed("checklist_met", "unmet: " + "; ".join(unmet))
     CHANGE.apply(s, row, "approve", by, reason=note)
     row.decided_by, row.decided_at, row.decision_reason = by.id, clock.now(), note
 
