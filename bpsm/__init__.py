@@ -31,7 +31,13 @@ from bpsm.improvements import Improvements, ImprovementView
 from bpsm.kpi import KpiSnapshot
 from bpsm.maintenance import GenerationReport, Maintenance, PlanSyncReport, PlanView, TaskView
 from bpsm.models import AuditEvent, CallView, ContactView, RelationCaseView, ServiceHit, ServiceView
-from bpsm.recommendations import Potential, Recommendations, RecommendationStats, RecommendationView, potential
+from bpsm.recommendations import (
+    Potential,
+    Recommendations,
+    RecommendationStats,
+    RecommendationView,
+    potential,
+)
 from bpsm.relations import Relations, StandardDeliveryView
 from bpsm.roles import Person
 from bpsm.settings import Settings

@@ -8,7 +8,7 @@ first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bpsm.errors import ValidationError
+from bpsm.facade import ProcessFacade
 from bpsm.models import CallView, ContactView, RelationCaseView
 from bpsm.processes import reactive
-from bpsm.roles import Person
 from bpsm.store.tables import CallContactRow, CallRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["Calls", "Page"]
 
@@ -43,22 +43,16 @@ class Page(Generic[T]):
         return self.offset + len(self.items) < self.total
 
 
-class Calls:
+class Calls(ProcessFacade[CallRow, CallView]):
     """The reactive process on one desk."""
 
     process = reactive.REACTIVE
 
-    def __init__(self, desk: Desk):
-        self._desk = desk
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> CallRow:
+        return reactive.load(s, ident, expected_version)
 
-    def _act(self, call_id: int, by: str, expected_version: int | None,
-             action: Callable[[Session, Person, CallRow], object]) -> CallView:
-        person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = reactive.load(s, call_id, expected_version)
-            action(s, person, row)
-            s.flush()
-            return CallView.model_validate(row)
+    def _view(self, s: Session, row: CallRow) -> CallView:
+        return CallView.model_validate(row)
 
     def register(self, *, caller: str, channel: str, summary: str, by: str, service: str | None = None,
                  accept: bool = False, solution: str | None = None) -> CallView:
@@ -160,10 +154,6 @@ class Calls:
             rows = s.scalars(select(CallContactRow).where(CallContactRow.call_id == call_id)
                              .order_by(CallContactRow.seq)).all()
             return [ContactView.model_validate(r) for r in rows]
-
-    def allowed(self, call: CallView, by: str) -> list[str]:
-        """The triggers ``by`` may fire on ``call`` in its current state."""
-        return self.process.allowed(call.state, self._desk.person(by))
 
     def queue(self, *, offset: int = 0, limit: int = 50, states: Sequence[str] = reactive.OPEN_STATES,
               group: str | None = None) -> Page[CallView]:

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from bpsm.catalogue.loader import load_catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.catalogue.sync import content_hash
+from bpsm.facade import ProcessFacade
 from bpsm.processes import change
 from bpsm.roles import Person
 from bpsm.store.tables.change import ChangeRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["CatalogueDiff", "ChangeView", "ChecklistStatus", "Changes"]
 
@@ -81,13 +82,13 @@ class CatalogueDiff(BaseModel):
         return not (self.only_in_files or self.only_in_database or self.different)
 
 
-class Changes:
+class Changes(ProcessFacade[ChangeRow, ChangeView]):
     """The change process on one desk."""
 
     process = change.CHANGE
 
-    def __init__(self, desk: Desk):
-        self._desk = desk
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> ChangeRow:
+        return change.load(s, ident, expected_version)
 
     def _view(self, s: Session, row: ChangeRow) -> ChangeView:
         s.flush()
@@ -97,10 +98,11 @@ class Changes:
 
     def _act(self, change_id: int, by: str, expected_version: int | None,
              action: Callable[[Session, Person, ChangeRow], object]) -> ChangeView:
+        """As the base, plus: a catalogue file write is applied only once the database committed."""
         person = self._desk.person(by)
         file_op = None
-        with self._desk.transaction() as s:
-            row = change.load(s, change_id, expected_version)
+        with self._unit() as s:
+            row = self._load(s, change_id, expected_version)
             result = action(s, person, row)
             if isinstance(result, change.FileOp):
                 file_op = result
@@ -167,7 +169,7 @@ class Changes:
     def get(self, change_id: int) -> ChangeView:
         """One change with its checklist."""
         with self._desk.transaction() as s:
-            return self._view(s, change.load(s, change_id))
+            return self._view(s, self._load(s, change_id, None))
 
     def list(self, *, states: tuple[str, ...] | None = None) -> list[ChangeView]:
         """Changes, newest first (optionally only in ``states``)."""

@@ -113,7 +113,13 @@ def catalogue_diff(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Migrate the database to the newest schema."""
-    from bpsm.store.db import current_revision, default_database_url, head_revision, make_engine, upgrade
+    from bpsm.store.db import (
+        current_revision,
+        default_database_url,
+        head_revision,
+        make_engine,
+        upgrade,
+    )
 
     try:
         engine = make_engine(db or Settings().database_url or default_database_url())

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bpsm.calls import Calls
-from bpsm.changes import Changes
 from bpsm.catalogue.loader import Catalogue, load_catalogue
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import SyncReport, sync_catalogue
+from bpsm.changes import Changes
 from bpsm.errors import ConcurrentModification, PermissionDenied
 from bpsm.improvements import Improvements
 from bpsm.kpi import Kpis

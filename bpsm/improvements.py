@@ -7,7 +7,6 @@ audit event, and returns an immutable :class:`ImprovementView`. Pass ``expected_
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bpsm.errors import ConcurrentModification, Problem, ValidationError
+from bpsm.facade import ProcessFacade
 from bpsm.processes import improvement
-from bpsm.roles import Person
 from bpsm.store.tables.proactive import ImprovementRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["ImprovementView", "Improvements"]
 
@@ -63,23 +62,17 @@ class ImprovementView(BaseModel):
         return None if self.burst_window_seconds is None else timedelta(seconds=self.burst_window_seconds)
 
 
-class Improvements:
+class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
     """The improvement process on one desk."""
 
     process = improvement.IMPROVEMENT
     sources = improvement.SOURCES
 
-    def __init__(self, desk: Desk):
-        self._desk = desk
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> ImprovementRow:
+        return improvement.load(s, ident, expected_version)
 
-    def _act(self, improvement_id: int, by: str, expected_version: int | None,
-             action: Callable[[Session, Person, ImprovementRow], object]) -> ImprovementView:
-        person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = improvement.load(s, improvement_id, expected_version)
-            action(s, person, row)
-            s.flush()
-            return ImprovementView.model_validate(row)
+    def _view(self, s: Session, row: ImprovementRow) -> ImprovementView:
+        return ImprovementView.model_validate(row)
 
     def identify(self, *, source: str, title: str, description: str, by: str,
                  service_id: str | None = None) -> ImprovementView:
@@ -173,6 +166,3 @@ class Improvements:
         with self._desk.transaction() as s:
             return [ImprovementView.model_validate(r) for r in s.scalars(stmt).all()]
 
-    def allowed(self, item: ImprovementView, by: str) -> list[str]:
-        """The triggers ``by`` may fire on ``item`` in its current state."""
-        return self.process.allowed(item.state, self._desk.person(by))

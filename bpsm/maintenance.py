@@ -16,7 +16,7 @@ transaction with its audit events and returns immutable views.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.calls import Page
 from bpsm.errors import ConcurrentModification, NotFound, Problem, ValidationError
+from bpsm.facade import ProcessFacade
 from bpsm.processes import maintenance
 from bpsm.processes.maintenance import GenerationReport, PlanSyncReport
-from bpsm.roles import Person
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["GenerationReport", "Maintenance", "PlanSyncReport", "PlanView", "TaskView"]
 
@@ -128,13 +128,10 @@ def _aware(name: str, value: datetime | None) -> datetime:
     return clock.to_utc(value)
 
 
-class Maintenance:
+class Maintenance(ProcessFacade[TaskRow, TaskView]):
     """Preventative maintenance and account contacts on one desk."""
 
     process = maintenance.TASK
-
-    def __init__(self, desk: Desk):
-        self._desk = desk
 
     @property
     def _tz(self) -> ZoneInfo:
@@ -149,14 +146,11 @@ class Maintenance:
         except IntegrityError:
             raise ConcurrentModification("maintenance tasks (the same occurrence was created meanwhile)") from None
 
-    def _act(self, task_id: int, by: str, expected_version: int | None,
-             action: Callable[[Session, Person, TaskRow], object]) -> TaskView:
-        person = self._desk.person(by)
-        with self._unit() as s:
-            row = maintenance.load(s, task_id, expected_version)
-            action(s, person, row)
-            s.flush()
-            return self._one(s, row.id)
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> TaskRow:
+        return maintenance.load(s, ident, expected_version)
+
+    def _view(self, s: Session, row: TaskRow) -> TaskView:
+        return self._one(s, row.id)
 
     def _one(self, s: Session, task_id: int) -> TaskView:
         at = clock.now()

@@ -16,7 +16,6 @@ with at least one recommendation is on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
+from bpsm.facade import ProcessFacade
 from bpsm.processes import recommendation as rec
-from bpsm.roles import Person
 from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
 
@@ -181,22 +180,16 @@ def _task_jobs(since: datetime, until: datetime) -> list[Select[Any]]:
             .where(Task.state == "done", Task.done_at >= since, Task.done_at < until)]
 
 
-class Recommendations:
+class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
     """Proactive service delivery on one desk."""
 
     process = rec.RECOMMENDATION
 
-    def __init__(self, desk: Desk):
-        self._desk = desk
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> RecommendationRow:
+        return rec.load(s, ident, expected_version)
 
-    def _act(self, recommendation_id: int, by: str, expected_version: int | None,
-             action: Callable[[Session, Person, RecommendationRow], object]) -> RecommendationView:
-        person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = rec.load(s, recommendation_id, expected_version)
-            action(s, person, row)
-            s.flush()
-            return RecommendationView.model_validate(row)
+    def _view(self, s: Session, row: RecommendationRow) -> RecommendationView:
+        return RecommendationView.model_validate(row)
 
     def register(self, *, customer: str, description: str, by: str, call_id: int | None = None,
                  task_id: int | None = None, item: str | None = None,
@@ -266,10 +259,6 @@ class Recommendations:
             stmt = stmt.where(RecommendationRow.recommended_by == recommended_by)
         with self._desk.transaction() as s:
             return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
-
-    def allowed(self, item: RecommendationView, by: str) -> list[str]:
-        """The triggers ``by`` may fire on ``item`` in its current state."""
-        return self.process.allowed(item.state, self._desk.person(by))
 
     def stats(self, since: datetime, until: datetime) -> list[RecommendationStats]:
         """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value, turnaround.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from bpsm.calls import Page
 from bpsm.catalogue.schema import Service
 from bpsm.errors import NotFound, ValidationError
+from bpsm.facade import ProcessFacade
 from bpsm.models import RelationCaseView
 from bpsm.processes import relation
 from bpsm.roles import ACCOUNT_MANAGER, Person
@@ -35,7 +36,7 @@ from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    pass
 
 __all__ = ["Candidate", "Relations", "StandardDeliveryView", "Suggestion", "find_candidates", "rank",
            "significant_words"]
@@ -220,22 +221,16 @@ class StandardDeliveryView(BaseModel):
     active: bool
 
 
-class Relations:
+class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
     """Relation management on one desk: requests for services we do not (yet) offer."""
 
     process = relation.RELATION
 
-    def __init__(self, desk: Desk):
-        self._desk = desk
+    def _load(self, s: Session, ident: int, expected_version: int | None) -> RelationCaseRow:
+        return relation.load(s, ident, expected_version)
 
-    def _act(self, case_id: int, by: str, expected_version: int | None,
-             action: Callable[[Session, Person, RelationCaseRow], object]) -> RelationCaseView:
-        person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = relation.load(s, case_id, expected_version)
-            action(s, person, row)
-            s.flush()
-            return RelationCaseView.model_validate(row)
+    def _view(self, s: Session, row: RelationCaseRow) -> RelationCaseView:
+        return RelationCaseView.model_validate(row)
 
     def open(self, *, customer: str, request: str, by: str) -> RelationCaseView:
         """Open a case for a request that did not come in through a call (state ``received``)."""
@@ -371,10 +366,6 @@ class Relations:
         """One case by id (:class:`~bpsm.errors.NotFound` if there is none)."""
         with self._desk.transaction() as s:
             return RelationCaseView.model_validate(relation.load(s, case_id))
-
-    def allowed(self, case: RelationCaseView, by: str) -> list[str]:
-        """The triggers ``by`` may fire on ``case`` in its current state."""
-        return self.process.allowed(case.state, self._desk.person(by))
 
     def queue(self, *, offset: int = 0, limit: int = 50,
               states: Sequence[str] = relation.OPEN_STATES) -> Page[RelationCaseView]:

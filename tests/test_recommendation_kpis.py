@@ -52,7 +52,7 @@ def build(desk: Desk, clock) -> World:
     r.accept(r.register(customer="Kim", description="old", item="headset", by="anna").id, by="anna")
     clock.move_to(SINCE + timedelta(days=1))
     resolve(early, "ben")                                     # ...resolved by ben inside it
-    c1, c2, c3 = call("anna"), call("anna"), call("anna")
+    c1, c2, _c3 = call("anna"), call("anna"), call("anna")
     c1 = resolve(c1, "anna")
     desk.calls.reopen(c1.id, reason="still broken", by="anna")
     clock.tick(HOUR)

@@ -11,17 +11,19 @@ the same session, so the caller's unit of work commits both or neither.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from transitions import Machine, MachineError
 
 from bpsm import clock
-from bpsm.errors import InvalidTransition
+from bpsm.errors import ConcurrentModification, InvalidTransition, NotFound
 from bpsm.roles import Person, may, require
 from bpsm.store.tables import AuditEventRow
 
-__all__ = ["Process", "Step", "audit"]
+__all__ = ["Process", "Step", "audit", "load_row"]
+
+RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,22 @@ class Process:
                 lines.append(f"    {src} --> {step.dest or src}: {step.trigger}")
         lines += [f"    {s} --> [*]" for s in self.final]
         return "\n".join(lines)
+
+
+def load_row(session: Session, row_type: type[RowT], label: str, ident: object,
+             expected_version: int | None = None) -> RowT:
+    """Fetch a process record by id, checking the version the caller last saw.
+
+    Raises:
+        NotFound: no such record.
+        ConcurrentModification: it changed since the caller read ``expected_version``.
+    """
+    row = session.get(row_type, ident)
+    if row is None:
+        raise NotFound(label, ident)
+    if expected_version is not None and row.version != expected_version:  # type: ignore[attr-defined]
+        raise ConcurrentModification(f"{label} {ident}", expected_version, row.version)  # type: ignore[attr-defined]
+    return row
 
 
 def audit(session: Session, by: Person, record_type: str, record_id: object, trigger: str,

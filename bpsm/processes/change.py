@@ -23,8 +23,8 @@ from bpsm import clock
 from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, ValidationError
-from bpsm.processes.base import Process, Step, audit
+from bpsm.errors import GuardFailed, NotFound, ValidationError
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
@@ -81,12 +81,7 @@ def service_yaml(service: Service) -> str:
 
 def load(s: Session, change_id: int, expected_version: int | None = None) -> ChangeRow:
     """Fetch a change, checking the version the caller last saw."""
-    row = s.get(ChangeRow, change_id)
-    if row is None:
-        raise NotFound("change", change_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"change {change_id}", expected_version, row.version)
-    return row
+    return load_row(s, ChangeRow, "change", change_id, expected_version)
 
 
 def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "medium",

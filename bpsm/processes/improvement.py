@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import RecurringDisruption, format_duration
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, Problem, ValidationError
+from bpsm.errors import GuardFailed, Problem, ValidationError
 from bpsm.processes import change
-from bpsm.processes.base import Process, Step, audit
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables import CallRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import ImprovementRow
@@ -69,12 +69,7 @@ def _may_fire(by: Person, row: ImprovementRow, trigger: str) -> None:
 
 def load(s: Session, improvement_id: int, expected_version: int | None = None) -> ImprovementRow:
     """Fetch an improvement, checking the version the caller last saw."""
-    row = s.get(ImprovementRow, improvement_id)
-    if row is None:
-        raise NotFound("improvement", improvement_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"improvement {improvement_id}", expected_version, row.version)
-    return row
+    return load_row(s, ImprovementRow, "improvement", improvement_id, expected_version)
 
 
 def _active_service(s: Session, service_id: str) -> ServiceRow:

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import DeskConfig, parse_duration
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, Problem, ValidationError
-from bpsm.processes.base import Process, Step, audit
+from bpsm.errors import GuardFailed, Problem, ValidationError
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables.core import AuditEventRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
@@ -349,12 +349,7 @@ def _insert_tasks(s: Session, by: Person, rows: list[dict[str, Any]], now: datet
 
 def load(s: Session, task_id: int, expected_version: int | None = None) -> TaskRow:
     """Fetch a task, checking the version the caller last saw (optimistic concurrency)."""
-    row = s.get(TaskRow, task_id)
-    if row is None:
-        raise NotFound("task", task_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"task {task_id}", expected_version, row.version)
-    return row
+    return load_row(s, TaskRow, "task", task_id, expected_version)
 
 
 def ensure_next(s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow, tz: ZoneInfo) -> TaskRow | None:

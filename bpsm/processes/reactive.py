@@ -11,12 +11,11 @@ never reopened. Resuming after waiting for the customer counts as a new contact 
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, ValidationError
-from bpsm.processes.base import Process, Step, audit
+from bpsm.errors import GuardFailed, ValidationError
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables import CallContactRow, CallRow, RelationCaseRow, ServiceRow
 
@@ -59,15 +58,9 @@ def _text(field: str, value: str | None, *, required: bool = True) -> str | None
     return str(value).strip()
 
 
-def load(s: Session, call_id: int, expected_version: int | None = None, *, lock: bool = False) -> CallRow:
+def load(s: Session, call_id: int, expected_version: int | None = None) -> CallRow:
     """Fetch a call row, checking the version the caller last saw (optimistic concurrency)."""
-    stmt = select(CallRow).where(CallRow.id == call_id)
-    row = s.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
-    if row is None:
-        raise NotFound("call", call_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"call {call_id}", expected_version, row.version)
-    return row
+    return load_row(s, CallRow, "call", call_id, expected_version)
 
 
 def register(s: Session, by: Person, *, caller: str, channel: str, summary: str, service_id: str | None,

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import Recommendations
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, Problem, ValidationError
-from bpsm.processes.base import Process, Step, audit
+from bpsm.errors import GuardFailed, Problem, ValidationError
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables import CallRow
 from bpsm.store.tables.recommendation import ADD_ON_STATES, LEAD_STATES, RecommendationRow
@@ -87,12 +87,7 @@ def _money(field: str, value: object) -> float:
 
 def load(s: Session, recommendation_id: int, expected_version: int | None = None) -> RecommendationRow:
     """Fetch a recommendation, checking the version the caller last saw."""
-    row = s.get(RecommendationRow, recommendation_id)
-    if row is None:
-        raise NotFound("recommendation", recommendation_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"recommendation {recommendation_id}", expected_version, row.version)
-    return row
+    return load_row(s, RecommendationRow, "recommendation", recommendation_id, expected_version)
 
 
 def register(s: Session, by: Person, policy: Recommendations, *, customer: str, description: str,

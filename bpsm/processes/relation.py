@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import Service
-from bpsm.errors import ConcurrentModification, GuardFailed, NotFound, ValidationError
+from bpsm.errors import GuardFailed, ValidationError
 from bpsm.processes import change, reactive
-from bpsm.processes.base import Process, Step, audit
+from bpsm.processes.base import Process, Step, audit, load_row
 from bpsm.roles import Person, require
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
@@ -112,12 +112,7 @@ def _close(row: RelationCaseRow) -> None:
 
 def load(s: Session, case_id: int, expected_version: int | None = None) -> RelationCaseRow:
     """Fetch a relation case, checking the version the caller last saw (optimistic concurrency)."""
-    row = s.get(RelationCaseRow, case_id)
-    if row is None:
-        raise NotFound("relation case", case_id)
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrentModification(f"relation case {case_id}", expected_version, row.version)
-    return row
+    return load_row(s, RelationCaseRow, "relation case", case_id, expected_version)
 
 
 def open_case(s: Session, by: Person, *, customer: str, request: str) -> RelationCaseRow:

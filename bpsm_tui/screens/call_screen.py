@@ -50,11 +50,11 @@ class CallScreen(Screen[None]):
 
     def selected_call(self) -> CallView | None:
         """The call the action keys act on, as last loaded."""
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each screen knows its own selection and data
 
     def reload(self, *, keep: int | None = None) -> None:
         """Load the screen's data again (in a worker), keeping call ``keep`` selected if possible."""
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each screen knows its own selection and data
 
     def action_act(self, name: str) -> None:
         """Run call action ``name`` on the selected call (asks what it needs first)."""

@@ -1,5 +1,6 @@
 """The database schema, one module per area; importing this package registers every table."""
 
+from bpsm.store.tables import change, proactive, recommendation, relation  # noqa: F401  (register tables)
 from bpsm.store.tables.core import (
     AuditEventRow,
     Base,
@@ -10,7 +11,6 @@ from bpsm.store.tables.core import (
     StaffRow,
     UTCDateTime,
 )
-from bpsm.store.tables import change, proactive, recommendation, relation  # noqa: F401  (register tables)
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
 __all__ = [
