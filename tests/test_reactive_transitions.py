@@ -12,18 +12,18 @@ from tests.helpers import OP, PATHS, call_in
 
 #: For each trigger: the API call that fires it, with valid arguments.
 FIRE = {
-    "accept": lambda d, c: d.calls.accept(c.id, by=OP),
-    "make_exception": lambda d, c: d.calls.make_exception(c.id, reason="VIP visit", by=OP),
-    "refer": lambda d, c: d.calls.refer(c.id, reason="not offered", by=OP)[0],
-    "wait_for_customer": lambda d, c: d.calls.wait(c.id, for_="customer", by=OP),
-    "wait_for_supplier": lambda d, c: d.calls.wait(c.id, for_="supplier", by=OP),
-    "resume": lambda d, c: d.calls.resume(c.id, by=OP),
-    "escalate": lambda d, c: d.calls.escalate(
-        c.id, to_group="facilities-team" if c.group == "second-line-it" else "second-line-it", reason="hands-on", by=OP),
-    "resolve": lambda d, c: d.calls.resolve(c.id, solution="replaced cable", by=OP),
-    "reopen": lambda d, c: d.calls.reopen(c.id, reason="broken again", by=OP),
-    "close": lambda d, c: d.calls.close(c.id, effort=2, satisfaction=4, by=OP),
-    "cancel": lambda d, c: d.calls.cancel(c.id, reason="withdrawn", by=OP),
+    "accept": lambda d, c, by=OP: d.calls.accept(c.id, by=by),
+    "make_exception": lambda d, c, by=OP: d.calls.make_exception(c.id, reason="VIP visit", by=by),
+    "refer": lambda d, c, by=OP: d.calls.refer(c.id, reason="not offered", by=by)[0],
+    "wait_for_customer": lambda d, c, by=OP: d.calls.wait(c.id, for_="customer", by=by),
+    "wait_for_supplier": lambda d, c, by=OP: d.calls.wait(c.id, for_="supplier", by=by),
+    "resume": lambda d, c, by=OP: d.calls.resume(c.id, by=by),
+    "escalate": lambda d, c, by=OP: d.calls.escalate(
+        c.id, to_group="facilities-team" if c.group == "second-line-it" else "second-line-it", reason="hands-on", by=by),
+    "resolve": lambda d, c, by=OP: d.calls.resolve(c.id, solution="replaced cable", by=by),
+    "reopen": lambda d, c, by=OP: d.calls.reopen(c.id, reason="broken again", by=by),
+    "close": lambda d, c, by=OP: d.calls.close(c.id, effort=2, satisfaction=4, by=by),
+    "cancel": lambda d, c, by=OP: d.calls.cancel(c.id, reason="withdrawn", by=by),
 }
 
 LEGAL = {(src, s.trigger): s.dest for s in REACTIVE.table for src in s.source}
@@ -121,3 +121,38 @@ def test_any_sequence_of_triggers_follows_the_table(desk: Desk, triggers: list[s
         assert desk.calls.get(call.id).state == expected
     events = desk.history(call)
     assert all(a.to_state == b.from_state for a, b in zip(events, events[1:]))
+
+
+def _forbidden() -> list[tuple[str, str, str]]:
+    """(state, trigger, person) for every legal transition and every staff member who may not fire it."""
+    from bpsm.catalogue import load_catalogue
+    from bpsm.roles import PERMISSIONS
+    from tests.conftest import CATALOGUE
+
+    staff = load_catalogue(CATALOGUE).desk.staff
+    out = []
+    for (state, trigger) in sorted(LEGAL):
+        allowed = PERMISSIONS[f"call.{trigger}"]
+        out += [(state, trigger, p.id) for p in staff if not allowed & set(p.roles)]
+    return out
+
+
+@pytest.mark.parametrize(("state", "trigger", "person"), _forbidden())
+def test_every_forbidden_action_is_refused_and_changes_nothing(desk: Desk, state: str, trigger: str,
+                                                               person: str) -> None:
+    from bpsm import PermissionDenied
+
+    call = call_in(desk, state)
+    trail = desk.history(call)
+    with pytest.raises(PermissionDenied, match=f"call.{trigger}"):
+        FIRE[trigger](desk, call, person)
+    assert desk.calls.get(call.id) == call and desk.history(call) == trail
+
+
+def test_registering_is_refused_for_roles_without_it(desk: Desk) -> None:
+    from bpsm import PermissionDenied
+
+    for person in ("eve", "carla"):
+        with pytest.raises(PermissionDenied, match="call.register"):
+            desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", by=person)
+    assert desk.calls.queue().total == 0
