@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bpsm.errors import Problem, ValidationError
 from bpsm.processes.base import Process
 from bpsm.roles import Person
 
@@ -54,6 +55,13 @@ class ProcessFacade(ABC, Generic[RowT, ViewT]):
             action(s, person, row)
             s.flush()
             return self._view(s, row)
+
+    def _check_states(self, states: Iterable[str] | None) -> None:
+        """Refuse state names the process does not have (a filter that silently matches nothing)."""
+        bad = [st for st in states or () if st not in self.process.states]
+        if bad:
+            raise ValidationError(Problem(f"{bad!r}: not states of the {self.process.name} process "
+                                          f"({', '.join(self.process.states)})", field="states"))
 
     def allowed(self, record: Any, by: str) -> list[str]:
         """The triggers ``by`` may fire on ``record`` (a view) in its current state."""

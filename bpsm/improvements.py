@@ -152,10 +152,7 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
         if source is not None and source not in improvement.SOURCES:
             raise ValidationError(Problem(f"{source!r} is not one of {', '.join(improvement.SOURCES)}",
                                           field="source"))
-        bad = [st for st in states or () if st not in self.process.states]
-        if bad:
-            raise ValidationError(Problem(f"{bad!r}: not states of the improvement process "
-                                          f"({', '.join(self.process.states)})", field="states"))
+        self._check_states(states)
         stmt = select(ImprovementRow).order_by(ImprovementRow.id.desc())
         if states:
             stmt = stmt.where(ImprovementRow.state.in_(states))

@@ -249,10 +249,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """A page of tasks by due date (optionally of one plan, or in ``states``); paged in SQL."""
         if limit < 1 or offset < 0:
             raise ValidationError(f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1")
-        bad = [st for st in states or () if st not in self.process.states]
-        if bad:
-            raise ValidationError(Problem(f"{bad!r}: not states of the task process "
-                                          f"({', '.join(self.process.states)})", field="states"))
+        self._check_states(states)
         where = []
         if plan_id is not None:
             where.append(TaskRow.plan_id == plan_id)

@@ -246,10 +246,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
         """Recommendations, newest first, optionally filtered by state, kind or person."""
         if kind is not None and kind not in rec.KINDS:
             raise ValidationError(Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind"))
-        bad = [st for st in states or () if st not in self.process.states]
-        if bad:
-            raise ValidationError(Problem(f"{bad!r}: not states of the recommendation process "
-                                          f"({', '.join(self.process.states)})", field="states"))
+        self._check_states(states)
         stmt = select(RecommendationRow).order_by(RecommendationRow.id.desc())
         if states:
             stmt = stmt.where(RecommendationRow.state.in_(states))
