@@ -14,7 +14,7 @@ from bpsm.store.tables import ServiceRow, ServiceVersionRow
 if TYPE_CHECKING:
     from bpsm.desk import Desk
 
-__all__ = ["Services"]
+__all__ = ["Services", "escape_like"]
 
 
 class Services:
@@ -31,11 +31,11 @@ class Services:
         words = [w for w in text.lower().split() if w]
         stmt = select(ServiceRow).where(ServiceRow.active.is_(True))
         for w in words:
-            pattern = f"%{_escape(w)}%"
+            pattern = f"%{escape_like(w)}%"
             stmt = stmt.where(or_(ServiceRow.search_text.like(pattern, escape="\\"),
                                   ServiceRow.id.like(pattern, escape="\\")))
         if words:
-            word = _escape(words[0])
+            word = escape_like(words[0])
             rank = case((ServiceRow.id == words[0], 0), (ServiceRow.id.like(f"{word}%", escape="\\"), 1),
                         (ServiceRow.name.ilike(f"%{word}%", escape="\\"), 2), else_=3)
             stmt = stmt.order_by(rank, ServiceRow.name)
@@ -67,7 +67,8 @@ class Services:
             return Service.model_validate(definition)
 
 
-def _escape(word: str) -> str:
+def escape_like(word: str) -> str:
+    """Escape ``%``, ``_`` and ``\\`` so a word matches literally in ``LIKE ... ESCAPE '\\'``."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from bpsm import Desk, relations
-from bpsm.relations import Candidate, find_candidates, rank, significant_words
+from bpsm import Desk, matching
+from bpsm.matching import Candidate, find_candidates, rank, significant_words
 
 
 def svc(ref: str, strong: str, text: str = "", alternatives: tuple[str, ...] = (), active: bool = True) -> Candidate:
@@ -111,7 +111,7 @@ def test_candidates_come_from_like_filters_not_the_whole_catalogue(desk: Desk) -
 
 
 def test_the_candidate_cap_keeps_those_that_match_most_words(desk: Desk, monkeypatch) -> None:
-    monkeypatch.setattr(relations, "MAX_CANDIDATES", 1)
+    monkeypatch.setattr(matching, "MAX_CANDIDATES", 1)
     with desk.transaction() as s:
         found = find_candidates(s, "tablet borrow loan ipad meeting")
     assert next(c.ref for c in found if c.kind == "service") == "loan-device"
