@@ -61,12 +61,6 @@ def _text(field: str, value: object) -> str:
     return value.strip()
 
 
-def _may_fire(by: Person, row: ImprovementRow, trigger: str) -> None:
-    """Permission first, then the table: guards only speak about a transition that could happen."""
-    require(by, f"improvement.{trigger}")
-    IMPROVEMENT.next_state(row.state, trigger, f"improvement {row.id}")
-
-
 def load(s: Session, improvement_id: int, expected_version: int | None = None) -> ImprovementRow:
     """Fetch an improvement, checking the version the caller last saw."""
     return load_row(s, ImprovementRow, "improvement", improvement_id, expected_version)
@@ -108,7 +102,7 @@ def _create(s: Session, by: Person, trigger: str, data: dict[str, Any] | None = 
 
 def assess(s: Session, by: Person, row: ImprovementRow, *, worth_it: bool, effort_hours: float, benefit: str) -> None:
     """Record the assessment: worth it or not, the effort in person-hours, the benefit in words."""
-    _may_fire(by, row, "assess")
+    IMPROVEMENT.check(row, "assess", by)
     if not isinstance(worth_it, bool):
         raise ValidationError(Problem(f"{worth_it!r} must be True or False", field="worth_it"))
     if isinstance(effort_hours, bool) or not isinstance(effort_hours, int | float) or not 0 < effort_hours < 1e6:
@@ -133,7 +127,7 @@ def approve(s: Session, by: Person, row: ImprovementRow, *, change_kind: str | N
         GuardFailed: ``worth_it`` (the assessment said it is not worth it) or ``change_target``
             (no service and no change kind to open).
     """
-    _may_fire(by, row, "approve")
+    IMPROVEMENT.check(row, "approve", by)
     if change_kind is not None and change_kind not in change.KINDS:
         raise ValidationError(Problem(f"{change_kind!r} is not one of {', '.join(change.KINDS)}",
                                       field="change_kind"))
@@ -169,7 +163,7 @@ def _current_definition(s: Session, service_id: str) -> dict[str, Any]:
 
 def drop(s: Session, by: Person, row: ImprovementRow, reason: str) -> None:
     """Not pursued: say why."""
-    _may_fire(by, row, "drop")
+    IMPROVEMENT.check(row, "drop", by)
     if not isinstance(reason, str) or not reason.strip():
         raise GuardFailed("drop_reason", "say why the improvement is dropped")
     IMPROVEMENT.apply(s, row, "drop", by, reason=reason.strip())

@@ -146,11 +146,6 @@ def task_table() -> Any:
     return TaskRow
 
 
-def _may_fire(by: Person, row: RecommendationRow, trigger: str) -> None:
-    require(by, f"recommendation.{trigger}")
-    RECOMMENDATION.next_state(row.state, trigger, f"recommendation {row.id}")
-
-
 def _close(by: Person, row: RecommendationRow, booked: float | None, note: str | None) -> None:
     row.closed_at, row.closed_by, row.booked_value, row.outcome_note = clock.now(), by.id, booked, note
 
@@ -172,7 +167,7 @@ def decline(s: Session, by: Person, row: RecommendationRow, reason: str | None =
 def send_proposal(s: Session, by: Person, row: RecommendationRow, note: str | None = None) -> None:
     """Sales sends the proposal; the lead turnaround (hand-over → proposal) is recorded."""
     note_ = _text("note", note, required=False)
-    _may_fire(by, row, "send_proposal")
+    RECOMMENDATION.check(row, "send_proposal", by)
     assert row.handed_over_at is not None
     now = clock.now()
     turnaround = (now - row.handed_over_at).total_seconds()
@@ -184,7 +179,7 @@ def win(s: Session, by: Person, row: RecommendationRow, final_value: float | Non
         note: str | None = None) -> None:
     """The customer orders: book ``final_value`` (the estimate if not given)."""
     note_ = _text("note", note, required=False)
-    _may_fire(by, row, "win")
+    RECOMMENDATION.check(row, "win", by)
     booked = row.value if final_value is None else _money("final_value", final_value)
     RECOMMENDATION.apply(s, row, "win", by, reason=note_, data={"booked_value": booked, "estimate": row.value})
     _close(by, row, booked, note_)
@@ -192,7 +187,7 @@ def win(s: Session, by: Person, row: RecommendationRow, final_value: float | Non
 
 def lose(s: Session, by: Person, row: RecommendationRow, reason: str) -> None:
     """No deal: say why (price, timing, went elsewhere…), so sales and staff learn from it."""
-    _may_fire(by, row, "lose")
+    RECOMMENDATION.check(row, "lose", by)
     if not isinstance(reason, str) or not reason.strip():
         raise GuardFailed("loss_reason", "say why the lead was lost")
     RECOMMENDATION.apply(s, row, "lose", by, reason=reason.strip())

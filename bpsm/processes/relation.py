@@ -10,7 +10,7 @@ options left; all "yes" and the customer agrees means ``agree``, ``deliver``, an
 ``standardize`` (a change proposal adds it to the catalogue), ``keep_standard_delivery``
 (documented steps, offered on similar requests) or ``keep_bespoke``.
 
-The ranking of alternatives is computed by the library (:mod:`bpsm.relations`) in the same unit
+The ranking of alternatives is computed by the library (:mod:`bpsm.matching`) in the same unit
 of work and handed to :func:`propose_alternatives`, which stores it on the case.
 """
 
@@ -99,12 +99,6 @@ def _lines(field: str, values: object, guard: str, why: str) -> list[str]:
     return [v.strip() for v in values]
 
 
-def _may(by: Person, row: RelationCaseRow, trigger: str) -> None:
-    """Permission and transition first, so guards only speak about legal, permitted actions."""
-    require(by, f"relation.{trigger}")
-    RELATION.next_state(row.state, trigger, f"relation {row.id}")
-
-
 def _close(row: RelationCaseRow) -> None:
     if row.state in RELATION.final:
         row.closed_at = clock.now()
@@ -130,7 +124,7 @@ def open_case(s: Session, by: Person, *, customer: str, request: str) -> Relatio
 
 def clarify_need(s: Session, by: Person, row: RelationCaseRow, need: str, asked_for: str | None = None) -> None:
     """Record the need — why the customer asks — and optionally the item they asked for."""
-    _may(by, row, "clarify_need")
+    RELATION.check(row, "clarify_need", by)
     need_ = _reason("need_is_the_why", need, "record why the customer asks (the need), not only what they asked for",
                     "need")
     asked = _text("asked_for", asked_for, required=False)
@@ -145,7 +139,7 @@ def propose_alternatives(s: Session, by: Person, row: RelationCaseRow, ranked: l
 
     ``ranked`` is the library's ranking of the case's need (:func:`bpsm.relations.rank`), as JSON.
     """
-    _may(by, row, "propose_alternatives")
+    RELATION.check(row, "propose_alternatives", by)
     if not ranked:
         raise GuardFailed("alternatives_found", "nothing in the catalogue matches the need; assess a bespoke solution")
     RELATION.apply(s, row, "propose_alternatives", by, data={"ranked": [_label(x) for x in ranked]})
@@ -169,7 +163,7 @@ def accept_alternative(s: Session, by: Person, row: RelationCaseRow, *, service_
     if (service_id is None) == (standard_delivery_id is None):
         raise ValidationError(f"alternative: choose exactly one of service ({service_id!r}) or standard delivery "
                               f"({standard_delivery_id!r})")
-    _may(by, row, "accept_alternative")
+    RELATION.check(row, "accept_alternative", by)
     chosen = _label({"kind": "service", "service_id": service_id} if service_id is not None
                     else {"kind": "standard_delivery", "standard_delivery_id": standard_delivery_id})
     proposed = [_label(x) for x in row.suggestions]
@@ -202,7 +196,7 @@ def accept_alternative(s: Session, by: Person, row: RelationCaseRow, *, service_
 
 def decline_alternative(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
     """None of the alternatives covers the need: go on to a bespoke assessment."""
-    _may(by, row, "decline_alternative")
+    RELATION.check(row, "decline_alternative", by)
     why = _reason("decline_reason", reason, "say why the proposed alternatives do not do")
     RELATION.apply(s, row, "decline_alternative", by, reason=why)
     row.bespoke_reason = why
@@ -210,7 +204,7 @@ def decline_alternative(s: Session, by: Person, row: RelationCaseRow, reason: st
 
 def assess_bespoke(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
     """Nothing in the catalogue fits: assess a bespoke solution."""
-    _may(by, row, "assess_bespoke")
+    RELATION.check(row, "assess_bespoke", by)
     why = _reason("bespoke_reason", reason, "say why no standard service fits")
     RELATION.apply(s, row, "assess_bespoke", by, reason=why)
     row.bespoke_reason = why
@@ -238,7 +232,7 @@ def answer(s: Session, by: Person, row: RelationCaseRow, question: str, yes: boo
             raise ValidationError(f"considerations: {', '.join(map(repr, unknown))} not one of "
                                   f"{', '.join(CONSIDERATIONS)}")
         notes = {k: str(_text(f"considerations.{k}", v)) for k, v in considerations.items()}
-    _may(by, row, "answer")
+    RELATION.check(row, "answer", by)
     why = _reason("answer_reason", reason, f"the answer to {question!r} needs its reason")
     entry = {"yes": yes, "reason": why, "considerations": notes, "by": by.id, "at": clock.now().isoformat()}
     RELATION.apply(s, row, "answer", by, reason=why, data={"question": question, "yes": yes, "considerations": notes})
@@ -247,7 +241,7 @@ def answer(s: Session, by: Person, row: RelationCaseRow, question: str, yes: boo
 
 def refuse(s: Session, by: Person, row: RelationCaseRow, explanation: str, options: list[str]) -> None:
     """Say no — allowed once an answer is "no" — telling the customer why and which options are left."""
-    _may(by, row, "refuse")
+    RELATION.check(row, "refuse", by)
     noes = [q for q in QUESTIONS if row.answers.get(q, {}).get("yes") is False]
     if not noes:
         raise GuardFailed("answer_is_no", "refusing needs a recorded 'no' to feasible, want or budget")
@@ -262,7 +256,7 @@ def agree(s: Session, by: Person, row: RelationCaseRow, customer_agrees: bool, n
     """Agree on the bespoke solution: three times "yes", and the customer agrees."""
     if not isinstance(customer_agrees, bool):
         raise ValidationError(f"customer_agrees: {customer_agrees!r} must be True or False")
-    _may(by, row, "agree")
+    RELATION.check(row, "agree", by)
     answers = row.answers
     open_ = [f"{q} ({'no' if q in answers else 'not answered'})" for q in QUESTIONS
              if not answers.get(q, {}).get("yes")]
@@ -276,7 +270,7 @@ def agree(s: Session, by: Person, row: RelationCaseRow, customer_agrees: bool, n
 
 def deliver(s: Session, by: Person, row: RelationCaseRow, notes: str, steps: list[str] | None = None) -> None:
     """Record the delivery: notes, and the steps taken (they can become a standard delivery)."""
-    _may(by, row, "deliver")
+    RELATION.check(row, "deliver", by)
     told = _reason("delivery_notes", notes, "record how the solution was delivered", "notes")
     done = _lines("steps", steps, "delivery_steps", "") if steps else []
     RELATION.apply(s, row, "deliver", by, reason=told, data={"steps": done})
@@ -286,7 +280,7 @@ def deliver(s: Session, by: Person, row: RelationCaseRow, notes: str, steps: lis
 def standardize(s: Session, by: Person, row: RelationCaseRow, definition: dict[str, Any] | Service, *,
                 summary: str | None = None, impact: str = "medium", rollback_plan: str | None = None) -> int:
     """Add it to the catalogue: opens a change proposal (``draft``) for the service; returns its id."""
-    _may(by, row, "standardize")
+    RELATION.check(row, "standardize", by)
     text = summary or f"Add the bespoke solution of relation case R-{row.id:06d} to the catalogue: {row.request}"
     proposal = change.propose(s, by, kind="add", summary=text, definition=definition, impact=impact,
                               rollback_plan=rollback_plan, origin=("relation", row.id))
@@ -303,7 +297,7 @@ def keep_standard_delivery(s: Session, by: Person, row: RelationCaseRow, steps: 
 
     ``keywords`` are the words a similar request uses; they, the name and the need are matched.
     """
-    _may(by, row, "keep_standard_delivery")
+    RELATION.check(row, "keep_standard_delivery", by)
     done = _lines("steps", steps, "delivery_steps", "a standard delivery needs its documented steps")
     title = _text("name", name, required=False) or row.request.strip()
     words = list(dict.fromkeys(w.lower() for w in _lines("keywords", keywords, "keywords",
@@ -321,7 +315,7 @@ def keep_standard_delivery(s: Session, by: Person, row: RelationCaseRow, steps: 
 
 def keep_bespoke(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
     """Leave it a one-off bespoke solution."""
-    _may(by, row, "keep_bespoke")
+    RELATION.check(row, "keep_bespoke", by)
     why = _reason("keep_bespoke_reason", reason, "say why it stays bespoke")
     RELATION.apply(s, row, "keep_bespoke", by, reason=why)
     row.closing_reason = why
@@ -330,7 +324,7 @@ def keep_bespoke(s: Session, by: Person, row: RelationCaseRow, reason: str) -> N
 
 def withdraw(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
     """The customer no longer wants it."""
-    _may(by, row, "withdraw")
+    RELATION.check(row, "withdraw", by)
     why = _reason("withdraw_reason", reason, "say why the case is withdrawn")
     RELATION.apply(s, row, "withdraw", by, reason=why)
     row.closing_reason = why
