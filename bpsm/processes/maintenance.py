@@ -373,8 +373,7 @@ def ensure_next(s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow,
 
 def complete(s: Session, by: Person, row: TaskRow, note: str | None, tz: ZoneInfo) -> TaskRow | None:
     """The work is done. Guard: an account contact records what customers said. Returns the next task."""
-    require(by, "task.complete")
-    TASK.next_state(row.state, "complete", f"task {row.id}")
+    TASK.check(row, "complete", by)
     plan = s.get(MaintenancePlanRow, row.plan_id)
     assert plan is not None
     text = (note or "").strip() or None
@@ -387,8 +386,7 @@ def complete(s: Session, by: Person, row: TaskRow, note: str | None, tz: ZoneInf
 
 def skip(s: Session, by: Person, row: TaskRow, reason: str, tz: ZoneInfo) -> TaskRow | None:
     """Not done this time. Guard: a reason is given. Returns the next task if one was created."""
-    require(by, "task.skip")
-    TASK.next_state(row.state, "skip", f"task {row.id}")
+    TASK.check(row, "skip", by)
     if not (reason or "").strip():
         raise GuardFailed("skip_reason", "say why the task is skipped")
     plan = s.get(MaintenancePlanRow, row.plan_id)
