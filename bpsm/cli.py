@@ -49,10 +49,12 @@ def open_desk(db: str | None, catalogue: Path | None):  # noqa: ANN201 - Desk
 
 
 @catalogue_app.command("validate")
-def catalogue_validate(path: Annotated[Path, typer.Argument(help="Catalogue folder.")] = Path("catalogue")) -> None:
+def catalogue_validate(path: Annotated[Optional[Path], typer.Argument(
+        help="Catalogue folder (default: BPSM_CATALOGUE_PATH, ./catalogue or the example).")] = None) -> None:
     """Check every file of a catalogue; print OK with counts, or every problem with file and line."""
     from bpsm.catalogue import load_catalogue
 
+    path = path or Settings().catalogue_path
     try:
         cat = load_catalogue(path)
     except ValidationError as err:

@@ -86,7 +86,7 @@ def load_catalogue(root: Path | str) -> Catalogue:
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
-        raise ValidationError(Problem(f"catalogue folder not found: {root}", str(root)))
+        raise ValidationError(Problem("catalogue folder not found", str(root)))
     desk_path = root / "desk.yaml"
 
     def rel(p: Path) -> str:
