@@ -82,7 +82,7 @@ def bench_machine(n: int = 2_000) -> tuple[float, float]:
             REACTIVE.next_state(r.state, "resolve")
 
     def naive() -> None:
-        for r in rows:
+        for _ in rows:
             m = Machine(model=Rec(), **spec)
             m.events["resolve"].trigger(m.models[0])
 

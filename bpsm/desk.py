@@ -152,7 +152,7 @@ class Desk:
             kind = getattr(record, "audit_type", None)
             if kind is None:
                 raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
-            record, record_id = kind, getattr(record, "id")
+            record, record_id = kind, record.id  # type: ignore[attr-defined]
         with self.transaction() as s:
             rows = s.scalars(select(AuditEventRow).where(AuditEventRow.record_type == str(record),
                                                          AuditEventRow.record_id == str(record_id))

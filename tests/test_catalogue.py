@@ -172,3 +172,10 @@ def test_garbage_is_never_a_duration_silently(text: str) -> None:
         assert repr(text) in str(exc)
     else:
         assert isinstance(value, timedelta) and text.strip()
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as err:
+        load_catalogue(tmp_path / "nope")
+    [problem] = err.value.problems
+    assert problem.message == "catalogue folder not found" and problem.file.endswith("nope")
