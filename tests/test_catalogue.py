@@ -179,3 +179,19 @@ def test_a_missing_folder_is_named(tmp_path: Path) -> None:
         load_catalogue(tmp_path / "nope")
     [problem] = err.value.problems
     assert problem.message == "catalogue folder not found" and problem.file.endswith("nope")
+
+
+def test_a_duplicate_id_is_reported_even_when_both_files_have_other_errors(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    shutil.copytree(CATALOGUE, root)
+    laptop = root / "services" / "laptop.yaml"
+    laptop.write_text(laptop.read_text().replace("\nkeywords:", "\nkeywrods:", 1))
+    (root / "services" / "laptop-copy.yaml").write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: soon"))
+    with pytest.raises(ValidationError) as err:
+        load_catalogue(root)
+    messages = [(Path(p.file).name, p.field, p.message) for p in err.value.problems]
+    assert ("laptop.yaml", "id", "duplicate service id 'laptop' (also in c/services/laptop-copy.yaml)") in messages
+    assert any(f == "keywrods" for _, f, _ in messages)
+    assert any(f == "delivery.lead_time" and "'soon'" in m for _, f, m in messages)
+    # a file that fails validation still counts as declaring its id: no cascade of dangling references
+    assert not any("is not a service in this catalogue" in m for _, _, m in messages)

@@ -109,22 +109,27 @@ def load_catalogue(root: Path | str) -> Catalogue:
     service_files = sorted((root / "services").glob("*.y*ml")) if (root / "services").is_dir() else []
     if not service_files:
         problems.append(Problem("no service files (services/*.yaml)", rel(root / "services")))
+    declared: dict[str, Path] = {}  # every id a file declares, valid or not: for duplicates and references
     for path in service_files:
         doc = read_yaml(path, rel(path))
+        raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+        if isinstance(raw_id, str):
+            if raw_id in declared:
+                problems.append(Problem(f"duplicate service id {raw_id!r} (also in {rel(declared[raw_id])})",
+                                        doc.file, doc.line_of(("id",)), "id"))
+                raw_id = None
+            else:
+                declared[raw_id] = path
         svc, found = _validate(Service, doc)
         problems += found
-        if svc is None:
-            continue
-        if svc.id in services:
-            problems.append(Problem(f"duplicate service id {svc.id!r} (also in {rel(files[svc.id])})",
-                                    doc.file, doc.line_of(("id",)), "id"))
+        if svc is None or raw_id is None:
             continue
         services[svc.id], files[svc.id], docs[svc.id] = svc, path, doc
 
     for sid, svc in services.items():
         doc = docs[sid]
         for i, alt in enumerate(svc.alternatives):
-            if alt not in services:
+            if alt not in declared:
                 problems.append(Problem(f"alternative {alt!r} is not a service in this catalogue",
                                         doc.file, doc.line_of(("alternatives", i)), f"alternatives.{i}"))
         if desk is not None:
@@ -140,7 +145,7 @@ def load_catalogue(root: Path | str) -> Catalogue:
                                         doc.file, doc.line_of(("group",)), "group"))
     if desk is not None:
         for i, item in enumerate(desk.recommendations.price_list):
-            if item.service is not None and item.service not in services:
+            if item.service is not None and item.service not in declared:
                 field = f"recommendations.price_list.{i}.service"
                 problems.append(Problem(f"price list item {item.id!r} names unknown service {item.service!r}",
                                         desk_doc.file, desk_doc.line_of(tuple(field.split(".")[:2]) + (i, "service")), field))
