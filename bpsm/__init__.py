@@ -20,6 +20,7 @@ from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
     ConcurrentModification,
+    DatabaseUnavailable,
     GuardFailed,
     InvalidTransition,
     NotFound,
@@ -58,6 +59,7 @@ __all__ = [
     "ChecklistStatus",
     "ConcurrentModification",
     "ContactView",
+    "DatabaseUnavailable",
     "Desk",
     "DeskConfig",
     "GenerationReport",

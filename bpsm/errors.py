@@ -9,8 +9,10 @@ standard-library exception that carries the same meaning, so callers can catch e
     ├── PermissionDenied (PermissionError)  the acting person's roles do not allow the action
     ├── ValidationError (ValueError)        bad input: catalogue files, CSV rows, API arguments
     ├── NotFound (LookupError)              no record with that id
-    └── ConcurrentModification (RuntimeError)
-                                            someone else changed the record since it was read
+    ├── ConcurrentModification (RuntimeError)
+    │                                       someone else changed the record since it was read
+    └── DatabaseUnavailable (ConnectionError)
+                                            the database cannot be reached or opened
 
 Catch :class:`InvalidTransition` and :class:`GuardFailed` to tell a user why a button does
 nothing; catch :class:`ConcurrentModification` to reload and retry; :class:`ValidationError`
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 __all__ = [
     "BpsmError",
     "ConcurrentModification",
+    "DatabaseUnavailable",
     "GuardFailed",
     "InvalidTransition",
     "NotFound",
@@ -114,3 +117,11 @@ class ConcurrentModification(BpsmError, RuntimeError):
         self.record, self.expected, self.actual = record, expected, actual
         detail = f" (you saw version {expected}, it is now {actual})" if expected is not None else ""
         super().__init__(f"{record} was changed by someone else{detail}; reload and try again")
+
+
+class DatabaseUnavailable(BpsmError, ConnectionError):
+    """The database at a URL cannot be reached or opened (server down, wrong host, no permission)."""
+
+    def __init__(self, url: str, reason: str):
+        self.url, self.reason = url, reason
+        super().__init__(f"cannot open the database {url}: {reason}")

@@ -47,3 +47,12 @@ def test_db_upgrade_reports_the_revision(db_url: str) -> None:
 def test_bad_calls_argument_is_refused_by_the_parser(db_url: str) -> None:
     result = run("demo", "seed", "--db", db_url, "--calls", "0")
     assert result.exit_code == 2 and "--calls" in result.output
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a folder should be")
+    result = run("kpi", "--db", f"sqlite:///{blocked}/desk.sqlite3", "-c", str(CATALOGUE))
+    assert result.exit_code == 1
+    assert "cannot open the database sqlite:///" in result.output
+    assert "Traceback" not in result.output

@@ -16,9 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from bpsm.errors import ValidationError
+from bpsm.errors import DatabaseUnavailable, ValidationError
 
 __all__ = ["default_database_url", "make_engine", "open_engine", "upgrade", "current_revision", "head_revision"]
 
@@ -46,6 +46,7 @@ def make_engine(url: str) -> Engine:
 
     Raises:
         ValidationError: the URL cannot be parsed or its driver is not installed.
+        DatabaseUnavailable: the SQLite file's folder cannot be created.
     """
     try:
         parsed = make_url(url)
@@ -53,7 +54,10 @@ def make_engine(url: str) -> Engine:
         raise ValidationError(f"database URL {url!r} cannot be parsed: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(url, f"cannot create its folder: {exc}") from None
         try:
             engine = create_engine(parsed, connect_args={"timeout": 10})
         except NoSuchModuleError as exc:
@@ -91,8 +95,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def open_engine(url: str) -> Engine:
-    """Create the engine and migrate the database to the newest schema if it is behind."""
+    """Create the engine and migrate the database to the newest schema if it is behind.
+
+    Raises:
+        ValidationError: the URL is malformed or its driver is missing.
+        DatabaseUnavailable: the database cannot be reached or opened.
+    """
     engine = make_engine(url)
-    if current_revision(engine) != head_revision():
-        upgrade(engine)
+    try:
+        if current_revision(engine) != head_revision():
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise DatabaseUnavailable(engine.url.render_as_string(hide_password=True), reason) from None
     return engine
