@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bpsm.errors import ValidationError
@@ -160,7 +160,7 @@ class Calls(ProcessFacade[CallRow, CallView]):
         """A page of calls in ``states`` (default: open ones), oldest first; counted and paged in SQL."""
         if limit < 1 or offset < 0:
             raise ValidationError(f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1")
-        where = [CallRow.state.in_(list(states))]
+        where: list[ColumnElement[bool]] = [CallRow.state.in_(list(states))]
         if group is not None:
             where.append(CallRow.group == group)
         with self._desk.transaction() as s:

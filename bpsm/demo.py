@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 
 from bpsm import clock
 from bpsm.store.tables import CallRow
@@ -165,10 +165,10 @@ def bulk_seed(desk: Desk, calls: int, *, days: int = 365, seed: int = 11, chunk:
             audit_rows.append({"at": now, "actor": by, "record_type": "call", "record_id": str(cid),
                                "trigger": "import", "from_state": None, "to_state": state,
                                "reason": "bulk demo data", "data": None})
-        with desk.transaction() as s:
-            s.execute(insert(CallRow.__table__), call_rows)
-            s.execute(insert(CallContactRow.__table__), contact_rows)
-            s.execute(insert(AuditEventRow.__table__), audit_rows)
+        with desk.transaction() as s:  # Core inserts on the tables: the ORM adds nothing here
+            for table, rows in ((CallRow.__table__, call_rows), (CallContactRow.__table__, contact_rows),
+                                (AuditEventRow.__table__, audit_rows)):
+                s.execute(insert(cast(Table, table)), rows)
         made += n
     if desk.engine.dialect.name == "postgresql":  # keep the id sequence ahead of the explicit ids
         with desk.transaction() as s:

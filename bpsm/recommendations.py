@@ -16,6 +16,7 @@ with at least one recommendation is on it.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -257,7 +258,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
         with self._desk.transaction() as s:
             return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
 
-    def stats(self, since: datetime, until: datetime) -> list[RecommendationStats]:
+    def stats(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
         """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value, turnaround.
 
         Two grouped SQL queries (jobs per person; the recommendation cohort per person).
@@ -301,7 +302,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
                 lead_turnaround_seconds=None if ta is None else float(ta)))
         return out
 
-    def leaderboard(self, since: datetime, until: datetime) -> list[RecommendationStats]:
+    def leaderboard(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
         """Everyone with at least one recommendation in the window, by booked value (then count), highest first."""
         board = [p for p in self.stats(since, until) if p.recommendations >= 1]
         return sorted(board, key=lambda p: (-p.booked_value, -p.recommendations, p.person))

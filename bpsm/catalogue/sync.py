@@ -87,8 +87,8 @@ def sync_catalogue(s: Session, catalogue: Catalogue, *, retire_missing: bool = T
         outcome, _ = publish_service(s, service, f"file:{source}")
         getattr(report, outcome).append(sid)
     if retire_missing:
-        for row in s.scalars(select(ServiceRow).where(ServiceRow.active.is_(True))):
-            if row.id not in catalogue.services:
-                row.active, row.updated_at = False, clock.now()
-                report.retired.append(row.id)
+        for svc_row in s.scalars(select(ServiceRow).where(ServiceRow.active.is_(True))):
+            if svc_row.id not in catalogue.services:
+                svc_row.active, svc_row.updated_at = False, clock.now()
+                report.retired.append(svc_row.id)
     return report

@@ -62,7 +62,7 @@ class Process:
 
     def __post_init__(self) -> None:
         for step in self.table:
-            unknown = {*step.source, step.dest} - set(self.states) - {None}
+            unknown = {*step.source, *([step.dest] if step.dest else [])} - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{step.trigger}: unknown state(s) {sorted(unknown)}")
         self.machine = Machine(
