@@ -116,3 +116,16 @@ def test_queue_pages_in_the_database(desk: Desk) -> None:
     assert closed.id not in {c.id for c in desk.calls.queue(limit=100).items}
     with pytest.raises(ValidationError):
         desk.calls.queue(limit=0)
+
+
+def test_the_audit_trail_is_append_only_in_the_database(desk: Desk) -> None:
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    call = call_in(desk, "resolved")
+    trail = desk.history(call)
+    for statement in (update(AuditEventRow).values(reason="rewritten"), delete(AuditEventRow)):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with desk.engine.begin() as conn:
+                conn.execute(statement)
+    assert desk.history(call) == trail

@@ -2,13 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:32:07.139798
+Create Date: 2026-11-23 00:02:29.504570
 """
 
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import bpsm.store.tables
+
 
 revision = '0001'
 down_revision = None
