@@ -56,9 +56,9 @@ def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) ->
                 if rng.random() < 0.5:
                     desk.calls.refer(call.id, reason="not a standard service; relation management will ask why",
                                      by=by)
-                else:
-                    desk.calls.make_exception(call.id, reason="one-off for a VIP visit, approved by the team lead",
-                                              by=by)
+                    continue
+                desk.calls.make_exception(call.id, reason="one-off for a VIP visit, approved by the team lead", by=by)
+            _walk(desk, call.id, start, age, by, specialist, second_line, rng)
             continue
         svc = rng.choice(services)
         faq = desk.services.get(svc.id).faq
