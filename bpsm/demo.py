@@ -81,8 +81,8 @@ def _walk(desk: Desk, call_id: int, start, age: timedelta, by: str, specialist: 
         t = min(t + timedelta(minutes=minutes), start + age - timedelta(minutes=1))
         return clock.travel(t)
 
-    if recent and roll < 0.5:
-        if roll < 0.15:
+    if recent and roll < 0.3:
+        if roll < 0.1:
             with at(3):
                 desk.calls.wait(call_id, for_="customer", reason="asked for the asset number", by=by)
         return
