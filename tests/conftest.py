@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +21,10 @@ from bpsm import Desk, load_catalogue
 from bpsm.catalogue.loader import Catalogue
 from bpsm.store.db import open_engine
 from bpsm.store.tables import Base
+
+# No wall-clock limits in tests (shared, noisy machines): hypothesis deadlines off everywhere.
+settings.register_profile("bpsm", deadline=None, print_blob=True)
+settings.load_profile("bpsm")
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "catalogue"
