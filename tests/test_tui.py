@@ -82,14 +82,7 @@ async def test_operator_resolves_a_new_call_at_first_contact_and_closes_it_with_
 
 async def test_the_survey_after_resolve_now_can_be_skipped(desk: Desk) -> None:
     async with running(desk) as s:
-        await s.press("n")
-        await s.type("Kim")
-        await s.press("tab", "tab")
-        await s.type("password")
-        await s.press("enter")
-        await s.type("Locked out")
-        await s.press("tab")
-        await s.type("Reset")
+        await s.fill_new_call("Kim", "password", "Locked out", "Reset")
         await s.press("ctrl+r")
         assert isinstance(s.app.screen, SurveyDialog)
         await s.press("escape")
@@ -109,12 +102,7 @@ async def test_new_call_form_shows_the_librarys_validation_error_and_stays_open(
 
 async def test_resolve_now_needs_a_solution_and_registers_nothing_without_one(desk: Desk) -> None:
     async with running(desk) as s:
-        await s.press("n")
-        await s.type("Kim")
-        await s.press("tab", "tab")
-        await s.type("laptop")
-        await s.press("enter")
-        await s.type("Cracked")
+        await s.fill_new_call("Kim", "laptop", "Cracked")
         await s.press("ctrl+r")
         assert isinstance(s.app.screen, NewCallScreen)
         assert s.text("#form-error").startswith("solution:")
@@ -288,14 +276,7 @@ async def test_resolve_now_is_all_or_nothing(desk: Desk, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(reactive, "resolve", refuse)
     async with running(desk) as s:
-        await s.press("n")
-        await s.type("Kim")
-        await s.press("tab", "tab")
-        await s.type("laptop")
-        await s.press("enter")
-        await s.type("Dead")
-        await s.press("tab")
-        await s.type("Swapped")
+        await s.fill_new_call("Kim", "laptop", "Dead", "Swapped")
         await s.press("ctrl+r")
         assert isinstance(s.app.screen, NewCallScreen)  # the form stays open with the reason
         assert "the knowledge base is down" in s.text("#form-error")

@@ -52,6 +52,19 @@ class Session:
         await self.pilot.press(*text)
         await self.settle()
 
+    async def fill_new_call(self, caller: str, search: str, summary: str, solution: str | None = None) -> None:
+        """Open the new-call form with ``n`` and fill it by keys: caller, the best search match, summary,
+        and (tab) the solution; the caller submits with ctrl+s or ctrl+r."""
+        await self.press("n")
+        await self.type(caller)
+        await self.press("tab", "tab")  # caller → channel (phone) → service search
+        await self.type(search)
+        await self.press("enter")  # the best match; the focus moves to the summary
+        await self.type(summary)
+        if solution is not None:
+            await self.press("tab")
+            await self.type(solution)
+
     def text(self, selector: str) -> str:
         """The plain text a Static on the current screen shows."""
         content = self.app.screen.query_one(selector, Static).content
