@@ -33,8 +33,12 @@ AsOpt = Annotated[Optional[str], typer.Option("--as", help="Your staff id (defau
 
 
 def fail(err: BpsmError, code: int = 1) -> None:
-    """Print ``err`` to stderr and exit with ``code``."""
-    typer.echo(f"error: {err}", err=True)
+    """Print ``err`` to stderr (a validation error: one problem a line) and exit with ``code``."""
+    if isinstance(err, ValidationError):
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+    else:
+        typer.echo(f"error: {err}", err=True)
     raise typer.Exit(code)
 
 
@@ -76,10 +80,6 @@ def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
         cat = load_catalogue(path or Settings().catalogue_path)
         the_desk = Desk.open(db, catalogue=cat, sync=False)
         report = the_desk.sync_catalogue(as_ or "admin", cat)
-    except ValidationError as err:
-        for problem in err.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
     except BpsmError as err:
         fail(err)
     typer.echo(f"loaded: {report}")
@@ -95,10 +95,6 @@ def catalogue_diff(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
     try:
         cat = load_catalogue(path or Settings().catalogue_path)
         diff = Desk.open(db, catalogue=cat, sync=False).changes.diff()
-    except ValidationError as err:
-        for problem in err.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
     except BpsmError as err:
         fail(err)
     if diff.clean:
