@@ -129,3 +129,12 @@ def test_the_audit_trail_is_append_only_in_the_database(desk: Desk) -> None:
             with desk.engine.begin() as conn:
                 conn.execute(statement)
     assert desk.history(call) == trail
+
+
+def test_the_embedded_sqlite_database_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'desk.sqlite3'}")  # the folder is created
+    with engine.connect() as conn:
+        pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("journal_mode", "foreign_keys",
+                                                                           "busy_timeout")]
+    engine.dispose()
+    assert pragmas == ["wal", 1, 10000]
