@@ -23,7 +23,7 @@ from transitions import Machine
 
 from bpsm import Desk
 from bpsm.demo import bulk_seed
-from bpsm.processes.reactive import OPEN_STATES, REACTIVE
+from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE
 from bpsm.store.tables import CallRow
 
 ROOT = Path(__file__).resolve().parent.parent

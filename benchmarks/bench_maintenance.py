@@ -33,7 +33,7 @@ from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.clock import travel
 from bpsm.processes.base import audit
-from bpsm.processes.maintenance import Recurrence, end_of_day
+from bpsm.processes.maintenance.steps import Recurrence, end_of_day
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
 ROOT = Path(__file__).resolve().parent.parent

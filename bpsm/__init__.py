@@ -13,9 +13,7 @@ manager's gate), ``desk.maintenance`` (preventative maintenance and account cont
 ``desk.improvements`` and ``desk.recommendations`` (add-ons and leads).
 """
 
-from bpsm.calls import Calls, Page
 from bpsm.catalogue import Catalogue, DeskConfig, Service, load_catalogue
-from bpsm.changes import CatalogueDiff, Changes, ChangeView, ChecklistStatus
 from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
@@ -28,26 +26,41 @@ from bpsm.errors import (
     Problem,
     ValidationError,
 )
-from bpsm.improvements import Improvements, ImprovementView
 from bpsm.kpi import KpiSnapshot
-from bpsm.maintenance import GenerationReport, Maintenance, PlanSyncReport, PlanView, TaskView
-from bpsm.models import AuditEvent, CallView, ContactView, RelationCaseView, ServiceHit, ServiceView
-from bpsm.recommendations import (
+from bpsm.processes import Action, Ask, Process, Step
+from bpsm.processes.calls.facade import Calls
+from bpsm.processes.calls.views import CallView, ContactView
+from bpsm.processes.changes.facade import CatalogueDiff, Changes, ChangeView, ChecklistStatus
+from bpsm.processes.improvements.facade import Improvements, ImprovementView
+from bpsm.processes.maintenance.facade import (
+    GenerationReport,
+    Maintenance,
+    PlanSyncReport,
+    PlanView,
+    TaskView,
+)
+from bpsm.processes.recommendations.facade import (
     Potential,
     Recommendations,
     RecommendationStats,
     RecommendationView,
     potential,
 )
-from bpsm.relations import Relations, StandardDeliveryView
+from bpsm.processes.relations.facade import Relations, StandardDeliveryView
+from bpsm.processes.relations.views import RelationCaseView
 from bpsm.roles import Person
 from bpsm.settings import Settings
+from bpsm.views import AuditEvent, Page, ServiceHit, ServiceView
 
 Suggestion = RelationCaseView.Suggestion
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Action",
+    "Ask",
+    "Process",
+    "Step",
     "AuditEvent",
     "BpsmError",
     "CallView",

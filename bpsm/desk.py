@@ -8,32 +8,32 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
-from bpsm.calls import Calls
 from bpsm.catalogue.loader import Catalogue, load_catalogue
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import SyncReport, sync_catalogue
-from bpsm.changes import Changes
-from bpsm.errors import ConcurrentModification, PermissionDenied
-from bpsm.improvements import Improvements
+from bpsm.errors import PermissionDenied
 from bpsm.kpi import Kpis
-from bpsm.maintenance import Maintenance
-from bpsm.models import AuditEvent
-from bpsm.recommendations import Recommendations
-from bpsm.relations import Relations
+from bpsm.processes import FACADES
+from bpsm.processes.calls.facade import Calls
+from bpsm.processes.changes.facade import Changes
+from bpsm.processes.improvements.facade import Improvements
+from bpsm.processes.maintenance.facade import Maintenance
+from bpsm.processes.recommendations.facade import Recommendations
+from bpsm.processes.relations.facade import Relations
 from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
 from bpsm.store.db import default_database_url, open_engine
 from bpsm.store.tables import AuditEventRow, StaffRow
+from bpsm.store.uow import UnitOfWork
+from bpsm.views import AuditEvent
 
 __all__ = ["Desk"]
 
@@ -42,30 +42,34 @@ class Desk:
     """A service desk on one database, with its catalogue and processes.
 
     Attributes:
-        calls: reactive management (:class:`bpsm.calls.Calls`).
-        changes: the change process on the catalogue (:class:`bpsm.changes.Changes`).
+        calls: reactive management (:class:`bpsm.processes.calls.facade.Calls`).
+        changes: the change process on the catalogue (:class:`bpsm.processes.changes.facade.Changes`).
         services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
         kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
-        maintenance: preventative maintenance and account contacts (:class:`bpsm.maintenance.Maintenance`).
-        relations: relation management, requests we do not offer yet (:class:`bpsm.relations.Relations`).
-        improvements: improvements and the recurring-disruption detector (:class:`bpsm.improvements.Improvements`).
-        recommendations: add-ons and leads, per-person KPIs (:class:`bpsm.recommendations.Recommendations`).
+        maintenance: preventative maintenance and account contacts (:class:`bpsm.processes.maintenance.facade.Maintenance`).
+        relations: relation management, requests we do not offer yet (:class:`bpsm.processes.relations.facade.Relations`).
+        improvements: improvements and the recurring-disruption detector (:class:`bpsm.processes.improvements.facade.Improvements`).
+        recommendations: add-ons and leads, per-person KPIs (:class:`bpsm.processes.recommendations.facade.Recommendations`).
         catalogue: the catalogue files this desk was opened with.
     """
+
+    calls: Calls
+    relations: Relations
+    changes: Changes
+    maintenance: Maintenance
+    improvements: Improvements
+    recommendations: Recommendations
 
     def __init__(self, engine: Engine, catalogue: Catalogue):
         self.engine = engine
         self.catalogue = catalogue
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._url = engine.url.render_as_string(hide_password=True)
         self._staff: dict[str, Person] | None = None
-        self.calls = Calls(self)
-        self.changes = Changes(self)
+        for name, facade in FACADES.items():  # the one list of processes
+            setattr(self, name, facade(self))
         self.services = Services(self)
         self.kpis = Kpis(self)
-        self.maintenance = Maintenance(self)
-        self.relations = Relations(self)
-        self.improvements = Improvements(self)
-        self.recommendations = Recommendations(self)
 
     @classmethod
     def open(cls, url: str | None = None, *, catalogue: Path | str | Catalogue | None = None,
@@ -105,22 +109,19 @@ class Desk:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def unit(self) -> UnitOfWork:
+        """A new unit of work on this desk's database (:class:`bpsm.store.uow.UnitOfWork`)."""
+        return UnitOfWork(self._sessions, self._url)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends normally, rolls back on any error.
+        """A unit of work's session: commits when the block ends normally, rolls back on any error.
 
         Raises:
             ConcurrentModification: a row changed under us (optimistic versioning).
         """
-        session = self._sessions()
-        try:
-            with session.begin():
-                yield session
-        except StaleDataError as exc:
-            table = re.search(r"table '(\w+)'", str(exc))
-            raise ConcurrentModification(f"a {table.group(1) if table else 'record'} row") from None
-        finally:
-            session.close()
+        with self.unit() as uow:
+            yield uow.session
 
     def sync_catalogue(self, by: str, catalogue: Catalogue | None = None) -> SyncReport:
         """Reload the catalogue (from its folder unless given) into the database."""

@@ -12,16 +12,16 @@ import sys
 
 from bpsm.processes import PROCESSES
 from bpsm.processes.base import Process
-from bpsm.roles import PERMISSIONS
 
 __all__ = ["process_section", "processes_markdown"]
 
 _HEADER = """# The processes
 
-Generated from the transition tables in `bpsm/processes/` by `bpsm docs processes --write`;
-`tests/test_docs.py` fails when this file and the code disagree. Each arrow is a trigger; the
-roles column comes from the one permission table in `bpsm/roles.py`. Steps drawn as a loop
-record a fact without changing the state; every step writes an audit event.
+Generated from the step tables in `bpsm/processes/<name>/steps.py` by `bpsm docs processes --write`;
+`tests/test_docs.py` fails when this file and the code disagree. Each arrow is a step; the roles
+column is the step's own (the permission table is generated from the same rows). An arrow from
+`[*]` opens a record; steps drawn as a loop record a fact without changing the state; every step
+writes an audit event.
 """
 
 
@@ -30,9 +30,9 @@ def process_section(process: Process) -> str:
     doc = _module_doc(process)
     rows = ["| trigger | from | to | who | what it means |", "|---|---|---|---|---|"]
     for step in process.table:
-        roles = ", ".join(sorted(PERMISSIONS.get(f"{process.name}.{step.trigger}", ()))) or "—"
+        roles = ", ".join(sorted(step.roles))
         dest = step.dest or "(stays)"
-        rows.append(f"| `{step.trigger}` | {', '.join(step.source)} | {dest} | {roles} | {step.doc} |")
+        rows.append(f"| `{step.trigger}` | {', '.join(step.source) or '(new)'} | {dest} | {roles} | {step.doc} |")
     return "\n".join([f"## {process.name}", "", doc, "", "```mermaid", process.mermaid(), "```", "", *rows, ""])
 
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, case, func, select
 
 from bpsm import clock
-from bpsm.processes.reactive import OPEN_STATES
+from bpsm.processes.calls.steps import OPEN_STATES
+from bpsm.processes.calls.views import first_time_right
 from bpsm.store.tables import CallRow
 
 if TYPE_CHECKING:
@@ -27,9 +28,8 @@ __all__ = ["KpiSnapshot", "Kpis", "first_time_right_clause"]
 
 
 def first_time_right_clause():  # noqa: ANN201 - SQL expression
-    """SQL condition for a first-time-right call (the same rule as ``CallView.first_time_right``)."""
-    return and_(CallRow.resolved_at.is_not(None), CallRow.resolved_at_contact == 1,
-                CallRow.escalation_count == 0, CallRow.reopen_count == 0)
+    """SQL condition for a first-time-right call: :func:`bpsm.processes.calls.views.first_time_right`."""
+    return first_time_right(CallRow)
 
 
 class KpiSnapshot(BaseModel):

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from bpsm.models import RelationCaseView
+from bpsm.processes.relations.views import RelationCaseView
 from bpsm.services import escape_like
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.relation import StandardDeliveryRow

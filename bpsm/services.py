@@ -8,8 +8,8 @@ from sqlalchemy import case, or_, select
 
 from bpsm.catalogue.schema import Service
 from bpsm.errors import NotFound
-from bpsm.models import ServiceHit, ServiceView
 from bpsm.store.tables import ServiceRow, ServiceVersionRow
+from bpsm.views import ServiceHit, ServiceView
 
 if TYPE_CHECKING:
     from bpsm.desk import Desk

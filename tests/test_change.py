@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bpsm import ConcurrentModification, Desk, GuardFailed, InvalidTransition, PermissionDenied, ValidationError
 from bpsm.catalogue import load_catalogue
 from bpsm.cli import app
-from bpsm.processes.change import CHANGE
+from bpsm.processes.changes.steps import CHANGE
 from tests.conftest import CATALOGUE
 
 ITEMS = ["tested", "rollback-plan", "desk-ready", "documentation", "parties-informed"]

@@ -13,8 +13,8 @@ from bpsm import (ConcurrentModification, Desk, GuardFailed, InvalidTransition, 
                   ValidationError)
 from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import StaffMember
-from bpsm.improvements import ImprovementView
-from bpsm.processes.improvement import IMPROVEMENT, SOURCES
+from bpsm.processes.improvements.facade import ImprovementView
+from bpsm.processes.improvements.steps import IMPROVEMENT, SOURCES
 
 LEGAL = {(src, s.trigger): s.dest for s in IMPROVEMENT.table for src in s.source}
 ALL = [(state, trig) for state in IMPROVEMENT.states for trig in IMPROVEMENT.triggers]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bpsm import Desk, ValidationError
 from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import DeskConfig, Service
-from bpsm.maintenance import PlanView, TaskView
+from bpsm.processes.maintenance.facade import PlanView, TaskView
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
 AMS = ZoneInfo("Europe/Amsterdam")

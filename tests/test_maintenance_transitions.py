@@ -21,10 +21,9 @@ from bpsm import (
     PermissionDenied,
     ValidationError,
 )
-from bpsm.maintenance import TaskView
+from bpsm.processes.maintenance.facade import TaskView
 from bpsm.processes import PROCESSES
-from bpsm.processes.maintenance import TASK
-from bpsm.roles import may
+from bpsm.processes.maintenance.steps import TASK
 from bpsm.store.tables.proactive import TaskRow
 from tests.test_maintenance_schedule import all_tasks, local, plan_of
 
@@ -133,7 +132,7 @@ def test_roles_decide_who_may_complete_or_skip(planned: Desk, who: str, trigger:
     trail = planned.history(task)
     act = {"complete": lambda: planned.maintenance.complete(task.id, note="ok", by=who),
            "skip": lambda: planned.maintenance.skip(task.id, reason="not needed", by=who)}[trigger]
-    if may(planned.person(who), f"task.{trigger}"):
+    if TASK.may(planned.person(who), trigger):
         assert act().state == LEGAL[("scheduled", trigger)]
         assert trigger in planned.maintenance.allowed(task, who)
     else:
@@ -144,7 +143,7 @@ def test_roles_decide_who_may_complete_or_skip(planned: Desk, who: str, trigger:
 
 
 def test_the_permission_table_says_what_the_issue_says() -> None:
-    from bpsm.roles import PERMISSIONS
+    from bpsm.processes import PERMISSIONS
 
     assert {"operator", "specialist", "account_manager"} <= PERMISSIONS["task.complete"]
     assert not {"manager", "change_manager"} & PERMISSIONS["task.complete"]

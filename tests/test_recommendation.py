@@ -18,8 +18,8 @@ from bpsm import (ConcurrentModification, Desk, GuardFailed, InvalidTransition, 
                   ValidationError)
 from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import PriceListItem
-from bpsm.processes.recommendation import ADD_ON_STATES, LEAD_STATES, RECOMMENDATION, kind_for
-from bpsm.recommendations import RecommendationView
+from bpsm.processes.recommendations.steps import ADD_ON_STATES, LEAD_STATES, RECOMMENDATION, kind_for
+from bpsm.processes.recommendations.facade import RecommendationView
 from bpsm.store.tables.recommendation import RecommendationRow
 from tests.helpers import call_in, new_call
 

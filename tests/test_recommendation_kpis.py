@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 
 from bpsm import Desk, ValidationError
-from bpsm.recommendations import RecommendationStats, potential
+from bpsm.processes.recommendations.facade import RecommendationStats, potential
 from tests.helpers import new_call
 
 SINCE = datetime(2026, 5, 4, tzinfo=timezone.utc)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpsm import ConcurrentModification, Desk, GuardFailed, InvalidTransition, PermissionDenied
-from bpsm.models import RelationCaseView
-from bpsm.processes.relation import RELATION
-from bpsm.roles import PERMISSIONS
+from bpsm.processes.relations.views import RelationCaseView
+from bpsm.processes.relations.steps import RELATION
+from bpsm.processes import PERMISSIONS
 
 OP, AM, SPEC = "anna", "dave", "ben"
 #: One member of staff per role (admin also holds operator, so is left out).

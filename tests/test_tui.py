@@ -269,12 +269,14 @@ async def test_someone_not_on_the_staff_list_sees_the_queue_but_cannot_act(desk:
 
 
 async def test_resolve_now_is_all_or_nothing(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bpsm.processes import reactive
+    from dataclasses import replace
 
-    def refuse(*_: object, **__: object) -> None:
-        raise GuardFailed("solution_recorded", "the knowledge base is down")
+    from bpsm.processes.base import Guard
+    from bpsm.processes.calls.steps import REACTIVE
 
-    monkeypatch.setattr(reactive, "resolve", refuse)
+    down = Guard("solution_recorded", "the knowledge base is down", lambda ctx: False)
+    monkeypatch.setattr(REACTIVE, "table", tuple(replace(s, guards=(*s.guards, down)) if s.trigger == "resolve"
+                                                 else s for s in REACTIVE.table))
     async with running(desk) as s:
         await s.fill_new_call("Kim", "laptop", "Dead", "Swapped")
         await s.press("ctrl+r")

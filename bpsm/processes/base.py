@@ -1,43 +1,253 @@
-"""What every process shares: a transition table, one shared machine, and applying a trigger.
+"""What every process shares: a step table, one shared machine, and firing a step on a record.
 
-A process is declared as data (:class:`Step` rows). From that one table we build a single
-``transitions`` machine per process type (``model=None``: no record is ever attached), the list
-of actions allowed in a state, and the mermaid diagram in the docs. :meth:`Process.apply` fires
-a trigger on a database row: it checks the permission, asks the machine for the destination
-(``MachineError`` → :class:`InvalidTransition`), sets the state column and adds the audit event to
-the same session, so the caller's unit of work commits both or neither.
+A process is its table of :class:`Step` rows, read top to bottom. A row is the whole step: its
+trigger, the states it leaves from and the one it goes to, the roles that may fire it, what the
+person must be asked (:class:`Ask`), the guards that may refuse it (:class:`Guard`, each with a
+name and the reason it gives) and its effect on the record. From that one table come:
+
+* the single ``transitions`` machine per process (``model=None``: no record is ever attached);
+* the permission table (:data:`bpsm.processes.PERMISSIONS`);
+* what a person may do now (:meth:`Process.allowed`, with what each step asks);
+* :meth:`Process.fire`, the one way a step runs: permission, transition, answers, guards,
+  effect, state column and audit event, all in the caller's unit of work;
+* the mermaid diagram and the transition table in ``docs/processes.md``.
+
+A step whose ``source`` is empty opens a record (``register``, ``propose``...): it has roles and
+appears in the diagram as ``[*] --> initial``, but records are created by the process's own
+function, which asks :meth:`Process.require` first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 from transitions import Machine, MachineError
 
 from bpsm import clock
-from bpsm.errors import ConcurrentModification, InvalidTransition, NotFound
-from bpsm.roles import Person, may, require
+from bpsm.errors import (
+    ConcurrentModification,
+    GuardFailed,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
+from bpsm.roles import Person, require
 from bpsm.store.tables import AuditEventRow
 
-__all__ = ["Process", "Step", "audit", "load_row"]
+if TYPE_CHECKING:
+    from bpsm.store.uow import UnitOfWork
+
+__all__ = ["Action", "Ask", "Context", "Guard", "Process", "Step", "audit", "load_row"]
 
 RowT = TypeVar("RowT")
+_MISSING = object()
+
+
+# -- what a step asks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing the person must be asked before a step fires (an argument of :meth:`Process.fire`).
+
+    Attributes:
+        name: the keyword it is passed as (``reason``, ``solution``, ``effort``...).
+        prompt: the question, in words fit for a screen.
+        kind: what sort of answer: ``text``, ``lines`` (a list of texts), ``int``, ``number``,
+            ``yes_no``, ``choice`` (one of ``choices``, or of a desk list named by ``choices_from``),
+            ``mapping`` or ``any``. A screen picks its widget from it.
+        required: whether the step needs an answer. A missing required answer is refused by
+            the guard named ``missing`` (with ``why``), or else a :class:`ValidationError`.
+        low / high: the inclusive range of an ``int`` or ``number`` answer.
+        choices: the allowed answers of a ``choice``.
+        choices_from: a desk list the answer must come from (``groups``, ``channels``,
+            ``checklist``); checked by the step's guards or effect, shown by screens.
+    """
+
+    name: str
+    prompt: str
+    kind: str = "text"
+    required: bool = True
+    missing: str | None = None
+    why: str | None = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    choices_from: str | None = None
+
+    def take(self, answers: Mapping[str, Any]) -> Any:
+        """The cleaned answer from ``answers`` (text stripped), or raise what a bad one deserves."""
+        value = answers.get(self.name)
+        if self.kind == "text":
+            if value is not None and not isinstance(value, str):
+                raise ValidationError(f"{self.name}: {value!r} is not text")
+            value = value.strip() if value and value.strip() else None
+        elif self.kind == "lines":
+            if value is not None:
+                if isinstance(value, str) or not isinstance(value, list | tuple):
+                    raise ValidationError(f"{self.name}: {value!r} must be a list of texts")
+                for i, v in enumerate(value):
+                    if not isinstance(v, str) or not v.strip():
+                        raise ValidationError(f"{self.name}[{i}]: {v!r} must be a non-empty text")
+                value = [v.strip() for v in value] or None
+        elif self.kind in ("int", "number") and value is not None:
+            kinds: tuple[type, ...] = (int,) if self.kind == "int" else (int, float)
+            low, high = self.low, self.high
+            if (isinstance(value, bool) or not isinstance(value, kinds)
+                    or (low is not None and value < low) or (high is not None and value > high)):
+                span = f"from {low:g} to {high:g}" if low is not None and high is not None else (
+                    f"of at least {low:g}" if low is not None else "")
+                what = "an answer" if self.kind == "int" else "a number"
+                raise ValidationError(f"{self.name}: {value!r} is not {what} {span}".rstrip())
+        elif self.kind == "yes_no" and value is not None and not isinstance(value, bool):
+            raise ValidationError(f"{self.name}: {value!r} must be True or False")
+        elif self.kind == "choice" and value is not None and self.choices and value not in self.choices:
+            raise ValidationError(f"{self.name}: {value!r} is not one of {', '.join(self.choices)}")
+        if value is None and self.required:
+            if self.missing:
+                raise GuardFailed(self.missing, self.why or f"{self.name} is required")
+            raise ValidationError(f"{self.name}: must not be empty")
+        return value
+
+
+def text(name: str, prompt: str, *, guard: str | None = None, why: str | None = None,
+         required: bool = True) -> Ask:
+    """A text answer; when ``guard`` is given, leaving it empty is refused by that named guard."""
+    return Ask(name, prompt, "text", required, guard, why)
+
+
+def optional(name: str, prompt: str, kind: str = "text", **more: Any) -> Ask:
+    """An answer the person may leave out."""
+    return Ask(name, prompt, kind, False, **more)
+
+
+# -- guards ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named precondition of a step. ``test`` returns True (or None) to let the step pass;
+    False to refuse with ``reason``, or a text to refuse with that more specific reason."""
+
+    name: str
+    reason: str
+    test: Callable[[Context], bool | str | None]
+
+    def check(self, ctx: Context) -> None:
+        """Raise :class:`GuardFailed` unless the test passes."""
+        verdict = self.test(ctx)
+        if verdict is False or isinstance(verdict, str):
+            raise GuardFailed(self.name, verdict if isinstance(verdict, str) else self.reason)
+
+
+# -- a step ----------------------------------------------------------------------------------------
+
+
+Effect = Callable[["Context"], Any]
 
 
 @dataclass(frozen=True)
 class Step:
-    """One row of a process's transition table."""
+    """One row of a process's table: the whole step.
+
+    Attributes:
+        trigger: its name (``resolve``); the permission is ``"<process>.<trigger>"``.
+        source: the states it may fire from (empty: it opens a record).
+        dest: the state it goes to (None: it records a fact and stays in the same state).
+        roles: who may fire it.
+        doc: one line on what it means, for the docs and screens.
+        asks: what the person is asked, in order.
+        guards: named preconditions, checked in order after the answers.
+        effect: what it does to the record (and around it) besides the state; may set
+            ``ctx.reason``, ``ctx.data`` (the audit event's) and ``ctx.result``.
+        reason: the answer that becomes the audit event's reason (default: ``reason`` if asked).
+        label: a short name for buttons and the palette (default: from the trigger).
+    """
 
     trigger: str
     source: tuple[str, ...]
-    dest: str | None  # None: an internal step that records a fact and stays in the same state
+    dest: str | None
+    roles: frozenset[str]
     doc: str = ""
+    asks: tuple[Ask, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    effect: Effect | None = None
+    reason: str | None = None
+    label: str = ""
 
     @classmethod
-    def row(cls, trigger: str, source: str | tuple[str, ...], dest: str | None, doc: str = "") -> Step:
-        return cls(trigger, (source,) if isinstance(source, str) else tuple(source), dest, doc)
+    def row(cls, trigger: str, source: str | Iterable[str], dest: str | None, roles: Iterable[str],
+            doc: str = "", *, asks: Iterable[Ask] = (), guards: Iterable[Guard] = (),
+            effect: Effect | None = None, reason: str | None = None, label: str = "") -> Step:
+        """A step row: ``source`` may be one state or several."""
+        sources = (source,) if isinstance(source, str) else tuple(source)
+        return cls(trigger, sources, dest, frozenset(roles), doc, tuple(asks), tuple(guards), effect, reason,
+                   label or trigger.replace("_", " "))
+
+    @property
+    def opens(self) -> bool:
+        """True for a step that creates a record (no source state)."""
+        return not self.source
+
+    def ask(self, name: str) -> Ask | None:
+        """The question named ``name``, if the step asks it."""
+        return next((a for a in self.asks if a.name == name), None)
+
+
+class Action(str):
+    """A trigger a person may fire now (compares equal to its name), carrying its :class:`Step`.
+
+    ``action.step.asks`` says what to ask; ``action.step.doc`` what it means.
+    """
+
+    step: Step
+
+    def __new__(cls, step: Step) -> Action:
+        made = super().__new__(cls, step.trigger)
+        made.step = step
+        return made
+
+
+@dataclass
+class Context:
+    """What a guard or an effect sees while a step fires.
+
+    Attributes:
+        uow: the unit of work (``uow.session``; ``uow.after_commit(fn)`` for work outside the database).
+        row: the record (its ``state`` is already the destination while the effect runs).
+        by: who fires the step.
+        step: the step.
+        source: the state it fired from.
+        answers: the cleaned answers, by :attr:`Ask.name`, plus anything else the caller passed.
+        env: what the process needs from the desk (``config``, ``catalogue``...).
+        reason / data: the audit event's reason and data; the effect may fill them in.
+        result: anything else the effect hands back (a new relation case, a follow-up task...).
+    """
+
+    uow: UnitOfWork
+    row: Any
+    by: Person
+    step: Step
+    source: str
+    answers: dict[str, Any]
+    env: Any = None
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    def __getattr__(self, name: str) -> Any:
+        # answers read as attributes in guards and effects: ``ctx.solution``
+        answers = self.__dict__.get("answers", {})
+        if name in answers:
+            return answers[name]
+        raise AttributeError(name)
 
 
 class _Probe:
@@ -49,15 +259,19 @@ class _Probe:
         self.state = state
 
 
+# -- a process -------------------------------------------------------------------------------------
+
+
 @dataclass
 class Process:
-    """A process type: its states, its table, and the one machine built from them."""
+    """A process type: its states and its step table, and the one machine built from them."""
 
     name: str
     states: tuple[str, ...]
     initial: str
     table: tuple[Step, ...]
     final: tuple[str, ...] = ()
+    title: str = ""
     machine: Machine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,26 +279,63 @@ class Process:
             unknown = {*step.source, *([step.dest] if step.dest else [])} - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{step.trigger}: unknown state(s) {sorted(unknown)}")
+            if not step.roles:
+                raise ValueError(f"{self.name}.{step.trigger}: a step without roles can never fire")
+            if step.opens and step.dest is None:
+                raise ValueError(f"{self.name}.{step.trigger}: a step that opens a record names its first state")
         self.machine = Machine(
             model=None,
             states=list(self.states),
             initial=self.initial,
-            transitions=[{"trigger": s.trigger, "source": list(s.source), "dest": s.dest} for s in self.table],
+            transitions=[{"trigger": s.trigger, "source": list(s.source), "dest": s.dest}
+                         for s in self.table if not s.opens],
             auto_transitions=False,
             name=self.name,
         )
 
+    def with_steps(self, *steps: Step) -> Process:
+        """A copy of this process with ``steps`` added to (or replacing same-trigger rows of) the table."""
+        new = {s.trigger for s in steps}
+        return replace(self, table=(*[s for s in self.table if s.trigger not in new], *steps))
+
     @property
     def triggers(self) -> tuple[str, ...]:
-        """Every trigger in the table, in order of first appearance."""
-        return tuple(dict.fromkeys(s.trigger for s in self.table))
+        """Every trigger that moves a record, in table order (steps that open records are left out)."""
+        return tuple(dict.fromkeys(s.trigger for s in self.table if not s.opens))
 
-    def allowed(self, state: str, person: Person | None = None) -> list[str]:
-        """Triggers that may fire from ``state`` (and that ``person`` may fire, if given)."""
-        found = [s.trigger for s in self.table if state in s.source]
-        if person is not None:
-            found = [t for t in found if may(person, f"{self.name}.{t}")]
-        return list(dict.fromkeys(found))
+    def step(self, trigger: str, state: str | None = None) -> Step:
+        """The row for ``trigger`` (the one that leaves ``state``, when given)."""
+        rows = [s for s in self.table if s.trigger == trigger]
+        if state is not None:
+            rows = [s for s in rows if state in s.source] or rows
+        if not rows:
+            raise KeyError(f"{self.name} has no step {trigger!r}")
+        return rows[0]
+
+    def roles(self, trigger: str) -> frozenset[str]:
+        """Who may fire ``trigger`` (empty for an unknown trigger: nobody)."""
+        return frozenset().union(*(s.roles for s in self.table if s.trigger == trigger))
+
+    def permissions(self) -> dict[str, frozenset[str]]:
+        """``"<process>.<trigger>"`` → roles, for every step."""
+        return {f"{self.name}.{t}": self.roles(t) for t in dict.fromkeys(s.trigger for s in self.table)}
+
+    def may(self, person: Person, trigger: str) -> bool:
+        """Whether ``person`` holds a role that may fire ``trigger``."""
+        return bool(self.roles(trigger) & person.roles)
+
+    def require(self, person: Person, trigger: str) -> None:
+        """Raise :class:`~bpsm.errors.PermissionDenied` unless ``person`` may fire ``trigger``."""
+        require(person, f"{self.name}.{trigger}", self.roles(trigger))
+
+    def allowed(self, state: str, person: Person | None = None) -> list[Action]:
+        """The steps that may fire from ``state`` (and that ``person`` may fire, if given), in table order."""
+        found: dict[str, Action] = {}
+        for step in self.table:
+            if state in step.source and step.trigger not in found:
+                if person is None or step.roles & person.roles:
+                    found[step.trigger] = Action(step)
+        return list(found.values())
 
     def next_state(self, state: str, trigger: str, record: str = "") -> str:
         """Destination of ``trigger`` from ``state``, or :class:`InvalidTransition`."""
@@ -98,34 +349,67 @@ class Process:
             raise InvalidTransition(record or self.name, trigger, state, self.allowed(state)) from None
         return probe.state
 
-    def check(self, row: Any, trigger: str, by: Person) -> str:
-        """Permission and transition check only (call before evaluating guards); returns the destination.
+    def _label(self, row: Any) -> str:
+        return f"{self.name} {row.id}" if getattr(row, "id", None) is not None else self.name
 
-        So a trigger that is illegal in the record's state is reported as such, not as a failed guard.
+    def check(self, row: Any, trigger: str, by: Person) -> str:
+        """Permission, then transition (never a guard): the destination, or the library's error.
+
+        So a trigger that is illegal in the record's state is reported as such, not as a failed
+        guard, and screens can ask before they open a dialog.
         """
-        require(by, f"{self.name}.{trigger}")
-        label = f"{self.name} {row.id}" if getattr(row, "id", None) is not None else self.name
-        return self.next_state(row.state, trigger, label)
+        self.require(by, trigger)
+        return self.next_state(row.state, trigger, self._label(row))
 
     def apply(self, session: Session, row: Any, trigger: str, by: Person, *, reason: str | None = None,
               data: dict[str, Any] | None = None) -> str:
-        """Fire ``trigger`` on ``row``: permission, transition, state column and audit event.
-
-        Nothing is committed here: the caller's unit of work commits row and event together.
-        Returns the new state.
-        """
-        require(by, f"{self.name}.{trigger}")
-        label = f"{self.name} {row.id}" if getattr(row, "id", None) is not None else self.name
+        """Interim, for step functions not yet on :meth:`fire`: permission, transition, state, audit."""
+        self.require(by, trigger)
         source = row.state
-        dest = self.next_state(source, trigger, label)
+        dest = self.next_state(source, trigger, self._label(row))
         row.state = dest
         row.updated_at = clock.now()
         audit(session, by, self.name, row.id, trigger, source, dest, reason, data)
         return dest
 
+    def fire(self, uow: UnitOfWork, row: Any, trigger: str, by: Person, *, env: Any = None,
+             **answers: Any) -> Context:
+        """Fire ``trigger`` on ``row`` as ``by``: the one way a step runs.
+
+        In order: permission; transition from the row's state; the answers the step asks
+        (cleaned; a missing one refused by its named guard); the guards; then the state column,
+        the effect and one audit event, all added to ``uow`` — its commit writes them together,
+        and any error leaves the record and the trail untouched.
+
+        Returns:
+            The context, with ``result`` set by the effect (if it hands anything back).
+
+        Raises:
+            PermissionDenied, InvalidTransition, ValidationError, GuardFailed.
+        """
+        source = row.state
+        self.require(by, trigger)
+        dest = self.next_state(source, trigger, self._label(row))
+        step = self.step(trigger, source)
+        cleaned = dict(answers)
+        for ask in step.asks:
+            cleaned[ask.name] = ask.take(answers)
+        ctx = Context(uow, row, by, step, source, cleaned, env)
+        for guard in step.guards:
+            guard.check(ctx)
+        reason_key = step.reason or ("reason" if step.ask("reason") else None)
+        ctx.reason = cleaned.get(reason_key) if reason_key else None
+        row.state = dest
+        row.updated_at = clock.now()
+        if step.effect is not None:
+            step.effect(ctx)
+        audit(uow.session, by, self.name, row.id, trigger, source, dest, ctx.reason, ctx.data)
+        return ctx
+
     def mermaid(self) -> str:
         """The state diagram as mermaid ``stateDiagram-v2`` text, generated from the table."""
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        opening = [f"    [*] --> {s.dest}: {s.trigger}" for s in self.table if s.opens]
+        lines = ["stateDiagram-v2", *(opening or [f"    [*] --> {self.initial}"])]
         for step in self.table:
             for src in step.source:
                 lines.append(f"    {src} --> {step.dest or src}: {step.trigger}")
@@ -156,3 +440,8 @@ def audit(session: Session, by: Person, record_type: str, record_id: object, tri
     session.add(AuditEventRow(at=clock.now(), actor=by.id, record_type=record_type, record_id=str(record_id),
                               trigger=trigger, from_state=from_state, to_state=to_state, reason=reason,
                               data=data or None))
+
+
+def sources(*states: str) -> Sequence[str]:
+    """Readable shorthand for a step's several source states."""
+    return states

@@ -96,8 +96,8 @@ ACTIONS: dict[str, CallAction] = {a.name: a for a in (
     _a("reopen", "o", "Reopen", "The customer says it is not solved (asks why)", "reopen", "reason",
        "Why is the call reopened?", footer=False),
     _a("close", "c", "Close", "Close a resolved call with the customer's survey answers", "close", "survey"),
-    _a("contact", "l", "Log contact", "Log another contact with the customer (call, mail, visit)", None,
-       "contact", footer=False, permission="call.log_contact"),
+    _a("contact", "l", "Log contact", "Log another contact with the customer (call, mail, visit)", "log_contact",
+       "contact", footer=False),
     _a("cancel", "k", "Cancel", "The customer withdrew the call (asks why)", "cancel", "reason",
        "Why is the call cancelled?", footer=False),
 )}

@@ -71,7 +71,7 @@ class TaskRow(Base):
     )
 
 
-# --- improvements (bpsm.processes.improvement) ---------------------------------------------------
+# --- improvements (bpsm.processes.improvements) ----------------------------------------------------
 
 
 class ImprovementRow(Base):

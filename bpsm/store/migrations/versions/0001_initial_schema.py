@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-23 00:02:29.504570
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bpsm.store.tables
+from alembic import op
 
+import bpsm.store.tables
 
 revision = '0001'
 down_revision = None

@@ -28,12 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.calls import Page
 from bpsm.errors import ConcurrentModification, NotFound, Problem, ValidationError
-from bpsm.facade import ProcessFacade
-from bpsm.processes import maintenance
-from bpsm.processes.maintenance import GenerationReport, PlanSyncReport
+from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
+from bpsm.processes.maintenance import steps as maintenance
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
+from bpsm.views import Page
 
 if TYPE_CHECKING:
     pass

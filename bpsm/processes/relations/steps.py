@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.catalogue.schema import Service
 from bpsm.errors import GuardFailed, ValidationError
-from bpsm.processes import change, reactive
 from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import Person, require
+from bpsm.processes.calls import steps as reactive
+from bpsm.processes.changes import steps as change
+from bpsm.roles import ACCOUNT_MANAGER, DESK, SPECIALIST, Person, require
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
@@ -41,24 +42,26 @@ RELATION = Process(
     initial="received",
     final=("accepted", "refused", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
     table=(
-        S("clarify_need", "received", "need_clarified", "ask why: record the need, not only the asked-for item"),
-        S("propose_alternatives", "need_clarified", "alternative_proposed",
+        S("open", (), "received", DESK | {ACCOUNT_MANAGER},
+          "a request for a service we do not offer (referred calls arrive as 'receive')"),
+        S("clarify_need", "received", "need_clarified", DESK | {ACCOUNT_MANAGER}, "ask why: record the need, not only the asked-for item"),
+        S("propose_alternatives", "need_clarified", "alternative_proposed", DESK | {ACCOUNT_MANAGER},
           "rank standard services and standard deliveries against the need"),
-        S("accept_alternative", "alternative_proposed", "accepted",
+        S("accept_alternative", "alternative_proposed", "accepted", DESK | {ACCOUNT_MANAGER},
           "the customer takes a proposed alternative; a call is registered for it"),
-        S("decline_alternative", "alternative_proposed", "bespoke_assessment",
+        S("decline_alternative", "alternative_proposed", "bespoke_assessment", DESK | {ACCOUNT_MANAGER},
           "the alternatives do not cover the need (reason recorded)"),
-        S("assess_bespoke", "need_clarified", "bespoke_assessment", "nothing in the catalogue fits"),
-        S("answer", "bespoke_assessment", None, "record: feasible? do we want to? fits the budget?"),
-        S("refuse", "bespoke_assessment", "refused", "a 'no': tell the customer why and the options left"),
-        S("agree", "bespoke_assessment", "bespoke_agreed", "three times 'yes' and the customer agrees"),
-        S("deliver", "bespoke_agreed", "delivered", "the bespoke solution is delivered (notes, steps)"),
-        S("standardize", "delivered", "standardized", "add it to the catalogue: a change proposal is opened"),
-        S("keep_standard_delivery", "delivered", "standard_delivery",
+        S("assess_bespoke", "need_clarified", "bespoke_assessment", {ACCOUNT_MANAGER, SPECIALIST}, "nothing in the catalogue fits"),
+        S("answer", "bespoke_assessment", None, {ACCOUNT_MANAGER, SPECIALIST}, "record: feasible? do we want to? fits the budget?"),
+        S("refuse", "bespoke_assessment", "refused", {ACCOUNT_MANAGER}, "a 'no': tell the customer why and the options left"),
+        S("agree", "bespoke_assessment", "bespoke_agreed", {ACCOUNT_MANAGER}, "three times 'yes' and the customer agrees"),
+        S("deliver", "bespoke_agreed", "delivered", {ACCOUNT_MANAGER, SPECIALIST}, "the bespoke solution is delivered (notes, steps)"),
+        S("standardize", "delivered", "standardized", {ACCOUNT_MANAGER}, "add it to the catalogue: a change proposal is opened"),
+        S("keep_standard_delivery", "delivered", "standard_delivery", {ACCOUNT_MANAGER},
           "keep the documented steps; offered on similar requests"),
-        S("keep_bespoke", "delivered", "kept_bespoke", "leave it a one-off"),
+        S("keep_bespoke", "delivered", "kept_bespoke", {ACCOUNT_MANAGER}, "leave it a one-off"),
         S("withdraw", ("received", "need_clarified", "alternative_proposed", "bespoke_assessment", "bespoke_agreed",
-                       "delivered"), "withdrawn", "the customer no longer wants it"),
+                       "delivered"), "withdrawn", DESK | {ACCOUNT_MANAGER}, "the customer no longer wants it"),
     ),
 )
 
@@ -99,6 +102,13 @@ def _lines(field: str, values: object, guard: str, why: str) -> list[str]:
     return [v.strip() for v in values]
 
 
+class _Uow:
+    """Interim: a session standing in for the unit of work until this process fires its steps."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+
 def _close(row: RelationCaseRow) -> None:
     if row.state in RELATION.final:
         row.closed_at = clock.now()
@@ -111,7 +121,7 @@ def load(s: Session, case_id: int, expected_version: int | None = None) -> Relat
 
 def open_case(s: Session, by: Person, *, customer: str, request: str) -> RelationCaseRow:
     """Open a case for a request that did not come in through a call (state ``received``)."""
-    require(by, "relation.open")
+    RELATION.require(by, "open")
     customer_, request_ = _text("customer", customer), _text("request", request)
     now = clock.now()
     row = RelationCaseRow(state=RELATION.initial, customer=customer_, request=request_, opened_by=by.id,
@@ -137,7 +147,7 @@ def clarify_need(s: Session, by: Person, row: RelationCaseRow, need: str, asked_
 def propose_alternatives(s: Session, by: Person, row: RelationCaseRow, ranked: list[dict[str, Any]]) -> None:
     """Store the ranked alternatives (standard services and standard deliveries) on the case.
 
-    ``ranked`` is the library's ranking of the case's need (:func:`bpsm.relations.rank`), as JSON.
+    ``ranked`` is the library's ranking of the case's need (:func:`bpsm.matching.rank`), as JSON.
     """
     RELATION.check(row, "propose_alternatives", by)
     if not ranked:
@@ -188,7 +198,7 @@ def accept_alternative(s: Session, by: Person, row: RelationCaseRow, *, service_
                              service_id=service_id, group=svc.group,
                              summary=f"{svc.name} for {row.customer}, the alternative "
                              f"agreed in relation case R-{row.id:06d} (asked: {row.request})")
-    reactive.accept(s, by, call)
+    reactive.REACTIVE.fire(_Uow(s), call, "accept", by)
     row.alternative_service_id, row.alternative_call_id = service_id, call.id
     _close(row)
     return call

@@ -34,7 +34,7 @@ from bpsm import clock
 from bpsm.catalogue.schema import DeskConfig, parse_duration
 from bpsm.errors import GuardFailed, Problem, ValidationError
 from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import Person, require
+from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, DESK, MANAGER, SPECIALIST, Person
 from bpsm.store.tables.core import AuditEventRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
@@ -50,8 +50,10 @@ TASK = Process(
     initial="scheduled",
     final=("done", "skipped"),
     table=(
-        S("complete", "scheduled", "done", "the work is done (an account contact records what customers said)"),
-        S("skip", "scheduled", "skipped", "not done this time, with the reason"),
+        S("generate", (), "scheduled", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
+          "the plans' next occurrences are scheduled for the horizon"),
+        S("complete", "scheduled", "done", DESK | {ACCOUNT_MANAGER}, "the work is done (an account contact records what customers said)"),
+        S("skip", "scheduled", "skipped", DESK | {ACCOUNT_MANAGER, MANAGER}, "not done this time, with the reason"),
     ),
 )
 
@@ -215,7 +217,7 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
     Raises:
         ValidationError: a rule cannot be evaluated (nothing is changed).
     """
-    require(by, "task.generate")
+    TASK.require(by, "generate")
     tz, now = ZoneInfo(config.timezone), clock.now()
     wanted = _wanted(s, config)
     problems = []
@@ -302,7 +304,7 @@ def generate(s: Session, by: Person, config: DeskConfig, horizon: timedelta) -> 
     Raises:
         ValidationError: a bad horizon, or a rule yielding more than 10,000 occurrences in one run.
     """
-    require(by, "task.generate")
+    TASK.require(by, "generate")
     if not isinstance(horizon, timedelta) or horizon < timedelta(0):
         raise ValidationError(Problem(f"{horizon!r} is not a non-negative timedelta", field="horizon"))
     synced = sync_plans(s, by, config)

@@ -24,7 +24,7 @@ from bpsm import clock
 from bpsm.catalogue.schema import Recommendations
 from bpsm.errors import GuardFailed, Problem, ValidationError
 from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import Person, require
+from bpsm.roles import ACCOUNT_MANAGER, DESK, MANAGER, Person, require
 from bpsm.store.tables import CallRow
 from bpsm.store.tables.recommendation import ADD_ON_STATES, LEAD_STATES, RecommendationRow
 
@@ -35,31 +35,20 @@ S = Step.row
 KINDS = ("add_on", "lead")
 
 
-@dataclass
-class _TwoEntries(Process):
-    """A process with a second way in: leads start in ``handed_over``, add-ons in ``offered``."""
-
-    entries: tuple[str, ...] = ()
-
-    def mermaid(self) -> str:
-        head, *rest = super().mermaid().split("\n")
-        extra = [f"    [*] --> {e}" for e in self.entries if e != self.initial]
-        return "\n".join([head, rest[0], *extra, *rest[1:]])
-
-
 #: The recommendation process, top to bottom: add-ons first, then leads.
-RECOMMENDATION = _TwoEntries(
+RECOMMENDATION = Process(
     name="recommendation",
     states=(*ADD_ON_STATES, *LEAD_STATES),
     initial="offered",
-    entries=("offered", "handed_over"),
     final=("accepted", "declined", "won", "lost"),
     table=(
-        S("accept", "offered", "accepted", "add-on: the customer signs up; the value is booked"),
-        S("decline", "offered", "declined", "add-on: the customer says no (we do not push)"),
-        S("send_proposal", "handed_over", "proposal_sent", "lead: sales sends the proposal"),
-        S("win", "proposal_sent", "won", "lead: the customer orders; the final value is booked"),
-        S("lose", ("handed_over", "proposal_sent"), "lost", "lead: no deal, with the reason"),
+        S("register", (), "offered", DESK, "an add-on offered on the spot, priced from the price list"),
+        S("register", (), "handed_over", DESK, "a lead above the threshold, handed over to sales"),
+        S("accept", "offered", "accepted", DESK, "add-on: the customer signs up; the value is booked"),
+        S("decline", "offered", "declined", DESK, "add-on: the customer says no (we do not push)"),
+        S("send_proposal", "handed_over", "proposal_sent", {ACCOUNT_MANAGER, MANAGER}, "lead: sales sends the proposal"),
+        S("win", "proposal_sent", "won", {ACCOUNT_MANAGER, MANAGER}, "lead: the customer orders; the final value is booked"),
+        S("lose", ("handed_over", "proposal_sent"), "lost", {ACCOUNT_MANAGER, MANAGER}, "lead: no deal, with the reason"),
     ),
 )
 
@@ -102,7 +91,7 @@ def register(s: Session, by: Person, policy: Recommendations, *, customer: str, 
         ValidationError: empty customer or description, both or neither of item/value, an unknown
             item, a value that is not a positive amount, an unknown call or task.
     """
-    require(by, "recommendation.register")
+    RECOMMENDATION.require(by, "register")
     customer_ = _text("customer", customer)
     description_ = _text("description", description)
     if (item is None) == (value is None):

@@ -25,7 +25,7 @@ from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
 from bpsm.errors import GuardFailed, NotFound, ValidationError
 from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import Person, require
+from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person, require
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
@@ -40,14 +40,16 @@ CHANGE = Process(
     initial="draft",
     final=("rejected", "rolled_back", "withdrawn"),
     table=(
-        S("submit", "draft", "submitted", "put before the change manager; the checklist is worked"),
-        S("amend", ("draft", "submitted"), None, "record or improve the rollback plan, impact or summary"),
-        S("check_item", "submitted", "submitted", "a named person marks a checklist item, with evidence"),
-        S("approve", "submitted", "approved", "the gatekeeper: every checklist item met"),
-        S("reject", "submitted", "rejected", "the change manager says no, with a reason"),
-        S("implement", "approved", "implemented", "publish the new catalogue version and write the file"),
-        S("roll_back", "implemented", "rolled_back", "restore the previous version"),
-        S("withdraw", ("draft", "submitted", "approved"), "withdrawn", "the proposer takes it back"),
+        S("propose", (), "draft", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
+          "propose adding, modifying or retiring a service"),
+        S("submit", "draft", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "put before the change manager; the checklist is worked"),
+        S("amend", ("draft", "submitted"), None, {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "record or improve the rollback plan, impact or summary"),
+        S("check_item", "submitted", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, SPECIALIST}, "a named person marks a checklist item, with evidence"),
+        S("approve", "submitted", "approved", {CHANGE_MANAGER}, "the gatekeeper: every checklist item met"),
+        S("reject", "submitted", "rejected", {CHANGE_MANAGER}, "the change manager says no, with a reason"),
+        S("implement", "approved", "implemented", {CHANGE_MANAGER}, "publish the new catalogue version and write the file"),
+        S("roll_back", "implemented", "rolled_back", {CHANGE_MANAGER}, "restore the previous version"),
+        S("withdraw", ("draft", "submitted", "approved"), "withdrawn", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "the proposer takes it back"),
     ),
 )
 
@@ -93,7 +95,7 @@ def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "m
         ValidationError: unknown kind or impact, a definition that breaks the schema, an add for an
             existing service, a modify/retire of an unknown one.
     """
-    require(by, "change.propose")
+    CHANGE.require(by, "propose")
     if kind not in KINDS:
         raise ValidationError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
     if impact not in IMPACTS:

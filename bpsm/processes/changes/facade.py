@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from bpsm.catalogue.loader import load_catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.catalogue.sync import content_hash
-from bpsm.facade import ProcessFacade
-from bpsm.processes import change
+from bpsm.processes.changes import steps as change
+from bpsm.processes.facade import ProcessFacade
 from bpsm.roles import Person
 from bpsm.store.tables.change import ChangeRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow

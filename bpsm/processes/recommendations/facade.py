@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
-from bpsm.facade import ProcessFacade
-from bpsm.processes import recommendation as rec
+from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.recommendations import steps as rec
 from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
 

@@ -1,7 +1,7 @@
 """``desk.relations``: relation management through the Python API.
 
 Every action takes ``by`` (the staff id of the person acting) and ``expected_version``, runs in one
-transaction with its audit event, and returns an immutable :class:`~bpsm.models.RelationCaseView`.
+transaction with its audit event, and returns an immutable :class:`~bpsm.views.RelationCaseView`.
 
 Alternatives are ranked by :func:`bpsm.matching.rank` over :func:`bpsm.matching.find_candidates`.
 """
@@ -18,16 +18,16 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bpsm.calls import Page
 from bpsm.catalogue.schema import Service
 from bpsm.errors import NotFound, ValidationError
-from bpsm.facade import ProcessFacade
 from bpsm.matching import Candidate, find_candidates, rank, significant_words
-from bpsm.models import RelationCaseView
-from bpsm.processes import relation
+from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.relations import steps as relation
+from bpsm.processes.relations.views import RelationCaseView
 from bpsm.roles import ACCOUNT_MANAGER, Person
 from bpsm.store.tables.core import ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
+from bpsm.views import Page
 
 __all__ = ["Candidate", "Relations", "StandardDeliveryView", "Suggestion", "find_candidates", "rank",
            "significant_words"]

@@ -28,9 +28,18 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.catalogue.schema import RecurringDisruption, format_duration
 from bpsm.errors import GuardFailed, Problem, ValidationError
-from bpsm.processes import change
 from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import Person, require
+from bpsm.processes.changes import steps as change
+from bpsm.roles import (
+    ACCOUNT_MANAGER,
+    ADMIN,
+    CHANGE_MANAGER,
+    DESK,
+    MANAGER,
+    SPECIALIST,
+    Person,
+    require,
+)
 from bpsm.store.tables import CallRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import ImprovementRow
 
@@ -46,9 +55,13 @@ IMPROVEMENT = Process(
     initial="identified",
     final=("approved", "dropped"),
     table=(
-        S("assess", "identified", "assessed", "worth it? effort (person-hours) against benefit"),
-        S("approve", "assessed", "approved", "worth it: open a change to the catalogue"),
-        S("drop", ("identified", "assessed"), "dropped", "not pursued, with the reason"),
+        S("identify", (), "identified", DESK | {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER},
+          "a recurring disruption, a changing need, new technology or legislation is noticed"),
+        S("detect", (), "identified", {ADMIN, CHANGE_MANAGER, MANAGER},
+          "the recurring-disruption detector reports a burst of calls on one service"),
+        S("assess", "identified", "assessed", {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER, SPECIALIST}, "worth it? effort (person-hours) against benefit"),
+        S("approve", "assessed", "approved", {CHANGE_MANAGER, MANAGER}, "worth it: open a change to the catalogue"),
+        S("drop", ("identified", "assessed"), "dropped", {CHANGE_MANAGER, MANAGER}, "not pursued, with the reason"),
     ),
 )
 
@@ -80,7 +93,7 @@ def identify(s: Session, by: Person, *, source: str, title: str, description: st
     Raises:
         ValidationError: unknown source, empty title or description, unknown or retired service.
     """
-    require(by, "improvement.identify")
+    IMPROVEMENT.require(by, "identify")
     if source not in SOURCES:
         raise ValidationError(Problem(f"{source!r} is not one of {', '.join(SOURCES)}", field="source"))
     title_, description_ = _text("title", title), _text("description", description)
@@ -177,7 +190,7 @@ def detect_recurring_disruptions(s: Session, by: Person, policy: RecurringDisrup
     now and after the service's latest recorded ``burst_end``. Each created improvement is audited
     as trigger ``detect`` by ``by``.
     """
-    require(by, "improvement.detect")
+    IMPROVEMENT.require(by, "detect")
     now = clock.now()
     since = now - policy.window
     previous = (select(ImprovementRow.service_id, func.max(ImprovementRow.burst_end).label("last_end"))

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bpsm.errors import ConcurrentModification, Problem, ValidationError
-from bpsm.facade import ProcessFacade
-from bpsm.processes import improvement
+from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.improvements import steps as improvement
 from bpsm.store.tables.proactive import ImprovementRow
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
         """Propose an improvement for every service with a fresh burst of calls; returns those created.
 
         The burst size and window come from ``desk.yaml`` (``recurring_disruption: {calls, window}``).
-        A burst already reported is never reported again (see :mod:`bpsm.processes.improvement`).
+        A burst already reported is never reported again (see :mod:`bpsm.processes.improvements.steps`).
 
         Raises:
             ConcurrentModification: another detector reported the same burst at the same moment.

@@ -1,58 +1,35 @@
 """``desk.calls``: reactive management through the Python API.
 
-Every method takes ``by`` (the staff id of the person acting), runs in one transaction with its
-audit event, and returns an immutable :class:`~bpsm.models.CallView`. Pass ``expected_version``
-(the ``version`` you last saw) to be told, instead of overwriting, when someone else got there
-first.
+Every action takes ``by`` (the staff id of the person acting), runs in one unit of work with its
+audit event, and returns an immutable :class:`~bpsm.processes.calls.views.CallView`. Pass
+``expected_version`` (the ``version`` you last saw) to be told, instead of overwriting, when
+someone else got there first. Each method is a name for :meth:`Calls.fire` with one step of
+:data:`~bpsm.processes.calls.steps.REACTIVE`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
 from bpsm.errors import ValidationError
-from bpsm.facade import ProcessFacade
-from bpsm.models import CallView, ContactView, RelationCaseView
-from bpsm.processes import reactive
+from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
+from bpsm.processes.calls.views import CallView, ContactView
+from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.relations.views import RelationCaseView
 from bpsm.store.tables import CallContactRow, CallRow
-
-if TYPE_CHECKING:
-    pass
+from bpsm.views import Page
 
 __all__ = ["Calls", "Page"]
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a longer list, with the total so a screen can say "51–100 of 12,345"."""
-
-    items: list[T]
-    offset: int
-    limit: int
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
 
 
 class Calls(ProcessFacade[CallRow, CallView]):
     """The reactive process on one desk."""
 
-    process = reactive.REACTIVE
-
-    def _load(self, s: Session, ident: int, expected_version: int | None) -> CallRow:
-        return reactive.load(s, ident, expected_version)
-
-    def _view(self, s: Session, row: CallRow) -> CallView:
-        return CallView.model_validate(row)
+    process = REACTIVE
+    row_type = CallRow
+    view_type = CallView
 
     def register(self, *, caller: str, channel: str, summary: str, by: str, service: str | None = None,
                  accept: bool = False, solution: str | None = None) -> CallView:
@@ -65,14 +42,14 @@ class Calls(ProcessFacade[CallRow, CallView]):
         if solution is not None and not accept:
             raise ValidationError("solution: resolving at first contact needs accept=True (a standard service)")
         person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = reactive.register(s, person, caller=caller, channel=channel, summary=summary, service_id=service,
-                                    channels=tuple(self._desk.config.channels))
+        with self._desk.unit() as uow:
+            row = register(uow.session, person, caller=caller, channel=channel, summary=summary,
+                           service_id=service, channels=tuple(self._desk.config.channels))
             if accept:
-                reactive.accept(s, person, row)
+                REACTIVE.fire(uow, row, "accept", person, env=self._desk)
             if solution is not None:
-                reactive.resolve(s, person, row, solution)
-            s.flush()
+                REACTIVE.fire(uow, row, "resolve", person, env=self._desk, solution=solution)
+            uow.session.flush()
             return CallView.model_validate(row)
 
     def survey_due(self, call: CallView) -> bool:
@@ -84,78 +61,73 @@ class Calls(ProcessFacade[CallRow, CallView]):
 
     def accept(self, call_id: int, *, by: str, expected_version: int | None = None) -> CallView:
         """It is part of our standard service: handle it."""
-        return self._act(call_id, by, expected_version, reactive.accept)
+        return self.fire(call_id, "accept", by=by, expected_version=expected_version)
 
     def make_exception(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
         """Not standard, but handled as a recorded exception."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.make_exception(s, p, r, reason))
+        return self.fire(call_id, "make_exception", reason=reason, by=by, expected_version=expected_version)
 
     def refer(self, call_id: int, *, reason: str, by: str,
               expected_version: int | None = None) -> tuple[CallView, RelationCaseView]:
         """Not standard, no exception: hand over to relation management. Returns call and new case."""
-        person = self._desk.person(by)
-        with self._desk.transaction() as s:
-            row = reactive.load(s, call_id, expected_version)
-            case = reactive.refer(s, person, row, reason)
-            s.flush()
-            return CallView.model_validate(row), RelationCaseView.model_validate(case)
+        view, ctx = self._fire(call_id, "refer", by, expected_version, {"reason": reason})
+        return view, RelationCaseView.model_validate(ctx.result)
 
     def wait(self, call_id: int, *, for_: str, by: str, reason: str | None = None,
              expected_version: int | None = None) -> CallView:
         """Wait for the ``"customer"`` or a ``"supplier"``."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.wait(s, p, r, for_, reason))
+        if for_ not in ("customer", "supplier"):
+            raise ValidationError(f"waiting for: {for_!r} must be 'customer' or 'supplier'")
+        return self.fire(call_id, f"wait_for_{for_}", reason=reason, by=by, expected_version=expected_version)
 
     def resume(self, call_id: int, *, by: str, note: str | None = None, expected_version: int | None = None) -> CallView:
         """The wait is over (a customer's reply counts as a new contact)."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.resume(s, p, r, note))
+        return self.fire(call_id, "resume", reason=note, by=by, expected_version=expected_version)
 
     def escalate(self, call_id: int, *, to_group: str, reason: str, by: str,
                  expected_version: int | None = None) -> CallView:
         """Hand over to another group (second line)."""
-        groups = tuple(self._desk.config.groups)
-        return self._act(call_id, by, expected_version,
-                         lambda s, p, r: reactive.escalate(s, p, r, to_group, reason, groups))
+        return self.fire(call_id, "escalate", to_group=to_group, reason=reason, by=by,
+                         expected_version=expected_version)
 
     def resolve(self, call_id: int, *, solution: str, by: str, expected_version: int | None = None) -> CallView:
         """Record the solution."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.resolve(s, p, r, solution))
+        return self.fire(call_id, "resolve", solution=solution, by=by, expected_version=expected_version)
 
     def reopen(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
         """Back to work: the customer says it is not solved."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.reopen(s, p, r, reason))
+        return self.fire(call_id, "reopen", reason=reason, by=by, expected_version=expected_version)
 
     def close(self, call_id: int, *, by: str, effort: int | None = None, satisfaction: int | None = None,
               expected_version: int | None = None) -> CallView:
         """Close a resolved call with the survey answers: effort 1 (easy) – 7, satisfaction 1 – 5 (happy)."""
-        return self._act(call_id, by, expected_version,
-                         lambda s, p, r: reactive.close(s, p, r, effort, satisfaction))
+        return self.fire(call_id, "close", effort=effort, satisfaction=satisfaction, by=by,
+                         expected_version=expected_version)
 
     def cancel(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
         """The customer withdrew the call."""
-        return self._act(call_id, by, expected_version, lambda s, p, r: reactive.cancel(s, p, r, reason))
+        return self.fire(call_id, "cancel", reason=reason, by=by, expected_version=expected_version)
 
     def log_contact(self, call_id: int, *, channel: str, by: str, note: str | None = None,
                     expected_version: int | None = None) -> CallView:
         """Another contact with the customer about this call."""
-        if channel not in self._desk.config.channels:
-            raise ValidationError(f"channel: {channel!r} is not one of {', '.join(self._desk.config.channels)}")
-        return self._act(call_id, by, expected_version,
-                         lambda s, p, r: reactive.add_contact(s, p, r, channel, note))
+        return self.fire(call_id, "log_contact", channel=channel, note=note, by=by,
+                         expected_version=expected_version)
 
     def get(self, call_id: int) -> CallView:
         """One call by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
-            return CallView.model_validate(reactive.load(s, call_id))
+        with self._desk.unit() as uow:
+            return CallView.model_validate(self._load(uow.session, call_id))
 
     def contacts(self, call_id: int) -> list[ContactView]:
         """The contacts logged on a call, first to last."""
-        with self._desk.transaction() as s:
-            reactive.load(s, call_id)
-            rows = s.scalars(select(CallContactRow).where(CallContactRow.call_id == call_id)
-                             .order_by(CallContactRow.seq)).all()
+        with self._desk.unit() as uow:
+            self._load(uow.session, call_id)
+            rows = uow.session.scalars(select(CallContactRow).where(CallContactRow.call_id == call_id)
+                                       .order_by(CallContactRow.seq)).all()
             return [ContactView.model_validate(r) for r in rows]
 
-    def queue(self, *, offset: int = 0, limit: int = 50, states: Sequence[str] = reactive.OPEN_STATES,
+    def queue(self, *, offset: int = 0, limit: int = 50, states: Sequence[str] = OPEN_STATES,
               group: str | None = None) -> Page[CallView]:
         """A page of calls in ``states`` (default: open ones), oldest first; counted and paged in SQL."""
         if limit < 1 or offset < 0:
@@ -163,7 +135,8 @@ class Calls(ProcessFacade[CallRow, CallView]):
         where: list[ColumnElement[bool]] = [CallRow.state.in_(list(states))]
         if group is not None:
             where.append(CallRow.group == group)
-        with self._desk.transaction() as s:
+        with self._desk.unit() as uow:
+            s = uow.session
             total = s.scalar(select(func.count()).select_from(CallRow).where(*where)) or 0
             rows = s.scalars(select(CallRow).where(*where).order_by(CallRow.registered_at, CallRow.id)
                              .offset(offset).limit(limit)).all()

@@ -1,0 +1,79 @@
+"""The views of reactive management: a call and its contacts, and first time right — defined once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import computed_field
+from sqlalchemy import and_
+
+from bpsm.views import View
+
+__all__ = ["CallView", "ContactView", "first_time_right"]
+
+
+def first_time_right(call: Any) -> Any:
+    """Resolved during the registering contact, never escalated, never reopened.
+
+    The one definition: on a call (a view or a row) it is a ``bool``; on the ``CallRow`` class it
+    is the SQL condition the KPIs count with. Reopening clears ``resolved_at_contact``, so a
+    resolution at contact 1 that still stands is what ``resolved_at_contact == 1`` says.
+    """
+    facts = (call.resolved_at_contact == 1, call.escalation_count == 0, call.reopen_count == 0)
+    if all(isinstance(f, bool) for f in facts):
+        return all(facts)
+    return and_(*facts)
+
+
+class ContactView(View):
+    """One contact with the customer about a call."""
+
+    seq: int
+    at: datetime
+    channel: str
+    by: str
+    note: str | None
+
+
+class CallView(View):
+    """A call in the reactive process, as it stands."""
+
+    audit_type: ClassVar[str] = "call"
+
+    id: int
+    state: str
+    caller: str
+    channel: str
+    summary: str
+    service_id: str | None
+    service_version: int | None
+    registered_by: str
+    group: str
+    is_exception: bool
+    exception_reason: str | None
+    waiting_for: str | None
+    solution: str | None
+    registered_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    contact_count: int
+    resolved_at_contact: int | None
+    escalation_count: int
+    reopen_count: int
+    effort_score: int | None
+    satisfaction: int | None
+    version: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def first_time_right(self) -> bool:
+        """Resolved during the registering contact, never escalated, never reopened."""
+        return bool(first_time_right(self))
+
+    @property
+    def number(self) -> str:
+        """The call number customers are told, e.g. ``C-000042``."""
+        return f"C-{self.id:06d}"
+
+

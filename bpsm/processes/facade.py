@@ -1,0 +1,118 @@
+"""What every ``desk.<process>`` facade shares: ``fire`` and ``allowed``, one unit of work per action.
+
+A facade is a thin set of names over its process's step table: ``desk.calls.resolve(7,
+solution=..., by="anna")`` is ``desk.calls.fire(7, "resolve", solution=..., by="anna")``. Facades
+see the desk only through :class:`DeskPort` — processes never import :class:`bpsm.Desk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+
+from bpsm.errors import Problem, ValidationError
+from bpsm.processes.base import Action, Context, Process, load_row
+from bpsm.roles import Person
+from bpsm.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bpsm.catalogue.loader import Catalogue
+    from bpsm.catalogue.schema import DeskConfig
+
+__all__ = ["DeskPort", "ProcessFacade"]
+
+RowT = TypeVar("RowT")
+ViewT = TypeVar("ViewT")
+
+
+class DeskPort(Protocol):
+    """What a process needs from the desk it runs on."""
+
+    @property
+    def config(self) -> DeskConfig: ...
+
+    @property
+    def catalogue(self) -> Catalogue: ...
+
+    def person(self, ident: str) -> Person: ...
+
+    def unit(self) -> UnitOfWork: ...
+
+
+class ProcessFacade(Generic[RowT, ViewT]):
+    """Base of ``desk.calls``, ``desk.relations`` and the other process facades.
+
+    A subclass names its :attr:`process`, its :attr:`row_type` and :attr:`label` (for "no call 7"),
+    and how a row becomes the view it returns (:meth:`_view`, default ``view_type.model_validate``).
+    """
+
+    process: ClassVar[Process]
+    row_type: ClassVar[type[Any]]
+    view_type: ClassVar[type[Any]]
+    label: ClassVar[str] = ""
+
+    def __init__(self, desk: DeskPort):
+        self._desk = desk
+
+    # -- the two operations every process has ----------------------------------------------------
+
+    def fire(self, record_id: int, trigger: str, *, by: str, expected_version: int | None = None,
+             **answers: Any) -> ViewT:
+        """Fire step ``trigger`` on the record as ``by``, with the answers the step asks.
+
+        One unit of work: the record, anything the step creates and its audit event are written
+        together, or nothing is.
+
+        Raises:
+            NotFound, ConcurrentModification, PermissionDenied, InvalidTransition, ValidationError,
+            GuardFailed: nothing was changed.
+        """
+        return self._fire(record_id, trigger, by, expected_version, answers)[0]
+
+    def allowed(self, record: Any, by: str) -> list[Action]:
+        """The steps ``by`` may fire on ``record`` (a view) in its state; ``.step.asks`` says what they ask."""
+        return self.process.allowed(record.state, self._desk.person(by))
+
+    # -- for subclasses ---------------------------------------------------------------------------
+
+    def _env(self) -> Any:
+        """What the steps' guards and effects read as ``ctx.env`` (the desk)."""
+        return self._desk
+
+    def _load(self, s: Session, ident: int, expected_version: int | None = None) -> RowT:
+        return load_row(s, self.row_type, self.label or self.process.name, ident, expected_version)
+
+    def _view(self, s: Session, row: RowT) -> ViewT:
+        """The immutable view of ``row`` handed back to callers."""
+        return self.view_type.model_validate(row)  # type: ignore[no-any-return]
+
+    def _fire(self, record_id: int, trigger: str, by: str, expected_version: int | None,
+              answers: dict[str, Any]) -> tuple[ViewT, Context]:
+        person = self._desk.person(by)
+        with self._desk.unit() as uow:
+            row = self._load(uow.session, record_id, expected_version)
+            ctx = self.process.fire(uow, row, trigger, person, env=self._env(), **answers)
+            uow.session.flush()
+            return self._view(uow.session, row), ctx
+
+    def _unit(self) -> Any:
+        """Interim for facades not yet on :meth:`fire`: a desk transaction's session."""
+        return self._desk.transaction()  # type: ignore[attr-defined]
+
+    def _act(self, ident: int, by: str, expected_version: int | None, action: Any) -> ViewT:
+        """Run ``action(session, person, row)`` in one unit of work; return the row's new view."""
+        person = self._desk.person(by)
+        with self._desk.unit() as uow:
+            row = self._load(uow.session, ident, expected_version)
+            action(uow.session, person, row)
+            uow.session.flush()
+            return self._view(uow.session, row)
+
+    def _check_states(self, states: Iterable[str] | None) -> None:
+        """Refuse state names the process does not have (a filter that silently matches nothing)."""
+        bad = [st for st in states or () if st not in self.process.states]
+        if bad:
+            raise ValidationError(Problem(f"{bad!r}: not states of the {self.process.name} process "
+                                          f"({', '.join(self.process.states)})", field="states"))
