@@ -14,7 +14,7 @@ import typer
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
-__all__ = ["AsOpt", "CatOpt", "DbOpt", "app", "fail", "main", "open_desk"]
+__all__ = ["AsOpt", "CatOpt", "DbOpt", "app", "fail", "main", "open_desk", "open_for_operator"]
 
 app = typer.Typer(help="bpsm-desk: a service desk run the Best Practice Service Management way.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -50,6 +50,28 @@ def open_desk(db: str | None, catalogue: Path | None):  # noqa: ANN201 - Desk
         return Desk.open(db, catalogue=catalogue)
     except BpsmError as err:
         fail(err)
+
+
+def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *, demo: bool):  # noqa: ANN201
+    """Open the desk for a person at the keyboard (``--as`` or BPSM_OPERATOR), seeding demo calls
+    into an empty database when ``demo`` (and the settings) allow; any problem ends the command.
+
+    Returns:
+        The desk and the operator's staff id.
+    """
+    from bpsm.demo import is_empty, seed_demo
+
+    settings = Settings()
+    operator = as_ or settings.operator
+    the_desk = open_desk(db, catalogue)
+    try:
+        the_desk.person(operator)
+    except BpsmError as err:
+        fail(err, 2)
+    if demo and settings.demo and is_empty(the_desk):
+        typer.echo("First start: seeding demo calls…")
+        seed_demo(the_desk)
+    return the_desk, operator
 
 
 @catalogue_app.command("validate")

@@ -22,7 +22,7 @@ from bpsm.processes.calls.views import first_time_right
 from bpsm.store.tables import CallRow
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    from bpsm.processes.facade import DeskPort
 
 __all__ = ["KpiSnapshot", "Kpis", "first_time_right_clause"]
 
@@ -58,7 +58,7 @@ class KpiSnapshot(BaseModel):
 class Kpis:
     """KPI queries on one desk."""
 
-    def __init__(self, desk: Desk):
+    def __init__(self, desk: DeskPort):
         self._desk = desk
 
     def window(self, since: datetime, until: datetime) -> KpiSnapshot:
@@ -79,7 +79,8 @@ class Kpis:
             func.avg(case((closed, CallRow.effort_score))),
             func.avg(case((closed, CallRow.satisfaction))),
         )
-        with self._desk.transaction() as s:
+        with self._desk.unit() as uow:
+            s = uow.session
             row = s.execute(stmt).one()
         reg, res, ftr, exc, ref, open_now, surveyed, effort, sat = row
         return KpiSnapshot(since=since, until=until, registered=int(reg), resolved=int(res),

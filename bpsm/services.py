@@ -12,7 +12,7 @@ from bpsm.store.tables import ServiceRow, ServiceVersionRow
 from bpsm.views import ServiceHit, ServiceView
 
 if TYPE_CHECKING:
-    from bpsm.desk import Desk
+    from bpsm.processes.facade import DeskPort
 
 __all__ = ["Services", "escape_like"]
 
@@ -20,7 +20,7 @@ __all__ = ["Services", "escape_like"]
 class Services:
     """Catalogue services as published in the database."""
 
-    def __init__(self, desk: Desk):
+    def __init__(self, desk: DeskPort):
         self._desk = desk
 
     def search(self, text: str, *, limit: int = 20) -> list[ServiceHit]:
@@ -41,7 +41,8 @@ class Services:
             stmt = stmt.order_by(rank, ServiceRow.name)
         else:
             stmt = stmt.order_by(ServiceRow.name)
-        with self._desk.transaction() as s:
+        with self._desk.unit() as uow:
+            s = uow.session
             rows = s.scalars(stmt.limit(limit)).all()
             return [ServiceHit(id=r.id, name=r.name, department=r.department,
                                matched=_snippet(r.search_text, words)) for r in rows]
@@ -51,12 +52,14 @@ class Services:
         stmt = select(ServiceRow).order_by(ServiceRow.name)
         if not include_retired:
             stmt = stmt.where(ServiceRow.active.is_(True))
-        with self._desk.transaction() as s:
+        with self._desk.unit() as uow:
+            s = uow.session
             return [ServiceView.model_validate(r) for r in s.scalars(stmt)]
 
     def get(self, service_id: str, version: int | None = None) -> Service:
         """The definition of a service, current version unless ``version`` is given."""
-        with self._desk.transaction() as s:
+        with self._desk.unit() as uow:
+            s = uow.session
             row = s.get(ServiceRow, service_id)
             if row is None:
                 raise NotFound("service", service_id)

@@ -32,3 +32,6 @@ class Settings(BaseSettings):
                                  description="folder with desk.yaml and services/*.yaml")
     operator: str = Field(default="anna", description="staff id of the person using the TUI/CLI")
     demo: bool = Field(default=True, description="seed demo calls into an empty database on first start")
+    keymap: dict[str, str] = Field(
+        default_factory=dict,
+        description='the TUI\'s keys by binding id, e.g. BPSM_KEYMAP=\'{"call.resolve": "R", "call.close": "ctrl+c"}\'')

@@ -1,12 +1,19 @@
-"""The desk application: who is working, the queue screen, and running call actions.
+"""The desk application: who is working, the screens by area (Textual ``MODES``), and one action runner.
 
-Every call action goes through :meth:`DeskApp.act`: a quick pre-flight check (permission and
-transition, with the library's own errors), the dialog the action needs, then the library call in
-a thread worker with ``expected_version`` so two operators never overwrite each other. Results come
-back as messages; any :class:`bpsm.BpsmError` becomes an error toast and changes nothing.
+Every step a person fires goes through :meth:`DeskApp.act`: a quick pre-flight check
+(permission and transition, with the library's own errors), the dialog built from what the step
+asks, then ``desk.<facade>.fire`` in a thread worker with ``expected_version`` so two people
+never overwrite each other. Results come back as :class:`DeskApp.ActionDone` /
+:class:`DeskApp.ActionFailed` messages; any :class:`bpsm.BpsmError` becomes an error toast and
+changes nothing. The runner knows no process: the change board, relation cases and proactive
+screens use it as the call screens do.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -15,21 +22,21 @@ from textual.reactive import reactive
 
 from bpsm import (
     BpsmError,
-    CallView,
     ConcurrentModification,
     Desk,
     GuardFailed,
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    Person,
+    Settings,
     ValidationError,
 )
-from bpsm.roles import Person
 from bpsm_tui.commands import DeskCommands
-from bpsm_tui.data.actions import ACTIONS, CallAction, perform, preflight
+from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text
 from bpsm_tui.dialogs.call_dialogs import dialog_for
-from bpsm_tui.screens.call_screen import CallScreen
+from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
 from bpsm_tui.screens.queue import QueueScreen
 
 __all__ = ["DeskApp", "run"]
@@ -61,27 +68,30 @@ class DeskApp(App[None]):
             super().__init__()
             self.person, self.error = person, error
 
-    class CallActionDone(Message):
-        """A call action succeeded; ``call`` is the call as it now stands."""
+    class ActionDone(Message):
+        """A step succeeded; ``record`` is the record as it now stands."""
 
-        def __init__(self, call: CallView, text: str) -> None:
+        def __init__(self, record: Any, text: str) -> None:
             super().__init__()
-            self.call, self.text = call, text
+            self.record, self.text = record, text
 
-    class CallActionFailed(Message):
-        """A call action was refused (or failed); nothing was changed."""
+    class ActionFailed(Message):
+        """A step was refused (or failed); nothing was changed."""
 
-        def __init__(self, call: CallView, action: str, error: Exception) -> None:
+        def __init__(self, record: Any, action: str, error: Exception) -> None:
             super().__init__()
-            self.call, self.action, self.error = call, action, error
+            self.record, self.action, self.error = record, action, error
 
-    def __init__(self, desk: Desk, operator: str, *, page_size: int | None = None) -> None:
+    def __init__(self, desk: Desk, operator: str, *, page_size: int | None = None,
+                 keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.desk = desk
         self.operator = operator
-        self._page_size = page_size
         self._identity_error: BpsmError | None = None
         self._acting = False
+        self._keymap = dict(Settings().keymap if keymap is None else keymap)
+        # one mode per area of work; the change board, relation cases, proactive work and KPIs join here
+        self.add_mode("calls", partial(QueueScreen, page_size=page_size))
 
     @property
     def who(self) -> str:
@@ -93,8 +103,9 @@ class DeskApp(App[None]):
     def on_mount(self) -> None:
         self.title = self.desk.config.name
         self.sub_title = self.operator
+        self.set_keymap(self._keymap)
         self._identify()
-        self.push_screen(QueueScreen(page_size=self._page_size))
+        self.switch_mode("calls")
 
     @work(thread=True, exclusive=True, group="staff")
     def _identify(self) -> None:
@@ -106,67 +117,71 @@ class DeskApp(App[None]):
     def on_desk_app_identified(self, message: Identified) -> None:
         if message.error is not None:
             self._identity_error = message.error
-            self.show_error(message.error, title="You cannot act on calls")
+            self.show_error(message.error, title="You cannot act on this desk")
         self.person = message.person
 
-    # -- call actions --------------------------------------------------------------------------
+    # -- running a step ----------------------------------------------------------------------------
 
-    def act(self, call: CallView, name: str, *, first_contact: bool = False) -> None:
-        """Run call action ``name`` on ``call``: check, ask what it needs, then run it in a worker.
+    def act(self, call: Any, name: str, *, first_contact: bool = False) -> None:
+        """Run the call step ``name`` (a key of :data:`~bpsm_tui.screens.call_screen.CALL_ACTIONS`)."""
+        self.run_step("calls", call, CALL_ACTIONS[name], first_contact=first_contact)
+
+    def run_step(self, facade: str, record: Any, action: RecordAction, *, first_contact: bool = False) -> None:
+        """Fire ``action`` on ``record`` through ``desk.<facade>``: check, ask what it needs, then run it.
 
         Args:
-            call: the call as the operator last saw it (its ``version`` guards the change).
-            name: a key of :data:`bpsm_tui.data.actions.ACTIONS`.
-            first_contact: the close right after "resolve now"; escape skips the survey.
+            facade: the desk attribute of the record's process (``calls``, ``changes``...).
+            record: the record as the person last saw it (its ``version`` guards the change).
+            action: the step, with this desk's key for it.
+            first_contact: the close right after "resolve now": escape skips the survey.
         """
-        action = ACTIONS[name]
         if self._acting:
             self.notify("Still saving the previous action — one moment.", severity="warning")
             return
         if self._identity_error is not None:
-            self.show_error(self._identity_error, title="You cannot act on calls")
+            self.show_error(self._identity_error, title="You cannot act on this desk")
             return
         try:
-            preflight(self.desk, self.person, call, action)
+            preflight(getattr(self.desk, facade).process, self.person, record, action)
         except BpsmError as err:
             self.show_error(err)
             return
-        dialog = dialog_for(action, call, self.desk.config, first_contact=first_contact)
+        dialog = dialog_for(action.step, record, self.desk.config, first_contact=first_contact)
         if dialog is None:
-            self._start(call, action, None)
+            self._start(facade, record, action, {})
             return
 
-        def answered(answer: object) -> None:
-            if answer is not None:
-                self._start(call, action, answer)
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is not None:
+                self._start(facade, record, action, answers)
             elif first_contact:
-                self.notify(f"{call.number} stays resolved; close it later with c.", markup=False)
+                self.notify(f"{record.number} stays resolved; close it later with c.", markup=False)
 
         self.push_screen(dialog, answered)
 
-    def _start(self, call: CallView, action: CallAction, answer: object) -> None:
+    def _start(self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]) -> None:
         self._acting = True  # until the worker reports back: one action at a time
-        self._perform(call, action, answer)
+        self._perform(facade, record, action, answers)
 
-    @work(thread=True, exclusive=True, group="call-action")
-    def _perform(self, call: CallView, action: CallAction, answer: object) -> None:
+    @work(thread=True, exclusive=True, group="step")
+    def _perform(self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]) -> None:
         try:
-            view, text = perform(self.desk, self.operator, call, action, answer)  # type: ignore[arg-type]
+            view, text = perform(self.desk, facade, self.operator, record, action, answers)
         except Exception as err:  # noqa: BLE001 - every failure is shown; the library rolled back
-            self.post_message(self.CallActionFailed(call, action.name, err))
+            self.post_message(self.ActionFailed(record, action.name, err))
             return
-        self.post_message(self.CallActionDone(view, text))
+        self.post_message(self.ActionDone(view, text))
 
-    def on_desk_app_call_action_done(self, message: CallActionDone) -> None:
+    def on_desk_app_action_done(self, message: ActionDone) -> None:
         self._acting = False
         self.notify(message.text, markup=False)
-        self.reload_screens(keep=message.call.id)
+        self.reload_screens(keep=message.record.id)
 
-    def on_desk_app_call_action_failed(self, message: CallActionFailed) -> None:
+    def on_desk_app_action_failed(self, message: ActionFailed) -> None:
         self._acting = False
         self.show_error(message.error)
         if isinstance(message.error, ConcurrentModification | NotFound):
-            self.reload_screens(keep=message.call.id)
+            self.reload_screens(keep=message.record.id)
 
     def reload_screens(self, *, keep: int | None = None) -> None:
         """Reload every call screen on the stack (the queue under a detail screen too)."""

@@ -1,15 +1,6 @@
-"""Textual-free helpers: the table of call actions and how values are shown as text."""
+"""Textual-free helpers: the steps people fire (with this desk's keys) and how values are shown as text."""
 
-from bpsm_tui.data.actions import (
-    ACTIONS,
-    CallAction,
-    Contact,
-    Escalation,
-    Survey,
-    for_triggers,
-    perform,
-    preflight,
-)
+from bpsm_tui.data.actions import KEYS, RecordAction, actions_for, confirmation, perform, preflight
 from bpsm_tui.data.format import (
     age,
     error_text,
@@ -21,14 +12,12 @@ from bpsm_tui.data.format import (
 )
 
 __all__ = [
-    "ACTIONS",
-    "CallAction",
-    "Contact",
-    "Escalation",
-    "Survey",
+    "KEYS",
+    "RecordAction",
+    "actions_for",
+    "confirmation",
     "age",
     "error_text",
-    "for_triggers",
     "kpi_line",
     "local_time",
     "page_status",

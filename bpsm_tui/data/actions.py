@@ -1,5 +1,11 @@
-"""What an operator can do to a call: one table that feeds the key bindings, the command palette,
-the hints under the queue, the pre-flight check and the library call.
+"""What a person can do to a record: the library's steps, plus this desk's keys for them.
+
+The library says which steps a process has, who may fire them, what each asks
+(``Step.asks``) and what it means (``Step.doc``); :meth:`bpsm.Process.allowed` says which are
+possible now. This module only adds a key per step (:data:`KEYS`, remappable through the keymap
+in settings) and runs a step through the process's facade. A step added to a process's table
+shows up here — key, palette entry, dialog — without touching this file; without a key of its
+own it is still in the palette.
 
 Nothing here imports Textual: :func:`perform` runs in a worker thread and only talks to the
 public ``bpsm`` API.
@@ -7,180 +13,146 @@ public ``bpsm`` API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
-from bpsm import CallView, Desk
-from bpsm.roles import Person, require
+from bpsm import Desk, Person, Process, Step
 
-__all__ = ["ACTIONS", "CallAction", "Contact", "Escalation", "Survey", "for_triggers", "perform", "preflight"]
-
-Asks = Literal["reason", "optional_reason", "solution", "survey", "escalation", "contact"]
+__all__ = ["KEYS", "RecordAction", "actions_for", "confirmation", "perform", "preflight"]
 
 
 @dataclass(frozen=True)
-class Survey:
-    """The two survey answers; either may be None when the customer did not answer."""
-
-    effort: int | None
-    satisfaction: int | None
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """Where an escalated call goes, and why."""
-
-    group: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Contact:
-    """Another contact with the customer."""
-
-    channel: str
-    note: str | None
-
-
-@dataclass(frozen=True)
-class CallAction:
-    """One thing an operator can do to a call.
-
-    Attributes:
-        name: our name for it, used in action strings (``act('resolve')``) and binding ids.
-        key: the key on the queue and detail screens.
-        label: the short label in the footer.
-        help: one line for the tooltip and the command palette.
-        trigger: the reactive process trigger it fires (None: no state change).
-        permission: the library's action name, checked before a dialog is opened.
-        asks: what the operator is asked before it runs (None: nothing).
-        prompt: the question for ``reason`` / ``solution`` prompts.
-        footer: shown in the footer (the rest are in the palette and the key panel).
-    """
+class KeySpec:
+    """This desk's name (binding id ``<process>.<name>``), key and footer place for one step."""
 
     name: str
     key: str
-    label: str
-    help: str
-    trigger: str | None
-    permission: str
-    asks: Asks | None = None
-    prompt: str = ""
     footer: bool = True
+
+
+#: process → trigger → its key. Names keep the binding ids people have remapped (``call.exception``).
+KEYS: dict[str, dict[str, KeySpec]] = {
+    "call": {
+        "accept": KeySpec("accept", "a"),
+        "make_exception": KeySpec("exception", "x"),
+        "refer": KeySpec("refer", "f"),
+        "wait_for_customer": KeySpec("wait_customer", "w", footer=False),
+        "wait_for_supplier": KeySpec("wait_supplier", "s", footer=False),
+        "resume": KeySpec("resume", "u", footer=False),
+        "escalate": KeySpec("escalate", "e"),
+        "resolve": KeySpec("resolve", "r"),
+        "reopen": KeySpec("reopen", "o", footer=False),
+        "close": KeySpec("close", "c"),
+        "log_contact": KeySpec("contact", "l", footer=False),
+        "cancel": KeySpec("cancel", "k", footer=False),
+    },
+}
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """One step as the screens offer it.
+
+    Attributes:
+        process: the process's name (``call``).
+        name: the binding id's second half (``exception``); ``act('<name>')`` runs it.
+        key: the key on screens that show such records ("" when the step has no key).
+        footer: shown in the footer (the rest are in the palette and the key panel).
+        step: the library's step: trigger, ``doc``, ``label`` and ``asks``.
+    """
+
+    process: str
+    name: str
+    key: str
+    footer: bool
+    step: Step
+
+    @property
+    def trigger(self) -> str:
+        return self.step.trigger
+
+    @property
+    def id(self) -> str:
+        """The binding id, ``call.resolve``: the name a keymap uses."""
+        return f"{self.process}.{self.name}"
+
+    @property
+    def label(self) -> str:
+        """The short label in the footer: the step's label, capitalised."""
+        return self.step.label[:1].upper() + self.step.label[1:]
+
+    @property
+    def help(self) -> str:
+        """One line for the tooltip and the palette: what the step means, and what it asks."""
+        asks = [a.name.replace("_", " ") for a in self.step.asks if a.required]
+        return self.step.doc[:1].upper() + self.step.doc[1:] + (f" (asks {', '.join(asks)})" if asks else "")
 
     @property
     def command(self) -> str:
         """The command-palette name, e.g. ``call: resolve``."""
-        return f"call: {self.label.lower()}"
+        return f"{self.process}: {self.step.label}"
 
 
-def _a(name: str, key: str, label: str, help: str, trigger: str | None, asks: Asks | None = None,
-       prompt: str = "", footer: bool = True, permission: str | None = None) -> CallAction:
-    return CallAction(name, key, label, help, trigger, permission or f"call.{trigger}", asks, prompt, footer)
+def actions_for(process: Process) -> dict[str, RecordAction]:
+    """Every step of ``process`` that moves a record, by name, in table order, with its key."""
+    keys = KEYS.get(process.name, {})
+    found: dict[str, RecordAction] = {}
+    for step in process.table:
+        if step.opens or any(a.step.trigger == step.trigger for a in found.values()):
+            continue
+        spec = keys.get(step.trigger, KeySpec(step.trigger, "", footer=False))
+        found[spec.name] = RecordAction(process.name, spec.name, spec.key, spec.footer, step)
+    return found
 
 
-#: Every call action, in the order the footer and palette list them.
-ACTIONS: dict[str, CallAction] = {a.name: a for a in (
-    _a("accept", "a", "Accept", "Part of our standard service: handle it", "accept"),
-    _a("exception", "x", "Exception", "Not standard, but handle it as a recorded exception (asks why)",
-       "make_exception", "reason", "Why do we make an exception for this call?"),
-    _a("refer", "f", "Refer", "Not standard, no exception: hand over to relation management (asks why)",
-       "refer", "reason", "Why is this not handled as a standard service?"),
-    _a("wait_customer", "w", "Wait customer", "Park the call until the customer replies", "wait_for_customer",
-       footer=False),
-    _a("wait_supplier", "s", "Wait supplier", "Park the call until a supplier delivers (optional reason)",
-       "wait_for_supplier", "optional_reason", "What are we waiting for? (optional)", footer=False),
-    _a("resume", "u", "Resume", "The wait is over: back in progress", "resume", footer=False),
-    _a("escalate", "e", "Escalate", "Hand over to another group (asks which, and why)", "escalate", "escalation"),
-    _a("resolve", "r", "Resolve", "Record the solution", "resolve", "solution", "What was the solution?"),
-    _a("reopen", "o", "Reopen", "The customer says it is not solved (asks why)", "reopen", "reason",
-       "Why is the call reopened?", footer=False),
-    _a("close", "c", "Close", "Close a resolved call with the customer's survey answers", "close", "survey"),
-    _a("contact", "l", "Log contact", "Log another contact with the customer (call, mail, visit)", "log_contact",
-       "contact", footer=False),
-    _a("cancel", "k", "Cancel", "The customer withdrew the call (asks why)", "cancel", "reason",
-       "Why is the call cancelled?", footer=False),
-)}
-_BY_TRIGGER = {a.trigger: a for a in ACTIONS.values() if a.trigger}
+def preflight(process: Process, person: Person | None, record: Any, action: RecordAction) -> None:
+    """Raise the library's own error now if ``action`` cannot succeed on ``record`` as last seen.
 
-
-def for_triggers(triggers: list[str]) -> list[CallAction]:
-    """The actions behind the triggers ``desk.calls.allowed`` lists, in table order."""
-    wanted = {_BY_TRIGGER[t].name for t in triggers if t in _BY_TRIGGER}
-    return [a for a in ACTIONS.values() if a.name in wanted]
-
-
-def preflight(desk: Desk, person: Person | None, call: CallView, action: CallAction) -> None:
-    """Raise the library's own error now if ``action`` cannot succeed on ``call`` as last seen.
-
-    Saves the operator typing a solution or a reason for an action that is refused anyway. It
-    asks the reactive process (permission, then transition — the checks the library makes
-    before its guards); guards and the version check stay with the library when the action
-    really runs. Without ``person`` (not yet looked up) only the transition is checked.
+    Saves typing a solution or a reason for an action that is refused anyway: permission, then
+    transition — the checks the library makes before its guards. Without ``person`` (not yet
+    looked up) only the transition is checked.
 
     Raises:
         PermissionDenied: ``person`` may not do this at all.
-        InvalidTransition: not from the state the call was in when last loaded.
+        InvalidTransition: not from the state the record was in when last loaded.
     """
-    process = desk.calls.process
-    if action.trigger is None:
-        if person is not None:
-            require(person, action.permission)
-    elif person is not None:
-        process.check(call, action.trigger, person)
+    if person is not None:
+        process.check(record, action.trigger, person)
     else:
-        process.next_state(call.state, action.trigger, f"call {call.id}")
+        process.next_state(record.state, action.trigger, f"{process.name} {record.id}")
 
 
-def perform(desk: Desk, by: str, call: CallView, action: CallAction,
-            answer: str | Survey | Escalation | Contact | None) -> tuple[CallView, str]:
-    """Run ``action`` on ``call`` through ``desk.calls`` and say what happened.
+def perform(desk: Desk, facade: str, by: str, record: Any, action: RecordAction,
+            answers: Mapping[str, Any]) -> tuple[Any, str]:
+    """Fire ``action`` on ``record`` through ``desk.<facade>.fire`` and say what happened.
 
-    Always passes ``expected_version=call.version``: if someone else changed the call since it
-    was shown, the library raises :class:`bpsm.ConcurrentModification` and nothing is written.
+    Always passes ``expected_version=record.version``: if someone else changed the record since
+    it was shown, the library raises :class:`bpsm.ConcurrentModification` and nothing is written.
 
     Returns:
-        The call as it now stands, and a one-line confirmation for the operator.
+        The record as it now stands, and a one-line confirmation.
 
     Raises:
         bpsm.BpsmError: whatever the library refuses (nothing was changed).
     """
-    calls, cid, v = desk.calls, call.id, call.version
-    text = ""
-    match action.name, answer:
-        case "accept", _:
-            view = calls.accept(cid, by=by, expected_version=v)
-        case "exception", str(reason):
-            view = calls.make_exception(cid, reason=reason, by=by, expected_version=v)
-        case "refer", str(reason):
-            view, case = calls.refer(cid, reason=reason, by=by, expected_version=v)
-            text = f"{call.number} referred to relation management (case {case.id})"
-        case "wait_customer", _:
-            view = calls.wait(cid, for_="customer", by=by, expected_version=v)
-        case "wait_supplier", _:
-            view = calls.wait(cid, for_="supplier", reason=answer or None, by=by, expected_version=v)
-        case "resume", _:
-            view = calls.resume(cid, by=by, expected_version=v)
-        case "escalate", Escalation(group=group, reason=reason):
-            view = calls.escalate(cid, to_group=group, reason=reason, by=by, expected_version=v)
-            text = f"{call.number} escalated to {group}"
-        case "resolve", str(solution):
-            view = calls.resolve(cid, solution=solution, by=by, expected_version=v)
-            if view.first_time_right:
-                text = f"{call.number} resolved — first time right"
-        case "reopen", str(reason):
-            view = calls.reopen(cid, reason=reason, by=by, expected_version=v)
-        case "close", Survey(effort=effort, satisfaction=satisfaction):
-            view = calls.close(cid, effort=effort, satisfaction=satisfaction, by=by, expected_version=v)
-            answers = [f"{n} {a}" for n, a in (("effort", effort), ("satisfaction", satisfaction)) if a is not None]
-            text = f"{call.number} closed" + (f" ({', '.join(answers)})" if answers else " (no survey answers)")
-        case "close", None:
-            view = calls.close(cid, by=by, expected_version=v)
-        case "contact", Contact(channel=channel, note=note):
-            view = calls.log_contact(cid, channel=channel, note=note, by=by, expected_version=v)
-            text = f"{call.number}: contact {view.contact_count} logged ({channel})"
-        case "cancel", str(reason):
-            view = calls.cancel(cid, reason=reason, by=by, expected_version=v)
-        case _:
-            raise TypeError(f"{action.name}: unexpected answer {answer!r}")
-    return view, text or f"{call.number} is now {view.state.replace('_', ' ')}"
+    view = getattr(desk, facade).fire(record.id, action.trigger, by=by, expected_version=record.version,
+                                      **answers)
+    return view, confirmation(record, view, action, answers)
+
+
+def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping[str, Any]) -> str:
+    """The line shown after a step: what the person needs to know, not just the new state."""
+    number = getattr(before, "number", f"{action.process} {before.id}")
+    match action.trigger:
+        case "escalate":
+            return f"{number} escalated to {answers['to_group']}"
+        case "resolve" if getattr(after, "first_time_right", False):
+            return f"{number} resolved — first time right"
+        case "close":
+            said = [f"{n} {answers[k]}" for n, k in (("effort", "effort"), ("satisfaction", "satisfaction"))
+                    if answers.get(k) is not None]
+            return f"{number} closed" + (f" ({', '.join(said)})" if said else " (no survey answers)")
+        case "log_contact":
+            return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
+    return f"{number} is now {after.state.replace('_', ' ')}"

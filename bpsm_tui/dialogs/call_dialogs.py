@@ -1,18 +1,22 @@
-"""The dialogs behind call actions, and :func:`dialog_for`, which picks the one an action asks."""
+"""The dialogs behind steps, and :func:`dialog_for`, which picks one from what the step asks.
+
+Every dialog dismisses with the answers as a dict keyed by the step's :attr:`bpsm.Ask.name`
+(or None when cancelled). The survey, the escalation and the contact have dialogs shaped for
+them; a single text becomes a :class:`TextPrompt`; anything else gets the generic
+:class:`~bpsm_tui.dialogs.ask_form.AskForm`, so a new step needs no new dialog."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from bpsm import CallView, DeskConfig
-from bpsm_tui.data.actions import CallAction, Contact, Escalation, Survey
+from bpsm import CallView, DeskConfig, Step
+from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.text_prompt import TextPrompt
 
@@ -26,7 +30,7 @@ def _about(call: CallView) -> str:
     return f"{call.caller}: {call.summary}"
 
 
-class SurveyDialog(Dialog[Survey]):
+class SurveyDialog(Dialog[dict[str, Any]]):
     """Close a resolved call with the customer's two answers (both optional, digits only)."""
 
     AUTO_FOCUS = "#effort"
@@ -60,10 +64,11 @@ class SurveyDialog(Dialog[Survey]):
         """Close the call with whatever was answered."""
         effort = self.query_one("#effort", Input).value
         satisfaction = self.query_one("#satisfaction", Input).value
-        self.dismiss(Survey(int(effort) if effort else None, int(satisfaction) if satisfaction else None))
+        self.dismiss({"effort": int(effort) if effort else None,
+                      "satisfaction": int(satisfaction) if satisfaction else None})
 
 
-class EscalateDialog(Dialog[Escalation]):
+class EscalateDialog(Dialog[dict[str, Any]]):
     """Pick the group to hand the call to, and say why."""
 
     KEYS = "↑/↓ group · tab/enter to the reason · enter confirm · esc cancel"
@@ -100,10 +105,10 @@ class EscalateDialog(Dialog[Escalation]):
             self.show_error("Say why the call is escalated (esc cancels).")
             return
         group = groups.get_option_at_index(groups.highlighted).id or ""
-        self.dismiss(Escalation(group, event.value.strip()))
+        self.dismiss({"to_group": group, "reason": event.value.strip()})
 
 
-class LogContactDialog(Dialog[Contact]):
+class LogContactDialog(Dialog[dict[str, Any]]):
     """Another contact with the customer: the channel and an optional note."""
 
     AUTO_FOCUS = "#note"
@@ -124,25 +129,28 @@ class LogContactDialog(Dialog[Contact]):
     def _confirm(self, event: Input.Submitted) -> None:
         event.stop()
         channel = self.query_one("#channel", Select).value
-        self.dismiss(Contact(str(channel), event.value.strip() or None))
+        self.dismiss({"channel": str(channel), "note": event.value.strip() or None})
 
 
-def dialog_for(action: CallAction, call: CallView, config: DeskConfig, *,
-               first_contact: bool = False) -> ModalScreen[object] | None:
-    """The dialog ``action`` needs for ``call`` (None when it asks nothing).
+def dialog_for(step: Step, call: CallView, config: DeskConfig, *,
+               first_contact: bool = False) -> Dialog[Any] | None:
+    """The dialog ``step`` needs for ``call`` (None when it asks nothing, or the survey is not due).
 
     ``first_contact`` marks the close right after "resolve now": escape then skips the survey.
     """
-    title = f"{action.label} {call.number}"
-    match action.asks:
-        case "reason" | "solution":
-            return TextPrompt(title, action.prompt, subtitle=_about(call))
-        case "optional_reason":
-            return TextPrompt(title, action.prompt, subtitle=_about(call), required=False)
-        case "survey":
-            return SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
-        case "escalation":
-            return EscalateDialog(call, list(config.groups))
-        case "contact":
-            return LogContactDialog(call, list(config.channels))
-    return None
+    names = [a.name for a in step.asks]
+    title = f"{step.label[:1].upper()}{step.label[1:]} {call.number}"
+    if not names:
+        return None
+    if names == ["effort", "satisfaction"]:
+        return SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
+    if names == ["to_group", "reason"]:
+        return EscalateDialog(call, list(config.groups))
+    if names == ["channel", "note"]:
+        return LogContactDialog(call, list(config.channels))
+    if len(step.asks) == 1 and step.asks[0].kind == "text":
+        ask = step.asks[0]
+        prompt = ask.prompt if ask.required or "(optional)" in ask.prompt else f"{ask.prompt} (optional)"
+        return TextPrompt(title, prompt, subtitle=_about(call), required=ask.required, name=ask.name)
+    return AskForm(title, step.asks, subtitle=_about(call), lists={"groups": list(config.groups),
+                                                                  "channels": list(config.channels)})

@@ -11,14 +11,15 @@ from bpsm_tui.dialogs.base import Dialog
 __all__ = ["TextPrompt"]
 
 
-class TextPrompt(Dialog[str]):
-    """Dismisses with the text typed (stripped; ``""`` only when not ``required``), or None."""
+class TextPrompt(Dialog[dict[str, str | None]]):
+    """Dismisses with ``{name: text}`` (stripped; None when left empty and not ``required``), or None."""
 
     AUTO_FOCUS = "#answer"
 
     def __init__(self, title: str, prompt: str, *, subtitle: str = "", required: bool = True,
-                 placeholder: str = "", value: str = "") -> None:
+                 placeholder: str = "", value: str = "", name: str = "reason") -> None:
         super().__init__(title, subtitle)
+        self._name = name
         self._prompt, self._required = prompt, required
         self._placeholder, self._value = placeholder, value
 
@@ -33,4 +34,4 @@ class TextPrompt(Dialog[str]):
         if self._required and not text:
             self.show_error("This needs an answer (esc cancels).")
             return
-        self.dismiss(text)
+        self.dismiss({self._name: text or None})

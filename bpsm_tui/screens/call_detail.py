@@ -23,7 +23,6 @@ from bpsm_tui.screens.call_screen import (
     CALL_BINDINGS,
     COMMON_BINDINGS,
     CallScreen,
-    PaletteCommand,
     allowed_hint,
 )
 
@@ -171,10 +170,3 @@ class CallDetailScreen(CallScreen):
     def action_refresh(self) -> None:
         """Load the call again."""
         self.reload()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            *super().palette_commands(),
-            PaletteCommand("view: refresh", "Load the call again · key g", "refresh"),
-            PaletteCommand("view: back to the queue", "Close the call's details · key esc", "back"),
-        ]

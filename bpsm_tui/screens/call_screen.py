@@ -1,4 +1,8 @@
-"""What the queue and the detail screen share: the call action keys, palette entries and hint line."""
+"""What the queue and the detail screen share: the call step keys, the palette and the hint line.
+
+The keys come from the reactive process's step table (:func:`bpsm_tui.data.actions.actions_for`);
+the palette is generated from each screen's bindings (:func:`palette_from_bindings`).
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,28 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 
-from bpsm import CallView
-from bpsm_tui.data.actions import ACTIONS, for_triggers
+from bpsm import Calls, CallView
+from bpsm_tui.data.actions import RecordAction, actions_for
 from bpsm_tui.data.format import state_label
 
 if TYPE_CHECKING:
-    from bpsm_tui.app import DeskApp
+    from bpsm_tui.host import DeskHost
 
-__all__ = ["CALL_BINDINGS", "CallScreen", "PaletteCommand", "allowed_hint"]
+__all__ = ["CALL_ACTIONS", "CALL_BINDINGS", "CallScreen", "PaletteCommand", "allowed_hint", "bindings_for",
+           "palette_from_bindings"]
 
-CALL_BINDINGS = [
-    Binding(a.key, f"act('{a.name}')", a.label, show=a.footer, id=f"call.{a.name}", tooltip=a.help)
-    for a in ACTIONS.values()
-]
-"""One key per call action (see :data:`bpsm_tui.data.actions.ACTIONS`); ids are ``call.<name>``."""
+CALL_ACTIONS: dict[str, RecordAction] = actions_for(Calls.process)
+"""Every step of the reactive process, by this desk's name for it (``exception``, ``resolve``...)."""
+
+
+def bindings_for(actions: dict[str, RecordAction]) -> list[Binding]:
+    """One binding per step that has a key; ids are ``<process>.<name>``, remappable in the keymap."""
+    return [Binding(a.key, f"act('{a.name}')", a.label, show=a.footer, id=a.id, tooltip=a.help)
+            for a in actions.values() if a.key]
+
+
+CALL_BINDINGS = bindings_for(CALL_ACTIONS)
+"""The call step keys shared by the queue and the detail screen."""
 
 COMMON_BINDINGS = [
     Binding("question_mark", "toggle_keys", "Keys", id="app.keys", tooltip="Show or hide every key on this screen"),
@@ -44,9 +56,9 @@ class CallScreen(Screen[None]):
     """A screen with a selected call that the call action keys work on."""
 
     @property
-    def desk_app(self) -> DeskApp:
-        """The running :class:`~bpsm_tui.app.DeskApp`."""
-        return cast("DeskApp", self.app)
+    def desk_app(self) -> DeskHost:
+        """The application hosting this screen (:class:`~bpsm_tui.host.DeskHost`)."""
+        return cast("DeskHost", self.app)
 
     def selected_call(self) -> CallView | None:
         """The call the action keys act on, as last loaded."""
@@ -72,8 +84,22 @@ class CallScreen(Screen[None]):
             self.app.action_show_help_panel()
 
     def palette_commands(self) -> list[PaletteCommand]:
-        """This screen's entries for the command palette."""
-        return [PaletteCommand(a.command, f"{a.help} · key {a.key}", f"act('{a.name}')") for a in ACTIONS.values()]
+        """This screen's entries for the command palette: its bindings, plus steps without a key."""
+        keyless = [PaletteCommand(a.command, a.help, f"act('{a.name}')") for a in CALL_ACTIONS.values() if not a.key]
+        return [*palette_from_bindings(self), *keyless]
+
+
+def palette_from_bindings(screen: Screen[None]) -> list[PaletteCommand]:
+    """A palette entry per binding with an id: ``call: resolve`` from id ``call.resolve``, with its keys."""
+    found: dict[str, PaletteCommand] = {}
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.id or binding.id.startswith("app."):
+            continue
+        space = binding.id.split(".", 1)[0]
+        keys = screen.app.get_key_display(binding) if screen.is_attached else binding.key
+        name = f"{space}: {binding.description.lower()}"
+        found.setdefault(name, PaletteCommand(name, f"{binding.tooltip} · key {keys}", binding.action))
+    return list(found.values())
 
 
 def allowed_hint(call: CallView | None, allowed: list[str] | None) -> Text:
@@ -83,8 +109,10 @@ def allowed_hint(call: CallView | None, allowed: list[str] | None) -> Text:
     head = Text.assemble((call.number, "bold"), f" {state_label(call.state, is_exception=call.is_exception)} · ")
     if allowed is None:
         return head + Text("…")
-    actions = for_triggers(allowed)
+    actions = [a for a in CALL_ACTIONS.values() if a.trigger in allowed and a.key]
     if not actions:
         return head + Text("you cannot act on this call", style="italic")
-    keys = [f"{a.key} {a.label.lower()}" for a in actions] + [f"{ACTIONS['contact'].key} log contact"]
+    # log contact last: it is possible in every open state, the state-specific steps matter more
+    actions.sort(key=lambda a: a.trigger == "log_contact")
+    keys = [f"{a.key} {a.step.label}" for a in actions]
     return head + Text("keys: " + " · ".join(keys), style="dim")

@@ -25,7 +25,7 @@ from bpsm_tui.data.format import error_text
 from bpsm_tui.widgets.service_search import ServiceSearch
 
 if TYPE_CHECKING:
-    from bpsm_tui.app import DeskApp
+    from bpsm_tui.host import DeskHost
 
 __all__ = ["NewCallOutcome", "NewCallScreen"]
 
@@ -78,8 +78,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         self._busy = False
 
     @property
-    def desk_app(self) -> DeskApp:
-        return cast("DeskApp", self.app)
+    def desk_app(self) -> DeskHost:
+        return cast("DeskHost", self.app)
 
     def compose(self) -> ComposeResult:
         config = self.desk_app.desk.config

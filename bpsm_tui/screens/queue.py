@@ -23,7 +23,6 @@ from bpsm_tui.screens.call_screen import (
     CALL_BINDINGS,
     COMMON_BINDINGS,
     CallScreen,
-    PaletteCommand,
     allowed_hint,
 )
 from bpsm_tui.screens.new_call import NewCallOutcome, NewCallScreen
@@ -50,10 +49,16 @@ class QueueScreen(CallScreen):
                 show=False, tooltip="Show the next page of calls"),
         Binding("pageup,left_square_bracket", "page(-1)", "Previous page", id="view.previous-page",
                 priority=True, show=False, tooltip="Show the previous page of calls"),
+        Binding("ctrl+home", "first_page", "First page", id="view.first-page", show=False,
+                tooltip="Jump to the oldest open calls"),
+        Binding("ctrl+end", "last_page", "Last page", id="view.last-page", show=False,
+                tooltip="Jump to the newest open calls"),
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the queue and the KPIs again"),
         *COMMON_BINDINGS,
     ]
-    """n, enter and the call action keys; PgDn/PgUp (or ] and [) page; g refreshes."""
+    """n, enter and the call step keys; PgDn/PgUp (or ] and [) page, ctrl+home/end jump; g refreshes.
+
+    The command palette lists these (:func:`~bpsm_tui.screens.call_screen.palette_from_bindings`)."""
 
     class Loaded(Message):
         """A page, today's KPIs and what the operator may do to each call (from the worker)."""
@@ -208,15 +213,3 @@ class QueueScreen(CallScreen):
         self.reload(keep=call.id, last_page=True)
         if call.state == "resolved":
             self.desk_app.act(call, "close", first_contact=True)
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            PaletteCommand("call: new", "Register a new call · key n", "new_call"),
-            PaletteCommand("call: details", "Show the selected call with contacts and history · key enter", "open_call"),
-            *super().palette_commands(),
-            PaletteCommand("view: refresh", "Load the queue and KPIs again · key g", "refresh"),
-            PaletteCommand("view: next page", "Next page of calls · key pgdn or ]", "page(1)"),
-            PaletteCommand("view: previous page", "Previous page of calls · key pgup or [", "page(-1)"),
-            PaletteCommand("view: first page", "The oldest open calls", "first_page"),
-            PaletteCommand("view: last page", "The newest open calls", "last_page"),
-        ]

@@ -1,0 +1,86 @@
+"""A dialog built from what a step asks: one field per :class:`bpsm.Ask`, checked as the library will.
+
+Used for every step that has no dialog shaped for it, so a step added to a process's table can be
+fired from the desk at once. Answers are cleaned with the library's own :meth:`bpsm.Ask.take`, so
+the dialog refuses exactly what the library would, with the same words, before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Select
+
+from bpsm import Ask, BpsmError
+from bpsm_tui.dialogs.base import Dialog
+
+__all__ = ["AskForm"]
+
+_YES_NO = [("yes", True), ("no", False)]
+
+
+class AskForm(Dialog[dict[str, Any]]):
+    """One labelled field per question; enter on the last field (or ctrl+s) confirms."""
+
+    KEYS = "tab/shift+tab move · enter on the last field confirms · esc cancel"
+
+    def __init__(self, title: str, asks: Iterable[Ask], *, subtitle: str = "",
+                 lists: Mapping[str, list[str]] | None = None) -> None:
+        super().__init__(title, subtitle)
+        self._asks = tuple(asks)
+        self._lists = dict(lists or {})
+
+    def _choices(self, ask: Ask) -> list[tuple[str, Any]]:
+        if ask.kind == "yes_no":
+            return _YES_NO
+        values = list(ask.choices) or self._lists.get(ask.choices_from or "", [])
+        return [(v, v) for v in values]
+
+    def body(self) -> ComposeResult:
+        for ask in self._asks:
+            yield Label(ask.prompt + ("" if ask.required else " (optional)"), markup=False)
+            field_id = f"ask-{ask.name}"
+            if ask.kind in ("yes_no", "choice") and self._choices(ask):
+                yield Select(self._choices(ask), id=field_id, allow_blank=not ask.required or ask.kind == "yes_no")
+            elif ask.kind in ("int", "number"):
+                yield Input(id=field_id, type="integer" if ask.kind == "int" else "number")
+            else:
+                hint = "one per line, separated by ;" if ask.kind == "lines" else ""
+                yield Input(id=field_id, placeholder=hint)
+
+    def _raw(self, ask: Ask) -> Any:
+        widget = self.query_one(f"#ask-{ask.name}")
+        if isinstance(widget, Select):
+            return None if widget.value is Select.BLANK else widget.value
+        value = widget.value.strip() if isinstance(widget, Input) else ""
+        if not value:
+            return None
+        if ask.kind == "int":
+            return int(value)
+        if ask.kind == "number":
+            return float(value)
+        if ask.kind == "lines":
+            return [part.strip() for part in value.split(";") if part.strip()]
+        return value
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id != f"ask-{self._asks[-1].name}":
+            self.focus_next()
+            return
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
+        """Check every answer as the library will; dismiss with them, or say what is wrong."""
+        answers: dict[str, Any] = {}
+        try:
+            for ask in self._asks:
+                answers[ask.name] = ask.take({ask.name: self._raw(ask)})
+        except (BpsmError, ValueError) as err:
+            self.show_error(str(err))
+            return
+        self.dismiss(answers)
