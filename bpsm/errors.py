@@ -21,6 +21,7 @@ carries one :class:`Problem` per defect so every defect can be shown at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -43,7 +44,7 @@ class BpsmError(Exception):
 class InvalidTransition(BpsmError, ValueError):
     """A trigger was fired from a state that has no such transition. Nothing was changed."""
 
-    def __init__(self, record: str, trigger: str, state: str, allowed: list[str] | None = None):
+    def __init__(self, record: str, trigger: str, state: str, allowed: Sequence[str] | None = None):
         self.record, self.trigger, self.state = record, trigger, state
         self.allowed = sorted(allowed or [])
         hint = f"; allowed here: {', '.join(self.allowed)}" if self.allowed else ""

@@ -96,8 +96,9 @@ class Ask:
         elif self.kind in ("int", "number") and value is not None:
             kinds: tuple[type, ...] = (int,) if self.kind == "int" else (int, float)
             low, high = self.low, self.high
-            if (isinstance(value, bool) or not isinstance(value, kinds)
-                    or (low is not None and value < low) or (high is not None and value > high)):
+            number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            if (number is None or not isinstance(value, kinds)
+                    or (low is not None and number < low) or (high is not None and number > high)):
                 span = f"from {low:g} to {high:g}" if low is not None and high is not None else (
                     f"of at least {low:g}" if low is not None else "")
                 what = "an answer" if self.kind == "int" else "a number"
@@ -346,7 +347,7 @@ class Process:
                 raise MachineError(f"no trigger {trigger!r}")
             event.trigger(probe)
         except MachineError:
-            raise InvalidTransition(record or self.name, trigger, state, self.allowed(state)) from None
+            raise InvalidTransition(record or self.name, trigger, state, list(self.allowed(state))) from None
         return probe.state
 
     def _label(self, row: Any) -> str:

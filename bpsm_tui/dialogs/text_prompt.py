@@ -19,7 +19,7 @@ class TextPrompt(Dialog[dict[str, str | None]]):
     def __init__(self, title: str, prompt: str, *, subtitle: str = "", required: bool = True,
                  placeholder: str = "", value: str = "", name: str = "reason") -> None:
         super().__init__(title, subtitle)
-        self._name = name
+        self._answer = name
         self._prompt, self._required = prompt, required
         self._placeholder, self._value = placeholder, value
 
@@ -34,4 +34,4 @@ class TextPrompt(Dialog[dict[str, str | None]]):
         if self._required and not text:
             self.show_error("This needs an answer (esc cancels).")
             return
-        self.dismiss({self._name: text or None})
+        self.dismiss({self._answer: text or None})

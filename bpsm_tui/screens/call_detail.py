@@ -5,6 +5,7 @@ The same action keys as on the queue work here; after an action the screen reloa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -44,7 +45,7 @@ class CallDetailScreen(CallScreen):
         """The call, its contacts, its audit trail and what the operator may do (from the worker)."""
 
         def __init__(self, call: CallView, contacts: list[ContactView], history: list[AuditEvent],
-                     allowed: list[str], service: str | None) -> None:
+                     allowed: Sequence[str], service: str | None) -> None:
             super().__init__()
             self.call, self.contacts, self.history, self.allowed, self.service = (
                 call, contacts, history, allowed, service)
@@ -60,7 +61,7 @@ class CallDetailScreen(CallScreen):
         super().__init__()
         self.call_id = call_id
         self._call: CallView | None = None
-        self._allowed: list[str] | None = None
+        self._allowed: Sequence[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…"), id="detail-title")

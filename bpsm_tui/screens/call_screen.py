@@ -7,6 +7,7 @@ the palette is generated from each screen's bindings (:func:`palette_from_bindin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -102,7 +103,7 @@ def palette_from_bindings(screen: Screen[None]) -> list[PaletteCommand]:
     return list(found.values())
 
 
-def allowed_hint(call: CallView | None, allowed: list[str] | None) -> Text:
+def allowed_hint(call: CallView | None, allowed: Sequence[str] | None) -> Text:
     """``C-000012 in progress · keys: r resolve · e escalate …`` for the selected call."""
     if call is None:
         return Text("")

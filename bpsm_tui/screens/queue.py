@@ -7,6 +7,7 @@ on return from another screen and every :attr:`QueueScreen.REFRESH_EVERY` second
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -64,7 +65,7 @@ class QueueScreen(CallScreen):
         """A page, today's KPIs and what the operator may do to each call (from the worker)."""
 
         def __init__(self, request: int, page: Page[CallView], kpis: KpiSnapshot, services: dict[str, str],
-                     allowed: dict[int, list[str]]) -> None:
+                     allowed: Mapping[int, Sequence[str]]) -> None:
             super().__init__()
             self.request, self.page, self.kpis, self.services, self.allowed = request, page, kpis, services, allowed
 
@@ -85,7 +86,7 @@ class QueueScreen(CallScreen):
         self._pending_last = False
         self._top = False
         self._requests = 0
-        self._allowed: dict[int, list[str]] = {}
+        self._allowed: Mapping[int, Sequence[str]] = {}
 
     def compose(self) -> ComposeResult:
         yield KpiBar(id="kpi-bar")
