@@ -297,3 +297,22 @@ async def test_the_queue_refreshes_itself_on_a_timer(desk: Desk, monkeypatch: py
                 break
         assert s.numbers() == [call.number]
         assert "Open calls: 1" in s.kpi()
+
+
+async def test_keys_are_remapped_from_the_keymap_by_binding_id(desk: Desk) -> None:
+    call = new_call(desk)
+    async with running(desk, keymap={"call.accept": "A"}) as s:
+        await s.press("a")  # the old key does nothing any more
+        assert desk.calls.get(call.id).state == "registered"
+        await s.press("A")
+        assert desk.calls.get(call.id).state == "in_progress"
+
+
+async def test_the_palette_lists_every_binding_of_the_screen_with_its_key(desk: Desk) -> None:
+    new_call(desk)
+    async with running(desk) as s:
+        names = {c.name: c.help for c in s.app.screen.palette_commands()}
+        assert {"call: new call", "call: details", "call: accept", "call: exception", "call: log contact",
+                "view: refresh", "view: next page", "view: first page", "view: last page"} <= set(names)
+        assert names["call: accept"].endswith("· key a")
+        assert not [n for n in names if n.startswith("app:")]

@@ -86,9 +86,10 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def running(desk: Desk, operator: str = "anna", *, page_size: int | None = None) -> AsyncIterator[Session]:
-    """Run the desk app headless at 160×48, loaded and settled."""
-    app = DeskApp(desk, operator, page_size=page_size)
+async def running(desk: Desk, operator: str = "anna", *, page_size: int | None = None,
+                  keymap: dict[str, str] | None = None) -> AsyncIterator[Session]:
+    """Run the desk app headless at 160×48, loaded and settled (no keymap unless given)."""
+    app = DeskApp(desk, operator, page_size=page_size, keymap=keymap or {})
     notes: list[Notification] = []
 
     def hook(message: Message) -> None:
