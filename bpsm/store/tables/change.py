@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bpsm.store.tables.core import Base
+from bpsm.store.tables.core import Base, VersionedRecord
 
 __all__ = ["ChangeRow", "ChecklistMarkRow"]
 
 
-class ChangeRow(Base):
+class ChangeRow(VersionedRecord, Base):
     """A proposal to add, modify or retire a catalogue service."""
 
     __tablename__ = "changes"
@@ -35,10 +35,7 @@ class ChangeRow(Base):
     implemented_at: Mapped[datetime | None]
     previous_version: Mapped[int | None] = mapped_column(Integer)
     published_version: Mapped[int | None] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
 
 
 class ChecklistMarkRow(Base):

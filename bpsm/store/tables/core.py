@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 __all__ = [
     "AuditEventRow",
@@ -32,6 +32,7 @@ __all__ = [
     "ServiceVersionRow",
     "StaffRow",
     "UTCDateTime",
+    "VersionedRecord",
 ]
 
 
@@ -59,6 +60,18 @@ class Base(DeclarativeBase):
     """Declarative base of every bpsm table."""
 
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class VersionedRecord:
+    """A record people change concurrently: a ``version`` for optimistic concurrency (a stale write
+    raises instead of overwriting) and the time of the last change. Every process record has one."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime]
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a declarative directive
+        return {"version_id_col": cls.version}
 
 
 class StaffRow(Base):
@@ -98,7 +111,7 @@ class ServiceVersionRow(Base):
     source: Mapped[str] = mapped_column(String(300))
 
 
-class CallRow(Base):
+class CallRow(VersionedRecord, Base):
     """A customer call in the reactive process. Facts are stored; first-time-right is derived."""
 
     __tablename__ = "calls"
@@ -124,10 +137,7 @@ class CallRow(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     effort_score: Mapped[int | None] = mapped_column(SmallInteger)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_calls_state_registered", "state", "registered_at"),)
 
 

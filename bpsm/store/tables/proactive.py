@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bpsm.store.tables.core import Base
+from bpsm.store.tables.core import Base, VersionedRecord
 
 __all__ = ["ImprovementRow", "MaintenancePlanRow", "TaskRow"]
 
@@ -15,7 +15,7 @@ __all__ = ["ImprovementRow", "MaintenancePlanRow", "TaskRow"]
 # --- preventative maintenance and account contacts (bpsm.processes.maintenance) -----------------
 
 
-class MaintenancePlanRow(Base):
+class MaintenancePlanRow(VersionedRecord, Base):
     """Recurring work on a service: a catalogue maintenance activity, or the account manager's contacts.
 
     Synced from the published catalogue, one per ``(service_id, kind, activity_id)``. ``anchor`` is
@@ -37,14 +37,11 @@ class MaintenancePlanRow(Base):
     service_version: Mapped[int] = mapped_column(Integer)
     generated_until: Mapped[datetime]
     created_at: Mapped[datetime]
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"),)
 
 
-class TaskRow(Base):
+class TaskRow(VersionedRecord, Base):
     """One occurrence of a plan: due work. Upcoming/due/overdue follow the clock, not a column.
 
     ``overdue_at`` is the end of the due day in the desk's local time (the next local midnight);
@@ -61,10 +58,7 @@ class TaskRow(Base):
     done_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     skip_reason: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("plan_id", "due_at", name="uq_tasks_plan_due"),
         Index("ix_tasks_state_due", "state", "due_at"),
@@ -74,7 +68,7 @@ class TaskRow(Base):
 # --- improvements (bpsm.processes.improvements) ----------------------------------------------------
 
 
-class ImprovementRow(Base):
+class ImprovementRow(VersionedRecord, Base):
     """An improvement idea: from its source (e.g. a recurring disruption) to a change, or dropped.
 
     ``burst_*`` describe the calls a detector-made improvement stands for: first and last call,
@@ -104,8 +98,5 @@ class ImprovementRow(Base):
     decided_at: Mapped[datetime | None]
     drop_reason: Mapped[str | None] = mapped_column(Text)
     change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("service_id", "burst_end", name="uq_improvements_burst"),)

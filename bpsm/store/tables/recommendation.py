@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bpsm.store.tables.core import Base
+from bpsm.store.tables.core import Base, VersionedRecord
 
 __all__ = ["ADD_ON_STATES", "LEAD_STATES", "RecommendationRow"]
 
@@ -24,7 +24,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class RecommendationRow(Base):
+class RecommendationRow(VersionedRecord, Base):
     """A recommendation made while handling a call or a maintenance task: an add-on or a lead."""
 
     __tablename__ = "recommendations"
@@ -47,10 +47,7 @@ class RecommendationRow(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     booked_value: Mapped[float | None] = mapped_column(Float)
     outcome_note: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("value > 0", name="ck_recommendations_value_positive"),
         CheckConstraint(f"(kind = 'add_on' AND {_in('state', ADD_ON_STATES)}) OR "

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bpsm.store.tables.core import Base
+from bpsm.store.tables.core import Base, VersionedRecord
 
 __all__ = ["RelationCaseRow", "StandardDeliveryRow"]
 
@@ -36,7 +36,7 @@ class StandardDeliveryRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class RelationCaseRow(Base):
+class RelationCaseRow(VersionedRecord, Base):
     """A request for a service the desk does not (yet) offer, handled by relation management."""
 
     __tablename__ = "relation_cases"
@@ -70,7 +70,4 @@ class RelationCaseRow(Base):
     standard_delivery_id: Mapped[int | None] = mapped_column(ForeignKey("standard_deliveries.id"))
     closing_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime]
 
-    __mapper_args__ = {"version_id_col": version}
