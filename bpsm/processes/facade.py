@@ -7,7 +7,8 @@ see the desk only through :class:`DeskPort` — processes never import :class:`b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
@@ -97,9 +98,11 @@ class ProcessFacade(Generic[RowT, ViewT]):
             uow.session.flush()
             return self._view(uow.session, row), ctx
 
-    def _unit(self) -> Any:
-        """Interim for facades not yet on :meth:`fire`: a desk transaction's session."""
-        return self._desk.transaction()  # type: ignore[attr-defined]
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """One unit of work's session, for reads and for the functions that open records."""
+        with self._desk.unit() as uow:
+            yield uow.session
 
     def _act(self, ident: int, by: str, expected_version: int | None, action: Any) -> ViewT:
         """Run ``action(session, person, row)`` in one unit of work; return the row's new view."""

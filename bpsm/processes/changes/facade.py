@@ -101,7 +101,7 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
         """As the base, plus: a catalogue file write is applied only once the database committed."""
         person = self._desk.person(by)
         file_op = None
-        with self._unit() as s:
+        with self._session() as s:
             row = self._load(s, change_id, expected_version)
             result = action(s, person, row)
             if isinstance(result, change.FileOp):
@@ -117,7 +117,7 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
                 origin: tuple[str, object] | None = None) -> ChangeView:
         """Propose adding, modifying or retiring a service (state ``draft``)."""
         person = self._desk.person(by)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = change.propose(s, person, kind=kind, summary=summary, impact=impact, service_id=service_id,
                                  definition=definition, rollback_plan=rollback_plan, origin=origin)
             return self._view(s, row)
@@ -168,7 +168,7 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
 
     def get(self, change_id: int) -> ChangeView:
         """One change with its checklist."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return self._view(s, self._load(s, change_id, None))
 
     def list(self, *, states: tuple[str, ...] | None = None) -> list[ChangeView]:
@@ -176,13 +176,13 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
         stmt = select(ChangeRow).order_by(ChangeRow.id.desc())
         if states:
             stmt = stmt.where(ChangeRow.state.in_(states))
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return [self._view(s, r) for r in s.scalars(stmt).all()]
 
     def diff(self) -> CatalogueDiff:
         """Compare the published catalogue in the database with the files in the catalogue folder."""
         files = load_catalogue(self._desk.catalogue.root).services
-        with self._desk.transaction() as s:
+        with self._session() as s:
             rows = s.execute(select(ServiceRow.id, ServiceVersionRow.content_hash)
                              .join(ServiceVersionRow, (ServiceVersionRow.service_id == ServiceRow.id)
                                    & (ServiceVersionRow.version == ServiceRow.current_version))

@@ -90,7 +90,7 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
             ValidationError: unknown source, empty title/description, unknown service.
         """
         person = self._desk.person(by)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = improvement.identify(s, person, source=source, title=title, description=description,
                                        service_id=service_id)
             return ImprovementView.model_validate(row)
@@ -135,7 +135,7 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
         """
         person = self._desk.person(by)
         try:
-            with self._desk.transaction() as s:
+            with self._session() as s:
                 rows = improvement.detect_recurring_disruptions(s, person, self._desk.config.recurring_disruption)
                 return [ImprovementView.model_validate(r) for r in rows]
         except IntegrityError as exc:
@@ -143,7 +143,7 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
 
     def get(self, improvement_id: int) -> ImprovementView:
         """One improvement by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return ImprovementView.model_validate(improvement.load(s, improvement_id))
 
     def list(self, *, states: tuple[str, ...] | None = None, source: str | None = None,
@@ -160,6 +160,6 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
             stmt = stmt.where(ImprovementRow.source == source)
         if service_id is not None:
             stmt = stmt.where(ImprovementRow.service_id == service_id)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return [ImprovementView.model_validate(r) for r in s.scalars(stmt).all()]
 

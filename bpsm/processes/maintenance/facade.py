@@ -16,103 +16,24 @@ transaction with its audit events and returns immutable views.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.errors import ConcurrentModification, NotFound, Problem, ValidationError
+from bpsm.errors import NotFound, Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
-from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
 from bpsm.processes.maintenance import steps as maintenance
+from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
+from bpsm.processes.maintenance.views import PlanView, TaskView, plan_view, task_view
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 from bpsm.views import Page
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["GenerationReport", "Maintenance", "PlanSyncReport", "PlanView", "TaskView"]
-
-
-class PlanView(BaseModel):
-    """A maintenance plan or account-contact plan of one service, as synced from the catalogue."""
-
-    model_config = ConfigDict(frozen=True)
-    audit_type: ClassVar[str] = "maintenance_plan"
-
-    id: int
-    kind: str
-    service_id: str
-    activity_id: str
-    activity: str
-    rule: str
-    anchor: datetime
-    duration: timedelta
-    assignee: str
-    active: bool
-    service_version: int
-    generated_until: datetime
-    version: int
-
-
-class TaskView(BaseModel):
-    """One occurrence of a plan: due work. ``status`` was computed in SQL at ``as_of``.
-
-    ``status`` is ``upcoming``, ``due`` or ``overdue`` for a scheduled task, else its state
-    (``done``, ``skipped``). It follows the clock: use :meth:`status_at` or :attr:`current_status`
-    for another moment than the one the view was read at.
-    """
-
-    model_config = ConfigDict(frozen=True)
-    audit_type: ClassVar[str] = "task"
-
-    id: int
-    plan_id: int
-    kind: str
-    service_id: str
-    activity_id: str
-    activity: str
-    assignee: str
-    duration: timedelta
-    due_at: datetime
-    overdue_at: datetime
-    state: str
-    done_at: datetime | None
-    done_by: str | None
-    note: str | None
-    skip_reason: str | None
-    version: int
-    status: str
-    as_of: datetime
-
-    def status_at(self, at: datetime) -> str:
-        """The status at ``at`` (aware): upcoming before ``due_at``, due until ``overdue_at``, then overdue."""
-        return maintenance.task_status(self.state, self.due_at, self.overdue_at, at)
-
-    @property
-    def current_status(self) -> str:
-        """The status now, by the library's clock."""
-        return self.status_at(clock.now())
-
-
-def _plan_view(plan: MaintenancePlanRow) -> PlanView:
-    data = {k: getattr(plan, k) for k in PlanView.model_fields if k != "duration"}
-    return PlanView(**data, duration=timedelta(seconds=plan.duration_seconds))
-
-
-def _task_view(task: TaskRow, plan: MaintenancePlanRow, status: str, at: datetime) -> TaskView:
-    return TaskView(id=task.id, plan_id=plan.id, kind=plan.kind, service_id=plan.service_id,
-                    activity_id=plan.activity_id, activity=plan.activity, assignee=plan.assignee,
-                    duration=timedelta(seconds=plan.duration_seconds), due_at=task.due_at, overdue_at=task.overdue_at,
-                    state=task.state, done_at=task.done_at, done_by=task.done_by, note=task.note,
-                    skip_reason=task.skip_reason, version=task.version, status=status, as_of=at)
 
 
 def _with_status(at: datetime) -> Select[Any]:
@@ -137,17 +58,8 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
     def _tz(self) -> ZoneInfo:
         return ZoneInfo(self._desk.config.timezone)
 
-    @contextmanager
-    def _unit(self) -> Iterator[Session]:
-        """A desk transaction in which two writers creating the same occurrence is a conflict."""
-        try:
-            with self._desk.transaction() as s:
-                yield s
-        except IntegrityError:
-            raise ConcurrentModification("maintenance tasks (the same occurrence was created meanwhile)") from None
-
-    def _load(self, s: Session, ident: int, expected_version: int | None) -> TaskRow:
-        return maintenance.load(s, ident, expected_version)
+    row_type = TaskRow
+    label = "task"
 
     def _view(self, s: Session, row: TaskRow) -> TaskView:
         return self._one(s, row.id)
@@ -157,7 +69,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         found = s.execute(_with_status(at).where(TaskRow.id == task_id)).one_or_none()
         if found is None:
             raise NotFound("task", task_id)
-        return _task_view(found[0], found[1], found[2], at)
+        return task_view(found[0], found[1], found[2], at)
 
     def sync_plans(self, by: str) -> PlanSyncReport:
         """Bring the plans in line with the published catalogue (idempotent, audited).
@@ -166,7 +78,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         service. Removed activities deactivate their plan and skip its scheduled future tasks.
         """
         person = self._desk.person(by)
-        with self._unit() as s:
+        with self._session() as s:
             return maintenance.sync_plans(s, person, self._desk.config)
 
     def generate(self, horizon: timedelta = timedelta(days=90), *, by: str) -> GenerationReport:
@@ -177,7 +89,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
             PermissionDenied: ``by`` may not ``task.generate``.
         """
         person = self._desk.person(by)
-        with self._unit() as s:
+        with self._session() as s:
             return maintenance.generate(s, person, self._desk.config, horizon)
 
     def plans(self, *, service: str | None = None, kind: str | None = None,
@@ -193,16 +105,16 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
             stmt = stmt.where(MaintenancePlanRow.kind == kind)
         if not include_inactive:
             stmt = stmt.where(MaintenancePlanRow.active.is_(True))
-        with self._desk.transaction() as s:
-            return [_plan_view(p) for p in s.scalars(stmt)]
+        with self._session() as s:
+            return [plan_view(p) for p in s.scalars(stmt)]
 
     def plan(self, plan_id: int) -> PlanView:
         """One plan by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             plan = s.get(MaintenancePlanRow, plan_id)
             if plan is None:
                 raise NotFound("maintenance plan", plan_id)
-            return _plan_view(plan)
+            return plan_view(plan)
 
     def next_occurrence(self, plan_id: int, after: datetime | None = None) -> datetime | None:
         """The plan's first occurrence strictly after ``after`` (default now), as UTC; None once the rule ends."""
@@ -231,9 +143,9 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
                                       TaskRow.due_at <= at + timedelta(days=include_upcoming_days))
         if assignee is not None:
             stmt = stmt.where(MaintenancePlanRow.assignee.in_(self._assignees(assignee)))
-        with self._desk.transaction() as s:
+        with self._session() as s:
             rows = s.execute(stmt.order_by(TaskRow.due_at, TaskRow.id)).all()
-            return [_task_view(t, p, status, at) for t, p, status in rows]
+            return [task_view(t, p, status, at) for t, p, status in rows]
 
     def _assignees(self, assignee: str | Sequence[str]) -> list[str]:
         wanted = [assignee] if isinstance(assignee, str) else list(assignee)
@@ -256,11 +168,11 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         if states:
             where.append(TaskRow.state.in_(list(states)))
         at = clock.now()
-        with self._desk.transaction() as s:
+        with self._session() as s:
             total = s.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
             rows = s.execute(_with_status(at).where(*where).order_by(TaskRow.due_at, TaskRow.id)
                              .offset(offset).limit(limit)).all()
-            return Page([_task_view(t, p, status, at) for t, p, status in rows], offset, limit, total)
+            return Page([task_view(t, p, status, at) for t, p, status in rows], offset, limit, total)
 
     def next_task(self, plan_id: int) -> TaskView | None:
         """The plan's earliest scheduled task, or None."""
@@ -269,20 +181,14 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
 
     def get(self, task_id: int) -> TaskView:
         """One task by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return self._one(s, task_id)
 
     def complete(self, task_id: int, *, by: str, note: str | None = None,
                  expected_version: int | None = None) -> TaskView:
         """The work is done; the plan's next occurrence is made to exist. Account contacts need a note."""
-        return self._act(task_id, by, expected_version,
-                         lambda s, p, r: maintenance.complete(s, p, r, note, self._tz))
+        return self.fire(task_id, "complete", note=note, by=by, expected_version=expected_version)
 
     def skip(self, task_id: int, *, reason: str, by: str, expected_version: int | None = None) -> TaskView:
         """Not done this time, with the reason; the plan's next occurrence is made to exist."""
-        return self._act(task_id, by, expected_version,
-                         lambda s, p, r: maintenance.skip(s, p, r, reason, self._tz))
-
-    def allowed(self, task: TaskView, by: str) -> list[str]:
-        """The triggers ``by`` may fire on ``task`` in its current state."""
-        return self.process.allowed(task.state, self._desk.person(by))
+        return self.fire(task_id, "skip", reason=reason, by=by, expected_version=expected_version)

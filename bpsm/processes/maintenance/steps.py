@@ -32,14 +32,35 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import DeskConfig, parse_duration
-from bpsm.errors import GuardFailed, Problem, ValidationError
-from bpsm.processes.base import Process, Step, audit, load_row
+from bpsm.errors import Problem, ValidationError
+from bpsm.processes.base import Context, Guard, Process, Step, audit, load_row, optional, text
 from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, DESK, MANAGER, SPECIALIST, Person
 from bpsm.store.tables.core import AuditEventRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
-__all__ = ["TASK", "GenerationReport", "PlanSyncReport", "Recurrence", "complete", "ensure_next", "every_rule",
-           "generate", "load", "skip", "status_sql", "sync_plans", "task_status"]
+__all__ = ["TASK", "GenerationReport", "PlanSyncReport", "Recurrence", "ensure_next", "every_rule",
+           "generate", "load", "status_sql", "sync_plans", "task_status"]
+
+def _plan(ctx: Context) -> MaintenancePlanRow:
+    plan = ctx.session.get(MaintenancePlanRow, ctx.row.plan_id)
+    assert plan is not None
+    return plan
+
+
+def _contact_noted(ctx: Context) -> bool:
+    return _plan(ctx).kind != "account_contact" or ctx.note is not None
+
+
+def _finish(ctx: Context) -> None:
+    """Record who finished the task and when, and make sure the plan's next occurrence exists."""
+    row = ctx.row
+    row.done_at, row.done_by = clock.now(), ctx.by.id
+    if ctx.step.trigger == "complete":
+        row.note = ctx.reason = ctx.note
+    else:
+        row.skip_reason = ctx.reason
+    ctx.result = ensure_next(ctx.session, ctx.by, row, _plan(ctx), ZoneInfo(ctx.env.config.timezone))
+
 
 S = Step.row
 
@@ -52,8 +73,15 @@ TASK = Process(
     table=(
         S("generate", (), "scheduled", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
           "the plans' next occurrences are scheduled for the horizon"),
-        S("complete", "scheduled", "done", DESK | {ACCOUNT_MANAGER}, "the work is done (an account contact records what customers said)"),
-        S("skip", "scheduled", "skipped", DESK | {ACCOUNT_MANAGER, MANAGER}, "not done this time, with the reason"),
+        S("complete", "scheduled", "done", DESK | {ACCOUNT_MANAGER},
+          "the work is done (an account contact records what customers said)",
+          asks=[optional("note", "What was done? (an account contact: what did the customers say?)")],
+          guards=[Guard("contact_note", "an account contact needs a note of what the customers said",
+                        _contact_noted)],
+          effect=_finish),
+        S("skip", "scheduled", "skipped", DESK | {ACCOUNT_MANAGER, MANAGER}, "not done this time, with the reason",
+          asks=[text("reason", "Why is it skipped?", guard="skip_reason", why="say why the task is skipped")],
+          effect=_finish),
     ),
 )
 
@@ -371,28 +399,3 @@ def ensure_next(s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow,
     audit(s, by, "task", row.id, "schedule", None, row.state, f"next after task {task.id}", {"plan_id": plan.id})
     plan.generated_until, plan.updated_at = max(plan.generated_until, nxt), now
     return row
-
-
-def complete(s: Session, by: Person, row: TaskRow, note: str | None, tz: ZoneInfo) -> TaskRow | None:
-    """The work is done. Guard: an account contact records what customers said. Returns the next task."""
-    TASK.check(row, "complete", by)
-    plan = s.get(MaintenancePlanRow, row.plan_id)
-    assert plan is not None
-    text = (note or "").strip() or None
-    if plan.kind == "account_contact" and text is None:
-        raise GuardFailed("contact_note", "an account contact needs a note of what the customers said")
-    TASK.apply(s, row, "complete", by, reason=text)
-    row.done_at, row.done_by, row.note = clock.now(), by.id, text
-    return ensure_next(s, by, row, plan, tz)
-
-
-def skip(s: Session, by: Person, row: TaskRow, reason: str, tz: ZoneInfo) -> TaskRow | None:
-    """Not done this time. Guard: a reason is given. Returns the next task if one was created."""
-    TASK.check(row, "skip", by)
-    if not (reason or "").strip():
-        raise GuardFailed("skip_reason", "say why the task is skipped")
-    plan = s.get(MaintenancePlanRow, row.plan_id)
-    assert plan is not None
-    TASK.apply(s, row, "skip", by, reason=reason.strip())
-    row.done_at, row.done_by, row.skip_reason = clock.now(), by.id, reason.strip()
-    return ensure_next(s, by, row, plan, tz)

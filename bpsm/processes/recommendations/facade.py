@@ -205,7 +205,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             ValidationError: naming the field (customer, description, item/value, call_id, task_id).
         """
         person = self._desk.person(by)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = rec.register(s, person, self._desk.config.recommendations, customer=customer,
                                description=description, call_id=call_id, task_id=task_id, item=item, value=value)
             return RecommendationView.model_validate(row)
@@ -239,7 +239,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
 
     def get(self, recommendation_id: int) -> RecommendationView:
         """One recommendation by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return RecommendationView.model_validate(rec.load(s, recommendation_id))
 
     def list(self, *, states: tuple[str, ...] | None = None, kind: str | None = None,
@@ -255,7 +255,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             stmt = stmt.where(RecommendationRow.kind == kind)
         if recommended_by is not None:
             stmt = stmt.where(RecommendationRow.recommended_by == recommended_by)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
 
     def stats(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
@@ -286,7 +286,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
                         func.avg(R.turnaround_seconds))
                  .where(and_(R.recommended_at >= since, R.recommended_at < until))
                  .group_by(R.recommended_by))
-        with self._desk.transaction() as s:
+        with self._session() as s:
             job_counts = {p: int(n) for p, n in s.execute(job_q).all()}
             figures = {r[0]: r[1:] for r in s.execute(rec_q).all()}
             names = dict(s.execute(select(StaffRow.id, StaffRow.name)).all())

@@ -69,7 +69,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
     def open(self, *, customer: str, request: str, by: str) -> RelationCaseView:
         """Open a case for a request that did not come in through a call (state ``received``)."""
         person = self._desk.person(by)
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return RelationCaseView.model_validate(relation.open_case(s, person, customer=customer, request=request))
 
     def clarify_need(self, case_id: int, *, need: str, by: str, asked_for: str | None = None,
@@ -88,7 +88,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
     def suggestions(self, case: RelationCaseView | int, *, limit: int = 10) -> list[Suggestion]:
         """The alternatives the catalogue and the standard deliveries offer for a case right now."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = relation.load(s, case if isinstance(case, int) else case.id)
             return _rank_case(s, row, limit)
 
@@ -145,7 +145,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
         """
         cat = self._desk.catalogue.services
         manager = by if by is not None and ACCOUNT_MANAGER in self._desk.person(by).roles else None
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = relation.load(s, case_id)
             manager = manager or row.agreed_by
             taken = set(s.scalars(select(ServiceRow.id)).all()) | set(cat)
@@ -198,7 +198,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
     def get(self, case_id: int) -> RelationCaseView:
         """One case by id (:class:`~bpsm.errors.NotFound` if there is none)."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return RelationCaseView.model_validate(relation.load(s, case_id))
 
     def queue(self, *, offset: int = 0, limit: int = 50,
@@ -210,7 +210,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
         if unknown:
             raise ValidationError(f"states: {', '.join(map(repr, unknown))} not a relation state")
         where = RelationCaseRow.state.in_(list(states))
-        with self._desk.transaction() as s:
+        with self._session() as s:
             total = s.scalar(select(func.count()).select_from(RelationCaseRow).where(where)) or 0
             rows = s.scalars(select(RelationCaseRow).where(where)
                              .order_by(RelationCaseRow.opened_at, RelationCaseRow.id).offset(offset).limit(limit)).all()
@@ -221,12 +221,12 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
         stmt = select(StandardDeliveryRow).order_by(StandardDeliveryRow.id.desc())
         if not include_retired:
             stmt = stmt.where(StandardDeliveryRow.active.is_(True))
-        with self._desk.transaction() as s:
+        with self._session() as s:
             return [StandardDeliveryView.model_validate(r) for r in s.scalars(stmt)]
 
     def standard_delivery(self, delivery_id: int) -> StandardDeliveryView:
         """One standard delivery by id."""
-        with self._desk.transaction() as s:
+        with self._session() as s:
             row = s.get(StandardDeliveryRow, delivery_id)
             if row is None:
                 raise NotFound("standard delivery", delivery_id)
