@@ -32,6 +32,7 @@ from bpsm.errors import (
     GuardFailed,
     InvalidTransition,
     NotFound,
+    Problem,
     ValidationError,
 )
 from bpsm.roles import Person, require
@@ -65,6 +66,7 @@ class Ask:
         choices: the allowed answers of a ``choice``.
         choices_from: a desk list the answer must come from (``groups``, ``channels``,
             ``checklist``); checked by the step's guards or effect, shown by screens.
+        check: a further test of a given answer, returning what is wrong with it (or None).
     """
 
     name: str
@@ -77,40 +79,58 @@ class Ask:
     high: float | None = None
     choices: tuple[str, ...] = ()
     choices_from: str | None = None
+    check: Callable[[Any], str | None] | None = None
 
     def take(self, answers: Mapping[str, Any]) -> Any:
-        """The cleaned answer from ``answers`` (text stripped), or raise what a bad one deserves."""
-        value = answers.get(self.name)
+        """The cleaned answer from ``answers`` (text stripped), or raise what a bad one deserves.
+
+        Raises:
+            ValidationError: an answer of the wrong kind or out of range, naming the field.
+            GuardFailed: a required answer is missing and :attr:`missing` names the guard.
+        """
+        value = self._clean(answers.get(self.name))
+        if value is None and self.required:
+            if self.missing:
+                raise GuardFailed(self.missing, self.why or f"{self.name} is required")
+            self._refuse("must not be empty")
+        if value is not None and self.check is not None:
+            wrong = self.check(value)
+            if wrong:
+                self._refuse(wrong)
+        return value
+
+    def _refuse(self, message: str, field: str | None = None) -> None:
+        raise ValidationError(Problem(message, field=field or self.name))
+
+    def _clean(self, value: Any) -> Any:
+        if value is None:
+            return None
         if self.kind == "text":
-            if value is not None and not isinstance(value, str):
-                raise ValidationError(f"{self.name}: {value!r} is not text")
-            value = value.strip() if value and value.strip() else None
-        elif self.kind == "lines":
-            if value is not None:
-                if isinstance(value, str) or not isinstance(value, list | tuple):
-                    raise ValidationError(f"{self.name}: {value!r} must be a list of texts")
-                for i, v in enumerate(value):
-                    if not isinstance(v, str) or not v.strip():
-                        raise ValidationError(f"{self.name}[{i}]: {v!r} must be a non-empty text")
-                value = [v.strip() for v in value] or None
-        elif self.kind in ("int", "number") and value is not None:
-            kinds: tuple[type, ...] = (int,) if self.kind == "int" else (int, float)
-            low, high = self.low, self.high
+            if not isinstance(value, str):
+                self._refuse(f"{value!r} is not text")
+            return value.strip() or None
+        if self.kind == "lines":
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                self._refuse(f"{value!r} must be a list of texts")
+            for i, v in enumerate(value):
+                if not isinstance(v, str) or not v.strip():
+                    self._refuse(f"{v!r} must be a non-empty text", f"{self.name}[{i}]")
+            return [v.strip() for v in value] or None
+        if self.kind in ("int", "number"):
             number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-            if (number is None or not isinstance(value, kinds)
+            low, high = self.low, self.high
+            if (number is None or (self.kind == "int" and not isinstance(number, int))
                     or (low is not None and number < low) or (high is not None and number > high)):
                 span = f"from {low:g} to {high:g}" if low is not None and high is not None else (
                     f"of at least {low:g}" if low is not None else "")
                 what = "an answer" if self.kind == "int" else "a number"
-                raise ValidationError(f"{self.name}: {value!r} is not {what} {span}".rstrip())
-        elif self.kind == "yes_no" and value is not None and not isinstance(value, bool):
-            raise ValidationError(f"{self.name}: {value!r} must be True or False")
-        elif self.kind == "choice" and value is not None and self.choices and value not in self.choices:
-            raise ValidationError(f"{self.name}: {value!r} is not one of {', '.join(self.choices)}")
-        if value is None and self.required:
-            if self.missing:
-                raise GuardFailed(self.missing, self.why or f"{self.name} is required")
-            raise ValidationError(f"{self.name}: must not be empty")
+                self._refuse(f"{value!r} is not {what} {span}".rstrip())
+        elif self.kind == "yes_no" and not isinstance(value, bool):
+            self._refuse(f"{value!r} must be True or False")
+        elif self.kind == "choice" and self.choices and value not in self.choices:
+            self._refuse(f"{value!r} is not one of {', '.join(self.choices)}")
+        elif self.kind == "mapping" and not isinstance(value, Mapping):
+            self._refuse(f"{value!r} must map names to values")
         return value
 
 

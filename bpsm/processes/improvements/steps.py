@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.catalogue.schema import RecurringDisruption, format_duration
 from bpsm.errors import GuardFailed, Problem, ValidationError
-from bpsm.processes.base import Process, Step, audit, load_row
+from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
 from bpsm.processes.changes import steps as change
 from bpsm.roles import (
     ACCOUNT_MANAGER,
@@ -38,13 +38,55 @@ from bpsm.roles import (
     MANAGER,
     SPECIALIST,
     Person,
-    require,
 )
 from bpsm.store.tables import CallRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import ImprovementRow
 
-__all__ = ["IMPROVEMENT", "SOURCES", "approve", "assess", "detect_recurring_disruptions", "drop", "identify",
-           "load"]
+__all__ = ["IMPROVEMENT", "SOURCES", "detect_recurring_disruptions", "identify", "load"]
+
+def _assess(ctx: Context) -> None:
+    row, hours = ctx.row, float(ctx.effort_hours)
+    ctx.data = {"worth_it": ctx.worth_it, "effort_hours": hours}
+    row.worth_it, row.effort_hours, row.benefit = ctx.worth_it, hours, ctx.benefit
+    row.assessed_by, row.assessed_at = ctx.by.id, clock.now()
+
+
+def _kind(ctx: Context) -> str | None:
+    """The change to open: the one asked for, else a modify of the improvement's service."""
+    return ctx.change_kind or ("modify" if ctx.row.service_id is not None else None)
+
+
+def _change_target(ctx: Context) -> bool | str:
+    kind = _kind(ctx)
+    if kind is None:
+        return (f"improvement {ctx.row.id} names no service; pass change_kind (e.g. 'add') and the proposed "
+                "service definition")
+    if kind in ("add", "modify") and ctx.definition is None and ctx.row.service_id is None:
+        return f"a change of kind {kind!r} needs the proposed service definition"
+    return True
+
+
+def _approve(ctx: Context) -> None:
+    """Open the change (``draft``) the improvement leads to; its id is on the improvement."""
+    row, kind = ctx.row, _kind(ctx)
+    definition = ctx.definition
+    if kind in ("add", "modify") and definition is None:
+        definition = _current_definition(ctx.session, row.service_id)
+    proposal = change.propose(ctx.session, ctx.by, kind=kind, service_id=None if kind == "add" else row.service_id,
+                              definition=definition, summary=f"Improvement {row.id}: {row.title}",
+                              impact=ctx.impact or "medium", origin=("improvement", row.id))
+    ctx.data = {"change_id": proposal.id, "change_kind": kind}
+    row.change_id, row.decided_by, row.decided_at = proposal.id, ctx.by.id, clock.now()
+    ctx.result = proposal.id
+
+
+def _drop(ctx: Context) -> None:
+    ctx.row.drop_reason, ctx.row.decided_by, ctx.row.decided_at = ctx.reason, ctx.by.id, clock.now()
+
+
+def _positive_hours(value: float) -> str | None:
+    return None if 0 < value < 1e6 else f"{value!r} must be a positive number of person-hours"
+
 
 S = Step.row
 
@@ -59,19 +101,31 @@ IMPROVEMENT = Process(
           "a recurring disruption, a changing need, new technology or legislation is noticed"),
         S("detect", (), "identified", {ADMIN, CHANGE_MANAGER, MANAGER},
           "the recurring-disruption detector reports a burst of calls on one service"),
-        S("assess", "identified", "assessed", {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER, SPECIALIST}, "worth it? effort (person-hours) against benefit"),
-        S("approve", "assessed", "approved", {CHANGE_MANAGER, MANAGER}, "worth it: open a change to the catalogue"),
-        S("drop", ("identified", "assessed"), "dropped", {CHANGE_MANAGER, MANAGER}, "not pursued, with the reason"),
+        S("assess", "identified", "assessed", {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER, SPECIALIST},
+          "worth it? effort (person-hours) against benefit",
+          asks=[Ask("worth_it", "Is it worth it?", "yes_no"),
+                Ask("effort_hours", "Effort, in estimated person-hours", "number", check=_positive_hours),
+                Ask("benefit", "What does it bring?")],
+          reason="benefit", effect=_assess),
+        S("approve", "assessed", "approved", {CHANGE_MANAGER, MANAGER}, "worth it: open a change to the catalogue",
+          asks=[optional("change_kind", "Which change? (default: modify the service)", "choice",
+                         choices=change.KINDS),
+                optional("definition", "The proposed service definition", "mapping"),
+                optional("impact", "Impact of the change", "choice", choices=change.IMPACTS),
+                optional("note", "Note (optional)")],
+          guards=[Guard("worth_it", "the assessment said it is not worth it",
+                        lambda ctx: ctx.row.worth_it is True or f"improvement {ctx.row.id} was assessed as not "
+                        "worth it; drop it, with the reason"),
+                  Guard("change_target", "no service and no change kind to open", _change_target)],
+          reason="note", effect=_approve),
+        S("drop", ("identified", "assessed"), "dropped", {CHANGE_MANAGER, MANAGER}, "not pursued, with the reason",
+          asks=[text("reason", "Why is it not pursued?", guard="drop_reason",
+                     why="say why the improvement is dropped")],
+          effect=_drop),
     ),
 )
 
 SOURCES = ("recurring_disruption", "customer_needs", "new_technology", "legislation", "other")
-
-
-def _text(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(Problem(f"must not be empty (got {value!r})", field=field))
-    return value.strip()
 
 
 def load(s: Session, improvement_id: int, expected_version: int | None = None) -> ImprovementRow:
@@ -96,7 +150,8 @@ def identify(s: Session, by: Person, *, source: str, title: str, description: st
     IMPROVEMENT.require(by, "identify")
     if source not in SOURCES:
         raise ValidationError(Problem(f"{source!r} is not one of {', '.join(SOURCES)}", field="source"))
-    title_, description_ = _text("title", title), _text("description", description)
+    title_ = Ask("title", "Title").take({"title": title})
+    description_ = Ask("description", "Description").take({"description": description})
     if service_id is not None:
         _active_service(s, service_id)
     return _create(s, by, "identify", source=source, title=title_, description=description_, service_id=service_id)
@@ -113,58 +168,6 @@ def _create(s: Session, by: Person, trigger: str, data: dict[str, Any] | None = 
     return row
 
 
-def assess(s: Session, by: Person, row: ImprovementRow, *, worth_it: bool, effort_hours: float, benefit: str) -> None:
-    """Record the assessment: worth it or not, the effort in person-hours, the benefit in words."""
-    IMPROVEMENT.check(row, "assess", by)
-    if not isinstance(worth_it, bool):
-        raise ValidationError(Problem(f"{worth_it!r} must be True or False", field="worth_it"))
-    if isinstance(effort_hours, bool) or not isinstance(effort_hours, int | float) or not 0 < effort_hours < 1e6:
-        raise ValidationError(Problem(f"{effort_hours!r} must be a positive number of person-hours",
-                                      field="effort_hours"))
-    benefit_ = _text("benefit", benefit)
-    IMPROVEMENT.apply(s, row, "assess", by, reason=benefit_,
-                      data={"worth_it": worth_it, "effort_hours": float(effort_hours)})
-    row.worth_it, row.effort_hours, row.benefit = worth_it, float(effort_hours), benefit_
-    row.assessed_by, row.assessed_at = by.id, clock.now()
-
-
-def approve(s: Session, by: Person, row: ImprovementRow, *, change_kind: str | None = None,
-            definition: dict[str, Any] | None = None, impact: str = "medium", note: str | None = None) -> int:
-    """Approve a worthwhile improvement and open its change (state ``draft``); returns the change id.
-
-    With a service and no ``change_kind``, the change is a ``modify`` of that service starting from
-    its current published definition (the proposer then amends it). Without a service, pass
-    ``change_kind`` (usually ``"add"``) and the proposed ``definition``.
-
-    Raises:
-        GuardFailed: ``worth_it`` (the assessment said it is not worth it) or ``change_target``
-            (no service and no change kind to open).
-    """
-    IMPROVEMENT.check(row, "approve", by)
-    if change_kind is not None and change_kind not in change.KINDS:
-        raise ValidationError(Problem(f"{change_kind!r} is not one of {', '.join(change.KINDS)}",
-                                      field="change_kind"))
-    if row.worth_it is not True:
-        raise GuardFailed("worth_it", f"improvement {row.id} was assessed as not worth it; drop it, with the reason")
-    kind = change_kind
-    if kind is None:
-        if row.service_id is None:
-            raise GuardFailed("change_target", f"improvement {row.id} names no service; pass change_kind "
-                              "(e.g. 'add') and the proposed service definition")
-        kind = "modify"
-    if kind in ("add", "modify") and definition is None:
-        if row.service_id is None:
-            raise GuardFailed("change_target", f"a change of kind {kind!r} needs the proposed service definition")
-        definition = _current_definition(s, row.service_id)
-    proposal = change.propose(s, by, kind=kind, service_id=None if kind == "add" else row.service_id,
-                              definition=definition, summary=f"Improvement {row.id}: {row.title}", impact=impact,
-                              origin=("improvement", row.id))
-    IMPROVEMENT.apply(s, row, "approve", by, reason=note, data={"change_id": proposal.id, "change_kind": kind})
-    row.change_id, row.decided_by, row.decided_at = proposal.id, by.id, clock.now()
-    s.flush()
-    return proposal.id
-
-
 def _current_definition(s: Session, service_id: str) -> dict[str, Any]:
     svc = s.get(ServiceRow, service_id)
     if svc is None or not svc.active:
@@ -172,15 +175,6 @@ def _current_definition(s: Session, service_id: str) -> dict[str, Any]:
     version = s.get(ServiceVersionRow, (service_id, svc.current_version))
     assert version is not None
     return dict(version.definition)
-
-
-def drop(s: Session, by: Person, row: ImprovementRow, reason: str) -> None:
-    """Not pursued: say why."""
-    IMPROVEMENT.check(row, "drop", by)
-    if not isinstance(reason, str) or not reason.strip():
-        raise GuardFailed("drop_reason", "say why the improvement is dropped")
-    IMPROVEMENT.apply(s, row, "drop", by, reason=reason.strip())
-    row.drop_reason, row.decided_by, row.decided_at = reason.strip(), by.id, clock.now()
 
 
 def detect_recurring_disruptions(s: Session, by: Person, policy: RecurringDisruption) -> list[ImprovementRow]:
