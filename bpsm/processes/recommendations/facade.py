@@ -17,135 +17,20 @@ with at least one recommendation is on it.
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import Select, String, and_, case, cast, func, literal, select, union
-from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.recommendations import steps as rec
+from bpsm.processes.recommendations.views import Potential, RecommendationStats, RecommendationView
 from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
-
-
-class RecommendationView(BaseModel):
-    """A recommendation as it stands."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-
-    audit_type: ClassVar[str] = "recommendation"
-
-    id: int
-    kind: str
-    state: str
-    call_id: int | None
-    task_id: int | None
-    customer: str
-    description: str
-    price_list_item: str | None
-    value: float
-    currency: str
-    recommended_by: str
-    recommended_at: datetime
-    handed_over_at: datetime | None
-    proposal_at: datetime | None
-    closed_at: datetime | None
-    closed_by: str | None
-    booked_value: float | None
-    outcome_note: str | None
-    version: int
-
-    @property
-    def turnaround(self) -> timedelta | None:
-        """Lead turnaround: from hand-over to sales until the proposal went out."""
-        if self.handed_over_at is None or self.proposal_at is None:
-            return None
-        return self.proposal_at - self.handed_over_at
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-class RecommendationStats(BaseModel):
-    """One person's proactive-delivery figures over a window (see the module docstring)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person: str
-    name: str
-    jobs: int
-    recommendations: int
-    add_ons: int
-    add_ons_accepted: int
-    add_ons_declined: int
-    leads: int
-    leads_won: int
-    leads_lost: int
-    booked_value: float
-    add_on_value: float | None  # mean value of the add-ons offered
-    lead_value: float | None  # mean estimated value of the leads handed over
-    lead_turnaround_seconds: float | None  # mean, over leads with a proposal
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def recommendation_rate(self) -> float | None:
-        """Recommendations per job handled."""
-        return _share(self.recommendations, self.jobs)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def add_on_rate(self) -> float | None:
-        """Add-ons offered per job handled."""
-        return _share(self.add_ons, self.jobs)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def add_on_hit_rate(self) -> float | None:
-        """Accepted add-ons out of those the customer decided on."""
-        return _share(self.add_ons_accepted, self.add_ons_accepted + self.add_ons_declined)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def lead_rate(self) -> float | None:
-        """Leads handed over per job handled."""
-        return _share(self.leads, self.jobs)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def lead_hit_rate(self) -> float | None:
-        """Won leads out of those decided (won or lost)."""
-        return _share(self.leads_won, self.leads_won + self.leads_lost)
-
-    @property
-    def lead_turnaround(self) -> timedelta | None:
-        """Mean lead turnaround (hand-over → proposal)."""
-        s = self.lead_turnaround_seconds
-        return None if s is None else timedelta(seconds=s)
-
-
-@dataclass(frozen=True)
-class Potential:
-    """The proactive-delivery potential: add-on and lead sales, less what is already booked."""
-
-    add_on: float
-    lead: float
-    baseline: float
-
-    @property
-    def value(self) -> float:
-        """add-on potential + lead potential − baseline: what improving would add."""
-        return self.add_on + self.lead - self.baseline
 
 
 def potential(*, jobs: float, add_on_rate: float, add_on_hit_rate: float, add_on_value: float, lead_rate: float,
@@ -186,11 +71,8 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
 
     process = rec.RECOMMENDATION
 
-    def _load(self, s: Session, ident: int, expected_version: int | None) -> RecommendationRow:
-        return rec.load(s, ident, expected_version)
-
-    def _view(self, s: Session, row: RecommendationRow) -> RecommendationView:
-        return RecommendationView.model_validate(row)
+    row_type = RecommendationRow
+    view_type = RecommendationView
 
     def register(self, *, customer: str, description: str, by: str, call_id: int | None = None,
                  task_id: int | None = None, item: str | None = None,
@@ -213,34 +95,32 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
     def accept(self, recommendation_id: int, *, by: str, note: str | None = None,
                expected_version: int | None = None) -> RecommendationView:
         """Add-on: the customer signs up; the value is booked."""
-        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.accept(s, p, r, note))
+        return self.fire(recommendation_id, "accept", note=note, by=by, expected_version=expected_version)
 
     def decline(self, recommendation_id: int, *, by: str, reason: str | None = None,
                 expected_version: int | None = None) -> RecommendationView:
         """Add-on: the customer says no."""
-        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.decline(s, p, r, reason))
+        return self.fire(recommendation_id, "decline", reason=reason, by=by, expected_version=expected_version)
 
     def send_proposal(self, recommendation_id: int, *, by: str, note: str | None = None,
                       expected_version: int | None = None) -> RecommendationView:
         """Lead: sales sends the proposal (the turnaround is recorded)."""
-        return self._act(recommendation_id, by, expected_version,
-                         lambda s, p, r: rec.send_proposal(s, p, r, note))
+        return self.fire(recommendation_id, "send_proposal", note=note, by=by, expected_version=expected_version)
 
     def win(self, recommendation_id: int, *, by: str, final_value: float | None = None, note: str | None = None,
             expected_version: int | None = None) -> RecommendationView:
         """Lead: the customer orders; books ``final_value`` (default: the estimate)."""
-        return self._act(recommendation_id, by, expected_version,
-                         lambda s, p, r: rec.win(s, p, r, final_value, note))
+        return self.fire(recommendation_id, "win", final_value=final_value, note=note, by=by, expected_version=expected_version)
 
     def lose(self, recommendation_id: int, *, reason: str, by: str,
              expected_version: int | None = None) -> RecommendationView:
         """Lead: no deal, with the reason."""
-        return self._act(recommendation_id, by, expected_version, lambda s, p, r: rec.lose(s, p, r, reason))
+        return self.fire(recommendation_id, "lose", reason=reason, by=by, expected_version=expected_version)
 
     def get(self, recommendation_id: int) -> RecommendationView:
         """One recommendation by id (:class:`~bpsm.errors.NotFound` if there is none)."""
         with self._session() as s:
-            return RecommendationView.model_validate(rec.load(s, recommendation_id))
+            return RecommendationView.model_validate(self._load(s, recommendation_id))
 
     def list(self, *, states: tuple[str, ...] | None = None, kind: str | None = None,
              recommended_by: str | None = None) -> list[RecommendationView]:

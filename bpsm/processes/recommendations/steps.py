@@ -15,24 +15,54 @@ starts from a lead state and the other way round), and the database checks the s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.catalogue.schema import Recommendations
-from bpsm.errors import GuardFailed, Problem, ValidationError
-from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import ACCOUNT_MANAGER, DESK, MANAGER, Person, require
+from bpsm.errors import Problem, ValidationError
+from bpsm.processes.base import Ask, Context, Process, Step, audit, load_row, optional, text
+from bpsm.roles import ACCOUNT_MANAGER, DESK, MANAGER, Person
 from bpsm.store.tables import CallRow
 from bpsm.store.tables.recommendation import ADD_ON_STATES, LEAD_STATES, RecommendationRow
 
-__all__ = ["ADD_ON_STATES", "KINDS", "LEAD_STATES", "RECOMMENDATION", "accept", "decline", "kind_for", "load",
-           "lose", "register", "send_proposal", "task_table", "win"]
+__all__ = ["ADD_ON_STATES", "KINDS", "LEAD_STATES", "RECOMMENDATION", "kind_for", "load", "register", "task_table"]
 
 S = Step.row
 KINDS = ("add_on", "lead")
+
+
+def _close(ctx: Context, booked: float | None) -> None:
+    row = ctx.row
+    row.closed_at, row.closed_by, row.booked_value, row.outcome_note = clock.now(), ctx.by.id, booked, ctx.reason
+
+
+def _accept(ctx: Context) -> None:
+    ctx.data = {"booked_value": ctx.row.value}
+    _close(ctx, ctx.row.value)
+
+
+def _send_proposal(ctx: Context) -> None:
+    row, now = ctx.row, clock.now()
+    assert row.handed_over_at is not None
+    turnaround = (now - row.handed_over_at).total_seconds()
+    ctx.data = {"turnaround_seconds": turnaround}
+    row.proposal_at, row.turnaround_seconds = now, turnaround
+
+
+def _win(ctx: Context) -> None:
+    booked = ctx.row.value if ctx.final_value is None else float(ctx.final_value)
+    ctx.data = {"booked_value": booked, "estimate": ctx.row.value}
+    _close(ctx, booked)
+
+
+def _positive_amount(value: float) -> str | None:
+    return None if math.isfinite(value) and value > 0 else f"{value!r} must be a positive amount"
+
+
+def _note(prompt: str = "Note (optional)", name: str = "note") -> Ask:
+    return optional(name, prompt)
 
 
 #: The recommendation process, top to bottom: add-ons first, then leads.
@@ -44,11 +74,22 @@ RECOMMENDATION = Process(
     table=(
         S("register", (), "offered", DESK, "an add-on offered on the spot, priced from the price list"),
         S("register", (), "handed_over", DESK, "a lead above the threshold, handed over to sales"),
-        S("accept", "offered", "accepted", DESK, "add-on: the customer signs up; the value is booked"),
-        S("decline", "offered", "declined", DESK, "add-on: the customer says no (we do not push)"),
-        S("send_proposal", "handed_over", "proposal_sent", {ACCOUNT_MANAGER, MANAGER}, "lead: sales sends the proposal"),
-        S("win", "proposal_sent", "won", {ACCOUNT_MANAGER, MANAGER}, "lead: the customer orders; the final value is booked"),
-        S("lose", ("handed_over", "proposal_sent"), "lost", {ACCOUNT_MANAGER, MANAGER}, "lead: no deal, with the reason"),
+        S("accept", "offered", "accepted", DESK, "add-on: the customer signs up; the value is booked",
+          asks=[_note()], reason="note", effect=_accept),
+        S("decline", "offered", "declined", DESK, "add-on: the customer says no (we do not push)",
+          asks=[_note("Why not? (optional)", "reason")], effect=lambda ctx: _close(ctx, None)),
+        S("send_proposal", "handed_over", "proposal_sent", {ACCOUNT_MANAGER, MANAGER},
+          "lead: sales sends the proposal", asks=[_note()], reason="note", effect=_send_proposal),
+        S("win", "proposal_sent", "won", {ACCOUNT_MANAGER, MANAGER},
+          "lead: the customer orders; the final value is booked",
+          asks=[optional("final_value", "The final value (default: the estimate)", "number",
+                         check=_positive_amount), _note()],
+          reason="note", effect=_win),
+        S("lose", ("handed_over", "proposal_sent"), "lost", {ACCOUNT_MANAGER, MANAGER},
+          "lead: no deal, with the reason",
+          asks=[text("reason", "Why was it lost? (price, timing, went elsewhere…)", guard="loss_reason",
+                     why="say why the lead was lost")],
+          effect=lambda ctx: _close(ctx, None)),
     ),
 )
 
@@ -56,16 +97,6 @@ RECOMMENDATION = Process(
 def kind_for(value: float, threshold: float) -> str:
     """``"add_on"`` at or below the lead threshold, ``"lead"`` above it."""
     return "add_on" if value <= threshold else "lead"
-
-
-def _text(field: str, value: object, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(Problem(f"must not be empty (got {value!r})", field=field))
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(Problem(f"{value!r} is not text", field=field))
-    return value.strip()
 
 
 def _money(field: str, value: object) -> float:
@@ -92,8 +123,8 @@ def register(s: Session, by: Person, policy: Recommendations, *, customer: str, 
             item, a value that is not a positive amount, an unknown call or task.
     """
     RECOMMENDATION.require(by, "register")
-    customer_ = _text("customer", customer)
-    description_ = _text("description", description)
+    customer_ = Ask("customer", "Customer").take({"customer": customer})
+    description_ = Ask("description", "What is recommended").take({"description": description})
     if (item is None) == (value is None):
         raise ValidationError(Problem("give exactly one: a price-list item id, or a value for anything else",
                                       field="item/value"))
@@ -133,51 +164,3 @@ def task_table() -> Any:
     except ImportError:
         return None
     return TaskRow
-
-
-def _close(by: Person, row: RecommendationRow, booked: float | None, note: str | None) -> None:
-    row.closed_at, row.closed_by, row.booked_value, row.outcome_note = clock.now(), by.id, booked, note
-
-
-def accept(s: Session, by: Person, row: RecommendationRow, note: str | None = None) -> None:
-    """The customer takes the add-on: its value is booked."""
-    note_ = _text("note", note, required=False)
-    RECOMMENDATION.apply(s, row, "accept", by, reason=note_, data={"booked_value": row.value})
-    _close(by, row, row.value, note_)
-
-
-def decline(s: Session, by: Person, row: RecommendationRow, reason: str | None = None) -> None:
-    """The customer does not want the add-on (staff recommend, they do not sell)."""
-    reason_ = _text("reason", reason, required=False)
-    RECOMMENDATION.apply(s, row, "decline", by, reason=reason_)
-    _close(by, row, None, reason_)
-
-
-def send_proposal(s: Session, by: Person, row: RecommendationRow, note: str | None = None) -> None:
-    """Sales sends the proposal; the lead turnaround (hand-over → proposal) is recorded."""
-    note_ = _text("note", note, required=False)
-    RECOMMENDATION.check(row, "send_proposal", by)
-    assert row.handed_over_at is not None
-    now = clock.now()
-    turnaround = (now - row.handed_over_at).total_seconds()
-    RECOMMENDATION.apply(s, row, "send_proposal", by, reason=note_, data={"turnaround_seconds": turnaround})
-    row.proposal_at, row.turnaround_seconds = now, turnaround
-
-
-def win(s: Session, by: Person, row: RecommendationRow, final_value: float | None = None,
-        note: str | None = None) -> None:
-    """The customer orders: book ``final_value`` (the estimate if not given)."""
-    note_ = _text("note", note, required=False)
-    RECOMMENDATION.check(row, "win", by)
-    booked = row.value if final_value is None else _money("final_value", final_value)
-    RECOMMENDATION.apply(s, row, "win", by, reason=note_, data={"booked_value": booked, "estimate": row.value})
-    _close(by, row, booked, note_)
-
-
-def lose(s: Session, by: Person, row: RecommendationRow, reason: str) -> None:
-    """No deal: say why (price, timing, went elsewhere…), so sales and staff learn from it."""
-    RECOMMENDATION.check(row, "lose", by)
-    if not isinstance(reason, str) or not reason.strip():
-        raise GuardFailed("loss_reason", "say why the lead was lost")
-    RECOMMENDATION.apply(s, row, "lose", by, reason=reason.strip())
-    _close(by, row, None, reason.strip())
