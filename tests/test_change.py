@@ -189,6 +189,26 @@ def test_implementation_publishes_a_version_and_writes_the_file(cdesk: Desk, fol
     assert cdesk.changes.diff().clean
 
 
+def test_the_file_is_written_only_after_the_database_committed(cdesk: Desk, folder: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from bpsm.processes import base
+
+    c = in_state(cdesk, "approved")
+    before = (folder / "services" / "laptop.yaml").read_text()
+
+    def broken(*_: object, **__: object) -> None:  # the audit insert fails after the effect ran
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(base, "audit", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        cdesk.changes.implement(c.id, by="carla")
+    monkeypatch.undo()
+    assert (folder / "services" / "laptop.yaml").read_text() == before  # the after-commit hook never ran
+    assert cdesk.changes.get(c.id) == c and cdesk.services.get("laptop").delivery.lead_time.days != 3
+    assert cdesk.changes.implement(c.id, by="carla").state == "implemented"
+    assert (folder / "services" / "laptop.yaml").read_text() != before
+
+
 def test_rollback_restores_the_previous_version_and_file(cdesk: Desk, folder: Path) -> None:
     original = load_catalogue(folder).services["laptop"]
     c = in_state(cdesk, "rolled_back")

@@ -23,15 +23,150 @@ from bpsm import clock
 from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
-from bpsm.errors import GuardFailed, NotFound, ValidationError
-from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person, require
+from bpsm.errors import NotFound, ValidationError
+from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
-__all__ = ["CHANGE", "FileOp", "IMPACTS", "KINDS", "amend", "checklist_status", "propose"]
+__all__ = ["CHANGE", "IMPACTS", "KINDS", "FileOp", "checklist_status", "load", "propose", "service_yaml"]
+
+# -- guards and effects (read with the table below) -------------------------------------------
+
+
+def _known_item(ctx: Context) -> bool:
+    known = [c.id for c in ctx.env.config.checklist]
+    if ctx.item not in known:
+        raise ValidationError(f"checklist item: {ctx.item!r} is not one of {', '.join(known)}")
+    return True
+
+
+def _check_item(ctx: Context) -> None:
+    met = True if ctx.met is None else ctx.met
+    ctx.reason, ctx.data = ctx.evidence, {"item": ctx.item, "met": met}
+    ctx.session.add(ChecklistMarkRow(change_id=ctx.row.id, item_id=ctx.item, met=met, by=ctx.by.id,
+                                     at=clock.now(), evidence=ctx.evidence))
+
+
+def _amendments(ctx: Context) -> dict[str, Any]:
+    row, changes = ctx.row, {}
+    definition, rollback_plan = ctx.answers.get("definition"), ctx.answers.get("rollback_plan")
+    impact, summary = ctx.answers.get("impact"), ctx.answers.get("summary")
+    if definition is not None:
+        if row.kind == "retire":
+            raise ValidationError("definition: a retirement carries no definition")
+        service = definition if isinstance(definition, Service) else validate_service(definition, "definition")
+        if service.id != row.service_id:
+            raise ValidationError(f"definition: id {service.id!r} differs from the change's service {row.service_id!r}")
+        changes["definition"] = service.model_dump(mode="json")
+    if rollback_plan is not None:
+        if not rollback_plan.strip():
+            raise ValidationError("rollback_plan: must not be empty")
+        changes["rollback_plan"] = rollback_plan.strip()
+    if impact is not None:
+        if impact not in IMPACTS:
+            raise ValidationError(f"impact: {impact!r} is not one of {', '.join(IMPACTS)}")
+        changes["impact"] = impact
+    if summary is not None:
+        if not summary.strip():
+            raise ValidationError("summary: must not be empty")
+        changes["summary"] = summary.strip()
+    if not changes:
+        raise ValidationError("amend: nothing to change (rollback_plan, impact, summary or definition)")
+    return changes
+
+
+def _amend(ctx: Context) -> None:
+    changes = _amendments(ctx)
+    ctx.data = {"fields": sorted(changes), "before": {k: getattr(ctx.row, k) for k in changes}, "after": changes}
+    for key, value in changes.items():
+        setattr(ctx.row, key, value)
+
+
+def _unmet(ctx: Context) -> bool | str:
+    row, config = ctx.row, ctx.env.config
+    unmet = [f"{i['id']} ({i['text']})" for i in checklist_status(ctx.session, row, config) if not i["met"]]
+    if rollback_plan_required(row, config) and not row.rollback_plan:
+        unmet.append(f"rollback plan: required for {row.impact}-impact changes "
+                     f"(from {config.rollback_required_from} up) but none is recorded")
+    return "unmet: " + "; ".join(unmet) if unmet else True
+
+
+def _decide(ctx: Context) -> None:
+    ctx.row.decided_by, ctx.row.decided_at, ctx.row.decision_reason = ctx.by.id, clock.now(), ctx.reason
+
+
+def _active(ctx: Context) -> bool:
+    current = ctx.session.get(ServiceRow, ctx.row.service_id)
+    return current is not None and current.active
+
+
+def _service_absent(ctx: Context) -> bool | str:
+    return ctx.row.kind != "add" or not _active(ctx) or f"{ctx.row.service_id!r} was added to the catalogue meanwhile"
+
+
+def _service_present(ctx: Context) -> bool | str:
+    return (ctx.row.kind == "add" or _active(ctx)
+            or f"{ctx.row.service_id!r} is no longer an active catalogue service")
+
+
+def _write_back(ctx: Context, op: FileOp) -> None:
+    """Write the service file once the database has committed (never if it rolls back)."""
+    files = ctx.env.catalogue.files
+
+    def apply() -> None:
+        op.apply()
+        files[ctx.row.service_id] = op.path
+
+    ctx.uow.after_commit(apply)
+    ctx.result = op
+
+
+def _file(ctx: Context) -> Path:
+    cat = ctx.env.catalogue
+    return cat.files.get(ctx.row.service_id, cat.root / "services" / f"{ctx.row.service_id}.yaml")
+
+
+def _implement(ctx: Context) -> None:
+    row, s = ctx.row, ctx.session
+    current = s.get(ServiceRow, row.service_id)
+    row.previous_version = current.current_version if current is not None and current.active else None
+    if row.kind == "retire":
+        assert current is not None
+        current.active, current.updated_at = False, clock.now()
+        row.published_version = None
+        op = FileOp(_file(ctx), None)
+    else:
+        service = Service.model_validate(row.definition)
+        _, row.published_version = publish_service(s, service, f"change:{row.id}")
+        op = FileOp(_file(ctx), service_yaml(service))
+    row.implemented_at = clock.now()
+    _write_back(ctx, op)
+
+
+def _roll_back(ctx: Context) -> None:
+    row, s = ctx.row, ctx.session
+    current = s.get(ServiceRow, row.service_id)
+    if current is None:
+        raise NotFound("service", row.service_id)
+    ctx.data = {"restores_version": row.previous_version}
+    if row.previous_version is None:  # it was an add: take the service out again
+        current.active, current.updated_at = False, clock.now()
+        _write_back(ctx, FileOp(_file(ctx), None))
+        return
+    before = s.get(ServiceVersionRow, (row.service_id, row.previous_version))
+    assert before is not None
+    service = Service.model_validate(before.definition)
+    publish_service(s, service, f"rollback of change:{row.id}")
+    _write_back(ctx, FileOp(_file(ctx), service_yaml(service)))
+
+
+def _reason(guard: str, why: str, prompt: str) -> Ask:
+    return text("reason", prompt, guard=guard, why=why)
+
 
 S = Step.row
+PROPOSERS = {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}
 
 #: The change process, top to bottom.
 CHANGE = Process(
@@ -40,16 +175,41 @@ CHANGE = Process(
     initial="draft",
     final=("rejected", "rolled_back", "withdrawn"),
     table=(
-        S("propose", (), "draft", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
+        S("propose", (), "draft", PROPOSERS,
           "propose adding, modifying or retiring a service"),
-        S("submit", "draft", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "put before the change manager; the checklist is worked"),
-        S("amend", ("draft", "submitted"), None, {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "record or improve the rollback plan, impact or summary"),
-        S("check_item", "submitted", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, SPECIALIST}, "a named person marks a checklist item, with evidence"),
-        S("approve", "submitted", "approved", {CHANGE_MANAGER}, "the gatekeeper: every checklist item met"),
-        S("reject", "submitted", "rejected", {CHANGE_MANAGER}, "the change manager says no, with a reason"),
-        S("implement", "approved", "implemented", {CHANGE_MANAGER}, "publish the new catalogue version and write the file"),
-        S("roll_back", "implemented", "rolled_back", {CHANGE_MANAGER}, "restore the previous version"),
-        S("withdraw", ("draft", "submitted", "approved"), "withdrawn", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}, "the proposer takes it back"),
+        S("submit", "draft", "submitted", PROPOSERS, "put before the change manager; the checklist is worked"),
+        S("amend", ("draft", "submitted"), None, PROPOSERS,
+          "record or improve the rollback plan, impact or summary",
+          asks=[optional("rollback_plan", "Rollback plan", "any"),
+                optional("impact", "Impact (low, medium, high)", "any"),
+                optional("summary", "Summary", "any"),
+                optional("definition", "The proposed service definition", "any")],
+          effect=_amend),
+        S("check_item", "submitted", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, SPECIALIST},
+          "a named person marks a checklist item, with evidence",
+          asks=[Ask("item", "Which checklist item?", "choice", choices_from="checklist"),
+                optional("evidence", "Evidence: what shows it is met?"),
+                optional("met", "Met? (no withdraws an earlier mark)", "yes_no")],
+          guards=[Guard("known_item", "not an item of the desk's checklist", _known_item),
+                  Guard("evidence", "marking an item needs an evidence note",
+                        lambda ctx: ctx.evidence is not None or f"marking {ctx.item!r} needs an evidence note")],
+          effect=_check_item),
+        S("approve", "submitted", "approved", {CHANGE_MANAGER}, "the gatekeeper: every checklist item met",
+          asks=[optional("note", "Note (optional)")], reason="note",
+          guards=[Guard("checklist_met", "the checklist is not met", _unmet)], effect=_decide),
+        S("reject", "submitted", "rejected", {CHANGE_MANAGER}, "the change manager says no, with a reason",
+          asks=[_reason("rejection_reason", "a rejection needs a reason", "Why is the change rejected?")],
+          effect=_decide),
+        S("implement", "approved", "implemented", {CHANGE_MANAGER},
+          "publish the new catalogue version and write the file",
+          guards=[Guard("service_absent", "the service was added meanwhile", _service_absent),
+                  Guard("service_present", "the service is no longer active", _service_present)],
+          effect=_implement),
+        S("roll_back", "implemented", "rolled_back", {CHANGE_MANAGER}, "restore the previous version",
+          asks=[_reason("rollback_reason", "say why the change is rolled back", "Why is it rolled back?")],
+          effect=_roll_back),
+        S("withdraw", ("draft", "submitted", "approved"), "withdrawn", PROPOSERS, "the proposer takes it back",
+          asks=[_reason("withdraw_reason", "say why the change is withdrawn", "Why is it withdrawn?")]),
     ),
 )
 
@@ -133,57 +293,6 @@ def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "m
     return row
 
 
-def submit(s: Session, by: Person, row: ChangeRow) -> None:
-    """Put the proposal before the change manager."""
-    CHANGE.apply(s, row, "submit", by)
-
-
-def check_item(s: Session, by: Person, row: ChangeRow, config: DeskConfig, item_id: str, evidence: str,
-               met: bool = True) -> None:
-    """Mark checklist item ``item_id`` met (or not met any more), by ``by``, with evidence."""
-    CHANGE.check(row, "check_item", by)
-    known = [c.id for c in config.checklist]
-    if item_id not in known:
-        raise ValidationError(f"checklist item: {item_id!r} is not one of {', '.join(known)}")
-    if not (evidence or "").strip():
-        raise GuardFailed("evidence", f"marking {item_id!r} needs an evidence note")
-    CHANGE.apply(s, row, "check_item", by, reason=evidence.strip(), data={"item": item_id, "met": met})
-    s.add(ChecklistMarkRow(change_id=row.id, item_id=item_id, met=met, by=by.id, at=clock.now(),
-                           evidence=evidence.strip()))
-
-
-def amend(s: Session, by: Person, row: ChangeRow, *, rollback_plan: str | None = None, impact: str | None = None,
-          summary: str | None = None, definition: dict[str, Any] | Service | None = None) -> None:
-    """Record the rollback plan, or correct impact, summary or the proposed definition, before the decision."""
-    CHANGE.check(row, "amend", by)
-    changes: dict[str, Any] = {}
-    if definition is not None:
-        if row.kind == "retire":
-            raise ValidationError("definition: a retirement carries no definition")
-        service = definition if isinstance(definition, Service) else validate_service(definition, "definition")
-        if service.id != row.service_id:
-            raise ValidationError(f"definition: id {service.id!r} differs from the change's service {row.service_id!r}")
-        changes["definition"] = service.model_dump(mode="json")
-    if rollback_plan is not None:
-        if not rollback_plan.strip():
-            raise ValidationError("rollback_plan: must not be empty")
-        changes["rollback_plan"] = rollback_plan.strip()
-    if impact is not None:
-        if impact not in IMPACTS:
-            raise ValidationError(f"impact: {impact!r} is not one of {', '.join(IMPACTS)}")
-        changes["impact"] = impact
-    if summary is not None:
-        if not summary.strip():
-            raise ValidationError("summary: must not be empty")
-        changes["summary"] = summary.strip()
-    if not changes:
-        raise ValidationError("amend: nothing to change (rollback_plan, impact, summary or definition)")
-    before = {k: getattr(row, k) for k in changes}
-    CHANGE.apply(s, row, "amend", by, data={"fields": sorted(changes), "before": before, "after": changes})
-    for key, value in changes.items():
-        setattr(row, key, value)
-
-
 def checklist_status(s: Session, row: ChangeRow, config: DeskConfig) -> list[dict[str, Any]]:
     """Each checklist item with its latest mark: id, text, met, by, at, evidence."""
     marks = s.scalars(select(ChecklistMarkRow).where(ChecklistMarkRow.change_id == row.id)
@@ -200,83 +309,3 @@ def checklist_status(s: Session, row: ChangeRow, config: DeskConfig) -> list[dic
 def rollback_plan_required(row: ChangeRow, config: DeskConfig) -> bool:
     """A rollback plan is mandatory from ``desk.yaml``'s ``rollback_required_from`` impact up."""
     return IMPACTS.index(row.impact) >= IMPACTS.index(config.rollback_required_from)
-
-
-def approve(s: Session, by: Person, row: ChangeRow, config: DeskConfig, note: str | None = None) -> None:
-    """The gate: refuse, listing every unmet item, unless the whole checklist is met."""
-    CHANGE.check(row, "approve", by)
-    unmet = [f"{i['id']} ({i['text']})" for i in checklist_status(s, row, config) if not i["met"]]
-    if rollback_plan_required(row, config) and not row.rollback_plan:
-        unmet.append(f"rollback plan: required for {row.impact}-impact changes "
-                     f"(from {config.rollback_required_from} up) but none is recorded")
-    if unmet:
-        raise GuardFailed("checklist_met", "unmet: " + "; ".join(unmet))
-    CHANGE.apply(s, row, "approve", by, reason=note)
-    row.decided_by, row.decided_at, row.decision_reason = by.id, clock.now(), note
-
-
-def reject(s: Session, by: Person, row: ChangeRow, reason: str) -> None:
-    """Say no, with the reason."""
-    CHANGE.check(row, "reject", by)
-    if not (reason or "").strip():
-        raise GuardFailed("rejection_reason", "a rejection needs a reason")
-    CHANGE.apply(s, row, "reject", by, reason=reason.strip())
-    row.decided_by, row.decided_at, row.decision_reason = by.id, clock.now(), reason.strip()
-
-
-def _service_file(catalogue_root: Path, service_id: str, files: dict[str, Path]) -> Path:
-    return files.get(service_id, catalogue_root / "services" / f"{service_id}.yaml")
-
-
-def implement(s: Session, by: Person, row: ChangeRow, catalogue_root: Path, files: dict[str, Path]) -> FileOp:
-    """Publish the change as a new catalogue version; returns the file write to do after commit."""
-    CHANGE.check(row, "implement", by)
-    current = s.get(ServiceRow, row.service_id)
-    if row.kind == "add" and current is not None and current.active:
-        raise GuardFailed("service_absent", f"{row.service_id!r} was added to the catalogue meanwhile")
-    if row.kind in ("modify", "retire") and (current is None or not current.active):
-        raise GuardFailed("service_present", f"{row.service_id!r} is no longer an active catalogue service")
-    CHANGE.apply(s, row, "implement", by)
-    row.previous_version = current.current_version if current is not None and current.active else None
-    path = _service_file(catalogue_root, row.service_id, files)
-    if row.kind == "retire":
-        assert current is not None
-        current.active, current.updated_at = False, clock.now()
-        row.published_version = None
-        op = FileOp(path, None)
-    else:
-        service = Service.model_validate(row.definition)
-        _, row.published_version = publish_service(s, service, f"change:{row.id}")
-        op = FileOp(path, service_yaml(service))
-    row.implemented_at = clock.now()
-    return op
-
-
-def roll_back(s: Session, by: Person, row: ChangeRow, reason: str, catalogue_root: Path,
-              files: dict[str, Path]) -> FileOp:
-    """Restore the catalogue as it was before this change; returns the file write to do after commit."""
-    CHANGE.check(row, "roll_back", by)
-    if not (reason or "").strip():
-        raise GuardFailed("rollback_reason", "say why the change is rolled back")
-    current = s.get(ServiceRow, row.service_id)
-    if current is None:
-        raise NotFound("service", row.service_id)
-    CHANGE.apply(s, row, "roll_back", by, reason=reason.strip(),
-                 data={"restores_version": row.previous_version})
-    path = _service_file(catalogue_root, row.service_id, files)
-    if row.previous_version is None:  # it was an add: take the service out again
-        current.active, current.updated_at = False, clock.now()
-        return FileOp(path, None)
-    before = s.get(ServiceVersionRow, (row.service_id, row.previous_version))
-    assert before is not None
-    service = Service.model_validate(before.definition)
-    publish_service(s, service, f"rollback of change:{row.id}")
-    return FileOp(path, service_yaml(service))
-
-
-def withdraw(s: Session, by: Person, row: ChangeRow, reason: str) -> None:
-    """The proposer takes the change back."""
-    CHANGE.check(row, "withdraw", by)
-    if not (reason or "").strip():
-        raise GuardFailed("withdraw_reason", "say why the change is withdrawn")
-    CHANGE.apply(s, row, "withdraw", by, reason=reason.strip())

@@ -1,0 +1,67 @@
+"""The views of the change process: a change with its checklist, and the catalogue diff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["CatalogueDiff", "ChangeView", "ChecklistStatus"]
+
+
+class ChecklistStatus(BaseModel):
+    """One checklist item of a change and its latest mark."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    text: str
+    met: bool
+    by: str | None
+    at: datetime | None
+    evidence: str | None
+
+
+class ChangeView(BaseModel):
+    """A change proposal as it stands, with its checklist."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+    id: int
+    state: str
+    kind: str
+    service_id: str
+    definition: dict[str, Any] | None
+    impact: str
+    summary: str
+    rollback_plan: str | None
+    origin_type: str | None
+    origin_id: str | None
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decision_reason: str | None
+    implemented_at: datetime | None
+    previous_version: int | None
+    published_version: int | None
+    version: int
+    checklist: list[ChecklistStatus] = []
+
+    audit_type: ClassVar[str] = "change"
+
+    @property
+    def unmet(self) -> list[str]:
+        """Ids of checklist items not met yet."""
+        return [i.id for i in self.checklist if not i.met]
+
+
+class CatalogueDiff(BaseModel):
+    """Where the database's published catalogue and the catalogue files disagree."""
+
+    model_config = ConfigDict(frozen=True)
+    only_in_files: list[str]
+    only_in_database: list[str]
+    different: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.only_in_files or self.only_in_database or self.different)
