@@ -110,5 +110,6 @@ class UnitOfWork:
         finally:
             self.session.close()
         callbacks, self._after = self._after, []
-        for callback in callbacks:
-            callback()
+        if exc is None:  # only once the transaction has committed
+            for callback in callbacks:
+                callback()
