@@ -22,7 +22,7 @@ from bpsm.processes.calls.views import first_time_right
 from bpsm.store.tables import CallRow
 
 if TYPE_CHECKING:
-    from bpsm.processes.facade import DeskPort
+    from bpsm.port import DeskPort
 
 __all__ = ["KpiSnapshot", "Kpis", "first_time_right_clause"]
 

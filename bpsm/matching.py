@@ -20,14 +20,27 @@ from sqlalchemy import ColumnElement, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from bpsm.processes.relations.views import RelationCaseView
 from bpsm.services import escape_like
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.relation import StandardDeliveryRow
+from bpsm.views import View
 
 __all__ = ["MAX_CANDIDATES", "Candidate", "Suggestion", "find_candidates", "rank", "significant_words"]
 
-Suggestion = RelationCaseView.Suggestion
+
+
+class Suggestion(View):
+    """A proposed alternative: a catalogue service or a standard delivery, and how well it fits."""
+
+    kind: str  # "service" or "standard_delivery"
+    service_id: str | None
+    standard_delivery_id: int | None
+    name: str
+    score: float
+    fit: str  # "full": every significant word of the need is covered; else "partial"
+    missing: list[str]
+    matched: list[str]
+    via: str | None  # the matched service that lists this one among its alternatives
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset([

@@ -12,7 +12,7 @@ from bpsm.store.tables import ServiceRow, ServiceVersionRow
 from bpsm.views import ServiceHit, ServiceView
 
 if TYPE_CHECKING:
-    from bpsm.processes.facade import DeskPort
+    from bpsm.port import DeskPort
 
 __all__ = ["Services", "escape_like"]
 

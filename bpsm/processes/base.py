@@ -19,7 +19,7 @@ function, which asks :meth:`Process.require` first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -382,17 +382,6 @@ class Process:
         self.require(by, trigger)
         return self.next_state(row.state, trigger, self._label(row))
 
-    def apply(self, session: Session, row: Any, trigger: str, by: Person, *, reason: str | None = None,
-              data: dict[str, Any] | None = None) -> str:
-        """Interim, for step functions not yet on :meth:`fire`: permission, transition, state, audit."""
-        self.require(by, trigger)
-        source = row.state
-        dest = self.next_state(source, trigger, self._label(row))
-        row.state = dest
-        row.updated_at = clock.now()
-        audit(session, by, self.name, row.id, trigger, source, dest, reason, data)
-        return dest
-
     def fire(self, uow: UnitOfWork, row: Any, trigger: str, by: Person, *, env: Any = None,
              **answers: Any) -> Context:
         """Fire ``trigger`` on ``row`` as ``by``: the one way a step runs.
@@ -461,8 +450,3 @@ def audit(session: Session, by: Person, record_type: str, record_id: object, tri
     session.add(AuditEventRow(at=clock.now(), actor=by.id, record_type=record_type, record_id=str(record_id),
                               trigger=trigger, from_state=from_state, to_state=to_state, reason=reason,
                               data=data or None))
-
-
-def sources(*states: str) -> Sequence[str]:
-    """Readable shorthand for a step's several source states."""
-    return states

@@ -9,37 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bpsm.errors import Problem, ValidationError
+from bpsm.port import DeskPort
 from bpsm.processes.base import Action, Context, Process, load_row
-from bpsm.roles import Person
-from bpsm.store.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from bpsm.catalogue.loader import Catalogue
-    from bpsm.catalogue.schema import DeskConfig
 
 __all__ = ["DeskPort", "ProcessFacade"]
 
 RowT = TypeVar("RowT")
 ViewT = TypeVar("ViewT")
-
-
-class DeskPort(Protocol):
-    """What a process needs from the desk it runs on."""
-
-    @property
-    def config(self) -> DeskConfig: ...
-
-    @property
-    def catalogue(self) -> Catalogue: ...
-
-    def person(self, ident: str) -> Person: ...
-
-    def unit(self) -> UnitOfWork: ...
 
 
 class ProcessFacade(Generic[RowT, ViewT]):
@@ -103,15 +84,6 @@ class ProcessFacade(Generic[RowT, ViewT]):
         """One unit of work's session, for reads and for the functions that open records."""
         with self._desk.unit() as uow:
             yield uow.session
-
-    def _act(self, ident: int, by: str, expected_version: int | None, action: Any) -> ViewT:
-        """Run ``action(session, person, row)`` in one unit of work; return the row's new view."""
-        person = self._desk.person(by)
-        with self._desk.unit() as uow:
-            row = self._load(uow.session, ident, expected_version)
-            action(uow.session, person, row)
-            uow.session.flush()
-            return self._view(uow.session, row)
 
     def _check_states(self, states: Iterable[str] | None) -> None:
         """Refuse state names the process does not have (a filter that silently matches nothing)."""

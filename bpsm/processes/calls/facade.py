@@ -10,6 +10,7 @@ someone else got there first. Each method is a name for :meth:`Calls.fire` with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -17,7 +18,6 @@ from bpsm.errors import ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
-from bpsm.processes.relations.views import RelationCaseView
 from bpsm.store.tables import CallContactRow, CallRow
 from bpsm.views import Page
 
@@ -68,10 +68,14 @@ class Calls(ProcessFacade[CallRow, CallView]):
         return self.fire(call_id, "make_exception", reason=reason, by=by, expected_version=expected_version)
 
     def refer(self, call_id: int, *, reason: str, by: str,
-              expected_version: int | None = None) -> tuple[CallView, RelationCaseView]:
-        """Not standard, no exception: hand over to relation management. Returns call and new case."""
+              expected_version: int | None = None) -> tuple[CallView, Any]:
+        """Not standard, no exception: hand over to relation management.
+
+        Returns:
+            The call and the new relation case (a :class:`~bpsm.RelationCaseView`).
+        """
         view, ctx = self._fire(call_id, "refer", by, expected_version, {"reason": reason})
-        return view, RelationCaseView.model_validate(ctx.result)
+        return view, ctx.result
 
     def wait(self, call_id: int, *, for_: str, by: str, reason: str | None = None,
              expected_version: int | None = None) -> CallView:

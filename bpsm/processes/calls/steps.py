@@ -20,7 +20,7 @@ from bpsm import clock
 from bpsm.errors import ValidationError
 from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
 from bpsm.roles import ACCOUNT_MANAGER, DESK, Person
-from bpsm.store.tables import CallContactRow, CallRow, RelationCaseRow, ServiceRow
+from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
 
 __all__ = ["OPEN_STATES", "REACTIVE", "load", "register"]
 
@@ -48,13 +48,8 @@ def _make_exception(ctx: Context) -> None:
 
 
 def _refer(ctx: Context) -> None:
-    row, now = ctx.row, clock.now()
-    case = RelationCaseRow(state="received", customer=row.caller, request=row.summary, call_id=row.id,
-                           opened_by=ctx.by.id, opened_at=now, updated_at=now)
-    ctx.session.add(case)
-    ctx.session.flush()
-    audit(ctx.session, ctx.by, "relation", case.id, "receive", None, "received", ctx.reason, {"call_id": row.id})
-    ctx.result = case
+    # the hand-over: relation management opens its case in this same unit of work
+    ctx.result = ctx.env.relations.receive(ctx.uow, ctx.row, ctx.by, ctx.reason)
 
 
 def _wait(waiting_for: str) -> Any:

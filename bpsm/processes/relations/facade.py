@@ -11,48 +11,25 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bpsm.catalogue.schema import Service
 from bpsm.errors import NotFound, ValidationError
-from bpsm.matching import Candidate, find_candidates, rank, significant_words
+from bpsm.matching import Candidate, Suggestion, find_candidates, rank, significant_words
 from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.relations import steps as relation
-from bpsm.processes.relations.views import RelationCaseView
+from bpsm.processes.relations.views import RelationCaseView, StandardDeliveryView
 from bpsm.roles import ACCOUNT_MANAGER, Person
 from bpsm.store.tables.core import ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
+from bpsm.store.uow import UnitOfWork
 from bpsm.views import Page
 
 __all__ = ["Candidate", "Relations", "StandardDeliveryView", "Suggestion", "find_candidates", "rank",
            "significant_words"]
 
-Suggestion = RelationCaseView.Suggestion
-
-
-def _rank_case(s: Session, row: RelationCaseRow, limit: int) -> list[Suggestion]:
-    asked = f"{row.request} {row.asked_for or ''}"
-    return rank(row.need or "", find_candidates(s, f"{asked} {row.need or ''}"), asked=asked, limit=limit)
-
-
-class StandardDeliveryView(BaseModel):
-    """Documented delivery steps kept without a catalogue entry (the "iPad for the board" case)."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)
-    id: int
-    name: str
-    keywords: list[str]
-    steps: list[str]
-    need: str
-    origin_case_id: int
-    recorded_by: str
-    recorded_at: datetime
-    active: bool
 
 
 class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
@@ -60,11 +37,9 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
     process = relation.RELATION
 
-    def _load(self, s: Session, ident: int, expected_version: int | None) -> RelationCaseRow:
-        return relation.load(s, ident, expected_version)
-
-    def _view(self, s: Session, row: RelationCaseRow) -> RelationCaseView:
-        return RelationCaseView.model_validate(row)
+    row_type = RelationCaseRow
+    view_type = RelationCaseView
+    label = "relation case"
 
     def open(self, *, customer: str, request: str, by: str) -> RelationCaseView:
         """Open a case for a request that did not come in through a call (state ``received``)."""
@@ -72,68 +47,75 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
         with self._session() as s:
             return RelationCaseView.model_validate(relation.open_case(s, person, customer=customer, request=request))
 
+    def receive(self, uow: UnitOfWork, call: Any, by: Person, reason: str | None) -> RelationCaseView:
+        """The reactive process's hand-over: open a case for a referred call inside ``uow``.
+
+        Called by the ``refer`` step of ``desk.calls``, so the referral and the new case are written
+        together or not at all.
+        """
+        return RelationCaseView.model_validate(relation.receive(uow.session, by, call, reason))
+
     def clarify_need(self, case_id: int, *, need: str, by: str, asked_for: str | None = None,
                      expected_version: int | None = None) -> RelationCaseView:
         """Record why the customer asks (the need) and, optionally, what they asked for."""
-        return self._act(case_id, by, expected_version,
-                         lambda s, p, r: relation.clarify_need(s, p, r, need, asked_for))
+        return self.fire(case_id, "clarify_need", need=need, asked_for=asked_for, by=by,
+                         expected_version=expected_version)
 
     def propose_alternatives(self, case_id: int, *, by: str, limit: int = 10,
                              expected_version: int | None = None) -> RelationCaseView:
         """Rank standard services and standard deliveries against the need; stored on the case."""
-        def action(s: Session, p: Person, r: RelationCaseRow) -> None:
-            ranked = _rank_case(s, r, limit)
-            relation.propose_alternatives(s, p, r, [x.model_dump(mode="json") for x in ranked])
-        return self._act(case_id, by, expected_version, action)
+        return self.fire(case_id, "propose_alternatives", limit=limit, by=by, expected_version=expected_version)
 
     def suggestions(self, case: RelationCaseView | int, *, limit: int = 10) -> list[Suggestion]:
         """The alternatives the catalogue and the standard deliveries offer for a case right now."""
         with self._session() as s:
-            row = relation.load(s, case if isinstance(case, int) else case.id)
-            return _rank_case(s, row, limit)
+            row = self._load(s, case if isinstance(case, int) else case.id)
+            return relation.rank_case(s, row, limit)
 
     def accept_alternative(self, case_id: int, *, by: str, service: str | None = None,
                            standard_delivery: int | None = None,
                            expected_version: int | None = None) -> RelationCaseView:
         """The customer takes a proposed service (a call is registered and accepted for it on their
         behalf: ``alternative_call_id``) or standard delivery (the case closes with its steps)."""
-        channels = tuple(self._desk.config.channels)
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.accept_alternative(
-            s, p, r, service_id=service, standard_delivery_id=standard_delivery, channels=channels))
+        if (service is None) == (standard_delivery is None):
+            raise ValidationError(f"alternative: choose exactly one of service ({service!r}) or standard delivery "
+                                  f"({standard_delivery!r})")
+        return self.fire(case_id, "accept_alternative", service=service, standard_delivery=standard_delivery, by=by,
+                         expected_version=expected_version)
 
     def decline_alternative(self, case_id: int, *, reason: str, by: str,
                             expected_version: int | None = None) -> RelationCaseView:
         """The alternatives do not cover the need: on to a bespoke assessment."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.decline_alternative(s, p, r, reason))
+        return self.fire(case_id, "decline_alternative", reason=reason, by=by, expected_version=expected_version)
 
     def assess_bespoke(self, case_id: int, *, reason: str, by: str,
                        expected_version: int | None = None) -> RelationCaseView:
         """Nothing in the catalogue fits: assess a bespoke solution."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.assess_bespoke(s, p, r, reason))
+        return self.fire(case_id, "assess_bespoke", reason=reason, by=by, expected_version=expected_version)
 
     def answer(self, case_id: int, question: str, *, yes: bool, reason: str, by: str,
                considerations: dict[str, str] | None = None, expected_version: int | None = None) -> RelationCaseView:
         """Record ``feasible``, ``want`` (with optional considerations: policy_strategy, time,
         security_impact, maintainability) or ``budget`` as yes/no with the reason."""
-        return self._act(case_id, by, expected_version,
-                         lambda s, p, r: relation.answer(s, p, r, question, yes, reason, considerations))
+        return self.fire(case_id, "answer", question=question, yes=yes, reason=reason, considerations=considerations,
+                         by=by, expected_version=expected_version)
 
     def refuse(self, case_id: int, *, explanation: str, options: list[str], by: str,
                expected_version: int | None = None) -> RelationCaseView:
         """Say no after a "no" answer: the explanation to the customer and the options left are required."""
-        return self._act(case_id, by, expected_version,
-                         lambda s, p, r: relation.refuse(s, p, r, explanation, options))
+        return self.fire(case_id, "refuse", explanation=explanation, options=options, by=by,
+                         expected_version=expected_version)
 
     def agree(self, case_id: int, *, customer_agrees: bool, by: str, note: str | None = None,
               expected_version: int | None = None) -> RelationCaseView:
         """Agree on the bespoke solution: all three answers yes and the customer agrees."""
-        return self._act(case_id, by, expected_version,
-                         lambda s, p, r: relation.agree(s, p, r, customer_agrees, note))
+        return self.fire(case_id, "agree", customer_agrees=customer_agrees, note=note, by=by,
+                         expected_version=expected_version)
 
     def deliver(self, case_id: int, *, notes: str, by: str, steps: list[str] | None = None,
                 expected_version: int | None = None) -> RelationCaseView:
         """Record the delivery of the bespoke solution, with the steps taken."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.deliver(s, p, r, notes, steps))
+        return self.fire(case_id, "deliver", notes=notes, steps=steps, by=by, expected_version=expected_version)
 
     def draft_service(self, case_id: int, *, by: str | None = None) -> dict[str, Any]:
         """A draft catalogue definition pre-filled from the case, for :meth:`standardize`.
@@ -146,7 +128,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
         cat = self._desk.catalogue.services
         manager = by if by is not None and ACCOUNT_MANAGER in self._desk.person(by).roles else None
         with self._session() as s:
-            row = relation.load(s, case_id)
+            row = self._load(s, case_id)
             manager = manager or row.agreed_by
             taken = set(s.scalars(select(ServiceRow.id)).all()) | set(cat)
             proposed = [x["service_id"] for x in row.suggestions if x.get("service_id") in cat]
@@ -173,8 +155,8 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
                     summary: str | None = None, impact: str = "medium", rollback_plan: str | None = None,
                     expected_version: int | None = None) -> RelationCaseView:
         """Add it to the catalogue: opens a change proposal (``draft``) in ``desk.changes``: ``change_id``."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.standardize(
-            s, p, r, definition, summary=summary, impact=impact, rollback_plan=rollback_plan))
+        return self.fire(case_id, "standardize", definition=definition, summary=summary, impact=impact,
+                         rollback_plan=rollback_plan, by=by, expected_version=expected_version)
 
     def keep_standard_delivery(self, case_id: int, *, steps: list[str], by: str, keywords: list[str] | None = None,
                                name: str | None = None, expected_version: int | None = None) -> RelationCaseView:
@@ -182,24 +164,25 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
         ``keywords`` default to the significant words of the request and the asked-for item.
         """
-        def action(s: Session, p: Person, r: RelationCaseRow) -> None:
-            words = keywords if keywords is not None else significant_words(f"{r.request} {r.asked_for or ''}")
-            relation.keep_standard_delivery(s, p, r, steps, words, name=name)
-        return self._act(case_id, by, expected_version, action)
+        if keywords is None:
+            case = self.get(case_id)
+            keywords = significant_words(f"{case.request} {case.asked_for or ''}")
+        return self.fire(case_id, "keep_standard_delivery", steps=steps, keywords=keywords, name=name, by=by,
+                         expected_version=expected_version)
 
     def keep_bespoke(self, case_id: int, *, reason: str, by: str,
                      expected_version: int | None = None) -> RelationCaseView:
         """Leave it a one-off."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.keep_bespoke(s, p, r, reason))
+        return self.fire(case_id, "keep_bespoke", reason=reason, by=by, expected_version=expected_version)
 
     def withdraw(self, case_id: int, *, reason: str, by: str, expected_version: int | None = None) -> RelationCaseView:
         """The customer no longer wants it (from any open state)."""
-        return self._act(case_id, by, expected_version, lambda s, p, r: relation.withdraw(s, p, r, reason))
+        return self.fire(case_id, "withdraw", reason=reason, by=by, expected_version=expected_version)
 
     def get(self, case_id: int) -> RelationCaseView:
         """One case by id (:class:`~bpsm.errors.NotFound` if there is none)."""
         with self._session() as s:
-            return RelationCaseView.model_validate(relation.load(s, case_id))
+            return RelationCaseView.model_validate(self._load(s, case_id))
 
     def queue(self, *, offset: int = 0, limit: int = 50,
               states: Sequence[str] = relation.OPEN_STATES) -> Page[RelationCaseView]:

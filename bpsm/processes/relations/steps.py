@@ -16,102 +16,327 @@ of work and handed to :func:`propose_alternatives`, which stores it on the case.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.catalogue.schema import Service
-from bpsm.errors import GuardFailed, ValidationError
-from bpsm.processes.base import Process, Step, audit, load_row
-from bpsm.processes.calls import steps as reactive
+from bpsm.errors import ValidationError
+from bpsm.matching import Suggestion, find_candidates, rank
+from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.processes.calls.steps import REACTIVE
+from bpsm.processes.calls.steps import register as register_call
 from bpsm.processes.changes import steps as change
-from bpsm.roles import ACCOUNT_MANAGER, DESK, SPECIALIST, Person, require
+from bpsm.roles import ACCOUNT_MANAGER, DESK, SPECIALIST, Person
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
-__all__ = ["CONSIDERATIONS", "FINAL_STATES", "OPEN_STATES", "QUESTIONS", "RELATION", "load", "open_case"]
+__all__ = ["CONSIDERATIONS", "FINAL_STATES", "OPEN_STATES", "QUESTIONS", "RELATION", "load", "open_case",
+           "rank_case", "receive"]
 
-S = Step.row
-
-#: The relation process, top to bottom.
-RELATION = Process(
-    name="relation",
-    states=("received", "need_clarified", "alternative_proposed", "accepted", "bespoke_assessment", "refused",
-            "bespoke_agreed", "delivered", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
-    initial="received",
-    final=("accepted", "refused", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
-    table=(
-        S("open", (), "received", DESK | {ACCOUNT_MANAGER},
-          "a request for a service we do not offer (referred calls arrive as 'receive')"),
-        S("clarify_need", "received", "need_clarified", DESK | {ACCOUNT_MANAGER}, "ask why: record the need, not only the asked-for item"),
-        S("propose_alternatives", "need_clarified", "alternative_proposed", DESK | {ACCOUNT_MANAGER},
-          "rank standard services and standard deliveries against the need"),
-        S("accept_alternative", "alternative_proposed", "accepted", DESK | {ACCOUNT_MANAGER},
-          "the customer takes a proposed alternative; a call is registered for it"),
-        S("decline_alternative", "alternative_proposed", "bespoke_assessment", DESK | {ACCOUNT_MANAGER},
-          "the alternatives do not cover the need (reason recorded)"),
-        S("assess_bespoke", "need_clarified", "bespoke_assessment", {ACCOUNT_MANAGER, SPECIALIST}, "nothing in the catalogue fits"),
-        S("answer", "bespoke_assessment", None, {ACCOUNT_MANAGER, SPECIALIST}, "record: feasible? do we want to? fits the budget?"),
-        S("refuse", "bespoke_assessment", "refused", {ACCOUNT_MANAGER}, "a 'no': tell the customer why and the options left"),
-        S("agree", "bespoke_assessment", "bespoke_agreed", {ACCOUNT_MANAGER}, "three times 'yes' and the customer agrees"),
-        S("deliver", "bespoke_agreed", "delivered", {ACCOUNT_MANAGER, SPECIALIST}, "the bespoke solution is delivered (notes, steps)"),
-        S("standardize", "delivered", "standardized", {ACCOUNT_MANAGER}, "add it to the catalogue: a change proposal is opened"),
-        S("keep_standard_delivery", "delivered", "standard_delivery", {ACCOUNT_MANAGER},
-          "keep the documented steps; offered on similar requests"),
-        S("keep_bespoke", "delivered", "kept_bespoke", {ACCOUNT_MANAGER}, "leave it a one-off"),
-        S("withdraw", ("received", "need_clarified", "alternative_proposed", "bespoke_assessment", "bespoke_agreed",
-                       "delivered"), "withdrawn", DESK | {ACCOUNT_MANAGER}, "the customer no longer wants it"),
-    ),
-)
-
-FINAL_STATES = RELATION.final
-OPEN_STATES = tuple(st for st in RELATION.states if st not in RELATION.final)
 #: The three questions of a bespoke assessment, in the order the method asks them.
 QUESTIONS = ("feasible", "want", "budget")
 #: What "do we want to?" weighs; each may be answered in words.
 CONSIDERATIONS = ("policy_strategy", "time", "security_impact", "maintainability")
 
 
-def _text(field: str, value: object, *, required: bool = True) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(f"{field}: {value!r} is not text")
-    if value is None or not value.strip():
-        if required:
-            raise ValidationError(f"{field}: must not be empty")
+# -- guards and effects (read with the table below) -------------------------------------------
+
+
+def _close(ctx: Context) -> None:
+    if ctx.row.state in RELATION.final:
+        ctx.row.closed_at = clock.now()
+
+
+def _need_is_the_why(ctx: Context) -> bool:
+    return ctx.need.casefold() not in {ctx.row.request.strip().casefold(), (ctx.asked_for or "").casefold()}
+
+
+def _clarify_need(ctx: Context) -> None:
+    ctx.data = {"asked_for": ctx.asked_for}
+    ctx.row.need, ctx.row.asked_for = ctx.need, ctx.asked_for
+
+
+def rank_case(s: Session, row: RelationCaseRow, limit: int = 10) -> list[Suggestion]:
+    """The standard services and standard deliveries that best cover the case's need, best first."""
+    asked = f"{row.request} {row.asked_for or ''}"
+    return rank(row.need or "", find_candidates(s, f"{asked} {row.need or ''}"), asked=asked, limit=limit)
+
+
+def _ranked(ctx: Context) -> list[dict[str, Any]]:
+    if "ranked" not in ctx.answers:  # ranked once per firing, by the guard, kept for the effect
+        ranked = rank_case(ctx.session, ctx.row, ctx.limit or 10)
+        ctx.answers["ranked"] = [x.model_dump(mode="json") for x in ranked]
+    return list(ctx.answers["ranked"])
+
+
+def _propose_alternatives(ctx: Context) -> None:
+    ranked = _ranked(ctx)
+    ctx.data = {"ranked": [_label(x) for x in ranked]}
+    ctx.row.suggestions = ranked
+
+
+def _label(suggestion: Mapping[str, Any]) -> str:
+    if suggestion.get("kind") == "standard_delivery":
+        return f"standard delivery {suggestion.get('standard_delivery_id')}"
+    return f"service {suggestion.get('service_id')}"
+
+
+def _chosen(ctx: Context) -> str:
+    if ctx.service is not None:
+        return _label({"kind": "service", "service_id": ctx.service})
+    return _label({"kind": "standard_delivery", "standard_delivery_id": ctx.standard_delivery})
+
+
+def _was_proposed(ctx: Context) -> bool | str:
+    proposed = [_label(x) for x in ctx.row.suggestions]
+    return _chosen(ctx) in proposed or (f"{_chosen(ctx)} was not proposed on this case "
+                                        f"(proposed: {', '.join(proposed) or 'none'})")
+
+
+def _delivery_kept(ctx: Context) -> bool | str:
+    if ctx.standard_delivery is None:
+        return True
+    delivery = ctx.session.get(StandardDeliveryRow, ctx.standard_delivery)
+    return (delivery is not None and delivery.active) or f"standard delivery {ctx.standard_delivery} is no longer kept"
+
+
+def _service_active(ctx: Context) -> bool | str:
+    if ctx.service is None:
+        return True
+    svc = ctx.session.get(ServiceRow, ctx.service)
+    return (svc is not None and svc.active) or f"service {ctx.service!r} is no longer an active catalogue service"
+
+
+def _accept_alternative(ctx: Context) -> None:
+    """A standard delivery: the case closes with its steps. A service: a call is registered and
+    accepted for it on the customer's behalf, routed to the service's group."""
+    row, s = ctx.row, ctx.session
+    if ctx.standard_delivery is not None:
+        delivery = s.get(StandardDeliveryRow, ctx.standard_delivery)
+        assert delivery is not None
+        ctx.data = {"standard_delivery_id": delivery.id}
+        row.alternative_delivery_id, row.delivery_steps = delivery.id, list(delivery.steps)
+        _close(ctx)
+        return
+    svc = s.get(ServiceRow, ctx.service)
+    assert svc is not None
+    channels = tuple(ctx.env.config.channels)
+    origin = s.get(CallRow, row.call_id) if row.call_id is not None else None
+    channel = origin.channel if origin is not None and origin.channel in channels else channels[0]
+    ctx.data = {"service_id": ctx.service}
+    call = register_call(s, ctx.by, caller=row.customer, channel=channel, channels=channels, service_id=ctx.service,
+                         group=svc.group, summary=f"{svc.name} for {row.customer}, the alternative agreed in "
+                         f"relation case R-{row.id:06d} (asked: {row.request})")
+    REACTIVE.fire(ctx.uow, call, "accept", ctx.by, env=ctx.env)
+    row.alternative_service_id, row.alternative_call_id = ctx.service, call.id
+    _close(ctx)
+    ctx.result = call
+
+
+def _bespoke_reason(ctx: Context) -> None:
+    ctx.row.bespoke_reason = ctx.reason
+
+
+def _considerations(ctx: Context) -> dict[str, str] | None:
+    given = ctx.considerations
+    if given is None:
         return None
-    return value.strip()
+    if ctx.question != "want":
+        raise ValidationError(f"considerations: only the 'want' question has them, not {ctx.question!r}")
+    unknown = sorted(set(given) - set(CONSIDERATIONS))
+    if unknown:
+        raise ValidationError(f"considerations: {', '.join(map(repr, unknown))} not one of {', '.join(CONSIDERATIONS)}")
+    return {k: Ask(f"considerations.{k}", k).take({f"considerations.{k}": v}) for k, v in given.items()}
 
 
-def _reason(guard: str, value: object, why: str, field: str = "reason") -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(f"{field}: {value!r} is not text")
-    if not (value or "").strip():
-        raise GuardFailed(guard, why)
-    return str(value).strip()
+def _answer(ctx: Context) -> None:
+    notes = _considerations(ctx)
+    entry = {"yes": ctx.yes, "reason": ctx.reason, "considerations": notes, "by": ctx.by.id,
+             "at": clock.now().isoformat()}
+    ctx.data = {"question": ctx.question, "yes": ctx.yes, "considerations": notes}
+    ctx.row.answers = {**ctx.row.answers, ctx.question: entry}
 
 
-def _lines(field: str, values: object, guard: str, why: str) -> list[str]:
-    if isinstance(values, str) or not isinstance(values, (list, tuple)):
-        raise ValidationError(f"{field}: {values!r} must be a list of texts")
-    for i, v in enumerate(values):
-        if not isinstance(v, str) or not v.strip():
-            raise ValidationError(f"{field}[{i}]: {v!r} must be a non-empty text")
-    if not values:
-        raise GuardFailed(guard, why)
-    return [v.strip() for v in values]
+def _noes(ctx: Context) -> list[str]:
+    return [q for q in QUESTIONS if ctx.row.answers.get(q, {}).get("yes") is False]
 
 
-class _Uow:
-    """Interim: a session standing in for the unit of work until this process fires its steps."""
+def _refuse(ctx: Context) -> None:
+    ctx.reason, ctx.data = ctx.explanation, {"no_to": _noes(ctx), "options": ctx.options}
+    ctx.row.explanation, ctx.row.options = ctx.explanation, ctx.options
+    _close(ctx)
 
-    def __init__(self, session: Session):
-        self.session = session
+
+def _all_yes(ctx: Context) -> bool | str:
+    answers = ctx.row.answers
+    open_ = [f"{q} ({'no' if q in answers else 'not answered'})" for q in QUESTIONS
+             if not answers.get(q, {}).get("yes")]
+    return not open_ or "every question must be answered yes; not yet: " + ", ".join(open_)
 
 
-def _close(row: RelationCaseRow) -> None:
-    if row.state in RELATION.final:
-        row.closed_at = clock.now()
+def _agree(ctx: Context) -> None:
+    ctx.row.customer_agrees, ctx.row.agreed_by = True, ctx.by.id
+
+
+def _deliver(ctx: Context) -> None:
+    done = ctx.steps or []
+    ctx.data = {"steps": done}
+    ctx.row.delivery_notes, ctx.row.delivery_steps, ctx.row.delivered_at = ctx.notes, done, clock.now()
+
+
+def _standardize(ctx: Context) -> None:
+    row = ctx.row
+    summary = ctx.summary or f"Add the bespoke solution of relation case R-{row.id:06d} to the catalogue: {row.request}"
+    proposal = change.propose(ctx.session, ctx.by, kind="add", summary=summary, definition=ctx.definition,
+                              impact=ctx.impact or "medium", rollback_plan=ctx.rollback_plan,
+                              origin=("relation", row.id))
+    ctx.reason, ctx.data = summary, {"change_id": proposal.id, "service_id": proposal.service_id}
+    row.change_id, ctx.result = proposal.id, proposal.id
+    _close(ctx)
+
+
+def _keep_standard_delivery(ctx: Context) -> None:
+    row, s = ctx.row, ctx.session
+    title = ctx.name or row.request.strip()
+    words = list(dict.fromkeys(w.lower() for w in ctx.keywords))
+    delivery = StandardDeliveryRow(name=title, keywords=words, steps=ctx.steps, need=row.need or row.request,
+                                   search_text=" ".join([title, *words, row.need or "", row.request]).lower(),
+                                   origin_case_id=row.id, recorded_by=ctx.by.id, recorded_at=clock.now(), active=True)
+    s.add(delivery)
+    s.flush()
+    ctx.data = {"standard_delivery_id": delivery.id, "steps": ctx.steps}
+    row.standard_delivery_id, row.delivery_steps, ctx.result = delivery.id, ctx.steps, delivery
+    _close(ctx)
+
+
+def _closing(ctx: Context) -> None:
+    ctx.row.closing_reason = ctx.reason
+    _close(ctx)
+
+
+def _reason(guard: str, why: str, prompt: str) -> Ask:
+    return text("reason", prompt, guard=guard, why=why)
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+S = Step.row
+FRONT = DESK | {ACCOUNT_MANAGER}  # the desk and account managers talk to the customer
+ASSESSORS = {ACCOUNT_MANAGER, SPECIALIST}
+
+#: The relation process, top to bottom.
+RELATION = Process(
+    name="relation",
+    title="Relation management",
+    states=("received", "need_clarified", "alternative_proposed", "accepted", "bespoke_assessment", "refused",
+            "bespoke_agreed", "delivered", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
+    initial="received",
+    final=("accepted", "refused", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
+    table=(
+        S("open", (), "received", FRONT, "a request for a service we do not offer, taken down directly"),
+        S("receive", (), "received", DESK, "a call the desk referred: not standard, no exception"),
+        S("clarify_need", "received", "need_clarified", FRONT, "ask why: record the need, not only the asked-for item",
+          asks=[text("need", "Why does the customer ask? (the need)", guard="need_is_the_why",
+                     why="record why the customer asks (the need), not only what they asked for"),
+                optional("asked_for", "What did they ask for? (optional)")],
+          guards=[Guard("need_is_the_why", "the need repeats the request; ask why the customer wants it",
+                        _need_is_the_why)],
+          reason="need", effect=_clarify_need),
+        S("propose_alternatives", "need_clarified", "alternative_proposed", FRONT,
+          "rank standard services and standard deliveries against the need",
+          asks=[optional("limit", "How many alternatives at most?", "int", low=1, high=100)],
+          guards=[Guard("alternatives_found", "nothing in the catalogue matches the need; assess a bespoke solution",
+                        lambda ctx: bool(_ranked(ctx)))],
+          effect=_propose_alternatives),
+        S("accept_alternative", "alternative_proposed", "accepted", FRONT,
+          "the customer takes a proposed alternative; a call is registered for it", label="accept alternative",
+          asks=[optional("service", "Which proposed service?"),
+                optional("standard_delivery", "Or which proposed standard delivery?", "int")],
+          guards=[Guard("proposed_alternative", "it was not proposed on this case", _was_proposed),
+                  Guard("standard_delivery_active", "the standard delivery is no longer kept", _delivery_kept),
+                  Guard("service_active", "the service is no longer in the catalogue", _service_active)],
+          effect=_accept_alternative),
+        S("decline_alternative", "alternative_proposed", "bespoke_assessment", FRONT,
+          "the alternatives do not cover the need (reason recorded)",
+          asks=[_reason("decline_reason", "say why the proposed alternatives do not do",
+                        "Why do the alternatives not do?")],
+          effect=_bespoke_reason),
+        S("assess_bespoke", "need_clarified", "bespoke_assessment", ASSESSORS, "nothing in the catalogue fits",
+          asks=[_reason("bespoke_reason", "say why no standard service fits", "Why does no standard service fit?")],
+          effect=_bespoke_reason),
+        S("answer", "bespoke_assessment", None, ASSESSORS, "record: feasible? do we want to? fits the budget?",
+          asks=[Ask("question", "Which question?", "choice", choices=QUESTIONS),
+                Ask("yes", "Yes or no?", "yes_no"),
+                optional("considerations", "Do we want to: policy, time, security, maintainability?", "mapping"),
+                optional("reason", "Why?")],
+          guards=[Guard("answer_reason", "the answer needs its reason",
+                        lambda ctx: ctx.answers["reason"] is not None
+                        or f"the answer to {ctx.question!r} needs its reason")],
+          effect=_answer),
+        S("refuse", "bespoke_assessment", "refused", {ACCOUNT_MANAGER},
+          "a 'no': tell the customer why and the options left",
+          asks=[optional("explanation", "Why is the answer no? (told to the customer)"),
+                optional("options", "Which options are left?", "lines")],
+          guards=[Guard("answer_is_no", "refusing needs a recorded 'no' to feasible, want or budget",
+                        lambda ctx: bool(_noes(ctx))),
+                  Guard("explanation_to_customer", "tell the customer why the answer is no",
+                        lambda ctx: ctx.explanation is not None),
+                  Guard("options_left", "tell the customer which options are left", lambda ctx: bool(ctx.options))],
+          effect=_refuse),
+        S("agree", "bespoke_assessment", "bespoke_agreed", {ACCOUNT_MANAGER},
+          "three times 'yes' and the customer agrees",
+          asks=[Ask("customer_agrees", "Does the customer agree to the solution and its price?", "yes_no"),
+                optional("note", "Note (optional)")],
+          guards=[Guard("all_answers_yes", "every question must be answered yes", _all_yes),
+                  Guard("customer_agrees", "the customer has to agree to the bespoke solution and its price",
+                        lambda ctx: ctx.customer_agrees)],
+          reason="note", effect=_agree),
+        S("deliver", "bespoke_agreed", "delivered", ASSESSORS, "the bespoke solution is delivered (notes, steps)",
+          asks=[text("notes", "How was it delivered?", guard="delivery_notes",
+                     why="record how the solution was delivered"),
+                optional("steps", "The steps taken (they can become a standard delivery)", "lines")],
+          reason="notes", effect=_deliver),
+        S("standardize", "delivered", "standardized", {ACCOUNT_MANAGER},
+          "add it to the catalogue: a change proposal is opened",
+          asks=[Ask("definition", "The proposed service definition", "any"),
+                optional("summary", "Summary of the change (optional)"),
+                optional("impact", "Impact of the change", "any"),
+                optional("rollback_plan", "Rollback plan (optional)")],
+          effect=_standardize),
+        S("keep_standard_delivery", "delivered", "standard_delivery", {ACCOUNT_MANAGER},
+          "keep the documented steps; offered on similar requests",
+          asks=[Ask("steps", "The documented delivery steps", "lines", missing="delivery_steps",
+                    why="a standard delivery needs its documented steps"),
+                Ask("keywords", "The words a similar request uses", "lines", missing="keywords",
+                    why="list the words a similar request uses"),
+                optional("name", "Its name (default: the request)")],
+          effect=_keep_standard_delivery),
+        S("keep_bespoke", "delivered", "kept_bespoke", {ACCOUNT_MANAGER}, "leave it a one-off",
+          asks=[_reason("keep_bespoke_reason", "say why it stays bespoke", "Why does it stay bespoke?")],
+          effect=_closing),
+        S("withdraw", ("received", "need_clarified", "alternative_proposed", "bespoke_assessment", "bespoke_agreed",
+                       "delivered"), "withdrawn", FRONT, "the customer no longer wants it",
+          asks=[_reason("withdraw_reason", "say why the case is withdrawn", "Why is it withdrawn?")],
+          effect=_closing),
+    ),
+)
+
+FINAL_STATES = RELATION.final
+OPEN_STATES = tuple(st for st in RELATION.states if st not in RELATION.final)
+
+
+def receive(s: Session, by: Person, call: CallRow, reason: str | None) -> RelationCaseRow:
+    """Open a case for a call the desk referred (state ``received``), in the caller's unit of work."""
+    RELATION.require(by, "receive")
+    now = clock.now()
+    case = RelationCaseRow(state=RELATION.initial, customer=call.caller, request=call.summary, call_id=call.id,
+                           opened_by=by.id, opened_at=now, updated_at=now)
+    s.add(case)
+    s.flush()
+    audit(s, by, "relation", case.id, "receive", None, case.state, reason, {"call_id": call.id})
+    return case
 
 
 def load(s: Session, case_id: int, expected_version: int | None = None) -> RelationCaseRow:
@@ -122,7 +347,8 @@ def load(s: Session, case_id: int, expected_version: int | None = None) -> Relat
 def open_case(s: Session, by: Person, *, customer: str, request: str) -> RelationCaseRow:
     """Open a case for a request that did not come in through a call (state ``received``)."""
     RELATION.require(by, "open")
-    customer_, request_ = _text("customer", customer), _text("request", request)
+    customer_ = Ask("customer", "Customer").take({"customer": customer})
+    request_ = Ask("request", "Request").take({"request": request})
     now = clock.now()
     row = RelationCaseRow(state=RELATION.initial, customer=customer_, request=request_, opened_by=by.id,
                           opened_at=now, updated_at=now)
@@ -130,212 +356,3 @@ def open_case(s: Session, by: Person, *, customer: str, request: str) -> Relatio
     s.flush()
     audit(s, by, "relation", row.id, "open", None, row.state)
     return row
-
-
-def clarify_need(s: Session, by: Person, row: RelationCaseRow, need: str, asked_for: str | None = None) -> None:
-    """Record the need — why the customer asks — and optionally the item they asked for."""
-    RELATION.check(row, "clarify_need", by)
-    need_ = _reason("need_is_the_why", need, "record why the customer asks (the need), not only what they asked for",
-                    "need")
-    asked = _text("asked_for", asked_for, required=False)
-    if need_.casefold() in {row.request.strip().casefold(), (asked or "").casefold()}:
-        raise GuardFailed("need_is_the_why", "the need repeats the request; ask why the customer wants it")
-    RELATION.apply(s, row, "clarify_need", by, reason=need_, data={"asked_for": asked})
-    row.need, row.asked_for = need_, asked
-
-
-def propose_alternatives(s: Session, by: Person, row: RelationCaseRow, ranked: list[dict[str, Any]]) -> None:
-    """Store the ranked alternatives (standard services and standard deliveries) on the case.
-
-    ``ranked`` is the library's ranking of the case's need (:func:`bpsm.matching.rank`), as JSON.
-    """
-    RELATION.check(row, "propose_alternatives", by)
-    if not ranked:
-        raise GuardFailed("alternatives_found", "nothing in the catalogue matches the need; assess a bespoke solution")
-    RELATION.apply(s, row, "propose_alternatives", by, data={"ranked": [_label(x) for x in ranked]})
-    row.suggestions = list(ranked)
-
-
-def _label(suggestion: dict[str, Any]) -> str:
-    if suggestion.get("kind") == "standard_delivery":
-        return f"standard delivery {suggestion.get('standard_delivery_id')}"
-    return f"service {suggestion.get('service_id')}"
-
-
-def accept_alternative(s: Session, by: Person, row: RelationCaseRow, *, service_id: str | None = None,
-                       standard_delivery_id: int | None = None, channels: tuple[str, ...]) -> CallRow | None:
-    """The customer takes one of the proposed alternatives; the case closes as ``accepted``.
-
-    A service: a call for it is registered and accepted on the customer's behalf, routed to the
-    service's group — the permission to accept an alternative includes doing so. A standard
-    delivery: the case closes with its documented delivery steps.
-    """
-    if (service_id is None) == (standard_delivery_id is None):
-        raise ValidationError(f"alternative: choose exactly one of service ({service_id!r}) or standard delivery "
-                              f"({standard_delivery_id!r})")
-    RELATION.check(row, "accept_alternative", by)
-    chosen = _label({"kind": "service", "service_id": service_id} if service_id is not None
-                    else {"kind": "standard_delivery", "standard_delivery_id": standard_delivery_id})
-    proposed = [_label(x) for x in row.suggestions]
-    if chosen not in proposed:
-        raise GuardFailed("proposed_alternative",
-                          f"{chosen} was not proposed on this case (proposed: {', '.join(proposed) or 'none'})")
-    if standard_delivery_id is not None:
-        delivery = s.get(StandardDeliveryRow, standard_delivery_id)
-        if delivery is None or not delivery.active:
-            raise GuardFailed("standard_delivery_active", f"standard delivery {standard_delivery_id} is no longer kept")
-        RELATION.apply(s, row, "accept_alternative", by, data={"standard_delivery_id": delivery.id})
-        row.alternative_delivery_id, row.delivery_steps = delivery.id, list(delivery.steps)
-        _close(row)
-        return None
-    svc = s.get(ServiceRow, service_id)
-    if svc is None or not svc.active:
-        raise GuardFailed("service_active", f"service {service_id!r} is no longer an active catalogue service")
-    origin = s.get(CallRow, row.call_id) if row.call_id is not None else None
-    channel = origin.channel if origin is not None and origin.channel in channels else channels[0]
-    RELATION.apply(s, row, "accept_alternative", by, data={"service_id": service_id})
-    call = reactive.register(s, by, caller=row.customer, channel=channel, channels=channels,
-                             service_id=service_id, group=svc.group,
-                             summary=f"{svc.name} for {row.customer}, the alternative "
-                             f"agreed in relation case R-{row.id:06d} (asked: {row.request})")
-    reactive.REACTIVE.fire(_Uow(s), call, "accept", by)
-    row.alternative_service_id, row.alternative_call_id = service_id, call.id
-    _close(row)
-    return call
-
-
-def decline_alternative(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
-    """None of the alternatives covers the need: go on to a bespoke assessment."""
-    RELATION.check(row, "decline_alternative", by)
-    why = _reason("decline_reason", reason, "say why the proposed alternatives do not do")
-    RELATION.apply(s, row, "decline_alternative", by, reason=why)
-    row.bespoke_reason = why
-
-
-def assess_bespoke(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
-    """Nothing in the catalogue fits: assess a bespoke solution."""
-    RELATION.check(row, "assess_bespoke", by)
-    why = _reason("bespoke_reason", reason, "say why no standard service fits")
-    RELATION.apply(s, row, "assess_bespoke", by, reason=why)
-    row.bespoke_reason = why
-
-
-def answer(s: Session, by: Person, row: RelationCaseRow, question: str, yes: bool, reason: str,
-           considerations: dict[str, str] | None = None) -> None:
-    """Record one of the three answers (``feasible``, ``want``, ``budget``) with its reason.
-
-    For ``want``, ``considerations`` may answer each of policy_strategy, time, security_impact and
-    maintainability in words. Answering again replaces the answer; the trail keeps both.
-    """
-    if question not in QUESTIONS:
-        raise ValidationError(f"question: {question!r} is not one of {', '.join(QUESTIONS)}")
-    if not isinstance(yes, bool):
-        raise ValidationError(f"yes: {yes!r} must be True or False")
-    notes: dict[str, str] | None = None
-    if considerations is not None:
-        if question != "want":
-            raise ValidationError(f"considerations: only the 'want' question has them, not {question!r}")
-        if not isinstance(considerations, dict):
-            raise ValidationError(f"considerations: {considerations!r} must map each consideration to a text")
-        unknown = sorted(set(considerations) - set(CONSIDERATIONS))
-        if unknown:
-            raise ValidationError(f"considerations: {', '.join(map(repr, unknown))} not one of "
-                                  f"{', '.join(CONSIDERATIONS)}")
-        notes = {k: str(_text(f"considerations.{k}", v)) for k, v in considerations.items()}
-    RELATION.check(row, "answer", by)
-    why = _reason("answer_reason", reason, f"the answer to {question!r} needs its reason")
-    entry = {"yes": yes, "reason": why, "considerations": notes, "by": by.id, "at": clock.now().isoformat()}
-    RELATION.apply(s, row, "answer", by, reason=why, data={"question": question, "yes": yes, "considerations": notes})
-    row.answers = {**row.answers, question: entry}
-
-
-def refuse(s: Session, by: Person, row: RelationCaseRow, explanation: str, options: list[str]) -> None:
-    """Say no — allowed once an answer is "no" — telling the customer why and which options are left."""
-    RELATION.check(row, "refuse", by)
-    noes = [q for q in QUESTIONS if row.answers.get(q, {}).get("yes") is False]
-    if not noes:
-        raise GuardFailed("answer_is_no", "refusing needs a recorded 'no' to feasible, want or budget")
-    told = _reason("explanation_to_customer", explanation, "tell the customer why the answer is no", "explanation")
-    left = _lines("options", options, "options_left", "tell the customer which options are left")
-    RELATION.apply(s, row, "refuse", by, reason=told, data={"no_to": noes, "options": left})
-    row.explanation, row.options = told, left
-    _close(row)
-
-
-def agree(s: Session, by: Person, row: RelationCaseRow, customer_agrees: bool, note: str | None = None) -> None:
-    """Agree on the bespoke solution: three times "yes", and the customer agrees."""
-    if not isinstance(customer_agrees, bool):
-        raise ValidationError(f"customer_agrees: {customer_agrees!r} must be True or False")
-    RELATION.check(row, "agree", by)
-    answers = row.answers
-    open_ = [f"{q} ({'no' if q in answers else 'not answered'})" for q in QUESTIONS
-             if not answers.get(q, {}).get("yes")]
-    if open_:
-        raise GuardFailed("all_answers_yes", "every question must be answered yes; not yet: " + ", ".join(open_))
-    if not customer_agrees:
-        raise GuardFailed("customer_agrees", "the customer has to agree to the bespoke solution and its price")
-    RELATION.apply(s, row, "agree", by, reason=_text("note", note, required=False))
-    row.customer_agrees, row.agreed_by = True, by.id
-
-
-def deliver(s: Session, by: Person, row: RelationCaseRow, notes: str, steps: list[str] | None = None) -> None:
-    """Record the delivery: notes, and the steps taken (they can become a standard delivery)."""
-    RELATION.check(row, "deliver", by)
-    told = _reason("delivery_notes", notes, "record how the solution was delivered", "notes")
-    done = _lines("steps", steps, "delivery_steps", "") if steps else []
-    RELATION.apply(s, row, "deliver", by, reason=told, data={"steps": done})
-    row.delivery_notes, row.delivery_steps, row.delivered_at = told, done, clock.now()
-
-
-def standardize(s: Session, by: Person, row: RelationCaseRow, definition: dict[str, Any] | Service, *,
-                summary: str | None = None, impact: str = "medium", rollback_plan: str | None = None) -> int:
-    """Add it to the catalogue: opens a change proposal (``draft``) for the service; returns its id."""
-    RELATION.check(row, "standardize", by)
-    text = summary or f"Add the bespoke solution of relation case R-{row.id:06d} to the catalogue: {row.request}"
-    proposal = change.propose(s, by, kind="add", summary=text, definition=definition, impact=impact,
-                              rollback_plan=rollback_plan, origin=("relation", row.id))
-    RELATION.apply(s, row, "standardize", by, reason=text,
-                   data={"change_id": proposal.id, "service_id": proposal.service_id})
-    row.change_id = proposal.id
-    _close(row)
-    return proposal.id
-
-
-def keep_standard_delivery(s: Session, by: Person, row: RelationCaseRow, steps: list[str], keywords: list[str], *,
-                           name: str | None = None) -> StandardDeliveryRow:
-    """Keep the documented delivery steps without a catalogue entry; offered on similar requests.
-
-    ``keywords`` are the words a similar request uses; they, the name and the need are matched.
-    """
-    RELATION.check(row, "keep_standard_delivery", by)
-    done = _lines("steps", steps, "delivery_steps", "a standard delivery needs its documented steps")
-    title = _text("name", name, required=False) or row.request.strip()
-    words = list(dict.fromkeys(w.lower() for w in _lines("keywords", keywords, "keywords",
-                                                          "list the words a similar request uses")))
-    delivery = StandardDeliveryRow(name=title, keywords=words, steps=done, need=row.need or row.request,
-                                   search_text=" ".join([title, *words, row.need or "", row.request]).lower(),
-                                   origin_case_id=row.id, recorded_by=by.id, recorded_at=clock.now(), active=True)
-    s.add(delivery)
-    s.flush()
-    RELATION.apply(s, row, "keep_standard_delivery", by, data={"standard_delivery_id": delivery.id, "steps": done})
-    row.standard_delivery_id, row.delivery_steps = delivery.id, done
-    _close(row)
-    return delivery
-
-
-def keep_bespoke(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
-    """Leave it a one-off bespoke solution."""
-    RELATION.check(row, "keep_bespoke", by)
-    why = _reason("keep_bespoke_reason", reason, "say why it stays bespoke")
-    RELATION.apply(s, row, "keep_bespoke", by, reason=why)
-    row.closing_reason = why
-    _close(row)
-
-
-def withdraw(s: Session, by: Person, row: RelationCaseRow, reason: str) -> None:
-    """The customer no longer wants it."""
-    RELATION.check(row, "withdraw", by)
-    why = _reason("withdraw_reason", reason, "say why the case is withdrawn")
-    RELATION.apply(s, row, "withdraw", by, reason=why)
-    row.closing_reason = why
-    _close(row)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from bpsm.matching import Suggestion as _Suggestion
 from bpsm.views import View
 
-__all__ = ["RelationCaseView"]
+__all__ = ["RelationCaseView", "StandardDeliveryView"]
 
 
 class RelationCaseView(View):
@@ -15,18 +16,7 @@ class RelationCaseView(View):
 
     audit_type: ClassVar[str] = "relation"
 
-    class Suggestion(View):
-        """A proposed alternative: a catalogue service or a standard delivery, and how well it fits."""
-
-        kind: str  # "service" or "standard_delivery"
-        service_id: str | None
-        standard_delivery_id: int | None
-        name: str
-        score: float
-        fit: str  # "full": every significant word of the need is covered; else "partial"
-        missing: list[str]
-        matched: list[str]
-        via: str | None  # the matched service that lists this one among its alternatives
+    Suggestion: ClassVar[type[_Suggestion]] = _Suggestion
 
     class Answer(View):
         """One recorded answer of the bespoke assessment."""
@@ -46,7 +36,7 @@ class RelationCaseView(View):
     opened_at: datetime
     need: str | None = None
     asked_for: str | None = None
-    suggestions: list[Suggestion] = []
+    suggestions: list[_Suggestion] = []
     alternative_service_id: str | None = None
     alternative_call_id: int | None = None
     alternative_delivery_id: int | None = None
@@ -71,3 +61,15 @@ class RelationCaseView(View):
         return f"R-{self.id:06d}"
 
 
+class StandardDeliveryView(View):
+    """Documented delivery steps kept without a catalogue entry (the "iPad for the board" case)."""
+
+    id: int
+    name: str
+    keywords: list[str]
+    steps: list[str]
+    need: str
+    origin_case_id: int
+    recorded_by: str
+    recorded_at: datetime
+    active: bool
