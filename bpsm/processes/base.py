@@ -140,6 +140,11 @@ def text(name: str, prompt: str, *, guard: str | None = None, why: str | None = 
     return Ask(name, prompt, "text", required, guard, why)
 
 
+def reason(prompt: str, *, guard: str, why: str) -> Ask:
+    """The step's ``reason`` (its audit event's why), refused by the named ``guard`` when left empty."""
+    return text("reason", prompt, guard=guard, why=why)
+
+
 def optional(name: str, prompt: str, kind: str = "text", **more: Any) -> Ask:
     """An answer the person may leave out."""
     return Ask(name, prompt, kind, False, **more)

@@ -16,9 +16,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 from bpsm.errors import DatabaseUnavailable, ValidationError
+from bpsm.store.uow import translate
 
 __all__ = ["default_database_url", "make_engine", "open_engine", "upgrade", "current_revision", "head_revision"]
 
@@ -105,8 +106,7 @@ def open_engine(url: str) -> Engine:
     try:
         if current_revision(engine) != head_revision():
             upgrade(engine)
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        raise DatabaseUnavailable(engine.url.render_as_string(hide_password=True), reason) from None
+        raise translate(exc, engine.url.render_as_string(hide_password=True)) or exc from None
     return engine

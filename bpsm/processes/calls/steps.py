@@ -18,7 +18,18 @@ from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import ValidationError
-from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.processes.base import (
+    Ask,
+    Context,
+    Guard,
+    Process,
+    Step,
+    audit,
+    load_row,
+    optional,
+    reason,
+    text,
+)
 from bpsm.roles import ACCOUNT_MANAGER, DESK, Person
 from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
 
@@ -98,10 +109,6 @@ def _add_contact(s: Session, by: Person, row: CallRow, channel: str, note: str |
     return row.contact_count
 
 
-def _reason(guard: str, why: str, prompt: str) -> Ask:
-    return text("reason", prompt, guard=guard, why=why)
-
-
 # -- the table -------------------------------------------------------------------------------------
 
 S = Step.row
@@ -122,13 +129,11 @@ REACTIVE = Process(
                         lambda ctx: ctx.row.service_id is not None)]),
         S("make_exception", "registered", "in_progress", DESK,
           "not standard, but we make an exception (reason recorded)", label="exception",
-          asks=[_reason("exception_reason", "an exception needs a reason",
-                        "Why do we make an exception for this call?")],
+          asks=[reason("Why do we make an exception for this call?", guard="exception_reason", why="an exception needs a reason")],
           effect=_make_exception),
         S("refer", "registered", "referred", DESK,
           "not standard, no exception: hand over to relation management",
-          asks=[_reason("referral_reason", "say why the request is not handled as a standard service",
-                        "Why is this not handled as a standard service?")],
+          asks=[reason("Why is this not handled as a standard service?", guard="referral_reason", why="say why the request is not handled as a standard service")],
           effect=_refer),
         S("wait_for_customer", "in_progress", "waiting_customer", DESK, "waiting for the customer",
           label="wait customer", reason="reason", effect=_wait("customer")),
@@ -138,7 +143,7 @@ REACTIVE = Process(
         S("resume", WAITING, "in_progress", DESK, "the wait is over", reason="reason", effect=_resume),
         S("escalate", "in_progress", "in_progress", DESK, "hand over to another group (second line)",
           asks=[Ask("to_group", "Hand over to which group?", "choice", choices_from="groups"),
-                _reason("escalation_reason", "say why the call is escalated", "Why is it escalated?")],
+                reason("Why is it escalated?", guard="escalation_reason", why="say why the call is escalated")],
           guards=[Guard("known_group", "not one of the desk's groups", _known_group),
                   Guard("other_group", "the call is already with that group",
                         lambda ctx: ctx.to_group != ctx.row.group or f"the call is already with {ctx.to_group}")],
@@ -148,7 +153,7 @@ REACTIVE = Process(
                      why="a resolution needs the solution text")],
           reason="solution", effect=_resolve),
         S("reopen", "resolved", "in_progress", DESK, "the customer says it is not solved",
-          asks=[_reason("reopen_reason", "say why the call is reopened", "Why is the call reopened?")],
+          asks=[reason("Why is the call reopened?", guard="reopen_reason", why="say why the call is reopened")],
           effect=_reopen),
         S("close", "resolved", "closed", DESK, "confirmed; survey answers recorded",
           asks=[optional("effort", "How much effort did it take you to get this solved? 1 very little – 7 a lot",
@@ -157,7 +162,7 @@ REACTIVE = Process(
                          "int", low=1, high=5)],
           effect=_close),
         S("cancel", ("registered", "in_progress", *WAITING), "cancelled", DESK, "withdrawn by the customer",
-          asks=[_reason("cancel_reason", "say why the call is cancelled", "Why is the call cancelled?")]),
+          asks=[reason("Why is the call cancelled?", guard="cancel_reason", why="say why the call is cancelled")]),
         S("log_contact", OPEN_STATES, None, DESK,
           "another contact with the customer (they called again, we called back, an e-mail)",
           label="log contact",

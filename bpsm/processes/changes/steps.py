@@ -24,7 +24,17 @@ from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
 from bpsm.errors import NotFound, ValidationError
-from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.processes.base import (
+    Ask,
+    Context,
+    Guard,
+    Process,
+    Step,
+    audit,
+    load_row,
+    optional,
+    reason,
+)
 from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
@@ -161,10 +171,6 @@ def _roll_back(ctx: Context) -> None:
     _write_back(ctx, FileOp(_file(ctx), service_yaml(service)))
 
 
-def _reason(guard: str, why: str, prompt: str) -> Ask:
-    return text("reason", prompt, guard=guard, why=why)
-
-
 S = Step.row
 PROPOSERS = {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}
 
@@ -198,7 +204,7 @@ CHANGE = Process(
           asks=[optional("note", "Note (optional)")], reason="note",
           guards=[Guard("checklist_met", "the checklist is not met", _unmet)], effect=_decide),
         S("reject", "submitted", "rejected", {CHANGE_MANAGER}, "the change manager says no, with a reason",
-          asks=[_reason("rejection_reason", "a rejection needs a reason", "Why is the change rejected?")],
+          asks=[reason("Why is the change rejected?", guard="rejection_reason", why="a rejection needs a reason")],
           effect=_decide),
         S("implement", "approved", "implemented", {CHANGE_MANAGER},
           "publish the new catalogue version and write the file",
@@ -206,10 +212,10 @@ CHANGE = Process(
                   Guard("service_present", "the service is no longer active", _service_present)],
           effect=_implement),
         S("roll_back", "implemented", "rolled_back", {CHANGE_MANAGER}, "restore the previous version",
-          asks=[_reason("rollback_reason", "say why the change is rolled back", "Why is it rolled back?")],
+          asks=[reason("Why is it rolled back?", guard="rollback_reason", why="say why the change is rolled back")],
           effect=_roll_back),
         S("withdraw", ("draft", "submitted", "approved"), "withdrawn", PROPOSERS, "the proposer takes it back",
-          asks=[_reason("withdraw_reason", "say why the change is withdrawn", "Why is it withdrawn?")]),
+          asks=[reason("Why is it withdrawn?", guard="withdraw_reason", why="say why the change is withdrawn")]),
     ),
 )
 

@@ -24,7 +24,18 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.errors import ValidationError
 from bpsm.matching import Suggestion, find_candidates, rank
-from bpsm.processes.base import Ask, Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.processes.base import (
+    Ask,
+    Context,
+    Guard,
+    Process,
+    Step,
+    audit,
+    load_row,
+    optional,
+    reason,
+    text,
+)
 from bpsm.processes.calls.steps import REACTIVE
 from bpsm.processes.calls.steps import register as register_call
 from bpsm.processes.changes import steps as change
@@ -216,10 +227,6 @@ def _closing(ctx: Context) -> None:
     _close(ctx)
 
 
-def _reason(guard: str, why: str, prompt: str) -> Ask:
-    return text("reason", prompt, guard=guard, why=why)
-
-
 # -- the table -------------------------------------------------------------------------------------
 
 S = Step.row
@@ -260,11 +267,10 @@ RELATION = Process(
           effect=_accept_alternative),
         S("decline_alternative", "alternative_proposed", "bespoke_assessment", FRONT,
           "the alternatives do not cover the need (reason recorded)",
-          asks=[_reason("decline_reason", "say why the proposed alternatives do not do",
-                        "Why do the alternatives not do?")],
+          asks=[reason("Why do the alternatives not do?", guard="decline_reason", why="say why the proposed alternatives do not do")],
           effect=_bespoke_reason),
         S("assess_bespoke", "need_clarified", "bespoke_assessment", ASSESSORS, "nothing in the catalogue fits",
-          asks=[_reason("bespoke_reason", "say why no standard service fits", "Why does no standard service fit?")],
+          asks=[reason("Why does no standard service fit?", guard="bespoke_reason", why="say why no standard service fits")],
           effect=_bespoke_reason),
         S("answer", "bespoke_assessment", None, ASSESSORS, "record: feasible? do we want to? fits the budget?",
           asks=[Ask("question", "Which question?", "choice", choices=QUESTIONS),
@@ -314,11 +320,11 @@ RELATION = Process(
                 optional("name", "Its name (default: the request)")],
           effect=_keep_standard_delivery),
         S("keep_bespoke", "delivered", "kept_bespoke", {ACCOUNT_MANAGER}, "leave it a one-off",
-          asks=[_reason("keep_bespoke_reason", "say why it stays bespoke", "Why does it stay bespoke?")],
+          asks=[reason("Why does it stay bespoke?", guard="keep_bespoke_reason", why="say why it stays bespoke")],
           effect=_closing),
         S("withdraw", ("received", "need_clarified", "alternative_proposed", "bespoke_assessment", "bespoke_agreed",
                        "delivered"), "withdrawn", FRONT, "the customer no longer wants it",
-          asks=[_reason("withdraw_reason", "say why the case is withdrawn", "Why is it withdrawn?")],
+          asks=[reason("Why is it withdrawn?", guard="withdraw_reason", why="say why the case is withdrawn")],
           effect=_closing),
     ),
 )
