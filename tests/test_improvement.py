@@ -1,4 +1,8 @@
-"""The improvement process: every transition, its guards, roles, concurrency, and the change it opens."""
+"""The improvement process: its guards, roles, concurrency, and the change it opens.
+
+Every legal, illegal and forbidden step of every process is checked once for all of them: without a
+database in ``tests/test_process_tables.py``, through the API in ``tests/test_process_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpsm import (ConcurrentModification, Desk, GuardFailed, InvalidTransition, NotFound, PermissionDenied,
-                  ValidationError)
+from bpsm import (
+    ConcurrentModification,
+    Desk,
+    GuardFailed,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import StaffMember
 from bpsm.processes.improvements.facade import ImprovementView
 from bpsm.processes.improvements.steps import IMPROVEMENT, SOURCES
 
 LEGAL = {(src, s.trigger): s.dest for s in IMPROVEMENT.table for src in s.source}
-ALL = [(state, trig) for state in IMPROVEMENT.states for trig in IMPROVEMENT.triggers]
 
 #: For each trigger: the API call that fires it, with valid arguments, by someone allowed to.
 FIRE = {
@@ -64,27 +74,6 @@ def test_an_idea_from_any_source_starts_identified_with_one_audit_event(desk: De
         "identified", source, "anna", "printing")
     assert [(e.trigger, e.from_state, e.to_state, e.actor) for e in desk.history(idea)] == [
         ("identify", None, "identified", "anna")]
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
-def test_legal_transition_moves_state_and_writes_one_audit_event(desk: Desk, state: str, trigger: str) -> None:
-    idea = idea_in(desk, state)
-    before = desk.history(idea)
-    after = FIRE[trigger](desk, idea)
-    assert after.state == LEGAL[(state, trigger)] and after.version > idea.version
-    events = desk.history(idea)[len(before):]
-    assert [(e.trigger, e.from_state, e.to_state) for e in events] == [(trigger, state, after.state)]
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
-def test_illegal_transition_raises_and_changes_nothing(desk: Desk, state: str, trigger: str) -> None:
-    idea = idea_in(desk, state)
-    trail, changes = desk.history(idea), desk.changes.list()
-    with pytest.raises(InvalidTransition) as err:
-        FIRE[trigger](desk, idea)
-    assert (err.value.state, err.value.trigger) == (state, trigger)
-    assert desk.improvements.get(idea.id) == idea and desk.history(idea) == trail
-    assert desk.changes.list() == changes
 
 
 def test_assessment_records_effort_against_benefit(desk: Desk) -> None:

@@ -1,4 +1,8 @@
-"""Every legal and illegal transition of the task process, its guards, roles, concurrency and history."""
+"""The task process: its guards, roles, concurrency and history.
+
+Every legal, illegal and forbidden step of every process is checked once for all of them: without a
+database in ``tests/test_process_tables.py``, through the API in ``tests/test_process_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ from bpsm import (
     PermissionDenied,
     ValidationError,
 )
-from bpsm.processes.maintenance.facade import TaskView
 from bpsm.processes import PROCESSES
+from bpsm.processes.maintenance.facade import TaskView
 from bpsm.processes.maintenance.steps import TASK
 from bpsm.store.tables.proactive import TaskRow
 from tests.test_maintenance_schedule import all_tasks, local, plan_of
@@ -33,7 +37,6 @@ FIRE: dict[str, Callable[[Desk, TaskView], TaskView]] = {
     "skip": lambda d, t: d.maintenance.skip(t.id, reason="office closed that week", by="ben"),
 }
 LEGAL = {(src, s.trigger): s.dest for s in TASK.table for src in s.source}
-ALL = [(state, trig) for state in TASK.states for trig in TASK.triggers]
 NOW = local(2026, 2, 10, 9)
 
 
@@ -62,32 +65,6 @@ def test_the_table_is_registered_and_covers_every_state() -> None:
     assert PROCESSES["task"] is TASK and set(FIRE) == set(TASK.triggers)
     assert {s for s, _ in LEGAL} | {d for d in LEGAL.values()} == set(TASK.states)
     assert "scheduled --> done: complete" in TASK.mermaid()
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
-def test_legal_transition_moves_state_and_writes_one_audit_event(planned: Desk, state: str, trigger: str) -> None:
-    with freeze_time(NOW):
-        task = task_in(planned, state)
-        before = planned.history(task)
-        after = FIRE[trigger](planned, task)
-    assert (after.state, after.status, after.done_by, after.done_at) == (LEGAL[(state, trigger)],) * 2 + ("ben", NOW)
-    assert after.version > task.version
-    events = planned.history(task)[len(before):]
-    assert [(e.trigger, e.from_state, e.to_state, e.actor) for e in events] == [(trigger, state, after.state, "ben")]
-    assert (after.note, after.skip_reason) == (("all patched", None) if trigger == "complete"
-                                               else (None, "office closed that week"))
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
-def test_illegal_transition_raises_and_changes_nothing(planned: Desk, state: str, trigger: str) -> None:
-    task = task_in(planned, state)
-    trail, tasks = planned.history(task), all_tasks(planned, task.plan_id)
-    with pytest.raises(InvalidTransition) as err:
-        FIRE[trigger](planned, task)
-    assert (err.value.state, err.value.trigger) == (state, trigger)
-    assert stable(planned.maintenance.get(task.id)) == stable(task)
-    assert planned.history(task) == trail
-    assert [stable(t) for t in all_tasks(planned, task.plan_id)] == [stable(t) for t in tasks]
 
 
 @pytest.mark.parametrize(("activity", "fire", "guard"), [

@@ -1,4 +1,8 @@
-"""Every legal and every illegal transition of the reactive process, through the public API."""
+"""The reactive process through the public API: guards, exceptions, referrals, roles, a model check.
+
+Every legal, illegal and forbidden step of every process is checked once for all of them: without a
+database in ``tests/test_process_tables.py``, through the API in ``tests/test_process_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -28,34 +32,11 @@ FIRE = {
 }
 
 LEGAL = {(src, s.trigger): s.dest or src for s in REACTIVE.table for src in s.source}
-ALL = [(state, trig) for state in REACTIVE.states for trig in REACTIVE.triggers]
 
 
 def test_fire_table_covers_every_trigger_and_paths_cover_every_state() -> None:
     assert set(FIRE) == set(REACTIVE.triggers)
     assert set(PATHS) == set(REACTIVE.states)
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
-def test_legal_transition_moves_state_and_writes_one_audit_event(desk: Desk, state: str, trigger: str) -> None:
-    call = call_in(desk, state)
-    before = desk.history(call)
-    after = FIRE[trigger](desk, call)
-    assert after.state == LEGAL[(state, trigger)]
-    assert after.version > call.version
-    events = desk.history(call)[len(before):]
-    assert [(e.trigger, e.from_state, e.to_state, e.actor) for e in events] == [(trigger, state, after.state, OP)]
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
-def test_illegal_transition_raises_and_changes_nothing(desk: Desk, state: str, trigger: str) -> None:
-    call = call_in(desk, state)
-    trail = desk.history(call)
-    with pytest.raises(InvalidTransition) as err:
-        FIRE[trigger](desk, call)
-    assert err.value.state == state and err.value.trigger == trigger
-    assert desk.calls.get(call.id) == call
-    assert desk.history(call) == trail
 
 
 @pytest.mark.parametrize(
@@ -122,32 +103,6 @@ def test_any_sequence_of_triggers_follows_the_table(desk: Desk, triggers: list[s
         assert desk.calls.get(call.id).state == expected
     events = desk.history(call)
     assert all(a.to_state == b.from_state for a, b in zip(events, events[1:]))
-
-
-def _forbidden() -> list[tuple[str, str, str]]:
-    """(state, trigger, person) for every legal transition and every staff member who may not fire it."""
-    from bpsm.catalogue import load_catalogue
-    from bpsm.processes import PERMISSIONS
-    from tests.conftest import CATALOGUE
-
-    staff = load_catalogue(CATALOGUE).desk.staff
-    out = []
-    for (state, trigger) in sorted(LEGAL):
-        allowed = PERMISSIONS[f"call.{trigger}"]
-        out += [(state, trigger, p.id) for p in staff if not allowed & set(p.roles)]
-    return out
-
-
-@pytest.mark.parametrize(("state", "trigger", "person"), _forbidden())
-def test_every_forbidden_action_is_refused_and_changes_nothing(desk: Desk, state: str, trigger: str,
-                                                               person: str) -> None:
-    from bpsm import PermissionDenied
-
-    call = call_in(desk, state)
-    trail = desk.history(call)
-    with pytest.raises(PermissionDenied, match=f"call.{trigger}"):
-        FIRE[trigger](desk, call, person)
-    assert desk.calls.get(call.id) == call and desk.history(call) == trail
 
 
 def test_registering_is_refused_for_roles_without_it(desk: Desk) -> None:

@@ -1,4 +1,8 @@
-"""Recommendations: add-ons and leads, every transition, the kind guard, validation, roles, concurrency."""
+"""Recommendations: add-ons and leads, the kind guard, validation, roles, concurrency.
+
+Every legal, illegal and forbidden step of every process is checked once for all of them: without a
+database in ``tests/test_process_tables.py``, through the API in ``tests/test_process_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,28 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bpsm import (ConcurrentModification, Desk, GuardFailed, InvalidTransition, NotFound, PermissionDenied,
-                  ValidationError)
+from bpsm import (
+    ConcurrentModification,
+    Desk,
+    GuardFailed,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import PriceListItem
-from bpsm.processes.recommendations.steps import ADD_ON_STATES, LEAD_STATES, RECOMMENDATION, kind_for
 from bpsm.processes.recommendations.facade import RecommendationView
+from bpsm.processes.recommendations.steps import (
+    ADD_ON_STATES,
+    LEAD_STATES,
+    RECOMMENDATION,
+    kind_for,
+)
 from bpsm.store.tables.recommendation import RecommendationRow
 from tests.helpers import call_in, new_call
 
 LEGAL = {(src, s.trigger): s.dest for s in RECOMMENDATION.table for src in s.source}
-ALL = [(state, trig) for state in RECOMMENDATION.states for trig in RECOMMENDATION.triggers]
 
 #: For each trigger: the API call that fires it, with valid arguments, by someone allowed to.
 FIRE = {
@@ -85,26 +100,6 @@ def test_add_ons_and_leads_never_share_a_transition() -> None:
         assert states <= set(ADD_ON_STATES) or states <= set(LEAD_STATES), step
     assert set(ADD_ON_STATES) | set(LEAD_STATES) == set(RECOMMENDATION.states)
     assert "[*] --> handed_over" in RECOMMENDATION.mermaid() and "[*] --> offered" in RECOMMENDATION.mermaid()
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
-def test_legal_transition_moves_state_and_writes_one_audit_event(desk: Desk, state: str, trigger: str) -> None:
-    r = rec_in(desk, state)
-    before = desk.history(r)
-    after = FIRE[trigger](desk, r)
-    assert after.state == LEGAL[(state, trigger)] and after.version > r.version and after.kind == r.kind
-    events = desk.history(r)[len(before):]
-    assert [(e.trigger, e.from_state, e.to_state) for e in events] == [(trigger, state, after.state)]
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
-def test_illegal_transition_raises_and_changes_nothing(desk: Desk, state: str, trigger: str) -> None:
-    r = rec_in(desk, state)
-    trail = desk.history(r)
-    with pytest.raises(InvalidTransition) as err:
-        FIRE[trigger](desk, r)
-    assert (err.value.state, err.value.trigger) == (state, trigger)
-    assert desk.recommendations.get(r.id) == r and desk.history(r) == trail
 
 
 def test_the_database_refuses_an_add_on_in_a_lead_state(desk: Desk) -> None:

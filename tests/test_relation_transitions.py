@@ -1,4 +1,8 @@
-"""Every legal and illegal transition of relation management, its guards, roles, versions and trail."""
+"""Relation management: its guards, roles, versions and trail.
+
+Every legal, illegal and forbidden step of every process is checked once for all of them: without a
+database in ``tests/test_process_tables.py``, through the API in ``tests/test_process_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpsm import ConcurrentModification, Desk, GuardFailed, InvalidTransition, PermissionDenied
-from bpsm.processes.relations.views import RelationCaseView
-from bpsm.processes.relations.steps import RELATION
 from bpsm.processes import PERMISSIONS
+from bpsm.processes.relations.steps import RELATION
+from bpsm.processes.relations.views import RelationCaseView
 
 OP, AM, SPEC = "anna", "dave", "ben"
 #: One member of staff per role (admin also holds operator, so is left out).
@@ -22,7 +26,6 @@ BY_ROLE = {"operator": "anna", "specialist": "ben", "change_manager": "carla", "
            "manager": "eve"}
 TABLET_NEED = "read and annotate the board papers during meetings without printing them"
 LEGAL = {(src, s.trigger): (s.dest or src) for s in RELATION.table for src in s.source}
-ALL = [(state, trig) for state in RELATION.states for trig in RELATION.triggers]
 
 
 def service_definition(service_id: str) -> dict:
@@ -122,50 +125,6 @@ def test_fire_table_covers_every_trigger_and_paths_cover_every_state() -> None:
     assert {f"relation.{t}" for t in RELATION.triggers} <= set(PERMISSIONS)
 
 
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p in LEGAL])
-def test_legal_transition_moves_state_and_writes_one_audit_event(desk: Desk, state: str, trigger: str) -> None:
-    case = case_in(desk, state, prepared_for=trigger)
-    before = desk.history(case)
-    after = FIRE[trigger][1](desk, case)
-    assert after.state == LEGAL[(state, trigger)]
-    assert after.version > case.version
-    events = desk.history(case)[len(before):]
-    assert [(e.trigger, e.from_state, e.to_state, e.actor) for e in events] == [
-        (trigger, state, after.state, actor(trigger))]
-
-
-@pytest.mark.parametrize(("state", "trigger"), [p for p in ALL if p not in LEGAL])
-def test_illegal_transition_raises_and_changes_nothing(desk: Desk, state: str, trigger: str) -> None:
-    case = case_in(desk, state)
-    trail = desk.history(case)
-    with pytest.raises(InvalidTransition) as err:
-        FIRE[trigger][1](desk, case)
-    assert err.value.state == state and err.value.trigger == trigger
-    assert desk.relations.get(case.id) == case
-    assert desk.history(case) == trail
-
-
-#: For each trigger, the state with the shortest path from which it is legal.
-FIRST_LEGAL = {t: min((s for s, tr in LEGAL if tr == t), key=lambda s: len(PATHS[s])) for t in RELATION.triggers}
-
-
-def actor(trigger: str) -> str:
-    """Who fires ``trigger`` in FIRE unless told otherwise."""
-    return FIRE[trigger][1].__defaults__[0]
-
-
-@pytest.mark.parametrize(("trigger", "person"), [(t, person) for t in RELATION.triggers for role, person in
-                                                 BY_ROLE.items() if role not in PERMISSIONS[f"relation.{t}"]])
-def test_every_action_is_refused_to_roles_not_allowed_and_changes_nothing(desk: Desk, trigger: str,
-                                                                          person: str) -> None:
-    case = case_in(desk, FIRST_LEGAL[trigger], prepared_for=trigger)
-    trail = desk.history(case)
-    with pytest.raises(PermissionDenied) as err:
-        FIRE[trigger][1](desk, case, by=person)
-    assert err.value.action == f"relation.{trigger}" and err.value.person == person
-    assert desk.relations.get(case.id) == case and desk.history(case) == trail
-
-
 @pytest.mark.parametrize("person", [p for r, p in BY_ROLE.items() if r not in PERMISSIONS["relation.open"]])
 def test_opening_a_case_is_refused_to_roles_not_allowed(desk: Desk, person: str) -> None:
     with pytest.raises(PermissionDenied):
@@ -179,6 +138,10 @@ def test_allowed_actions_come_from_the_same_table_and_the_roles(desk: Desk) -> N
     assert set(desk.relations.allowed(case, SPEC)) == {"answer", "withdraw"}
     assert desk.relations.allowed(case, OP) == ["withdraw"]
     assert desk.relations.allowed(case, "carla") == [] and desk.relations.allowed(case, "eve") == []
+
+
+#: For each trigger, the nearest state it fires from.
+FIRST_LEGAL = {t: min((s for s, tr in LEGAL if tr == t), key=lambda s: len(PATHS[s])) for t in RELATION.triggers}
 
 
 @pytest.mark.parametrize("trigger", sorted(RELATION.triggers))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpsm import Desk, GuardFailed
+from bpsm import Desk
 from bpsm_tui.dialogs import EscalateDialog, SurveyDialog, TextPrompt
 from bpsm_tui.screens import CallDetailScreen, NewCallScreen, QueueScreen
 from bpsm_tui.widgets import CallTable
