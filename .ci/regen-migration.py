@@ -1,4 +1,4 @@
-"""Developer tool: rewrite the initial migration (0001, the tables) from the current table definitions.
+"""Developer tool: rewrite migration 0001 (the tables) from the current table definitions.
 
 Only for schema work before the first release. Later revisions (0002 on: hand-written DDL such as
 the audit triggers) are set aside while 0001 is generated and put back after. Once a release is
@@ -23,7 +23,9 @@ with tempfile.TemporaryDirectory() as tmp:
         shutil.move(p, Path(tmp) / p.name)
     try:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'empty.sqlite3'}")
-        command.revision(_config(engine), message="initial schema", autogenerate=True, rev_id="0001")
+        command.revision(
+            _config(engine), message="initial schema", autogenerate=True, rev_id="0001"
+        )
         engine.dispose()
     finally:
         for p in later:

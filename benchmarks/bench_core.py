@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -41,14 +41,21 @@ def best(fn: Callable[[], object], repeat: int = 5) -> float:
 
 def bench_kpis(desk: Desk) -> tuple[float, float]:
     """KPIs over every call: SQL aggregation vs loading every row as an ORM object."""
-    since, until = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+    since, until = (
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2100, 1, 1, tzinfo=UTC),
+    )
     ours = best(lambda: desk.kpis.window(since, until), 3)
 
     def naive() -> None:
         with desk.transaction() as s:
             rows = s.scalars(select(CallRow)).all()
             resolved = [r for r in rows if r.resolved_at is not None]
-            sum(1 for r in resolved if r.resolved_at_contact == 1 and not r.escalation_count and not r.reopen_count)
+            sum(
+                1
+                for r in resolved
+                if r.resolved_at_contact == 1 and not r.escalation_count and not r.reopen_count
+            )
             efforts = [r.effort_score for r in rows if r.effort_score is not None]
             statistics.mean(efforts) if efforts else None
 
@@ -61,21 +68,32 @@ def bench_queue(desk: Desk) -> tuple[float, float]:
 
     def naive() -> None:
         with desk.transaction() as s:
-            s.scalars(select(CallRow).where(CallRow.state.in_(OPEN_STATES)).order_by(CallRow.registered_at)).all()
+            s.scalars(
+                select(CallRow)
+                .where(CallRow.state.in_(OPEN_STATES))
+                .order_by(CallRow.registered_at)
+            ).all()
 
     return best(naive, 2), ours
 
 
 def bench_machine(n: int = 2_000) -> tuple[float, float]:
     """Validating a trigger: the shared machine (never attached) vs one machine per record."""
+
     class Rec:
         def __init__(self) -> None:
             self.state = "in_progress"
 
     rows = [Rec() for _ in range(n)]
-    spec = {"states": list(REACTIVE.states), "initial": "in_progress", "auto_transitions": False,
-            "transitions": [{"trigger": s.trigger, "source": list(s.source), "dest": s.dest or None}
-                            for s in REACTIVE.table]}
+    spec = {
+        "states": list(REACTIVE.states),
+        "initial": "in_progress",
+        "auto_transitions": False,
+        "transitions": [
+            {"trigger": s.trigger, "source": list(s.source), "dest": s.dest or None}
+            for s in REACTIVE.table
+        ],
+    }
 
     def ours() -> None:
         for r in rows:
@@ -102,16 +120,25 @@ def main() -> int:
         desk = Desk.open(url, catalogue=ROOT / "catalogue")
         t = time.perf_counter()
         bulk_seed(desk, args.calls)
-        print(f"seeded {args.calls:,} calls in {time.perf_counter() - t:.1f}s ({desk.engine.dialect.name})")
-        results = {"kpis in SQL": bench_kpis(desk), "queue page": bench_queue(desk), "shared machine": bench_machine()}
+        print(
+            f"seeded {args.calls:,} calls in {time.perf_counter() - t:.1f}s "
+            f"({desk.engine.dialect.name})"
+        )
+        results = {
+            "kpis in SQL": bench_kpis(desk),
+            "queue page": bench_queue(desk),
+            "shared machine": bench_machine(),
+        }
         desk.close()
     failed = False
     for name, (baseline, ours) in results.items():
         ratio = baseline / ours if ours else float("inf")
         ok = ratio >= FLOORS[name]
         failed |= not ok
-        print(f"{name:15s} baseline {baseline * 1000:9.1f} ms  ours {ours * 1000:8.2f} ms  "
-              f"ratio {ratio:7.1f}x  (floor {FLOORS[name]}x) {'ok' if ok else 'TOO SLOW'}")
+        print(
+            f"{name:15s} baseline {baseline * 1000:9.1f} ms  ours {ours * 1000:8.2f} ms  "
+            f"ratio {ratio:7.1f}x  (floor {FLOORS[name]}x) {'ok' if ok else 'TOO SLOW'}"
+        )
     return 1 if failed else 0
 
 

@@ -7,7 +7,7 @@ this package never imports the TUI.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,9 +16,15 @@ from bpsm.settings import Settings
 
 __all__ = ["AsOpt", "CatOpt", "DbOpt", "app", "fail", "main", "open_desk", "open_for_operator"]
 
-app = typer.Typer(help="bpsm-desk: a service desk run the Best Practice Service Management way.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-catalogue_app = typer.Typer(help="Validate, load and inspect the service catalogue.", no_args_is_help=True)
+app = typer.Typer(
+    help="bpsm-desk: a service desk run the Best Practice Service Management way.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalogue_app = typer.Typer(
+    help="Validate, load and inspect the service catalogue.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for trying the desk.", no_args_is_help=True)
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
@@ -27,9 +33,19 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(docs_app, name="docs")
 
-DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file).")]
-CatOpt = Annotated[Optional[Path], typer.Option("--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue).")]
-AsOpt = Annotated[Optional[str], typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file)."
+    ),
+]
+CatOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue)."
+    ),
+]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
 def fail(err: BpsmError, code: int = 1) -> None:
@@ -42,7 +58,7 @@ def fail(err: BpsmError, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def open_desk(db: str | None, catalogue: Path | None):  # noqa: ANN201 - Desk
+def open_desk(db: str | None, catalogue: Path | None):
     """Open the desk for a command, turning library errors into a message and exit code 1."""
     from bpsm.desk import Desk
 
@@ -52,7 +68,7 @@ def open_desk(db: str | None, catalogue: Path | None):  # noqa: ANN201 - Desk
         fail(err)
 
 
-def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *, demo: bool):  # noqa: ANN201
+def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *, demo: bool):
     """Open the desk for a person at the keyboard (``--as`` or BPSM_OPERATOR), seeding demo calls
     into an empty database when ``demo`` (and the settings) allow; any problem ends the command.
 
@@ -75,9 +91,15 @@ def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *
 
 
 @catalogue_app.command("validate")
-def catalogue_validate(path: Annotated[Optional[Path], typer.Argument(
-        help="Catalogue folder (default: BPSM_CATALOGUE_PATH, ./catalogue or the example).")] = None) -> None:
-    """Check every file of a catalogue; print OK with counts, or every problem with file and line."""
+def catalogue_validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Catalogue folder (default: BPSM_CATALOGUE_PATH, ./catalogue or the example)."
+        ),
+    ] = None,
+) -> None:
+    """Check each file of a catalogue; print OK with counts, or every problem with file and line."""
     from bpsm.catalogue import load_catalogue
 
     path = path or Settings().catalogue_path
@@ -92,8 +114,11 @@ def catalogue_validate(path: Annotated[Optional[Path], typer.Argument(
 
 
 @catalogue_app.command("load")
-def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogue folder.")] = None,
-                   db: DbOpt = None, as_: AsOpt = None) -> None:
+def catalogue_load(
+    path: Annotated[Path | None, typer.Argument(help="Catalogue folder.")] = None,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
     """Load (sync) the catalogue into the database: new versions for changed services."""
     from bpsm.catalogue import load_catalogue
     from bpsm.desk import Desk
@@ -108,8 +133,10 @@ def catalogue_load(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
 
 
 @catalogue_app.command("diff")
-def catalogue_diff(path: Annotated[Optional[Path], typer.Argument(help="Catalogue folder.")] = None,
-                   db: DbOpt = None) -> None:
+def catalogue_diff(
+    path: Annotated[Path | None, typer.Argument(help="Catalogue folder.")] = None,
+    db: DbOpt = None,
+) -> None:
     """Show where the database's published catalogue and the files differ (exit 1 if they do)."""
     from bpsm.catalogue import load_catalogue
     from bpsm.desk import Desk
@@ -122,9 +149,11 @@ def catalogue_diff(path: Annotated[Optional[Path], typer.Argument(help="Catalogu
     if diff.clean:
         typer.echo("no differences: the database publishes exactly the catalogue files")
         return
-    for label, ids in (("only in files (not loaded)", diff.only_in_files),
-                       ("only in the database (file missing)", diff.only_in_database),
-                       ("different (database version differs from file)", diff.different)):
+    for label, ids in (
+        ("only in files (not loaded)", diff.only_in_files),
+        ("only in the database (file missing)", diff.only_in_database),
+        ("different (database version differs from file)", diff.different),
+    ):
         for sid in ids:
             typer.echo(f"{label}: {sid}")
     raise typer.Exit(1)
@@ -150,8 +179,11 @@ def db_upgrade(db: DbOpt = None) -> None:
 
 
 @demo_app.command("seed")
-def demo_seed(db: DbOpt = None, catalogue: CatOpt = None,
-              calls: Annotated[int, typer.Option(min=1, max=100_000, help="How many calls.")] = 160) -> None:
+def demo_seed(
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    calls: Annotated[int, typer.Option(min=1, max=100_000, help="How many calls.")] = 160,
+) -> None:
     """Add demo calls (spread over the last three weeks) to the database."""
     from bpsm.demo import seed_demo
 
@@ -160,10 +192,14 @@ def demo_seed(db: DbOpt = None, catalogue: CatOpt = None,
 
 
 @app.command()
-def proactive(db: DbOpt = None, catalogue: CatOpt = None, as_: AsOpt = None,
-              horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90) -> None:
-    """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks for the
-    horizon, and propose improvements for recurring disruptions."""
+def proactive(
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    as_: AsOpt = None,
+    horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90,
+) -> None:
+    """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks
+    for the horizon, and propose improvements for recurring disruptions."""
     from datetime import timedelta
 
     the_desk = open_desk(db, catalogue)
@@ -188,13 +224,19 @@ def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
     share = f"{k.first_time_right_share:.0%}" if k.first_time_right_share is not None else "—"
     effort = f"{k.effort_mean:.1f}" if k.effort_mean is not None else "—"
     sat = f"{k.satisfaction_mean:.1f}" if k.satisfaction_mean is not None else "—"
-    typer.echo(f"registered {k.registered} · resolved {k.resolved} · first time right {share} · "
-               f"open {k.open_now} · effort {effort}/7 · satisfaction {sat}/5")
+    typer.echo(
+        f"registered {k.registered} · resolved {k.resolved} · first time right {share} · "
+        f"open {k.open_now} · effort {effort}/7 · satisfaction {sat}/5"
+    )
 
 
 @docs_app.command("processes")
-def docs_processes(write: Annotated[bool, typer.Option("--write", help="Write docs/processes.md instead of printing.")] = False,
-                   out: Annotated[Path, typer.Option(help="Where --write writes.")] = Path("docs/processes.md")) -> None:
+def docs_processes(
+    write: Annotated[
+        bool, typer.Option("--write", help="Write docs/processes.md instead of printing.")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Where --write writes.")] = Path("docs/processes.md"),
+) -> None:
     """The state diagrams of every process, generated from the transition tables (mermaid)."""
     from bpsm.diagrams import processes_markdown
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-__all__ = ["now", "travel", "to_utc"]
+__all__ = ["now", "to_utc", "travel"]
 
 _override: ContextVar[datetime | None] = ContextVar("bpsm_clock_override", default=None)
 
@@ -19,14 +19,14 @@ _override: ContextVar[datetime | None] = ContextVar("bpsm_clock_override", defau
 def now() -> datetime:
     """Return the current time as an aware UTC datetime."""
     at = _override.get()
-    return at if at is not None else datetime.now(timezone.utc)
+    return at if at is not None else datetime.now(UTC)
 
 
 def to_utc(at: datetime) -> datetime:
     """Return ``at`` as aware UTC; naive values are taken to be UTC already (as stored)."""
     if at.tzinfo is None:
-        return at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc)
+        return at.replace(tzinfo=UTC)
+    return at.astimezone(UTC)
 
 
 @contextmanager

@@ -20,11 +20,32 @@ if TYPE_CHECKING:
 
 __all__ = ["bulk_seed", "is_empty", "seed_demo"]
 
-_CALLERS = ["Kim Jansen", "Sanne de Boer", "Pieter Bakker", "Fatma Yilmaz", "Lucas Visser", "Emma Smit",
-            "Noah Mulder", "Julia de Graaf", "Daan Bos", "Sophie Vos", "Mohamed El Amrani", "Lotte Peters",
-            "Ruben Hendriks", "Eva van Dijk", "Thomas Dekker", "Anouk Brouwer", "Jesse de Wit", "Iris Kok"]
-_OUT_OF_CATALOGUE = ["Can I get an iPad for the board meeting?", "I'd like a standing desk treadmill",
-                     "Please install a private game server for the team", "Could we get a tablet for field work?"]
+_CALLERS = [
+    "Kim Jansen",
+    "Sanne de Boer",
+    "Pieter Bakker",
+    "Fatma Yilmaz",
+    "Lucas Visser",
+    "Emma Smit",
+    "Noah Mulder",
+    "Julia de Graaf",
+    "Daan Bos",
+    "Sophie Vos",
+    "Mohamed El Amrani",
+    "Lotte Peters",
+    "Ruben Hendriks",
+    "Eva van Dijk",
+    "Thomas Dekker",
+    "Anouk Brouwer",
+    "Jesse de Wit",
+    "Iris Kok",
+]
+_OUT_OF_CATALOGUE = [
+    "Can I get an iPad for the board meeting?",
+    "I'd like a standing desk treadmill",
+    "Please install a private game server for the team",
+    "Could we get a tablet for field work?",
+]
 
 
 def is_empty(desk: Desk) -> bool:
@@ -34,16 +55,20 @@ def is_empty(desk: Desk) -> bool:
 
 
 def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) -> int:
-    """Register ``calls`` calls spread over the last ``days`` days and walk each to a plausible state.
+    """Register ``calls`` calls over the last ``days`` days and walk each to a plausible state.
 
     Older calls are mostly closed (with survey answers); today's are mostly still open. Returns the
     number of calls made.
     """
     rng = random.Random(seed)
     services = desk.services.list()
-    operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [desk.config.staff[0].id]
+    operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [
+        desk.config.staff[0].id
+    ]
     specialist = next((p.id for p in desk.config.staff if "specialist" in p.roles), operators[0])
-    second_line = next((g for g in desk.config.groups if g != "service-desk"), desk.config.groups[-1])
+    second_line = next(
+        (g for g in desk.config.groups if g != "service-desk"), desk.config.groups[-1]
+    )
     now = clock.now()
     for i in range(calls):
         age = timedelta(days=days) * (1 - i / calls) ** 1.5 + timedelta(minutes=rng.randint(5, 50))
@@ -51,27 +76,58 @@ def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) ->
         by = rng.choice(operators)
         if rng.random() < 0.06:
             with clock.travel(start):
-                call = desk.calls.register(caller=rng.choice(_CALLERS), channel=rng.choice(desk.config.channels),
-                                           summary=rng.choice(_OUT_OF_CATALOGUE), by=by)
+                call = desk.calls.register(
+                    caller=rng.choice(_CALLERS),
+                    channel=rng.choice(desk.config.channels),
+                    summary=rng.choice(_OUT_OF_CATALOGUE),
+                    by=by,
+                )
                 if rng.random() < 0.5:
-                    desk.calls.refer(call.id, reason="not a standard service; relation management will ask why",
-                                     by=by)
+                    desk.calls.refer(
+                        call.id,
+                        reason="not a standard service; relation management will ask why",
+                        by=by,
+                    )
                     continue
-                desk.calls.make_exception(call.id, reason="one-off for a VIP visit, approved by the team lead", by=by)
+                desk.calls.make_exception(
+                    call.id, reason="one-off for a VIP visit, approved by the team lead", by=by
+                )
             _walk(desk, call.id, start, age, by, specialist, second_line, rng)
             continue
         svc = rng.choice(services)
         faq = desk.services.get(svc.id).faq
         with clock.travel(start):
-            call = desk.calls.register(caller=rng.choice(_CALLERS), channel=rng.choice(desk.config.channels),
-                                       summary=rng.choice(faq).q, service=svc.id, by=by)
+            call = desk.calls.register(
+                caller=rng.choice(_CALLERS),
+                channel=rng.choice(desk.config.channels),
+                summary=rng.choice(faq).q,
+                service=svc.id,
+                by=by,
+            )
             call = desk.calls.accept(call.id, by=by)
-        _walk(desk, call.id, start, age, by, specialist, svc.group if svc.group != "service-desk" else second_line, rng)
+        _walk(
+            desk,
+            call.id,
+            start,
+            age,
+            by,
+            specialist,
+            svc.group if svc.group != "service-desk" else second_line,
+            rng,
+        )
     return calls
 
 
-def _walk(desk: Desk, call_id: int, start, age: timedelta, by: str, specialist: str, second_line: str,
-          rng: random.Random) -> None:
+def _walk(
+    desk: Desk,
+    call_id: int,
+    start,
+    age: timedelta,
+    by: str,
+    specialist: str,
+    second_line: str,
+    rng: random.Random,
+) -> None:
     """Move one accepted call along a typical path, never past the present."""
     roll, t = rng.random(), start
     recent = age < timedelta(hours=8)
@@ -84,21 +140,32 @@ def _walk(desk: Desk, call_id: int, start, age: timedelta, by: str, specialist: 
     if recent and roll < 0.3:
         if roll < 0.1:
             with at(3):
-                desk.calls.wait(call_id, for_="customer", reason="asked for the asset number", by=by)
+                desk.calls.wait(
+                    call_id, for_="customer", reason="asked for the asset number", by=by
+                )
         return
     if roll < 0.6:
         with at(rng.randint(3, 12)):
-            desk.calls.resolve(call_id, solution="Explained the steps from the FAQ; works again", by=by)
+            desk.calls.resolve(
+                call_id, solution="Explained the steps from the FAQ; works again", by=by
+            )
     elif roll < 0.8:
         with at(rng.randint(5, 20)):
-            desk.calls.escalate(call_id, to_group=second_line, reason="needs hands-on repair", by=by)
+            desk.calls.escalate(
+                call_id, to_group=second_line, reason="needs hands-on repair", by=by
+            )
         if recent or rng.random() < 0.2:
             return
         with at(rng.randint(60, 600)):
             desk.calls.resolve(call_id, solution="Repaired by second line", by=specialist)
     else:
         with at(rng.randint(5, 20)):
-            desk.calls.wait(call_id, for_=rng.choice(["customer", "supplier"]), reason="waiting for details", by=by)
+            desk.calls.wait(
+                call_id,
+                for_=rng.choice(["customer", "supplier"]),
+                reason="waiting for details",
+                by=by,
+            )
         if rng.random() < 0.3:
             return
         with at(rng.randint(60, 1440)):
@@ -113,12 +180,18 @@ def _walk(desk: Desk, call_id: int, start, age: timedelta, by: str, specialist: 
     if age > timedelta(hours=4) and rng.random() < 0.85:
         with at(rng.randint(1, 30)):
             survey = rng.random() < 0.7
-            desk.calls.close(call_id, by=by, effort=rng.choice([1, 1, 2, 2, 3, 4, 6]) if survey else None,
-                             satisfaction=rng.choice([5, 5, 4, 4, 3, 2]) if survey else None)
+            desk.calls.close(
+                call_id,
+                by=by,
+                effort=rng.choice([1, 1, 2, 2, 3, 4, 6]) if survey else None,
+                satisfaction=rng.choice([5, 5, 4, 4, 3, 2]) if survey else None,
+            )
 
 
-def bulk_seed(desk: Desk, calls: int, *, days: int = 365, seed: int = 11, chunk: int = 5_000) -> int:
-    """Insert ``calls`` historical calls fast (SQLAlchemy Core, chunked), for volume tests and benchmarks.
+def bulk_seed(
+    desk: Desk, calls: int, *, days: int = 365, seed: int = 11, chunk: int = 5_000
+) -> int:
+    """Insert ``calls`` past calls fast (SQLAlchemy Core, chunked), for volume tests and benchmarks.
 
     Each call gets its registration contact and one audit event ("import"), so the trail is honest
     about where the row came from; state changes are not replayed.
@@ -129,9 +202,17 @@ def bulk_seed(desk: Desk, calls: int, *, days: int = 365, seed: int = 11, chunk:
 
     rng = random.Random(seed)
     services = [(s.id, s.current_version, s.group) for s in desk.services.list()]
-    operators = [p.id for p in desk.config.staff if "operator" in p.roles] or [desk.config.staff[0].id]
+    operators = [p.id for p in desk.config.staff if "operator" in p.roles] or [
+        desk.config.staff[0].id
+    ]
     channels = list(desk.config.channels)
-    states = ["closed"] * 80 + ["resolved"] * 6 + ["in_progress"] * 8 + ["waiting_customer"] * 3 + ["registered"] * 3
+    states = (
+        ["closed"] * 80
+        + ["resolved"] * 6
+        + ["in_progress"] * 8
+        + ["waiting_customer"] * 3
+        + ["registered"] * 3
+    )
     now = clock.now()
     with desk.transaction() as s:
         first_id = (s.scalar(select(func.max(CallRow.id))) or 0) + 1
@@ -148,29 +229,72 @@ def bulk_seed(desk: Desk, calls: int, *, days: int = 365, seed: int = 11, chunk:
             escalated = rng.random() < 0.2
             resolved_at = at + timedelta(minutes=rng.randint(2, 2880)) if done else None
             by = rng.choice(operators)
-            call_rows.append({
-                "id": cid, "state": state, "caller": rng.choice(_CALLERS), "channel": rng.choice(channels),
-                "summary": "imported call", "service_id": sid, "service_version": ver, "registered_by": by,
-                "group": group if escalated else "service-desk", "is_exception": False, "registered_at": at,
-                "resolved_at": resolved_at, "closed_at": resolved_at if state == "closed" else None,
-                "contact_count": 1 if rng.random() < 0.7 else 2,
-                "resolved_at_contact": (1 if rng.random() < 0.7 else 2) if done else None,
-                "escalation_count": int(escalated), "reopen_count": int(rng.random() < 0.02),
-                "effort_score": rng.randint(1, 7) if state == "closed" and rng.random() < 0.6 else None,
-                "satisfaction": rng.randint(1, 5) if state == "closed" and rng.random() < 0.6 else None,
-                "version": 1, "updated_at": resolved_at or at,
-            })
-            contact_rows.append({"call_id": cid, "seq": 1, "at": at, "channel": call_rows[-1]["channel"], "by": by,
-                                 "note": "registered"})
-            audit_rows.append({"at": now, "actor": by, "record_type": "call", "record_id": str(cid),
-                               "trigger": "import", "from_state": None, "to_state": state,
-                               "reason": "bulk demo data", "data": None})
+            call_rows.append(
+                {
+                    "id": cid,
+                    "state": state,
+                    "caller": rng.choice(_CALLERS),
+                    "channel": rng.choice(channels),
+                    "summary": "imported call",
+                    "service_id": sid,
+                    "service_version": ver,
+                    "registered_by": by,
+                    "group": group if escalated else "service-desk",
+                    "is_exception": False,
+                    "registered_at": at,
+                    "resolved_at": resolved_at,
+                    "closed_at": resolved_at if state == "closed" else None,
+                    "contact_count": 1 if rng.random() < 0.7 else 2,
+                    "resolved_at_contact": (1 if rng.random() < 0.7 else 2) if done else None,
+                    "escalation_count": int(escalated),
+                    "reopen_count": int(rng.random() < 0.02),
+                    "effort_score": rng.randint(1, 7)
+                    if state == "closed" and rng.random() < 0.6
+                    else None,
+                    "satisfaction": rng.randint(1, 5)
+                    if state == "closed" and rng.random() < 0.6
+                    else None,
+                    "version": 1,
+                    "updated_at": resolved_at or at,
+                }
+            )
+            contact_rows.append(
+                {
+                    "call_id": cid,
+                    "seq": 1,
+                    "at": at,
+                    "channel": call_rows[-1]["channel"],
+                    "by": by,
+                    "note": "registered",
+                }
+            )
+            audit_rows.append(
+                {
+                    "at": now,
+                    "actor": by,
+                    "record_type": "call",
+                    "record_id": str(cid),
+                    "trigger": "import",
+                    "from_state": None,
+                    "to_state": state,
+                    "reason": "bulk demo data",
+                    "data": None,
+                }
+            )
         with desk.transaction() as s:  # Core inserts on the tables: the ORM adds nothing here
-            for table, rows in ((CallRow.__table__, call_rows), (CallContactRow.__table__, contact_rows),
-                                (AuditEventRow.__table__, audit_rows)):
+            for table, rows in (
+                (CallRow.__table__, call_rows),
+                (CallContactRow.__table__, contact_rows),
+                (AuditEventRow.__table__, audit_rows),
+            ):
                 s.execute(insert(cast(Table, table)), rows)
         made += n
     if desk.engine.dialect.name == "postgresql":  # keep the id sequence ahead of the explicit ids
         with desk.transaction() as s:
-            s.execute(text("SELECT setval(pg_get_serial_sequence('calls', 'id'), (SELECT max(id) FROM calls))"))
+            s.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('calls', 'id'), "
+                    "(SELECT max(id) FROM calls))"
+                )
+            )
     return made

@@ -43,13 +43,18 @@ class Desk:
 
     Attributes:
         calls: reactive management (:class:`bpsm.processes.calls.facade.Calls`).
-        changes: the change process on the catalogue (:class:`bpsm.processes.changes.facade.Changes`).
+        changes: the change process on the catalogue
+            (:class:`bpsm.processes.changes.facade.Changes`).
         services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
         kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
-        maintenance: preventative maintenance and account contacts (:class:`bpsm.processes.maintenance.facade.Maintenance`).
-        relations: relation management, requests we do not offer yet (:class:`bpsm.processes.relations.facade.Relations`).
-        improvements: improvements and the recurring-disruption detector (:class:`bpsm.processes.improvements.facade.Improvements`).
-        recommendations: add-ons and leads, per-person KPIs (:class:`bpsm.processes.recommendations.facade.Recommendations`).
+        maintenance: preventative maintenance and account contacts
+            (:class:`bpsm.processes.maintenance.facade.Maintenance`).
+        relations: relation management, requests we do not offer yet
+            (:class:`bpsm.processes.relations.facade.Relations`).
+        improvements: improvements and the recurring-disruption detector
+            (:class:`bpsm.processes.improvements.facade.Improvements`).
+        recommendations: add-ons and leads, per-person KPIs
+            (:class:`bpsm.processes.recommendations.facade.Recommendations`).
         catalogue: the catalogue files this desk was opened with.
     """
 
@@ -72,8 +77,13 @@ class Desk:
         self.kpis = Kpis(self)
 
     @classmethod
-    def open(cls, url: str | None = None, *, catalogue: Path | str | Catalogue | None = None,
-             sync: bool = True) -> Desk:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        catalogue: Path | str | Catalogue | None = None,
+        sync: bool = True,
+    ) -> Desk:
         """Open (and migrate) the database at ``url`` and load the catalogue into it.
 
         Args:
@@ -138,7 +148,9 @@ class Desk:
         if self._staff is None:
             with self.transaction() as s:
                 rows = s.scalars(select(StaffRow).where(StaffRow.active.is_(True))).all()
-                self._staff = {r.id: Person(r.id, r.name, frozenset(r.roles), r.group) for r in rows}
+                self._staff = {
+                    r.id: Person(r.id, r.name, frozenset(r.roles), r.group) for r in rows
+                }
         found = self._staff.get(ident)
         if found is None:
             raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
@@ -155,8 +167,12 @@ class Desk:
                 raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
             record, record_id = kind, record.id  # type: ignore[attr-defined]
         with self.transaction() as s:
-            rows = s.scalars(select(AuditEventRow).where(AuditEventRow.record_type == str(record),
-                                                         AuditEventRow.record_id == str(record_id))
-                             .order_by(AuditEventRow.id)).all()
+            rows = s.scalars(
+                select(AuditEventRow)
+                .where(
+                    AuditEventRow.record_type == str(record),
+                    AuditEventRow.record_id == str(record_id),
+                )
+                .order_by(AuditEventRow.id)
+            ).all()
             return [AuditEvent.model_validate(r) for r in rows]
-

@@ -32,8 +32,13 @@ def process_section(process: Process) -> str:
     for step in process.table:
         roles = ", ".join(sorted(step.roles))
         dest = step.dest or "(stays)"
-        rows.append(f"| `{step.trigger}` | {', '.join(step.source) or '(new)'} | {dest} | {roles} | {step.doc} |")
-    return "\n".join([f"## {process.name}", "", doc, "", "```mermaid", process.mermaid(), "```", "", *rows, ""])
+        rows.append(
+            f"| `{step.trigger}` | {', '.join(step.source) or '(new)'} | {dest} | "
+            f"{roles} | {step.doc} |"
+        )
+    return "\n".join(
+        [f"## {process.name}", "", doc, "", "```mermaid", process.mermaid(), "```", "", *rows, ""]
+    )
 
 
 def _module_doc(process: Process) -> str:

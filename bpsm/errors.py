@@ -116,12 +116,14 @@ class ConcurrentModification(BpsmError, RuntimeError):
 
     def __init__(self, record: str, expected: int | None = None, actual: int | None = None):
         self.record, self.expected, self.actual = record, expected, actual
-        detail = f" (you saw version {expected}, it is now {actual})" if expected is not None else ""
+        detail = (
+            f" (you saw version {expected}, it is now {actual})" if expected is not None else ""
+        )
         super().__init__(f"{record} was changed by someone else{detail}; reload and try again")
 
 
 class DatabaseUnavailable(BpsmError, ConnectionError):
-    """The database at a URL cannot be reached or opened (server down, wrong host, no permission)."""
+    """The database at a URL cannot be reached or opened (server down, bad host, no permission)."""
 
     def __init__(self, url: str, reason: str):
         self.url, self.reason = url, reason

@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["KpiSnapshot", "Kpis", "first_time_right_clause"]
 
 
-def first_time_right_clause():  # noqa: ANN201 - SQL expression
-    """SQL condition for a first-time-right call: :func:`bpsm.processes.calls.views.first_time_right`."""
+def first_time_right_clause():
+    """SQL condition for a first-time-right call.
+
+    See :func:`bpsm.processes.calls.views.first_time_right`.
+    """
     return first_time_right(CallRow)
 
 
@@ -83,11 +86,19 @@ class Kpis:
             s = uow.session
             row = s.execute(stmt).one()
         reg, res, ftr, exc, ref, open_now, surveyed, effort, sat = row
-        return KpiSnapshot(since=since, until=until, registered=int(reg), resolved=int(res),
-                           first_time_right=int(ftr), exceptions=int(exc), referred=int(ref),
-                           open_now=int(open_now), surveyed=int(surveyed),
-                           effort_mean=float(effort) if effort is not None else None,
-                           satisfaction_mean=float(sat) if sat is not None else None)
+        return KpiSnapshot(
+            since=since,
+            until=until,
+            registered=int(reg),
+            resolved=int(res),
+            first_time_right=int(ftr),
+            exceptions=int(exc),
+            referred=int(ref),
+            open_now=int(open_now),
+            surveyed=int(surveyed),
+            effort_mean=float(effort) if effort is not None else None,
+            satisfaction_mean=float(sat) if sat is not None else None,
+        )
 
     def today(self) -> KpiSnapshot:
         """KPIs for today, midnight to midnight in the desk's time zone."""

@@ -25,8 +25,14 @@ from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.relation import StandardDeliveryRow
 from bpsm.views import View
 
-__all__ = ["MAX_CANDIDATES", "Candidate", "Suggestion", "find_candidates", "rank", "significant_words"]
-
+__all__ = [
+    "MAX_CANDIDATES",
+    "Candidate",
+    "Suggestion",
+    "find_candidates",
+    "rank",
+    "significant_words",
+]
 
 
 class Suggestion(View):
@@ -42,18 +48,131 @@ class Suggestion(View):
     matched: list[str]
     via: str | None  # the matched service that lists this one among its alternatives
 
+
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset([
-    "a", "able", "about", "after", "again", "all", "also", "always", "am", "an", "and", "any", "are", "as",
-    "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "each", "for", "from",
-    "get", "got", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it",
-    "its", "just", "like", "make", "may", "me", "might", "more", "most", "must", "my", "need", "needed",
-    "needs", "new", "no", "not", "of", "on", "one", "only", "or", "other", "our", "out", "over", "own",
-    "please", "per", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them",
-    "then", "there", "these", "they", "this", "those", "to", "too", "up", "us", "use", "using", "very",
-    "via", "want", "wanted", "wants", "was", "way", "we", "were", "what", "when", "where", "which", "while",
-    "who", "why", "will", "with", "within", "without", "would", "yes", "you", "your",
-])
+_STOP = frozenset(
+    [
+        "a",
+        "able",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "always",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "each",
+        "for",
+        "from",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "like",
+        "make",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "my",
+        "need",
+        "needed",
+        "needs",
+        "new",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "please",
+        "per",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "too",
+        "up",
+        "us",
+        "use",
+        "using",
+        "very",
+        "via",
+        "want",
+        "wanted",
+        "wants",
+        "was",
+        "way",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "you",
+        "your",
+    ]
+)
 MAX_CANDIDATES = 200
 
 
@@ -67,7 +186,7 @@ def _stem(word: str) -> str:
         word = word[:-1]
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[:-len(suffix)]
+            return word[: -len(suffix)]
     return word
 
 
@@ -85,7 +204,7 @@ def _significant(text: str) -> dict[str, str]:
 
 
 def significant_words(text: str) -> list[str]:
-    """The words of ``text`` that carry meaning: lower case, no stop words, in order, one per stem."""
+    """The meaningful words of ``text``: lower case, no stop words, in order, one per stem."""
     return list(_significant(text).values())
 
 
@@ -102,8 +221,9 @@ class Candidate:
     active: bool = True
 
 
-def rank(need: str, candidates: Iterable[Candidate], *, asked: str = "",
-         limit: int | None = 10) -> list[Suggestion]:
+def rank(
+    need: str, candidates: Iterable[Candidate], *, asked: str = "", limit: int | None = 10
+) -> list[Suggestion]:
     """Rank ``candidates`` against the ``need`` and what was ``asked`` (request, asked-for item).
 
     Best first, each active candidate at most once. Each significant word weighs more the fewer
@@ -130,14 +250,23 @@ def rank(need: str, candidates: Iterable[Candidate], *, asked: str = "",
         strong, every = _tokens(c.strong), _tokens(c.strong) | _tokens(c.text)
         hits[key] = {w: 1.0 if w in strong else 0.5 for w in words if w in every}
     df = Counter(w for found in hits.values() for w in found)
-    weight = {w: math.log(1 + len(pool) / max(df[w], 1)) * (2 if w in asked_words else 1) for w in words}
+    weight = {
+        w: math.log(1 + len(pool) / max(df[w], 1)) * (2 if w in asked_words else 1) for w in words
+    }
     total = sum(weight.values())
-    base = {key: sum(weight[w] * share for w, share in found.items()) / total for key, found in hits.items()}
+    base = {
+        key: sum(weight[w] * share for w, share in found.items()) / total
+        for key, found in hits.items()
+    }
     boost: dict[tuple[str, str], tuple[float, str]] = {}
     for key, c in pool.items():
         for alt in c.alternatives if base[key] > 0 else ():
             target = ("service", alt)
-            if target in pool and target != key and 0.25 * base[key] > boost.get(target, (0.0, ""))[0]:
+            if (
+                target in pool
+                and target != key
+                and 0.25 * base[key] > boost.get(target, (0.0, ""))[0]
+            ):
                 boost[target] = (0.25 * base[key], c.ref)
     found = []
     for key, c in pool.items():
@@ -146,33 +275,66 @@ def rank(need: str, candidates: Iterable[Candidate], *, asked: str = "",
         if score <= 0:
             continue
         missing = [said[w] for w in words if w not in hits[key]]
-        found.append(Suggestion(kind=c.kind, service_id=c.ref if c.kind == "service" else None,
-                                standard_delivery_id=int(c.ref) if c.kind == "standard_delivery" else None,
-                                name=c.name, score=score, fit="partial" if missing else "full", missing=missing,
-                                matched=[said[w] for w in words if w in hits[key]], via=via))
-    found.sort(key=lambda x: (-x.score, x.kind != "standard_delivery", x.name.casefold(),
-                              x.service_id or "", x.standard_delivery_id or 0))
+        found.append(
+            Suggestion(
+                kind=c.kind,
+                service_id=c.ref if c.kind == "service" else None,
+                standard_delivery_id=int(c.ref) if c.kind == "standard_delivery" else None,
+                name=c.name,
+                score=score,
+                fit="partial" if missing else "full",
+                missing=missing,
+                matched=[said[w] for w in words if w in hits[key]],
+                via=via,
+            )
+        )
+    found.sort(
+        key=lambda x: (
+            -x.score,
+            x.kind != "standard_delivery",
+            x.name.casefold(),
+            x.service_id or "",
+            x.standard_delivery_id or 0,
+        )
+    )
     return found if limit is None else found[:limit]
 
 
 def _like_any(column: Any, words: Sequence[str]) -> tuple[ColumnElement[bool], ColumnElement[int]]:
-    """``column LIKE '%w%'`` for any word, and how many words match (to keep the best candidates)."""
+    """``column LIKE '%w%'`` for any word, and how many match (to keep the best candidates)."""
     stems = (w.removesuffix("y") for w in words)  # "battery" finds "batteries" too
     likes = [column.like(f"%{escape_like(w)}%", escape="\\") for w in stems]
     return or_(*likes), sum((sql_case((lk, 1), else_=0) for lk in likes), start=literal(0))
 
 
 def _service_candidates(s: Session, where: Any, order: Any = None) -> list[Candidate]:
-    stmt = (select(ServiceRow.id, ServiceRow.name, ServiceRow.search_text, ServiceVersionRow.definition)
-            .join(ServiceVersionRow, (ServiceVersionRow.service_id == ServiceRow.id)
-                  & (ServiceVersionRow.version == ServiceRow.current_version))
-            .where(ServiceRow.active.is_(True), where))
-    stmt = stmt.order_by(order.desc(), ServiceRow.id) if order is not None else stmt.order_by(ServiceRow.id)
+    stmt = (
+        select(ServiceRow.id, ServiceRow.name, ServiceRow.search_text, ServiceVersionRow.definition)
+        .join(
+            ServiceVersionRow,
+            (ServiceVersionRow.service_id == ServiceRow.id)
+            & (ServiceVersionRow.version == ServiceRow.current_version),
+        )
+        .where(ServiceRow.active.is_(True), where)
+    )
+    stmt = (
+        stmt.order_by(order.desc(), ServiceRow.id)
+        if order is not None
+        else stmt.order_by(ServiceRow.id)
+    )
     out = []
     for sid, name, text, definition in s.execute(stmt.limit(MAX_CANDIDATES)).all():
         keywords = " ".join(definition.get("keywords", []))
-        out.append(Candidate("service", sid, name, f"{name} {keywords} {sid.replace('-', ' ')}", text,
-                             tuple(definition.get("alternatives", []))))
+        out.append(
+            Candidate(
+                "service",
+                sid,
+                name,
+                f"{name} {keywords} {sid.replace('-', ' ')}",
+                text,
+                tuple(definition.get("alternatives", [])),
+            )
+        )
     return out
 
 
@@ -189,8 +351,20 @@ def find_candidates(s: Session, text: str) -> list[Candidate]:
     if alts:
         found += _service_candidates(s, ServiceRow.id.in_(alts))
     sd_where, sd_hits = _like_any(StandardDeliveryRow.search_text, words)
-    rows = s.scalars(select(StandardDeliveryRow).where(StandardDeliveryRow.active.is_(True), sd_where)
-                     .order_by(sd_hits.desc(), StandardDeliveryRow.id).limit(MAX_CANDIDATES)).all()
-    found += [Candidate("standard_delivery", str(r.id), r.name, f"{r.name} {' '.join(r.keywords)}", r.search_text)
-              for r in rows]
+    rows = s.scalars(
+        select(StandardDeliveryRow)
+        .where(StandardDeliveryRow.active.is_(True), sd_where)
+        .order_by(sd_hits.desc(), StandardDeliveryRow.id)
+        .limit(MAX_CANDIDATES)
+    ).all()
+    found += [
+        Candidate(
+            "standard_delivery",
+            str(r.id),
+            r.name,
+            f"{r.name} {' '.join(r.keywords)}",
+            r.search_text,
+        )
+        for r in rows
+    ]
     return found

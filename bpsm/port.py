@@ -32,5 +32,5 @@ class DeskPort(Protocol):
 
     @property
     def relations(self) -> Any:
-        """Relation management, for the reactive process's hand-over (``refer``) in the same unit."""
+        """Relation management, for the reactive process's ``refer`` hand-over in the same unit."""
         ...

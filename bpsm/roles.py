@@ -46,4 +46,6 @@ def require(person: Person, action: str, roles: frozenset[str] | None = None) ->
     allowed = DESK_ACTIONS.get(action, frozenset()) if roles is None else roles
     if not allowed & person.roles:
         names = ", ".join(sorted(allowed)) or "nobody"
-        raise PermissionDenied(person.id, action, f"needs role {names}; has {', '.join(sorted(person.roles))}")
+        raise PermissionDenied(
+            person.id, action, f"needs role {names}; has {', '.join(sorted(person.roles))}"
+        )

@@ -32,20 +32,35 @@ class Services:
         stmt = select(ServiceRow).where(ServiceRow.active.is_(True))
         for w in words:
             pattern = f"%{escape_like(w)}%"
-            stmt = stmt.where(or_(ServiceRow.search_text.like(pattern, escape="\\"),
-                                  ServiceRow.id.like(pattern, escape="\\")))
+            stmt = stmt.where(
+                or_(
+                    ServiceRow.search_text.like(pattern, escape="\\"),
+                    ServiceRow.id.like(pattern, escape="\\"),
+                )
+            )
         if words:
             word = escape_like(words[0])
-            rank = case((ServiceRow.id == words[0], 0), (ServiceRow.id.like(f"{word}%", escape="\\"), 1),
-                        (ServiceRow.name.ilike(f"%{word}%", escape="\\"), 2), else_=3)
+            rank = case(
+                (ServiceRow.id == words[0], 0),
+                (ServiceRow.id.like(f"{word}%", escape="\\"), 1),
+                (ServiceRow.name.ilike(f"%{word}%", escape="\\"), 2),
+                else_=3,
+            )
             stmt = stmt.order_by(rank, ServiceRow.name)
         else:
             stmt = stmt.order_by(ServiceRow.name)
         with self._desk.unit() as uow:
             s = uow.session
             rows = s.scalars(stmt.limit(limit)).all()
-            return [ServiceHit(id=r.id, name=r.name, department=r.department,
-                               matched=_snippet(r.search_text, words)) for r in rows]
+            return [
+                ServiceHit(
+                    id=r.id,
+                    name=r.name,
+                    department=r.department,
+                    matched=_snippet(r.search_text, words),
+                )
+                for r in rows
+            ]
 
     def list(self, *, include_retired: bool = False) -> list[ServiceView]:
         """All services, by name."""
@@ -82,4 +97,4 @@ def _snippet(text: str, words: list[str], width: int = 60) -> str:
     if at < 0:
         return ""
     start = max(0, at - width // 3)
-    return ("…" if start else "") + text[start:start + width].strip() + "…"
+    return ("…" if start else "") + text[start : start + width].strip() + "…"

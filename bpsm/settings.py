@@ -27,11 +27,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BPSM_", env_file=".env", extra="ignore")
 
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default: an embedded SQLite file in the user data folder")
-    catalogue_path: Path = Field(default_factory=default_catalogue_path,
-                                 description="folder with desk.yaml and services/*.yaml")
+        default=None,
+        description="SQLAlchemy URL; default: an embedded SQLite file in the user data folder",
+    )
+    catalogue_path: Path = Field(
+        default_factory=default_catalogue_path,
+        description="folder with desk.yaml and services/*.yaml",
+    )
     operator: str = Field(default="anna", description="staff id of the person using the TUI/CLI")
-    demo: bool = Field(default=True, description="seed demo calls into an empty database on first start")
+    demo: bool = Field(
+        default=True, description="seed demo calls into an empty database on first start"
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict,
-        description='the TUI\'s keys by binding id, e.g. BPSM_KEYMAP=\'{"call.resolve": "R", "call.close": "ctrl+c"}\'')
+        description=(
+            "the TUI's keys by binding id, e.g. "
+            'BPSM_KEYMAP=\'{"call.resolve": "R", "call.close": "ctrl+c"}\''
+        ),
+    )

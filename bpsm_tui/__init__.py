@@ -1,4 +1,7 @@
-"""bpsm_tui — the keyboard-only terminal desk for operators, built with Textual on the public bpsm API."""
+"""bpsm_tui — the keyboard-only terminal desk for operators.
+
+Built with Textual on the public bpsm API.
+"""
 
 from __future__ import annotations
 

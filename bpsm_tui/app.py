@@ -1,4 +1,4 @@
-"""The desk application: who is working, the screens by area (Textual ``MODES``), and one action runner.
+"""The desk app: who is working, the screens by area (Textual ``MODES``), and one action runner.
 
 Every step a person fires goes through :meth:`DeskApp.act`: a quick pre-flight check
 (permission and transition, with the library's own errors), the dialog built from what the step
@@ -82,15 +82,22 @@ class DeskApp(App[None]):
             super().__init__()
             self.record, self.action, self.error = record, action, error
 
-    def __init__(self, desk: Desk, operator: str, *, page_size: int | None = None,
-                 keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        operator: str,
+        *,
+        page_size: int | None = None,
+        keymap: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.desk = desk
         self.operator = operator
         self._identity_error: BpsmError | None = None
         self._acting = False
         self._keymap = dict(Settings().keymap if keymap is None else keymap)
-        # one mode per area of work; the change board, relation cases, proactive work and KPIs join here
+        # one mode per area of work; the change board, relation cases, proactive work and KPIs
+        # join here
         self.add_mode("calls", partial(QueueScreen, page_size=page_size))
 
     @property
@@ -123,11 +130,13 @@ class DeskApp(App[None]):
     # -- running a step ----------------------------------------------------------------------------
 
     def act(self, call: Any, name: str, *, first_contact: bool = False) -> None:
-        """Run the call step ``name`` (a key of :data:`~bpsm_tui.screens.call_screen.CALL_ACTIONS`)."""
+        """Run call step ``name`` (a key of :data:`~bpsm_tui.screens.call_screen.CALL_ACTIONS`)."""
         self.run_step("calls", call, CALL_ACTIONS[name], first_contact=first_contact)
 
-    def run_step(self, facade: str, record: Any, action: RecordAction, *, first_contact: bool = False) -> None:
-        """Fire ``action`` on ``record`` through ``desk.<facade>``: check, ask what it needs, then run it.
+    def run_step(
+        self, facade: str, record: Any, action: RecordAction, *, first_contact: bool = False
+    ) -> None:
+        """Fire ``action`` on ``record`` via ``desk.<facade>``: check, ask what it needs, run it.
 
         Args:
             facade: the desk attribute of the record's process (``calls``, ``changes``...).
@@ -159,15 +168,19 @@ class DeskApp(App[None]):
 
         self.push_screen(dialog, answered)
 
-    def _start(self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]) -> None:
+    def _start(
+        self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]
+    ) -> None:
         self._acting = True  # until the worker reports back: one action at a time
         self._perform(facade, record, action, answers)
 
     @work(thread=True, exclusive=True, group="step")
-    def _perform(self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]) -> None:
+    def _perform(
+        self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]
+    ) -> None:
         try:
             view, text = perform(self.desk, facade, self.operator, record, action, answers)
-        except Exception as err:  # noqa: BLE001 - every failure is shown; the library rolled back
+        except Exception as err:
             self.post_message(self.ActionFailed(record, action.name, err))
             return
         self.post_message(self.ActionDone(view, text))

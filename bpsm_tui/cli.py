@@ -12,8 +12,12 @@ __all__ = ["app", "main"]
 
 
 @app.command()
-def desk(db: DbOpt = None, catalogue: CatOpt = None, as_: AsOpt = None,
-         demo: Annotated[bool, typer.Option(help="Seed demo calls into an empty database.")] = True) -> None:
+def desk(
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    as_: AsOpt = None,
+    demo: Annotated[bool, typer.Option(help="Seed demo calls into an empty database.")] = True,
+) -> None:
     """Open the operator's desk (the TUI). Seeds demo calls the first time."""
     from bpsm_tui.app import run
 

@@ -25,12 +25,21 @@ class DeskCommands(Provider):
 
     async def discover(self) -> Hits:
         for command in self._commands():
-            yield DiscoveryHit(command.name, partial(self.screen.run_action, command.action), help=escape(command.help))
+            yield DiscoveryHit(
+                command.name,
+                partial(self.screen.run_action, command.action),
+                help=escape(command.help),
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self._commands():
             score = matcher.match(command.name)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.name), partial(self.screen.run_action, command.action),
-                          text=command.name, help=escape(command.help))
+                yield Hit(
+                    score,
+                    matcher.highlight(command.name),
+                    partial(self.screen.run_action, command.action),
+                    text=command.name,
+                    help=escape(command.help),
+                )

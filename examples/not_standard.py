@@ -8,8 +8,12 @@ from bpsm import Desk, GuardFailed
 desk = Desk.open()
 
 # "Is this part of our standard service?" No service fits, so the call is registered without one.
-ipad = desk.calls.register(caller="Board secretary", channel="email", by="anna",
-                           summary="An iPad for each board member before Thursday")
+ipad = desk.calls.register(
+    caller="Board secretary",
+    channel="email",
+    by="anna",
+    summary="An iPad for each board member before Thursday",
+)
 try:
     desk.calls.accept(ipad.id, by="anna")
 except GuardFailed as err:  # standard handling needs a catalogue service
@@ -20,8 +24,13 @@ ipad, case = desk.calls.refer(ipad.id, reason="tablets are not in the catalogue"
 print(f"{ipad.number} {ipad.state}; relation case {case.id} is {case.state}")
 
 # Another one we do make an exception for, recorded as such.
-beamer = desk.calls.register(caller="Events team", channel="walk-in", by="omar",
-                             summary="Borrow the projector for the anniversary party on Saturday")
-beamer = desk.calls.make_exception(beamer.id, reason="one-off for the anniversary, approved by the team lead",
-                                   by="omar")
+beamer = desk.calls.register(
+    caller="Events team",
+    channel="walk-in",
+    by="omar",
+    summary="Borrow the projector for the anniversary party on Saturday",
+)
+beamer = desk.calls.make_exception(
+    beamer.id, reason="one-off for the anniversary, approved by the team lead", by="omar"
+)
 print(f"{beamer.number} {beamer.state} exception={beamer.is_exception}: {beamer.exception_reason}")

@@ -2,8 +2,13 @@ from bpsm import Desk, InvalidTransition
 
 desk = Desk.open()  # BPSM_DATABASE_URL or an embedded SQLite file; catalogue from ./catalogue
 laptop = desk.services.search("laptop")[0]
-call = desk.calls.register(caller="Kim Jansen", channel="phone", summary="Laptop will not boot",
-                           service=laptop.id, by="anna")
+call = desk.calls.register(
+    caller="Kim Jansen",
+    channel="phone",
+    summary="Laptop will not boot",
+    service=laptop.id,
+    by="anna",
+)
 call = desk.calls.accept(call.id, by="anna")  # yes, part of our standard service
 call = desk.calls.resolve(call.id, solution="Reseated the battery", by="anna")
 call = desk.calls.close(call.id, effort=2, satisfaction=5, by="anna")  # the two survey answers

@@ -32,7 +32,8 @@ PG_URL = os.environ.get("BPSM_TEST_DATABASE_URL")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"bpsm database under test: {'PostgreSQL ' + make_url(PG_URL).render_as_string() if PG_URL else 'SQLite'}"
+    db = "PostgreSQL " + make_url(PG_URL).render_as_string() if PG_URL else "SQLite"
+    return f"bpsm database under test: {db}"
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,16 @@ PATHS: dict[str, list[tuple[str, dict]]] = {
 }
 
 
-def new_call(desk: Desk, *, service: str | None = "laptop", caller: str = "Kim Jansen",
-             summary: str = "Laptop will not start") -> CallView:
-    return desk.calls.register(caller=caller, channel="phone", summary=summary, service=service, by=OP)
+def new_call(
+    desk: Desk,
+    *,
+    service: str | None = "laptop",
+    caller: str = "Kim Jansen",
+    summary: str = "Laptop will not start",
+) -> CallView:
+    return desk.calls.register(
+        caller=caller, channel="phone", summary=summary, service=service, by=OP
+    )
 
 
 def call_in(desk: Desk, state: str, **kw) -> CallView:

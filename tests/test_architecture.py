@@ -18,5 +18,8 @@ def test_core_library_does_not_import_textual_or_the_tui() -> None:
 
 
 def test_importing_bpsm_does_not_load_textual() -> None:
-    code = "import sys, bpsm, bpsm.cli, bpsm.demo; assert 'textual' not in sys.modules, 'textual loaded'"
+    code = (
+        "import sys, bpsm, bpsm.cli, bpsm.demo; "
+        "assert 'textual' not in sys.modules, 'textual loaded'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

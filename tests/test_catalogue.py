@@ -24,7 +24,12 @@ def test_example_catalogue_is_valid_and_large_enough(catalogue) -> None:
     assert len(catalogue) >= 25
     assert {s.department for s in catalogue.services.values()} == {"IT", "Facilities", "HR"}
     assert [c.id for c in catalogue.desk.checklist] == [
-        "tested", "rollback-plan", "desk-ready", "documentation", "parties-informed"]
+        "tested",
+        "rollback-plan",
+        "desk-ready",
+        "documentation",
+        "parties-informed",
+    ]
     for svc in catalogue.services.values():
         assert len(svc.faq) >= 2 and svc.quality_levels and svc.delivery.lead_time > timedelta(0)
 
@@ -92,9 +97,14 @@ def test_a_catalogue_with_any_error_loads_nothing(broken: Path, db_url: str) -> 
 @pytest.mark.parametrize(
     ("patch", "message"),
     [
-        (("account_manager: dave", "account_manager: zoe"), "account manager 'zoe' is not on the staff list"),
-        (("alternatives: [loan-device, peripherals]", "alternatives: [loan-device, hoverboard]"),
-         "alternative 'hoverboard' is not a service"),
+        (
+            ("account_manager: dave", "account_manager: zoe"),
+            "account manager 'zoe' is not on the staff list",
+        ),
+        (
+            ("alternatives: [loan-device, peripherals]", "alternatives: [loan-device, hoverboard]"),
+            "alternative 'hoverboard' is not a service",
+        ),
         (("group: second-line-it", "group: ninjas"), "group 'ninjas' is not one of"),
         (("rule: FREQ=YEARLY;INTERVAL=4", "rule: FREQ=SOMETIMES"), "is not a valid RRULE"),
         (("name: Standard laptop", "name: Standard laptop\nname: Again"), "duplicate key 'name'"),
@@ -111,8 +121,10 @@ def test_bad_values_are_named(tmp_path: Path, patch: tuple[str, str], message: s
     laptop.write_text(original.replace(patch[0], patch[1], 1))
     with pytest.raises(ValidationError) as err:
         load_catalogue(root)
-    assert any(message in p.message and p.file.endswith("laptop.yaml") and p.line for p in err.value.problems), \
-        err.value.problems
+    assert any(
+        message in p.message and p.file.endswith("laptop.yaml") and p.line
+        for p in err.value.problems
+    ), err.value.problems
 
 
 def test_loading_is_idempotent_and_versioned(desk: Desk, tmp_path: Path) -> None:
@@ -127,7 +139,11 @@ def test_loading_is_idempotent_and_versioned(desk: Desk, tmp_path: Path) -> None
     laptop.write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: P3D", 1))
     (root / "services" / "mail-and-parcels.yaml").unlink()
     report = desk.sync_catalogue("admin", load_catalogue(root))
-    assert report.updated == ["laptop"] and report.retired == ["mail-and-parcels"] and report.added == []
+    assert (
+        report.updated == ["laptop"]
+        and report.retired == ["mail-and-parcels"]
+        and report.added == []
+    )
 
     new = call_in(desk, "in_progress")
     assert new.service_version == 2
@@ -151,15 +167,21 @@ def test_search_finds_services_by_name_keyword_and_faq(desk: Desk) -> None:
     assert desk.services.search("100%_") == []
 
 
-@given(st.integers(min_value=0, max_value=10_000), st.sampled_from(["minute", "hour", "day", "week"]),
-       st.booleans())
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(["minute", "hour", "day", "week"]),
+    st.booleans(),
+)
 def test_plain_durations_parse(n: int, unit: str, plural: bool) -> None:
     seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[unit]
     assert parse_duration(f"{n} {unit}{'s' if plural else ''}") == timedelta(seconds=n * seconds)
 
 
-@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3650)).map(
-    lambda d: timedelta(seconds=int(d.total_seconds()))))
+@given(
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3650)).map(
+        lambda d: timedelta(seconds=int(d.total_seconds()))
+    )
+)
 def test_iso_durations_round_trip(value: timedelta) -> None:
     assert parse_duration(format_duration(value)) == value
 
@@ -186,12 +208,18 @@ def test_a_duplicate_id_is_reported_even_when_both_files_have_other_errors(tmp_p
     shutil.copytree(CATALOGUE, root)
     laptop = root / "services" / "laptop.yaml"
     laptop.write_text(laptop.read_text().replace("\nkeywords:", "\nkeywrods:", 1))
-    (root / "services" / "laptop-copy.yaml").write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: soon"))
+    (root / "services" / "laptop-copy.yaml").write_text(
+        laptop.read_text().replace("lead_time: P5D", "lead_time: soon")
+    )
     with pytest.raises(ValidationError) as err:
         load_catalogue(root)
     messages = [(Path(p.file).name, p.field, p.message) for p in err.value.problems]
-    assert ("laptop.yaml", "id", "duplicate service id 'laptop' (also in c/services/laptop-copy.yaml)") in messages
+    assert (
+        "laptop.yaml",
+        "id",
+        "duplicate service id 'laptop' (also in c/services/laptop-copy.yaml)",
+    ) in messages
     assert any(f == "keywrods" for _, f, _ in messages)
     assert any(f == "delivery.lead_time" and "'soon'" in m for _, f, m in messages)
-    # a file that fails validation still counts as declaring its id: no cascade of dangling references
+    # a file failing validation still counts as declaring its id: no cascade of dangling references
     assert not any("is not a service in this catalogue" in m for _, _, m in messages)

@@ -50,8 +50,14 @@ def laptop_faster(desk: Desk) -> dict:
 
 
 def propose(desk: Desk, impact: str = "low", **kw):
-    return desk.changes.propose(kind="modify", definition=laptop_faster(desk), impact=impact,
-                                summary="Deliver laptops in 3 days", by="dave", **kw)
+    return desk.changes.propose(
+        kind="modify",
+        definition=laptop_faster(desk),
+        impact=impact,
+        summary="Deliver laptops in 3 days",
+        by="dave",
+        **kw,
+    )
 
 
 def tick_all(desk: Desk, change_id: int) -> None:
@@ -84,12 +90,18 @@ def in_state(desk: Desk, state: str):
 
 FIRE = {
     "submit": lambda d, c: d.changes.submit(c.id, by="dave"),
-    "amend": lambda d, c: d.changes.amend(c.id, rollback_plan="reinstall previous image", by="dave"),
-    "check_item": lambda d, c: d.changes.check_item(c.id, "tested", evidence="pilot week 12", by="ben"),
+    "amend": lambda d, c: d.changes.amend(
+        c.id, rollback_plan="reinstall previous image", by="dave"
+    ),
+    "check_item": lambda d, c: d.changes.check_item(
+        c.id, "tested", evidence="pilot week 12", by="ben"
+    ),
     "approve": lambda d, c: d.changes.approve(c.id, by="carla"),
     "reject": lambda d, c: d.changes.reject(c.id, reason="not now", by="carla"),
     "implement": lambda d, c: d.changes.implement(c.id, by="carla"),
-    "roll_back": lambda d, c: d.changes.roll_back(c.id, reason="supplier cannot deliver", by="carla"),
+    "roll_back": lambda d, c: d.changes.roll_back(
+        c.id, reason="supplier cannot deliver", by="carla"
+    ),
     "withdraw": lambda d, c: d.changes.withdraw(c.id, reason="no longer needed", by="dave"),
 }
 
@@ -119,14 +131,18 @@ def test_rollback_plan_is_required_only_from_the_configured_impact(cdesk: Desk) 
     tick_all(cdesk, medium.id)
     with pytest.raises(GuardFailed, match="rollback plan"):
         cdesk.changes.approve(medium.id, by="carla")
-    cdesk.changes.amend(medium.id, rollback_plan="re-publish version 1 and restore the file", by="dave")
+    cdesk.changes.amend(
+        medium.id, rollback_plan="re-publish version 1 and restore the file", by="dave"
+    )
     assert cdesk.changes.approve(medium.id, by="carla").state == "approved"
 
 
 def test_a_withdrawn_mark_is_unmet_again_and_marks_name_the_person(cdesk: Desk) -> None:
     c = cdesk.changes.submit(propose(cdesk).id, by="dave")
     tick_all(cdesk, c.id)
-    c = cdesk.changes.check_item(c.id, "documentation", evidence="manual still in review", met=False, by="carla")
+    c = cdesk.changes.check_item(
+        c.id, "documentation", evidence="manual still in review", met=False, by="carla"
+    )
     assert c.unmet == ["documentation"]
     assert next(i for i in c.checklist if i.id == "tested").by == "ben"
 
@@ -153,13 +169,27 @@ def test_rejection_needs_a_reason(cdesk: Desk) -> None:
         ({"kind": "rename"}, "kind: 'rename' is not one of"),
         ({"impact": "huge"}, "impact: 'huge' is not one of"),
         ({"summary": ""}, "summary: must not be empty"),
-        ({"definition": {"id": "laptop", "name": "x"}}, "definition: department: required field is missing"),
+        (
+            {"definition": {"id": "laptop", "name": "x"}},
+            "definition: department: required field is missing",
+        ),
         ({"kind": "add"}, "'laptop' is already in the catalogue"),
-        ({"kind": "retire", "definition": None, "service_id": "hoverboard"}, "'hoverboard' is not an active"),
+        (
+            {"kind": "retire", "definition": None, "service_id": "hoverboard"},
+            "'hoverboard' is not an active",
+        ),
     ],
 )
-def test_bad_proposals_are_refused_with_the_field_named(cdesk: Desk, kwargs: dict, message: str) -> None:
-    args = {"kind": "modify", "definition": laptop_faster(cdesk), "impact": "low", "summary": "x", "by": "dave"}
+def test_bad_proposals_are_refused_with_the_field_named(
+    cdesk: Desk, kwargs: dict, message: str
+) -> None:
+    args = {
+        "kind": "modify",
+        "definition": laptop_faster(cdesk),
+        "impact": "low",
+        "summary": "x",
+        "by": "dave",
+    }
     with pytest.raises(ValidationError) as err:
         cdesk.changes.propose(**{**args, **kwargs})
     assert message in str(err.value)
@@ -172,12 +202,15 @@ def test_implementation_publishes_a_version_and_writes_the_file(cdesk: Desk, fol
     assert cdesk.services.get("laptop").delivery.lead_time.days == 3
     written = yaml.safe_load((folder / "services" / "laptop.yaml").read_text())
     assert written["delivery"]["lead_time"] == "P3D"
-    assert load_catalogue(folder).services["laptop"].delivery.lead_time.days == 3  # still a valid catalogue
+    assert (
+        load_catalogue(folder).services["laptop"].delivery.lead_time.days == 3
+    )  # still a valid catalogue
     assert cdesk.changes.diff().clean
 
 
-def test_the_file_is_written_only_after_the_database_committed(cdesk: Desk, folder: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_file_is_written_only_after_the_database_committed(
+    cdesk: Desk, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bpsm.processes import base
 
     c = in_state(cdesk, "approved")
@@ -190,8 +223,12 @@ def test_the_file_is_written_only_after_the_database_committed(cdesk: Desk, fold
     with pytest.raises(RuntimeError, match="disk full"):
         cdesk.changes.implement(c.id, by="carla")
     monkeypatch.undo()
-    assert (folder / "services" / "laptop.yaml").read_text() == before  # the after-commit hook never ran
-    assert cdesk.changes.get(c.id) == c and cdesk.services.get("laptop").delivery.lead_time.days != 3
+    assert (
+        folder / "services" / "laptop.yaml"
+    ).read_text() == before  # the after-commit hook never ran
+    assert (
+        cdesk.changes.get(c.id) == c and cdesk.services.get("laptop").delivery.lead_time.days != 3
+    )
     assert cdesk.changes.implement(c.id, by="carla").state == "implemented"
     assert (folder / "services" / "laptop.yaml").read_text() != before
 
@@ -207,8 +244,15 @@ def test_rollback_restores_the_previous_version_and_file(cdesk: Desk, folder: Pa
 
 def test_adding_and_retiring_services_through_changes(cdesk: Desk, folder: Path) -> None:
     new = cdesk.services.get("loan-device").model_dump(mode="json")
-    new.update(id="tablet", name="Standard tablet", keywords=["tablet", "ipad"], alternatives=["loan-device"])
-    add = cdesk.changes.propose(kind="add", definition=new, impact="low", summary="Tablets become standard", by="dave")
+    new.update(
+        id="tablet",
+        name="Standard tablet",
+        keywords=["tablet", "ipad"],
+        alternatives=["loan-device"],
+    )
+    add = cdesk.changes.propose(
+        kind="add", definition=new, impact="low", summary="Tablets become standard", by="dave"
+    )
     cdesk.changes.submit(add.id, by="dave")
     tick_all(cdesk, add.id)
     cdesk.changes.approve(add.id, by="carla")
@@ -216,7 +260,9 @@ def test_adding_and_retiring_services_through_changes(cdesk: Desk, folder: Path)
     assert (folder / "services" / "tablet.yaml").is_file()
     assert cdesk.services.search("tablet")[0].id == "tablet"
 
-    retire = cdesk.changes.propose(kind="retire", service_id="tablet", impact="low", summary="Back out", by="dave")
+    retire = cdesk.changes.propose(
+        kind="retire", service_id="tablet", impact="low", summary="Back out", by="dave"
+    )
     cdesk.changes.submit(retire.id, by="dave")
     tick_all(cdesk, retire.id)
     cdesk.changes.approve(retire.id, by="carla")
@@ -224,7 +270,9 @@ def test_adding_and_retiring_services_through_changes(cdesk: Desk, folder: Path)
     assert not (folder / "services" / "tablet.yaml").exists()
     assert "tablet" not in {s.id for s in cdesk.services.list()}
     cdesk.changes.roll_back(retire.id, reason="board wants them after all", by="carla")
-    assert (folder / "services" / "tablet.yaml").is_file() and cdesk.services.get("tablet").name == "Standard tablet"
+    assert (folder / "services" / "tablet.yaml").is_file() and cdesk.services.get(
+        "tablet"
+    ).name == "Standard tablet"
     assert cdesk.changes.diff().clean
 
 
@@ -233,8 +281,21 @@ def test_diff_shows_database_versus_files(cdesk: Desk, folder: Path) -> None:
     laptop.write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: P4D", 1))
     (folder / "services" / "mail-and-parcels.yaml").unlink()
     diff = cdesk.changes.diff()
-    assert (diff.different, diff.only_in_database, diff.only_in_files) == (["laptop"], ["mail-and-parcels"], [])
-    result = CliRunner().invoke(app, ["catalogue", "diff", str(folder), "--db", str(cdesk.engine.url.render_as_string(hide_password=False))])
+    assert (diff.different, diff.only_in_database, diff.only_in_files) == (
+        ["laptop"],
+        ["mail-and-parcels"],
+        [],
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "catalogue",
+            "diff",
+            str(folder),
+            "--db",
+            str(cdesk.engine.url.render_as_string(hide_password=False)),
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "laptop" in result.output and "mail-and-parcels" in result.output
 

@@ -15,7 +15,10 @@ def run(*args: str):
 
 
 def test_seed_then_kpi_then_proactive(db_url: str) -> None:
-    assert run("demo", "seed", "--db", db_url, "-c", str(CATALOGUE), "--calls", "20").output == "seeded 20 calls\n"
+    assert (
+        run("demo", "seed", "--db", db_url, "-c", str(CATALOGUE), "--calls", "20").output
+        == "seeded 20 calls\n"
+    )
     out = run("kpi", "--db", db_url, "-c", str(CATALOGUE)).output
     assert "open" in out and "first time right" in out
     result = run("proactive", "--db", db_url, "-c", str(CATALOGUE), "--horizon", "30")

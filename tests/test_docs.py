@@ -9,7 +9,9 @@ from tests.conftest import ROOT
 
 def test_process_docs_match_the_code() -> None:
     committed = (ROOT / "docs" / "processes.md").read_text(encoding="utf-8")
-    assert committed == processes_markdown(), "docs/processes.md is stale: run `bpsm docs processes --write`"
+    assert committed == processes_markdown(), (
+        "docs/processes.md is stale: run `bpsm docs processes --write`"
+    )
 
 
 def test_every_transition_is_drawn() -> None:

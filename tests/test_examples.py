@@ -1,4 +1,4 @@
-"""Every script in examples/ runs against a fresh database, and the README shows the quickstart verbatim."""
+"""Every script in examples/ runs on a fresh database; the README shows the quickstart verbatim."""
 
 from __future__ import annotations
 
@@ -18,16 +18,29 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script: Path, db_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "BPSM_DATABASE_URL": db_url, "BPSM_CATALOGUE_PATH": str(CATALOGUE)}
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
 
 
 def test_quickstart_output_tells_the_story(db_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "BPSM_DATABASE_URL": db_url, "BPSM_CATALOGUE_PATH": str(CATALOGUE)}
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "quickstart.py")], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert "closed first time right: True" in out
     assert "refused:" in out and "cannot 'reopen' from state 'closed'" in out
     assert "register → accept → resolve → close" in out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
@@ -63,17 +63,24 @@ def test_waiting_for_a_supplier_during_the_call_keeps_first_time_right(desk: Des
 
 def test_today_follows_the_desks_time_zone(desk: Desk) -> None:
     # 23:30 UTC on 1 March is already 2 March in Amsterdam: yesterday's resolution is not today's
-    with freeze_time(datetime(2026, 3, 1, 22, 30, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2026, 3, 1, 22, 30, tzinfo=UTC)):
         call_in(desk, "resolved")
-    with freeze_time(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2026, 3, 1, 23, 30, tzinfo=UTC)):
         assert _ftr_today(desk) == (0, 0)
         call_in(desk, "resolved")
         assert _ftr_today(desk) == (1, 1)
 
 
 def test_resolve_at_first_contact_is_one_transaction(desk: Desk) -> None:
-    call = desk.calls.register(caller="Kim", channel="phone", summary="Dock not charging", service="laptop",
-                               accept=True, solution="Swapped the dock's power supply", by=OP)
+    call = desk.calls.register(
+        caller="Kim",
+        channel="phone",
+        summary="Dock not charging",
+        service="laptop",
+        accept=True,
+        solution="Swapped the dock's power supply",
+        by=OP,
+    )
     assert call.state == "resolved" and call.first_time_right
     assert [e.trigger for e in desk.history(call)] == ["register", "accept", "resolve"]
 
@@ -84,12 +91,23 @@ def test_resolve_at_first_contact_without_a_service_stores_nothing(desk: Desk) -
     from bpsm import GuardFailed, ValidationError
 
     with pytest.raises(GuardFailed, match="service_in_catalogue"):
-        desk.calls.register(caller="Kim", channel="phone", summary="x", accept=True, solution="y", by=OP)
+        desk.calls.register(
+            caller="Kim", channel="phone", summary="x", accept=True, solution="y", by=OP
+        )
     with pytest.raises(ValidationError, match="needs accept=True"):
-        desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", solution="y", by=OP)
+        desk.calls.register(
+            caller="Kim", channel="phone", summary="x", service="laptop", solution="y", by=OP
+        )
     with pytest.raises(GuardFailed, match="solution_recorded"):
-        desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", accept=True,
-                            solution=" ", by=OP)
+        desk.calls.register(
+            caller="Kim",
+            channel="phone",
+            summary="x",
+            service="laptop",
+            accept=True,
+            solution=" ",
+            by=OP,
+        )
     assert desk.calls.queue().total == 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from statistics import mean
 
 from freezegun import freeze_time
@@ -10,25 +10,25 @@ from freezegun import freeze_time
 from bpsm import Desk
 from tests.helpers import OP, call_in, new_call
 
-DAY = datetime(2026, 5, 12, 10, 0, tzinfo=timezone.utc)
+DAY = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
 
 
 def test_kpis_match_hand_computed_values(desk: Desk) -> None:
     with freeze_time(DAY) as clock:
-        a = call_in(desk, "resolved")                         # FTR
+        a = call_in(desk, "resolved")  # FTR
         desk.calls.close(a.id, effort=1, satisfaction=5, by=OP)
-        b = call_in(desk, "in_progress")                      # escalated, then resolved
+        b = call_in(desk, "in_progress")  # escalated, then resolved
         desk.calls.escalate(b.id, to_group="second-line-it", reason="repair", by=OP)
         desk.calls.resolve(b.id, solution="repaired", by="ben")
         desk.calls.close(b.id, effort=5, satisfaction=3, by=OP)
-        c = call_in(desk, "resolved")                         # FTR, closed without survey
+        c = call_in(desk, "resolved")  # FTR, closed without survey
         desk.calls.close(c.id, by=OP)
-        call_in(desk, "waiting_customer")                     # open
-        e = call_in(desk, "registered", service=None)         # exception, open
+        call_in(desk, "waiting_customer")  # open
+        e = call_in(desk, "registered", service=None)  # exception, open
         desk.calls.make_exception(e.id, reason="one-off", by=OP)
         call_in(desk, "referred", service=None)
         clock.tick(timedelta(days=1))
-        call_in(desk, "resolved")                             # tomorrow: outside the window
+        call_in(desk, "resolved")  # tomorrow: outside the window
         window = desk.kpis.window(DAY - timedelta(hours=1), DAY + timedelta(hours=12))
     assert (window.registered, window.resolved, window.first_time_right) == (6, 3, 2)
     assert window.first_time_right_share == 2 / 3

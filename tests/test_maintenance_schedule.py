@@ -1,4 +1,7 @@
-"""Preventative maintenance on a frozen clock: calendar rules, month ends, leap days, DST, due and overdue."""
+"""Preventative maintenance on a frozen clock.
+
+Covers calendar rules, month ends, leap days, DST, due and overdue.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +29,15 @@ def local(y: int, m: int, d: int, h: int = 8, minute: int = 0) -> datetime:
     return datetime(y, m, d, h, minute, tzinfo=AMS)
 
 
-def variant(catalogue: Catalogue, activities: list[dict[str, Any]] | None = None, *, service: str = "laptop",
-            only: bool = True, desk: dict[str, Any] | None = None, **fields: Any) -> Catalogue:
+def variant(
+    catalogue: Catalogue,
+    activities: list[dict[str, Any]] | None = None,
+    *,
+    service: str = "laptop",
+    only: bool = True,
+    desk: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Catalogue:
     """The example catalogue with ``service``'s maintenance (and other fields) replaced.
 
     ``only``: keep just that service, so a test sees its own plans and few others.
@@ -37,7 +47,11 @@ def variant(catalogue: Catalogue, activities: list[dict[str, Any]] | None = None
         data["maintenance"] = activities
     changed = Service.model_validate({**data, **fields})
     services = {service: changed} if only else {**catalogue.services, service: changed}
-    config = DeskConfig.model_validate({**catalogue.desk.model_dump(), **desk}) if desk else catalogue.desk
+    config = (
+        DeskConfig.model_validate({**catalogue.desk.model_dump(), **desk})
+        if desk
+        else catalogue.desk
+    )
     return replace(catalogue, desk=config, services=services)
 
 
@@ -57,8 +71,11 @@ def desk_with(db_url: str, catalogue: Catalogue) -> Iterator[Callable[..., Desk]
 
 
 def plan_of(desk: Desk, activity_id: str, service: str = "laptop") -> PlanView:
-    return next(p for p in desk.maintenance.plans(service=service, include_inactive=True)
-                if p.activity_id == activity_id)
+    return next(
+        p
+        for p in desk.maintenance.plans(service=service, include_inactive=True)
+        if p.activity_id == activity_id
+    )
 
 
 def all_tasks(desk: Desk, plan_id: int) -> list[TaskView]:
@@ -66,15 +83,24 @@ def all_tasks(desk: Desk, plan_id: int) -> list[TaskView]:
 
 
 def one(rule: str, duration: str = "PT2H") -> list[dict[str, Any]]:
-    return [{"id": "job", "activity": f"Recurring job ({rule})", "rule": rule, "duration": duration}]
+    return [
+        {"id": "job", "activity": f"Recurring job ({rule})", "rule": rule, "duration": duration}
+    ]
 
 
 def test_laptop_replacement_falls_due_after_four_years(desk: Desk) -> None:
-    """The scenario: plan made 2026-01-05, replacement due 2030-01-05 08:00 local, then every four years."""
+    """The scenario: plan made 2026-01-05, replacement due 2030-01-05 08:00 local.
+
+    After that, every four years.
+    """
     with freeze_time(local(2026, 1, 5, 9, 30)) as clock:
         desk.maintenance.generate(by="admin")
         plan = plan_of(desk, "replace")
-        assert (plan.kind, plan.rule, plan.assignee) == ("maintenance", "FREQ=YEARLY;INTERVAL=4", "second-line-it")
+        assert (plan.kind, plan.rule, plan.assignee) == (
+            "maintenance",
+            "FREQ=YEARLY;INTERVAL=4",
+            "second-line-it",
+        )
         assert plan.anchor == local(2026, 1, 5)
         assert desk.maintenance.next_occurrence(plan.id) == local(2030, 1, 5)
         assert all_tasks(desk, plan.id) == []  # nothing due within the first 90 days
@@ -97,7 +123,12 @@ def test_laptop_replacement_falls_due_after_four_years(desk: Desk) -> None:
         assert [t.status for t in desk.maintenance.due() if t.id == task.id] == ["overdue"]
 
         done = desk.maintenance.complete(task.id, note="42 laptops swapped", by="ben")
-        assert (done.state, done.status, done.done_by, done.note) == ("done", "done", "ben", "42 laptops swapped")
+        assert (done.state, done.status, done.done_by, done.note) == (
+            "done",
+            "done",
+            "ben",
+            "42 laptops swapped",
+        )
         nxt = desk.maintenance.next_task(plan.id)
         assert nxt is not None and nxt.due_at == local(2034, 1, 5) and nxt.status == "upcoming"
         assert [e.trigger for e in desk.history(done)] == ["schedule", "complete"]
@@ -125,15 +156,30 @@ def test_last_day_of_the_month_includes_the_leap_day(desk_with) -> None:
 
 def test_every_quarter_and_first_monday_of_the_month(desk_with) -> None:
     with freeze_time(local(2026, 1, 15, 12)):
-        d = desk_with([{"id": "quarterly", "activity": "Quarterly review", "rule": "FREQ=MONTHLY;INTERVAL=3"},
-                       {"id": "first-monday", "activity": "Patch check", "rule": "FREQ=MONTHLY;BYDAY=1MO"}])
+        d = desk_with(
+            [
+                {
+                    "id": "quarterly",
+                    "activity": "Quarterly review",
+                    "rule": "FREQ=MONTHLY;INTERVAL=3",
+                },
+                {"id": "first-monday", "activity": "Patch check", "rule": "FREQ=MONTHLY;BYDAY=1MO"},
+            ]
+        )
         d.maintenance.generate(timedelta(days=300), by="admin")
         quarterly = [t.due_at for t in all_tasks(d, plan_of(d, "quarterly").id)]
         mondays = [t.due_at for t in all_tasks(d, plan_of(d, "first-monday").id)]
     assert quarterly == [local(2026, 4, 15), local(2026, 7, 15), local(2026, 10, 15)]
-    assert mondays[:4] == [local(2026, 2, 2), local(2026, 3, 2), local(2026, 4, 6), local(2026, 5, 4)]
-    assert {(m.astimezone(AMS).weekday(), m.astimezone(AMS).day <= 7, m.astimezone(AMS).hour) for m in mondays} \
-        == {(0, True, 8)}
+    assert mondays[:4] == [
+        local(2026, 2, 2),
+        local(2026, 3, 2),
+        local(2026, 4, 6),
+        local(2026, 5, 4),
+    ]
+    assert {
+        (m.astimezone(AMS).weekday(), m.astimezone(AMS).day <= 7, m.astimezone(AMS).hour)
+        for m in mondays
+    } == {(0, True, 8)}
 
 
 def test_leap_day_rule_falls_due_every_four_years(desk_with) -> None:
@@ -144,14 +190,19 @@ def test_leap_day_rule_falls_due_every_four_years(desk_with) -> None:
         tasks = all_tasks(d, plan.id)
         assert [t.due_at for t in tasks] == [local(2028, 2, 29), local(2032, 2, 29)]
         assert report.created[plan.id] == 2
-        assert d.maintenance.next_occurrence(plan.id, after=local(2032, 2, 29)) == local(2036, 2, 29)
+        assert d.maintenance.next_occurrence(plan.id, after=local(2032, 2, 29)) == local(
+            2036, 2, 29
+        )
 
         clock.move_to(local(2028, 2, 29, 9))
         assert d.maintenance.get(tasks[0].id).status == "due"
         clock.move_to(local(2028, 3, 1, 0, 0))
         assert d.maintenance.get(tasks[0].id).status == "overdue"
         d.maintenance.complete(tasks[0].id, by="ben")
-        assert [t.due_at for t in all_tasks(d, plan.id)] == [local(2028, 2, 29), local(2032, 2, 29)]  # next existed
+        assert [t.due_at for t in all_tasks(d, plan.id)] == [
+            local(2028, 2, 29),
+            local(2032, 2, 29),
+        ]  # next existed
 
 
 def test_weekly_task_stays_at_eight_local_time_across_both_dst_changes(desk_with) -> None:
@@ -161,15 +212,23 @@ def test_weekly_task_stays_at_eight_local_time_across_both_dst_changes(desk_with
         tasks = all_tasks(d, plan_of(d, "job").id)
         assert {t.due_at.astimezone(AMS).hour for t in tasks} == {8}
         utc_hours = {t.due_at.astimezone(AMS).date().isoformat(): t.due_at.hour for t in tasks}
-        assert utc_hours["2026-03-22"] == 7 and utc_hours["2026-03-29"] == 6  # last Sunday of March: CEST
-        assert utc_hours["2026-10-18"] == 6 and utc_hours["2026-10-25"] == 7  # last Sunday of October: CET
+        assert (
+            utc_hours["2026-03-22"] == 7 and utc_hours["2026-03-29"] == 6
+        )  # last Sunday of March: CEST
+        assert (
+            utc_hours["2026-10-18"] == 6 and utc_hours["2026-10-25"] == 7
+        )  # last Sunday of October: CET
         spring = next(t for t in tasks if t.due_at == local(2026, 3, 29))
         assert spring.due_at == datetime(2026, 3, 29, 6, tzinfo=UTC)
-        assert spring.overdue_at == datetime(2026, 3, 29, 22, tzinfo=UTC)  # local midnight, summer time
+        assert spring.overdue_at == datetime(
+            2026, 3, 29, 22, tzinfo=UTC
+        )  # local midnight, summer time
 
         clock.move_to(datetime(2026, 3, 29, 5, 30, tzinfo=UTC))  # 07:30 CEST
         assert d.maintenance.get(spring.id).status == "upcoming"
-        clock.move_to(datetime(2026, 3, 29, 6, 30, tzinfo=UTC))  # 08:30 CEST; would be 07:30 in winter time
+        clock.move_to(
+            datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
+        )  # 08:30 CEST; would be 07:30 in winter time
         assert d.maintenance.get(spring.id).status == "due"
         clock.move_to(datetime(2026, 3, 29, 22, 0, tzinfo=UTC))
         assert d.maintenance.get(spring.id).status == "overdue"
@@ -182,16 +241,26 @@ def test_status_follows_the_clock_and_sql_agrees_with_the_view(desk_with) -> Non
         tasks = all_tasks(d, plan_of(d, "job").id)
     tiny = timedelta(microseconds=1)
     for task in tasks[:3]:
-        moments = {task.due_at - tiny: "upcoming", task.due_at: "due", task.overdue_at - tiny: "due",
-                   task.overdue_at: "overdue"}
+        moments = {
+            task.due_at - tiny: "upcoming",
+            task.due_at: "due",
+            task.overdue_at - tiny: "due",
+            task.overdue_at: "overdue",
+        }
         for at, expected in moments.items():
             listed = {t.id: t.status for t in d.maintenance.due(now=at, include_upcoming_days=1)}
             assert listed[task.id] == expected == task.status_at(at), at
             with freeze_time(at):
-                assert d.maintenance.get(task.id).status == d.maintenance.get(task.id).current_status == expected
+                assert (
+                    d.maintenance.get(task.id).status
+                    == d.maintenance.get(task.id).current_status
+                    == expected
+                )
 
 
-def test_dave_keeps_in_touch_with_the_customers_of_every_it_service(desk: Desk, catalogue: Catalogue) -> None:
+def test_dave_keeps_in_touch_with_the_customers_of_every_it_service(
+    desk: Desk, catalogue: Catalogue
+) -> None:
     mine = sorted(sid for sid, s in catalogue.services.items() if s.account_manager == "dave")
     with freeze_time(local(2026, 1, 5, 9)):
         desk.maintenance.generate(timedelta(days=200), by="dave")
@@ -200,34 +269,62 @@ def test_dave_keeps_in_touch_with_the_customers_of_every_it_service(desk: Desk, 
     daves = [p for p in contacts if p.assignee == "dave"]
     assert sorted(p.service_id for p in daves) == mine
     assert {p.rule for p in contacts} == {"FREQ=DAILY;INTERVAL=90"}
-    assert {p.activity for p in daves if p.service_id == "laptop"} == {"Contact customers of Standard laptop"}
+    assert {p.activity for p in daves if p.service_id == "laptop"} == {
+        "Contact customers of Standard laptop"
+    }
     due = desk.maintenance.due(now=local(2026, 4, 5, 9), assignee="dave")
     assert sorted(t.service_id for t in due) == mine
-    assert {(t.kind, t.status, t.due_at) for t in due} == {("account_contact", "due", local(2026, 4, 5))}
+    assert {(t.kind, t.status, t.due_at) for t in due} == {
+        ("account_contact", "due", local(2026, 4, 5))
+    }
     later = desk.maintenance.due(now=local(2026, 7, 4, 9), assignee="dave")
-    assert {t.due_at for t in later} == {local(2026, 4, 5), local(2026, 7, 4)}  # the first is overdue now
+    assert {t.due_at for t in later} == {
+        local(2026, 4, 5),
+        local(2026, 7, 4),
+    }  # the first is overdue now
     assert desk.maintenance.due(now=local(2026, 4, 5, 9), assignee=["fatima", "hugo"])
-    assert not {t.service_id for t in desk.maintenance.due(now=local(2026, 4, 5, 9), assignee="fatima")} & set(mine)
+    assert not {
+        t.service_id for t in desk.maintenance.due(now=local(2026, 4, 5, 9), assignee="fatima")
+    } & set(mine)
 
 
-def test_generating_twice_creates_nothing_new_and_a_longer_horizon_only_the_rest(desk: Desk) -> None:
+def test_generating_twice_creates_nothing_new_and_a_longer_horizon_only_the_rest(
+    desk: Desk,
+) -> None:
     with freeze_time(local(2026, 2, 1, 9)):
         first = desk.maintenance.generate(by="admin")
         again = desk.maintenance.generate(by="admin")
         longer = desk.maintenance.generate(timedelta(days=180), by="admin")
     with desk.transaction() as s:
         total = s.scalar(select(func.count()).select_from(TaskRow))
-        pairs = s.scalar(select(func.count()).select_from(
-            select(TaskRow.plan_id, TaskRow.due_at).distinct().subquery()))
-    assert first.total > 0 and again.total == 0 and again.plans.unchanged and not again.plans.created
+        pairs = s.scalar(
+            select(func.count()).select_from(
+                select(TaskRow.plan_id, TaskRow.due_at).distinct().subquery()
+            )
+        )
+    assert (
+        first.total > 0 and again.total == 0 and again.plans.unchanged and not again.plans.created
+    )
     assert longer.total > 0 and total == pairs == first.total + longer.total
 
 
 def test_rules_that_end_have_no_next_occurrence(desk_with) -> None:
     with freeze_time(local(2026, 6, 1, 12)):
-        d = desk_with([*one("FREQ=WEEKLY;COUNT=3"),
-                       {"id": "until-local", "activity": "Daily until 5 June", "rule": "FREQ=DAILY;UNTIL=20260605"},
-                       {"id": "until-utc", "activity": "Daily until 4 June", "rule": "FREQ=DAILY;UNTIL=20260604T050000Z"}])
+        d = desk_with(
+            [
+                *one("FREQ=WEEKLY;COUNT=3"),
+                {
+                    "id": "until-local",
+                    "activity": "Daily until 5 June",
+                    "rule": "FREQ=DAILY;UNTIL=20260605",
+                },
+                {
+                    "id": "until-utc",
+                    "activity": "Daily until 4 June",
+                    "rule": "FREQ=DAILY;UNTIL=20260604T050000Z",
+                },
+            ]
+        )
         d.maintenance.generate(timedelta(days=60), by="admin")
         plan = plan_of(d, "job")
         tasks = all_tasks(d, plan.id)
@@ -236,16 +333,23 @@ def test_rules_that_end_have_no_next_occurrence(desk_with) -> None:
             d.maintenance.complete(t.id, by="ben")
         assert d.maintenance.next_task(plan.id) is None
         assert d.maintenance.next_occurrence(plan.id, after=tasks[-1].due_at) is None
-        assert [t.due_at for t in all_tasks(d, plan_of(d, "until-local").id)] == \
-            [local(2026, 6, day) for day in (2, 3, 4)]
-        assert [t.due_at for t in all_tasks(d, plan_of(d, "until-utc").id)] == [local(2026, 6, 2), local(2026, 6, 3)]
+        assert [t.due_at for t in all_tasks(d, plan_of(d, "until-local").id)] == [
+            local(2026, 6, day) for day in (2, 3, 4)
+        ]
+        assert [t.due_at for t in all_tasks(d, plan_of(d, "until-utc").id)] == [
+            local(2026, 6, 2),
+            local(2026, 6, 3),
+        ]
 
 
 def test_a_runaway_rule_or_a_bad_horizon_is_refused_and_changes_nothing(desk_with) -> None:
     with freeze_time(local(2026, 6, 1, 12)):
         d = desk_with(one("FREQ=MINUTELY"))
-        for horizon, says in ((timedelta(days=90), "more than 10000 occurrences"),
-                              (timedelta(days=-1), "non-negative"), ("P90D", "non-negative")):
+        for horizon, says in (
+            (timedelta(days=90), "more than 10000 occurrences"),
+            (timedelta(days=-1), "non-negative"),
+            ("P90D", "non-negative"),
+        ):
             with pytest.raises(ValidationError) as err:
                 d.maintenance.generate(horizon, by="admin")  # type: ignore[arg-type]
             assert err.value.problems[0].field == "horizon" and says in str(err.value)
@@ -254,15 +358,19 @@ def test_a_runaway_rule_or_a_bad_horizon_is_refused_and_changes_nothing(desk_wit
             assert s.scalar(select(func.count()).select_from(TaskRow)) == 0
 
 
-@pytest.mark.parametrize(("kwargs", "field", "value"), [
-    ({"now": datetime(2026, 1, 1, 8)}, "now", "datetime.datetime(2026, 1, 1, 8, 0)"),
-    ({"include_upcoming_days": -1}, "include_upcoming_days", "-1"),
-    ({"include_upcoming_days": 1.5}, "include_upcoming_days", "1.5"),
-    ({"assignee": "nobody"}, "assignee", "'nobody'"),
-    ({"assignee": ["dave", "ghost"]}, "assignee", "'ghost'"),
-])
-def test_bad_due_list_arguments_name_the_field_and_value(desk: Desk, kwargs: dict[str, Any], field: str,
-                                                         value: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "field", "value"),
+    [
+        ({"now": datetime(2026, 1, 1, 8)}, "now", "datetime.datetime(2026, 1, 1, 8, 0)"),
+        ({"include_upcoming_days": -1}, "include_upcoming_days", "-1"),
+        ({"include_upcoming_days": 1.5}, "include_upcoming_days", "1.5"),
+        ({"assignee": "nobody"}, "assignee", "'nobody'"),
+        ({"assignee": ["dave", "ghost"]}, "assignee", "'ghost'"),
+    ],
+)
+def test_bad_due_list_arguments_name_the_field_and_value(
+    desk: Desk, kwargs: dict[str, Any], field: str, value: str
+) -> None:
     with pytest.raises(ValidationError) as err:
         desk.maintenance.due(**kwargs)
     assert err.value.problems[0].field == field and value in str(err.value)

@@ -1,8 +1,8 @@
-"""Persistence on SQLite and PostgreSQL: migrations, time zones, optimistic concurrency, atomicity."""
+"""SQLite and PostgreSQL persistence: migrations, time zones, optimistic concurrency, atomicity."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,16 +20,18 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     engine.dispose()
     assert diff == []
 
 
 def test_times_are_stored_in_utc_and_come_back_aware(desk: Desk) -> None:
-    with freeze_time(datetime(2026, 7, 1, 12, 30, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2026, 7, 1, 12, 30, tzinfo=UTC)):
         call = new_call(desk)
     again = desk.calls.get(call.id)
-    assert again.registered_at == datetime(2026, 7, 1, 12, 30, tzinfo=timezone.utc)
+    assert again.registered_at == datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
     assert again.registered_at.tzinfo is not None
 
 
@@ -38,13 +40,24 @@ def test_two_operators_never_silently_overwrite_each_other(db_url: str, catalogu
     omar_desk = Desk.open(db_url, catalogue=catalogue, sync=False)
     call = call_in(anna_desk, "in_progress")
     seen_by_omar = omar_desk.calls.get(call.id)
-    anna_desk.calls.resolve(call.id, solution="anna fixed it", by="anna", expected_version=call.version)
+    anna_desk.calls.resolve(
+        call.id, solution="anna fixed it", by="anna", expected_version=call.version
+    )
     with pytest.raises(ConcurrentModification) as err:
-        omar_desk.calls.escalate(call.id, to_group="second-line-it", reason="omar thinks it is hardware",
-                                 by="omar", expected_version=seen_by_omar.version)
+        omar_desk.calls.escalate(
+            call.id,
+            to_group="second-line-it",
+            reason="omar thinks it is hardware",
+            by="omar",
+            expected_version=seen_by_omar.version,
+        )
     assert err.value.expected == seen_by_omar.version
     final = omar_desk.calls.get(call.id)
-    assert (final.state, final.solution, final.group) == ("resolved", "anna fixed it", "service-desk")
+    assert (final.state, final.solution, final.group) == (
+        "resolved",
+        "anna fixed it",
+        "service-desk",
+    )
     assert [e.trigger for e in omar_desk.history(final)][-1] == "resolve"
     anna_desk.close(), omar_desk.close()
 
@@ -52,11 +65,10 @@ def test_two_operators_never_silently_overwrite_each_other(db_url: str, catalogu
 def test_a_stale_row_in_an_open_session_is_refused_at_write_time(desk: Desk) -> None:
     """Without expected_version, the version column still stops a lost update between sessions."""
     call = call_in(desk, "in_progress")
-    with pytest.raises(ConcurrentModification):
-        with desk.transaction() as s1:
-            row = s1.get(CallRow, call.id)
-            desk.calls.resolve(call.id, solution="done elsewhere", by=OP)  # commits in its own session
-            row.summary = "overwritten?"
+    with pytest.raises(ConcurrentModification), desk.transaction() as s1:
+        row = s1.get(CallRow, call.id)
+        desk.calls.resolve(call.id, solution="done elsewhere", by=OP)  # commits in its own session
+        row.summary = "overwritten?"
     assert desk.calls.get(call.id).summary != "overwritten?"
 
 
@@ -79,11 +91,15 @@ def test_failed_action_rolls_back_state_and_audit_together(desk: Desk) -> None:
         ({"caller": " ", "channel": "phone", "summary": "x"}, "caller: must not be empty"),
         ({"caller": "Kim", "channel": "pigeon", "summary": "x"}, "channel: 'pigeon' is not one of"),
         ({"caller": "Kim", "channel": "phone", "summary": ""}, "summary: must not be empty"),
-        ({"caller": "Kim", "channel": "phone", "summary": "x", "service": "teleporter"},
-         "service: 'teleporter' is not an active catalogue service"),
+        (
+            {"caller": "Kim", "channel": "phone", "summary": "x", "service": "teleporter"},
+            "service: 'teleporter' is not an active catalogue service",
+        ),
     ],
 )
-def test_bad_registration_names_the_field_and_stores_nothing(desk: Desk, kwargs: dict, message: str) -> None:
+def test_bad_registration_names_the_field_and_stores_nothing(
+    desk: Desk, kwargs: dict, message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         desk.calls.register(by=OP, **kwargs)
     assert desk.calls.queue().total == 0
@@ -93,8 +109,9 @@ def test_unknown_call_and_unknown_person(desk: Desk) -> None:
     with pytest.raises(NotFound):
         desk.calls.get(999_999)
     with pytest.raises(PermissionDenied, match="not on the desk's staff list"):
-        new_call(desk, caller="x") if False else desk.calls.register(caller="Kim", channel="phone", summary="x",
-                                                                      by="mallory")
+        new_call(desk, caller="x") if False else desk.calls.register(
+            caller="Kim", channel="phone", summary="x", by="mallory"
+        )
 
 
 def test_a_manager_may_read_but_not_act(desk: Desk) -> None:
@@ -125,16 +142,19 @@ def test_the_audit_trail_is_append_only_in_the_database(desk: Desk) -> None:
     call = call_in(desk, "resolved")
     trail = desk.history(call)
     for statement in (update(AuditEventRow).values(reason="rewritten"), delete(AuditEventRow)):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with desk.engine.begin() as conn:
-                conn.execute(statement)
+        with pytest.raises(DatabaseError, match="append-only"), desk.engine.begin() as conn:
+            conn.execute(statement)
     assert desk.history(call) == trail
 
 
 def test_the_embedded_sqlite_database_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'desk.sqlite3'}")  # the folder is created
+    engine = make_engine(
+        f"sqlite:///{tmp_path / 'nested' / 'desk.sqlite3'}"
+    )  # the folder is created
     with engine.connect() as conn:
-        pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("journal_mode", "foreign_keys",
-                                                                           "busy_timeout")]
+        pragmas = [
+            conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+            for p in ("journal_mode", "foreign_keys", "busy_timeout")
+        ]
     engine.dispose()
     assert pragmas == ["wal", 1, 10000]

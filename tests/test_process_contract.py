@@ -31,7 +31,14 @@ from tests import (
 )
 from tests.helpers import call_in
 
-STAFF = ("anna", "ben", "carla", "dave", "eve", "admin")  # one of each role (admin is also an operator)
+STAFF = (
+    "anna",
+    "ben",
+    "carla",
+    "dave",
+    "eve",
+    "admin",
+)  # one of each role (admin is also an operator)
 
 
 @dataclass(frozen=True)
@@ -56,16 +63,28 @@ def _change(d: Desk, state: str, trigger: str) -> Any:
 
 
 KITS: dict[str, Kit] = {
-    "call": Kit("desk", lambda d, s, t: call_in(d, s),
-                lambda d, r, t: test_reactive_transitions.FIRE[t](d, r)),
+    "call": Kit(
+        "desk",
+        lambda d, s, t: call_in(d, s),
+        lambda d, r, t: test_reactive_transitions.FIRE[t](d, r),
+    ),
     "relation": Kit("desk", _relation, lambda d, r, t: test_relation_transitions.FIRE[t][1](d, r)),
     "change": Kit("cdesk", _change, lambda d, r, t: test_change.FIRE[t](d, r)),
-    "task": Kit("planned", lambda d, s, t: test_maintenance_transitions.task_in(d, s),
-                lambda d, r, t: test_maintenance_transitions.FIRE[t](d, r)),
-    "improvement": Kit("desk", lambda d, s, t: test_improvement.idea_in(d, s),
-                       lambda d, r, t: test_improvement.FIRE[t](d, r)),
-    "recommendation": Kit("desk", lambda d, s, t: test_recommendation.rec_in(d, s),
-                          lambda d, r, t: test_recommendation.FIRE[t](d, r)),
+    "task": Kit(
+        "planned",
+        lambda d, s, t: test_maintenance_transitions.task_in(d, s),
+        lambda d, r, t: test_maintenance_transitions.FIRE[t](d, r),
+    ),
+    "improvement": Kit(
+        "desk",
+        lambda d, s, t: test_improvement.idea_in(d, s),
+        lambda d, r, t: test_improvement.FIRE[t](d, r),
+    ),
+    "recommendation": Kit(
+        "desk",
+        lambda d, s, t: test_recommendation.rec_in(d, s),
+        lambda d, r, t: test_recommendation.FIRE[t](d, r),
+    ),
 }
 FACADE = {f.process.name: name for name, f in FACADES.items()}
 # changes and maintenance use fixtures defined in their own modules
@@ -75,12 +94,16 @@ planned = test_maintenance_transitions.planned
 
 
 def _legal() -> list[Any]:
-    return [pytest.param(p, src, s.trigger, id=f"{p.name}-{src}-{s.trigger}")
-            for p in PROCESSES.values() for s in p.table for src in s.source]
+    return [
+        pytest.param(p, src, s.trigger, id=f"{p.name}-{src}-{s.trigger}")
+        for p in PROCESSES.values()
+        for s in p.table
+        for src in s.source
+    ]
 
 
 def _sample(kind: str) -> list[Any]:
-    """One (state) per trigger that it does not leave, or one trigger per process for stale versions."""
+    """One (state) per trigger it does not leave, or one trigger per process for stale versions."""
     out = []
     for p in PROCESSES.values():
         for trigger in p.triggers:
@@ -90,7 +113,9 @@ def _sample(kind: str) -> list[Any]:
                 if other is not None:
                     out.append(pytest.param(p, other, trigger, id=f"{p.name}-{other}-{trigger}"))
             else:
-                out.append(pytest.param(p, p.step(trigger).source[0], trigger, id=f"{p.name}-{trigger}"))
+                out.append(
+                    pytest.param(p, p.step(trigger).source[0], trigger, id=f"{p.name}-{trigger}")
+                )
     return out
 
 
@@ -110,9 +135,9 @@ def test_every_process_has_a_kit() -> None:
 
 
 @pytest.mark.parametrize(("process", "state", "trigger"), _legal())
-def test_a_legal_step_moves_the_record_and_writes_one_audit_event(request: pytest.FixtureRequest,
-                                                                  process: Process, state: str,
-                                                                  trigger: str) -> None:
+def test_a_legal_step_moves_the_record_and_writes_one_audit_event(
+    request: pytest.FixtureRequest, process: Process, state: str, trigger: str
+) -> None:
     desk, kit = _desk(request, process), KITS[process.name]
     record = _reachable(kit, desk, state, trigger)
     before = desk.history(process.name, record.id)
@@ -120,13 +145,22 @@ def test_a_legal_step_moves_the_record_and_writes_one_audit_event(request: pytes
     after = after[0] if isinstance(after, tuple) else after
     expected = process.step(trigger, state).dest or state
     assert (after.state, after.version > record.version) == (expected, True)
-    events = desk.history(process.name, record.id)[len(before):]
+    events = desk.history(process.name, record.id)[len(before) :]
     assert [(e.trigger, e.from_state, e.to_state) for e in events] == [(trigger, state, expected)]
 
 
-def _refused(request: pytest.FixtureRequest, process: Process, state: str, trigger: str, allowed: bool,
-             error: type[Exception]) -> Exception:
-    """Fire ``trigger`` on a record in ``state`` by someone the step does (not) allow; nothing changes."""
+def _refused(
+    request: pytest.FixtureRequest,
+    process: Process,
+    state: str,
+    trigger: str,
+    allowed: bool,
+    error: type[Exception],
+) -> Exception:
+    """Fire ``trigger`` on a record in ``state`` by someone the step does (not) allow.
+
+    It is refused, and nothing changes.
+    """
     desk, kit = _desk(request, process), KITS[process.name]
     record = _reachable(kit, desk, state, trigger)
     facade = getattr(desk, FACADE[process.name])
@@ -134,31 +168,34 @@ def _refused(request: pytest.FixtureRequest, process: Process, state: str, trigg
     who = next(s for s in STAFF if bool(desk.person(s).roles & process.roles(trigger)) == allowed)
     with pytest.raises(error) as err:
         facade.fire(record.id, trigger, by=who)
-    assert (trigger in facade.allowed(record, who)) == (allowed and state in process.step(trigger).source)
+    assert (trigger in facade.allowed(record, who)) == (
+        allowed and state in process.step(trigger).source
+    )
     assert facade.get(record.id).version == record.version
     assert desk.history(process.name, record.id) == trail
     return err.value
 
 
 @pytest.mark.parametrize(("process", "state", "trigger"), _sample("illegal"))
-def test_a_step_from_a_state_it_does_not_leave_changes_nothing(request: pytest.FixtureRequest,
-                                                               process: Process, state: str,
-                                                               trigger: str) -> None:
+def test_a_step_from_a_state_it_does_not_leave_changes_nothing(
+    request: pytest.FixtureRequest, process: Process, state: str, trigger: str
+) -> None:
     err = _refused(request, process, state, trigger, True, InvalidTransition)
     assert (err.state, err.trigger) == (state, trigger)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("process", "state", "trigger"), _sample("forbidden"))
-def test_a_step_by_someone_it_does_not_allow_changes_nothing(request: pytest.FixtureRequest,
-                                                             process: Process, state: str,
-                                                             trigger: str) -> None:
+def test_a_step_by_someone_it_does_not_allow_changes_nothing(
+    request: pytest.FixtureRequest, process: Process, state: str, trigger: str
+) -> None:
     err = _refused(request, process, state, trigger, False, PermissionDenied)
     assert err.action == f"{process.name}.{trigger}"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("process", PROCESSES.values(), ids=lambda p: p.name)
-def test_a_stale_version_is_refused_and_changes_nothing(request: pytest.FixtureRequest,
-                                                        process: Process) -> None:
+def test_a_stale_version_is_refused_and_changes_nothing(
+    request: pytest.FixtureRequest, process: Process
+) -> None:
     desk, kit = _desk(request, process), KITS[process.name]
     step = next(s for s in process.table if not s.opens)
     record = _reachable(kit, desk, step.source[0], step.trigger)

@@ -56,11 +56,19 @@ def pairs(kind: str) -> list[Any]:
     for p in ALL:
         legal = {(src, s.trigger) for s in p.table for src in s.source}
         if kind == "illegal":
-            out += [pytest.param(p, st_, t, id=f"{p.name}-{st_}-{t}") for st_ in p.states for t in p.triggers
-                    if (st_, t) not in legal]
+            out += [
+                pytest.param(p, st_, t, id=f"{p.name}-{st_}-{t}")
+                for st_ in p.states
+                for t in p.triggers
+                if (st_, t) not in legal
+            ]
         else:
-            out += [pytest.param(p, t, r, id=f"{p.name}-{t}-{r}") for t in p.triggers for r in ROLES
-                    if r not in p.roles(t)]
+            out += [
+                pytest.param(p, t, r, id=f"{p.name}-{t}-{r}")
+                for t in p.triggers
+                for r in ROLES
+                if r not in p.roles(t)
+            ]
     return out
 
 
@@ -74,7 +82,14 @@ def test_every_step_has_roles_and_every_permission_a_step(process: Process) -> N
 
 def test_the_desk_registers_every_process_from_one_list() -> None:
     assert {f.process.name for f in FACADES.values()} == set(PROCESSES)
-    assert list(FACADES) == ["calls", "relations", "changes", "maintenance", "improvements", "recommendations"]
+    assert list(FACADES) == [
+        "calls",
+        "relations",
+        "changes",
+        "maintenance",
+        "improvements",
+        "recommendations",
+    ]
 
 
 @pytest.mark.parametrize("process", ALL, ids=lambda p: p.name)
@@ -85,8 +100,9 @@ def test_every_legal_pair_goes_where_the_table_says(process: Process) -> None:
 
 
 @pytest.mark.parametrize(("process", "state", "trigger"), pairs("illegal"))
-def test_every_illegal_pair_is_refused_before_anything_is_touched(process: Process, state: str,
-                                                                    trigger: str) -> None:
+def test_every_illegal_pair_is_refused_before_anything_is_touched(
+    process: Process, state: str, trigger: str
+) -> None:
     row, uow = Row(state), Recorder()
     allowed = person(*process.roles(trigger))
     with pytest.raises(InvalidTransition) as err:
@@ -97,8 +113,9 @@ def test_every_illegal_pair_is_refused_before_anything_is_touched(process: Proce
 
 
 @pytest.mark.parametrize(("process", "trigger", "role"), pairs("forbidden"))
-def test_every_forbidden_role_is_refused_before_anything_is_touched(process: Process, trigger: str,
-                                                                     role: str) -> None:
+def test_every_forbidden_role_is_refused_before_anything_is_touched(
+    process: Process, trigger: str, role: str
+) -> None:
     state = process.step(trigger).source[0]
     row, uow = Row(state), Recorder()
     with pytest.raises(PermissionDenied) as err:
@@ -113,15 +130,22 @@ def test_allowed_is_exactly_what_may_fire_for_each_role(process: Process) -> Non
     for state in process.states:
         for role in ROLES:
             who = person(role)
-            expected = [t for t in dict.fromkeys(s.trigger for s in process.table)
-                        if any(state in s.source and role in s.roles for s in process.table if s.trigger == t)]
+            expected = [
+                t
+                for t in dict.fromkeys(s.trigger for s in process.table)
+                if any(
+                    state in s.source and role in s.roles for s in process.table if s.trigger == t
+                )
+            ]
             assert list(process.allowed(state, who)) == expected
 
 
 @given(data=st.data())
 def test_any_walk_through_any_table_stays_on_its_graph(data: st.DataObject) -> None:
     process = data.draw(st.sampled_from(ALL))
-    state = data.draw(st.sampled_from([s.dest for s in process.table if s.opens] or [process.initial]))
+    state = data.draw(
+        st.sampled_from([s.dest for s in process.table if s.opens] or [process.initial])
+    )
     for _ in range(data.draw(st.integers(0, 12))):
         trigger = data.draw(st.sampled_from(process.triggers))
         legal = [s for s in process.table if s.trigger == trigger and state in s.source]

@@ -6,6 +6,8 @@ database in ``tests/test_process_tables.py``, through the API in ``tests/test_pr
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,12 +25,18 @@ FIRE = {
     "wait_for_supplier": lambda d, c, by=OP: d.calls.wait(c.id, for_="supplier", by=by),
     "resume": lambda d, c, by=OP: d.calls.resume(c.id, by=by),
     "escalate": lambda d, c, by=OP: d.calls.escalate(
-        c.id, to_group="facilities-team" if c.group == "second-line-it" else "second-line-it", reason="hands-on", by=by),
+        c.id,
+        to_group="facilities-team" if c.group == "second-line-it" else "second-line-it",
+        reason="hands-on",
+        by=by,
+    ),
     "resolve": lambda d, c, by=OP: d.calls.resolve(c.id, solution="replaced cable", by=by),
     "reopen": lambda d, c, by=OP: d.calls.reopen(c.id, reason="broken again", by=by),
     "close": lambda d, c, by=OP: d.calls.close(c.id, effort=2, satisfaction=4, by=by),
     "cancel": lambda d, c, by=OP: d.calls.cancel(c.id, reason="withdrawn", by=by),
-    "log_contact": lambda d, c, by=OP: d.calls.log_contact(c.id, channel="email", note="called back", by=by),
+    "log_contact": lambda d, c, by=OP: d.calls.log_contact(
+        c.id, channel="email", note="called back", by=by
+    ),
 }
 
 LEGAL = {(src, s.trigger): s.dest or src for s in REACTIVE.table for src in s.source}
@@ -42,15 +50,33 @@ def test_fire_table_covers_every_trigger_and_paths_cover_every_state() -> None:
 @pytest.mark.parametrize(
     ("state", "fire", "guard"),
     [
-        ("in_progress", lambda d, c: d.calls.resolve(c.id, solution="  ", by=OP), "solution_recorded"),
-        ("registered", lambda d, c: d.calls.make_exception(c.id, reason="", by=OP), "exception_reason"),
+        (
+            "in_progress",
+            lambda d, c: d.calls.resolve(c.id, solution="  ", by=OP),
+            "solution_recorded",
+        ),
+        (
+            "registered",
+            lambda d, c: d.calls.make_exception(c.id, reason="", by=OP),
+            "exception_reason",
+        ),
         ("registered", lambda d, c: d.calls.refer(c.id, reason=" ", by=OP), "referral_reason"),
-        ("in_progress", lambda d, c: d.calls.escalate(c.id, to_group="nowhere", reason="x", by=OP), "known_group"),
-        ("in_progress", lambda d, c: d.calls.escalate(c.id, to_group="service-desk", reason="x", by=OP), "other_group"),
+        (
+            "in_progress",
+            lambda d, c: d.calls.escalate(c.id, to_group="nowhere", reason="x", by=OP),
+            "known_group",
+        ),
+        (
+            "in_progress",
+            lambda d, c: d.calls.escalate(c.id, to_group="service-desk", reason="x", by=OP),
+            "other_group",
+        ),
         ("resolved", lambda d, c: d.calls.reopen(c.id, reason="", by=OP), "reopen_reason"),
     ],
 )
-def test_guard_refuses_with_its_name_and_changes_nothing(desk: Desk, state: str, fire, guard: str) -> None:
+def test_guard_refuses_with_its_name_and_changes_nothing(
+    desk: Desk, state: str, fire, guard: str
+) -> None:
     call = call_in(desk, state)
     trail = desk.history(call)
     with pytest.raises(GuardFailed) as err:
@@ -77,7 +103,12 @@ def test_referral_opens_a_relation_case_in_received(desk: Desk) -> None:
     call = call_in(desk, "registered", service=None, summary="I want a tablet")
     call, case = desk.calls.refer(call.id, reason="no tablet service", by=OP)
     assert call.state == "referred"
-    assert (case.state, case.call_id, case.customer, case.request) == ("received", call.id, call.caller, "I want a tablet")
+    assert (case.state, case.call_id, case.customer, case.request) == (
+        "received",
+        call.id,
+        call.caller,
+        "I want a tablet",
+    )
     assert [e.trigger for e in desk.history(case)] == ["receive"]
 
 
@@ -87,10 +118,15 @@ def test_allowed_actions_come_from_the_same_table(desk: Desk) -> None:
     assert desk.calls.allowed(call, "eve") == []  # a manager reads, does not act
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(sorted(FIRE)), max_size=8))
 def test_any_sequence_of_triggers_follows_the_table(desk: Desk, triggers: list[str]) -> None:
-    """Model check: the database state always equals the table's prediction; illegal ones change nothing."""
+    """Model check: the database state always equals the table's prediction.
+
+    Illegal triggers change nothing.
+    """
     call = call_in(desk, "registered")
     expected = "registered"
     for trig in triggers:
@@ -102,7 +138,7 @@ def test_any_sequence_of_triggers_follows_the_table(desk: Desk, triggers: list[s
                 FIRE[trig](desk, call)
         assert desk.calls.get(call.id).state == expected
     events = desk.history(call)
-    assert all(a.to_state == b.from_state for a, b in zip(events, events[1:]))
+    assert all(a.to_state == b.from_state for a, b in pairwise(events))
 
 
 def test_registering_is_refused_for_roles_without_it(desk: Desk) -> None:
@@ -110,5 +146,7 @@ def test_registering_is_refused_for_roles_without_it(desk: Desk) -> None:
 
     for person in ("eve", "carla"):
         with pytest.raises(PermissionDenied, match="call.register"):
-            desk.calls.register(caller="Kim", channel="phone", summary="x", service="laptop", by=person)
+            desk.calls.register(
+                caller="Kim", channel="phone", summary="x", service="laptop", by=person
+            )
     assert desk.calls.queue().total == 0

@@ -1,4 +1,7 @@
-"""Ranking alternatives: the pure function on hand-made candidates, its properties, and the SQL fetch."""
+"""Ranking alternatives.
+
+The pure function on hand-made candidates, its properties, and the SQL fetch.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +14,53 @@ from bpsm import Desk, matching
 from bpsm.matching import Candidate, find_candidates, rank, significant_words
 
 
-def svc(ref: str, strong: str, text: str = "", alternatives: tuple[str, ...] = (), active: bool = True) -> Candidate:
-    return Candidate("service", ref, ref.replace("-", " ").title(), strong, text, alternatives, active)
+def svc(
+    ref: str, strong: str, text: str = "", alternatives: tuple[str, ...] = (), active: bool = True
+) -> Candidate:
+    return Candidate(
+        "service", ref, ref.replace("-", " ").title(), strong, text, alternatives, active
+    )
 
 
 def test_significant_words_drop_stop_words_and_keep_one_word_per_stem_in_order() -> None:
-    assert significant_words("I would like new iPads for the board members, please; an iPad each") == [
-        "ipads", "board", "members"]
+    assert significant_words(
+        "I would like new iPads for the board members, please; an iPad each"
+    ) == ["ipads", "board", "members"]
     assert significant_words("Meetings, meeting, meet") == ["meetings"]
     assert significant_words("  ") == [] and significant_words("it is a PC") == []
 
 
 def test_every_word_covered_is_a_full_fit_and_otherwise_the_missing_words_are_listed() -> None:
-    found = rank("read papers in meetings", [svc("reader", "read papers", "for meetings"),
-                                             svc("rooms", "meeting rooms")], asked="")
+    found = rank(
+        "read papers in meetings",
+        [svc("reader", "read papers", "for meetings"), svc("rooms", "meeting rooms")],
+        asked="",
+    )
     by_id = {s.service_id: s for s in found}
     assert (by_id["reader"].fit, by_id["reader"].missing) == ("full", [])
-    assert (by_id["rooms"].fit, by_id["rooms"].matched, by_id["rooms"].missing) == ("partial", ["meetings"],
-                                                                                   ["read", "papers"])
+    assert (by_id["rooms"].fit, by_id["rooms"].matched, by_id["rooms"].missing) == (
+        "partial",
+        ["meetings"],
+        ["read", "papers"],
+    )
 
 
 def test_a_word_in_name_or_keywords_counts_more_than_one_in_the_description() -> None:
-    found = rank("tablet", [svc("loan", "tablet loan"), svc("phone", "smartphone", "works like a tablet")])
-    assert [s.service_id for s in found] == ["loan", "phone"] and found[0].score == 2 * found[1].score
+    found = rank(
+        "tablet", [svc("loan", "tablet loan"), svc("phone", "smartphone", "works like a tablet")]
+    )
+    assert [s.service_id for s in found] == ["loan", "phone"] and found[0].score == 2 * found[
+        1
+    ].score
 
 
 def test_a_rare_word_outweighs_a_common_one() -> None:
-    pool = [svc("loan", "ipad loan"), svc("rooms", "meeting rooms"), svc("catering", "meeting catering"),
-            svc("wifi", "meeting wifi")]
+    pool = [
+        svc("loan", "ipad loan"),
+        svc("rooms", "meeting rooms"),
+        svc("catering", "meeting catering"),
+        svc("wifi", "meeting wifi"),
+    ]
     assert rank("ipad meeting", pool)[0].service_id == "loan"
 
 
@@ -49,9 +71,17 @@ def test_what_was_asked_counts_double_against_the_need() -> None:
 
 
 def test_declared_alternatives_of_a_matched_service_are_boosted_and_say_why() -> None:
-    pool = [svc("loan-device", "tablet loan", alternatives=("laptop", "gone")), svc("laptop", "laptop notebook")]
+    pool = [
+        svc("loan-device", "tablet loan", alternatives=("laptop", "gone")),
+        svc("laptop", "laptop notebook"),
+    ]
     loan, laptop = rank("tablet", pool)
-    assert (laptop.service_id, laptop.via, laptop.matched, laptop.fit) == ("laptop", "loan-device", [], "partial")
+    assert (laptop.service_id, laptop.via, laptop.matched, laptop.fit) == (
+        "laptop",
+        "loan-device",
+        [],
+        "partial",
+    )
     assert laptop.score == pytest.approx(0.25 * loan.score, abs=1e-4)
 
 
@@ -65,26 +95,50 @@ def test_duplicates_are_suggested_once_ties_go_to_standard_deliveries_and_limit_
     pool = [svc("b-loan", "ipad board"), svc("b-loan", "ipad board"), sd, svc("a-rooms", "board")]
     found = rank("ipad board", pool)
     assert [(s.kind, s.service_id, s.standard_delivery_id) for s in found] == [
-        ("standard_delivery", None, 7), ("service", "b-loan", None), ("service", "a-rooms", None)]
-    assert len(rank("ipad board", pool, limit=2)) == 2 and rank("", pool) == [] and rank("ipad", []) == []
+        ("standard_delivery", None, 7),
+        ("service", "b-loan", None),
+        ("service", "a-rooms", None),
+    ]
+    assert (
+        len(rank("ipad board", pool, limit=2)) == 2
+        and rank("", pool) == []
+        and rank("ipad", []) == []
+    )
 
 
-VOCAB = ["tablet", "ipad", "board", "meeting", "laptop", "printer", "paper", "desk", "chair", "phone"]
-candidates = st.lists(st.builds(
-    Candidate,
-    kind=st.sampled_from(["service", "standard_delivery"]),
-    ref=st.sampled_from(["1", "2", "3", "4", "5", "6"]),
-    name=st.sampled_from(["Alpha", "Beta", "Gamma"]),
-    strong=st.lists(st.sampled_from(VOCAB), max_size=3).map(" ".join),
-    text=st.lists(st.sampled_from(VOCAB), max_size=5).map(" ".join),
-    alternatives=st.lists(st.sampled_from(["1", "2", "3", "4"]), max_size=3).map(tuple),
-    active=st.booleans(),
-), max_size=12)
+VOCAB = [
+    "tablet",
+    "ipad",
+    "board",
+    "meeting",
+    "laptop",
+    "printer",
+    "paper",
+    "desk",
+    "chair",
+    "phone",
+]
+candidates = st.lists(
+    st.builds(
+        Candidate,
+        kind=st.sampled_from(["service", "standard_delivery"]),
+        ref=st.sampled_from(["1", "2", "3", "4", "5", "6"]),
+        name=st.sampled_from(["Alpha", "Beta", "Gamma"]),
+        strong=st.lists(st.sampled_from(VOCAB), max_size=3).map(" ".join),
+        text=st.lists(st.sampled_from(VOCAB), max_size=5).map(" ".join),
+        alternatives=st.lists(st.sampled_from(["1", "2", "3", "4"]), max_size=3).map(tuple),
+        active=st.booleans(),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(candidates, st.lists(st.sampled_from([*VOCAB, "the", "for", "xyz"]), max_size=6).map(" ".join),
-       st.lists(st.sampled_from(VOCAB), max_size=2).map(" ".join))
+@given(
+    candidates,
+    st.lists(st.sampled_from([*VOCAB, "the", "for", "xyz"]), max_size=6).map(" ".join),
+    st.lists(st.sampled_from(VOCAB), max_size=2).map(" ".join),
+)
 def test_ranking_properties(pool: list[Candidate], need: str, asked: str) -> None:
     """Scores are sorted, nothing is suggested twice, every suggestion is an active candidate."""
     found = rank(need, pool, asked=asked, limit=None)
@@ -103,9 +157,15 @@ def test_candidates_come_from_like_filters_not_the_whole_catalogue(desk: Desk) -
     event.listen(desk.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with desk.transaction() as s:
         found = find_candidates(s, "an ipad please")
-    assert {c.ref for c in found} == {"loan-device", "laptop", "smartphone"}  # the match and its alternatives
+    assert {c.ref for c in found} == {
+        "loan-device",
+        "laptop",
+        "smartphone",
+    }  # the match and its alternatives
     fetched = [sql.upper() for sql in statements if "FROM services" in sql]
-    assert len(fetched) == 2 and "LIKE" in fetched[0] and " IN " in fetched[1]  # matches, then their alternatives
+    assert (
+        len(fetched) == 2 and "LIKE" in fetched[0] and " IN " in fetched[1]
+    )  # matches, then their alternatives
     with desk.transaction() as s:
         assert find_candidates(s, "zyxxy qwrtp") == [] and find_candidates(s, "the and for") == []
 

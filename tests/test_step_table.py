@@ -19,8 +19,14 @@ from bpsm_tui.dialogs import TextPrompt
 from tests.helpers import OP, call_in, new_call
 from tests.tui.driver import running
 
-TRIAGE = Step.row("triage", "registered", None, {"operator"}, "note the first impression before deciding",
-                  asks=[text("reason", "What do you see?", guard="triage_note", why="say what you see")])
+TRIAGE = Step.row(
+    "triage",
+    "registered",
+    None,
+    {"operator"},
+    "note the first impression before deciding",
+    asks=[text("reason", "What do you see?", guard="triage_note", why="say what you see")],
+)
 
 
 @pytest.fixture
@@ -38,7 +44,9 @@ def test_one_row_is_an_allowed_action_with_its_question(desk: Desk, triaging: ob
     [action] = [a for a in allowed if a == "triage"]
     assert [(a.name, a.prompt) for a in action.step.asks] == [("reason", "What do you see?")]
     assert "triage" not in desk.calls.allowed(call, "dave")  # an account manager may not
-    assert "triage" not in desk.calls.allowed(call_in(desk, "in_progress"), OP)  # not from that state
+    assert "triage" not in desk.calls.allowed(
+        call_in(desk, "in_progress"), OP
+    )  # not from that state
 
 
 def test_one_row_is_checked_and_audited_like_every_step(desk: Desk, triaging: object) -> None:
@@ -49,11 +57,18 @@ def test_one_row_is_checked_and_audited_like_every_step(desk: Desk, triaging: ob
         desk.calls.fire(call.id, "triage", reason="  ", by=OP)
     assert (refused.value.guard, refused.value.reason) == ("triage_note", "say what you see")
     assert desk.calls.get(call.id) == call
-    after = desk.calls.fire(call.id, "triage", reason="cable loose", by=OP, expected_version=call.version)
+    after = desk.calls.fire(
+        call.id, "triage", reason="cable loose", by=OP, expected_version=call.version
+    )
     assert (after.state, after.version) == ("registered", call.version + 1)
     last = desk.history(after)[-1]
     assert (last.trigger, last.from_state, last.to_state, last.reason, last.actor) == (
-        "triage", "registered", "registered", "cable loose", OP)
+        "triage",
+        "registered",
+        "registered",
+        "cable loose",
+        OP,
+    )
     accepted = desk.calls.accept(call.id, by=OP)
     with pytest.raises(InvalidTransition):
         desk.calls.fire(accepted.id, "triage", reason="again", by=OP)
@@ -61,12 +76,16 @@ def test_one_row_is_checked_and_audited_like_every_step(desk: Desk, triaging: ob
 
 def test_one_row_is_in_the_diagram_the_docs_and_the_permission_table(triaging: object) -> None:
     assert "    registered --> registered: triage" in triaging.mermaid()  # type: ignore[attr-defined]
-    assert "| `triage` | registered | (stays) | operator | note the first impression" in process_section(
-        triaging)  # type: ignore[arg-type]
+    assert (
+        "| `triage` | registered | (stays) | operator | note the first impression"
+        in process_section(triaging)
+    )  # type: ignore[arg-type]
     assert triaging.permissions()["call.triage"] == {"operator"}  # type: ignore[attr-defined]
 
 
-async def test_one_row_is_in_the_tuis_actions_and_fires_from_the_desk(desk: Desk, triaging: object) -> None:
+async def test_one_row_is_in_the_tuis_actions_and_fires_from_the_desk(
+    desk: Desk, triaging: object
+) -> None:
     actions = actions_for(triaging)  # type: ignore[arg-type]
     triage = actions["triage"]
     assert (triage.id, triage.command, triage.key) == ("call.triage", "call: triage", "")

@@ -23,12 +23,19 @@ async def test_queue_shows_open_calls_kpis_and_who_is_working(desk: Desk) -> Non
     async with running(desk) as s:
         assert isinstance(s.app.screen, QueueScreen)
         assert s.numbers() == [first.number, second.number]
-        assert s.kpi() == ("First time right today: 100% (1 of 1 resolved) · Open calls: 2 · "
-                           "Anna de Vries (operator)")
+        assert s.kpi() == (
+            "First time right today: 100% (1 of 1 resolved) · Open calls: 2 · "
+            "Anna de Vries (operator)"
+        )
         assert s.text("#queue-status") == "Calls 1–2 of 2 · page 1/1"
         row = s.app.screen.query_one(CallTable).get_row_at(1)
-        assert [str(cell) for cell in row[:5]] == [second.number, "Sanne de Boer", "Standard laptop", "in progress",
-                                                   "service-desk"]
+        assert [str(cell) for cell in row[:5]] == [
+            second.number,
+            "Sanne de Boer",
+            "Standard laptop",
+            "in progress",
+            "service-desk",
+        ]
         assert s.text("#call-hint").startswith(f"{first.number} registered · keys: a accept")
 
 
@@ -49,7 +56,9 @@ async def test_queue_pages_through_the_database_a_page_at_a_time(desk: Desk) -> 
         assert s.numbers()[0] == calls[40].number
 
 
-async def test_operator_resolves_a_new_call_at_first_contact_and_closes_it_with_the_survey(desk: Desk) -> None:
+async def test_operator_resolves_a_new_call_at_first_contact_and_closes_it_with_the_survey(
+    desk: Desk,
+) -> None:
     async with running(desk) as s:
         assert "First time right today: — " in s.kpi()
         await s.press("n")
@@ -109,7 +118,9 @@ async def test_resolve_now_needs_a_solution_and_registers_nothing_without_one(de
         assert desk.calls.queue().total == 0
 
 
-async def test_call_not_in_the_catalogue_stays_registered_then_becomes_an_exception(desk: Desk) -> None:
+async def test_call_not_in_the_catalogue_stays_registered_then_becomes_an_exception(
+    desk: Desk,
+) -> None:
     async with running(desk) as s:
         await s.press("n")
         await s.type("Board")
@@ -129,7 +140,11 @@ async def test_call_not_in_the_catalogue_stays_registered_then_becomes_an_except
         await s.type("One-off")
         await s.press("enter")
         call = desk.calls.get(call.id)
-        assert (call.state, call.is_exception, call.exception_reason) == ("in_progress", True, "One-off")
+        assert (call.state, call.is_exception, call.exception_reason) == (
+            "in_progress",
+            True,
+            "One-off",
+        )
 
 
 async def test_illegal_action_shows_the_error_and_changes_nothing(desk: Desk) -> None:
@@ -171,7 +186,9 @@ async def test_a_manager_cannot_act_on_calls(desk: Desk) -> None:
 async def test_a_change_by_another_operator_is_never_overwritten(desk: Desk) -> None:
     call = call_in(desk, "in_progress")
     async with running(desk) as s:
-        desk.calls.escalate(call.id, to_group="second-line-it", reason="needs on-site repair", by="omar")
+        desk.calls.escalate(
+            call.id, to_group="second-line-it", reason="needs on-site repair", by="omar"
+        )
         await s.press("r")
         await s.type("Rebooted")
         await s.press("enter")
@@ -198,7 +215,9 @@ async def test_cursor_stays_on_the_same_call_after_a_refresh(desk: Desk) -> None
         assert table.selected_call.id == third.id
 
 
-async def test_call_details_show_fields_contacts_and_history_and_take_the_same_keys(desk: Desk) -> None:
+async def test_call_details_show_fields_contacts_and_history_and_take_the_same_keys(
+    desk: Desk,
+) -> None:
     call = call_in(desk, "in_progress")
     async with running(desk) as s:
         await s.press("enter")
@@ -235,7 +254,9 @@ async def test_escalate_asks_for_the_group_and_the_reason(desk: Desk) -> None:
         assert f"{call.number} escalated to facilities-team" in s.infos()
 
 
-async def test_wait_for_supplier_takes_an_optional_reason_and_resume_picks_it_up(desk: Desk) -> None:
+async def test_wait_for_supplier_takes_an_optional_reason_and_resume_picks_it_up(
+    desk: Desk,
+) -> None:
     call = call_in(desk, "in_progress")
     async with running(desk) as s:
         await s.press("s", "enter")
@@ -275,8 +296,14 @@ async def test_resolve_now_is_all_or_nothing(desk: Desk, monkeypatch: pytest.Mon
     from bpsm.processes.calls.steps import REACTIVE
 
     down = Guard("solution_recorded", "the knowledge base is down", lambda ctx: False)
-    monkeypatch.setattr(REACTIVE, "table", tuple(replace(s, guards=(*s.guards, down)) if s.trigger == "resolve"
-                                                 else s for s in REACTIVE.table))
+    monkeypatch.setattr(
+        REACTIVE,
+        "table",
+        tuple(
+            replace(s, guards=(*s.guards, down)) if s.trigger == "resolve" else s
+            for s in REACTIVE.table
+        ),
+    )
     async with running(desk) as s:
         await s.fill_new_call("Kim", "laptop", "Dead", "Swapped")
         await s.press("ctrl+r")
@@ -285,7 +312,9 @@ async def test_resolve_now_is_all_or_nothing(desk: Desk, monkeypatch: pytest.Mon
         assert desk.calls.queue().total == 0  # not even registered: one transaction
 
 
-async def test_the_queue_refreshes_itself_on_a_timer(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_queue_refreshes_itself_on_a_timer(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(QueueScreen, "REFRESH_EVERY", 0.05)
     async with running(desk) as s:
         assert s.numbers() == []
@@ -312,7 +341,16 @@ async def test_the_palette_lists_every_binding_of_the_screen_with_its_key(desk: 
     new_call(desk)
     async with running(desk) as s:
         names = {c.name: c.help for c in s.app.screen.palette_commands()}
-        assert {"call: new call", "call: details", "call: accept", "call: exception", "call: log contact",
-                "view: refresh", "view: next page", "view: first page", "view: last page"} <= set(names)
+        assert {
+            "call: new call",
+            "call: details",
+            "call: accept",
+            "call: exception",
+            "call: log contact",
+            "view: refresh",
+            "view: next page",
+            "view: first page",
+            "view: last page",
+        } <= set(names)
         assert names["call: accept"].endswith("· key a")
         assert not [n for n in names if n.startswith("app:")]

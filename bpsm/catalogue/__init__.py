@@ -3,4 +3,12 @@
 from bpsm.catalogue.loader import Catalogue, load_catalogue, validate_service
 from bpsm.catalogue.schema import DeskConfig, Service, StaffMember, parse_duration
 
-__all__ = ["Catalogue", "DeskConfig", "Service", "StaffMember", "load_catalogue", "parse_duration", "validate_service"]
+__all__ = [
+    "Catalogue",
+    "DeskConfig",
+    "Service",
+    "StaffMember",
+    "load_catalogue",
+    "parse_duration",
+    "validate_service",
+]

@@ -17,7 +17,7 @@ from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.yamlfile import Located, read_yaml
 from bpsm.errors import Problem, ValidationError
 
-__all__ = ["Catalogue", "load_catalogue", "validate_service", "problems_from_pydantic"]
+__all__ = ["Catalogue", "load_catalogue", "problems_from_pydantic", "validate_service"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,15 @@ class Catalogue:
         for s in self.services.values():
             by_dept[s.department] = by_dept.get(s.department, 0) + 1
         depts = ", ".join(f"{n} {d}" for d, n in sorted(by_dept.items()))
-        return (f"{len(self.services)} services ({depts}), {len(self.desk.staff)} staff, "
-                f"{len(self.desk.checklist)} checklist items")
+        return (
+            f"{len(self.services)} services ({depts}), {len(self.desk.staff)} staff, "
+            f"{len(self.desk.checklist)} checklist items"
+        )
 
 
-def problems_from_pydantic(exc: pydantic.ValidationError, doc: Located | None, file: str | None) -> list[Problem]:
+def problems_from_pydantic(
+    exc: pydantic.ValidationError, doc: Located | None, file: str | None
+) -> list[Problem]:
     """Turn pydantic's errors into :class:`Problem` entries with file, line and field path."""
     out = []
     for err in exc.errors():
@@ -53,7 +57,11 @@ def problems_from_pydantic(exc: pydantic.ValidationError, doc: Located | None, f
             msg = f"unknown key {loc[-1]!r}"
         elif err["type"] == "missing":
             msg = "required field is missing"
-        elif "input" in err and err["type"] not in ("value_error", "assertion_error") and not isinstance(err["input"], (dict, list)):
+        elif (
+            "input" in err
+            and err["type"] not in ("value_error", "assertion_error")
+            and not isinstance(err["input"], (dict, list))
+        ):
             msg += f" (got {err['input']!r})"
         out.append(Problem(msg, file, line, ".".join(map(str, loc)) or None))
     return out
@@ -106,17 +114,27 @@ def load_catalogue(root: Path | str) -> Catalogue:
     services: dict[str, Service] = {}
     files: dict[str, Path] = {}
     docs: dict[str, Located] = {}
-    service_files = sorted((root / "services").glob("*.y*ml")) if (root / "services").is_dir() else []
+    service_files = (
+        sorted((root / "services").glob("*.y*ml")) if (root / "services").is_dir() else []
+    )
     if not service_files:
         problems.append(Problem("no service files (services/*.yaml)", rel(root / "services")))
-    declared: dict[str, Path] = {}  # every id a file declares, valid or not: for duplicates and references
+    declared: dict[
+        str, Path
+    ] = {}  # every id a file declares, valid or not: for duplicates and references
     for path in service_files:
         doc = read_yaml(path, rel(path))
         raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
         if isinstance(raw_id, str):
             if raw_id in declared:
-                problems.append(Problem(f"duplicate service id {raw_id!r} (also in {rel(declared[raw_id])})",
-                                        doc.file, doc.line_of(("id",)), "id"))
+                problems.append(
+                    Problem(
+                        f"duplicate service id {raw_id!r} (also in {rel(declared[raw_id])})",
+                        doc.file,
+                        doc.line_of(("id",)),
+                        "id",
+                    )
+                )
                 raw_id = None
             else:
                 declared[raw_id] = path
@@ -130,25 +148,56 @@ def load_catalogue(root: Path | str) -> Catalogue:
         doc = docs[sid]
         for i, alt in enumerate(svc.alternatives):
             if alt not in declared:
-                problems.append(Problem(f"alternative {alt!r} is not a service in this catalogue",
-                                        doc.file, doc.line_of(("alternatives", i)), f"alternatives.{i}"))
+                problems.append(
+                    Problem(
+                        f"alternative {alt!r} is not a service in this catalogue",
+                        doc.file,
+                        doc.line_of(("alternatives", i)),
+                        f"alternatives.{i}",
+                    )
+                )
         if desk is not None:
             person = desk.person(svc.account_manager)
             if person is None:
-                problems.append(Problem(f"account manager {svc.account_manager!r} is not on the staff list in desk.yaml",
-                                        doc.file, doc.line_of(("account_manager",)), "account_manager"))
+                problems.append(
+                    Problem(
+                        f"account manager {svc.account_manager!r} is not on the staff list "
+                        "in desk.yaml",
+                        doc.file,
+                        doc.line_of(("account_manager",)),
+                        "account_manager",
+                    )
+                )
             elif "account_manager" not in person.roles:
-                problems.append(Problem(f"{svc.account_manager!r} does not have the account_manager role",
-                                        doc.file, doc.line_of(("account_manager",)), "account_manager"))
+                problems.append(
+                    Problem(
+                        f"{svc.account_manager!r} does not have the account_manager role",
+                        doc.file,
+                        doc.line_of(("account_manager",)),
+                        "account_manager",
+                    )
+                )
             if svc.group not in desk.groups:
-                problems.append(Problem(f"group {svc.group!r} is not one of desk.yaml's groups",
-                                        doc.file, doc.line_of(("group",)), "group"))
+                problems.append(
+                    Problem(
+                        f"group {svc.group!r} is not one of desk.yaml's groups",
+                        doc.file,
+                        doc.line_of(("group",)),
+                        "group",
+                    )
+                )
     if desk is not None:
         for i, item in enumerate(desk.recommendations.price_list):
             if item.service is not None and item.service not in declared:
                 field = f"recommendations.price_list.{i}.service"
-                problems.append(Problem(f"price list item {item.id!r} names unknown service {item.service!r}",
-                                        desk_doc.file, desk_doc.line_of(tuple(field.split(".")[:2]) + (i, "service")), field))
+                problems.append(
+                    Problem(
+                        f"price list item {item.id!r} names unknown service {item.service!r}",
+                        desk_doc.file,
+                        desk_doc.line_of(tuple(field.split(".")[:2]) + (i, "service")),
+                        field,
+                    )
+                )
     if problems:
         raise ValidationError(problems)
     assert desk is not None

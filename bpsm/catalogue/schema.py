@@ -22,8 +22,8 @@ from pydantic import (
 
 __all__ = [
     "ChecklistItem",
-    "DeskConfig",
     "Delivery",
+    "DeskConfig",
     "Duration",
     "FaqEntry",
     "MaintenanceActivity",
@@ -31,15 +31,23 @@ __all__ = [
     "QualityLevel",
     "Service",
     "StaffMember",
-    "parse_duration",
     "format_duration",
+    "parse_duration",
 ]
 
 Department = Literal["IT", "Facilities", "HR"]
 Role = Literal["operator", "specialist", "change_manager", "account_manager", "manager", "admin"]
 Impact = Literal["low", "medium", "high"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
 
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 _PLAIN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
@@ -63,9 +71,16 @@ def parse_duration(value: object) -> timedelta:
             return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
         if (m := _ISO.match(text.upper())) and text:
             parts = {k: int(v or 0) for k, v in m.groupdict().items()}
-            return timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+            return timedelta(
+                weeks=parts["w"],
+                days=parts["d"],
+                hours=parts["h"],
+                minutes=parts["m"],
+                seconds=parts["s"],
+            )
     raise ValueError(
-        f"{value!r} is not a duration; write ISO 8601 like 'P5D' or 'PT4H', or '5 days', '4 hours', '2 weeks'"
+        f"{value!r} is not a duration; write ISO 8601 like 'P5D' or 'PT4H', "
+        "or '5 days', '4 hours', '2 weeks'"
     )
 
 
@@ -76,11 +91,17 @@ def format_duration(value: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     out = "P" + (f"{days}D" if days else "")
-    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    clock = (
+        (f"{hours}H" if hours else "")
+        + (f"{minutes}M" if minutes else "")
+        + (f"{seconds}S" if seconds else "")
+    )
     return out + ("T" + clock if clock else ("" if days else "T0S"))
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
+]
 Slug = Annotated[str, Field(pattern=_SLUG, min_length=1, max_length=64)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -117,7 +138,9 @@ class MaintenanceActivity(_Model):
 
     id: Slug
     activity: Text
-    rule: Text = Field(description="RRULE, e.g. 'FREQ=YEARLY;INTERVAL=4' or 'FREQ=MONTHLY;BYDAY=1MO'")
+    rule: Text = Field(
+        description="RRULE, e.g. 'FREQ=YEARLY;INTERVAL=4' or 'FREQ=MONTHLY;BYDAY=1MO'"
+    )
     duration: Duration = timedelta(hours=1)
 
     @field_validator("rule")
@@ -225,7 +248,7 @@ class SurveyPolicy(_Model):
     satisfaction_scale: Literal[5] = 5
 
     def due(self, call_id: int) -> bool:
-        """Ask this call's customer? Never when ``ask_on_close`` is off, else every n-th call by number."""
+        """Ask this call's customer? Only with ``ask_on_close``, then every n-th call by number."""
         return self.ask_on_close and call_id % self.every_nth_call == 0
 
 

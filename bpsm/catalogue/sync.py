@@ -19,7 +19,7 @@ from bpsm.catalogue.loader import Catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.store.tables import ServiceRow, ServiceVersionRow, StaffRow
 
-__all__ = ["SyncReport", "content_hash", "sync_catalogue", "publish_service"]
+__all__ = ["SyncReport", "content_hash", "publish_service", "sync_catalogue"]
 
 
 @dataclass
@@ -32,8 +32,10 @@ class SyncReport:
     retired: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} new versions, {len(self.unchanged)} unchanged, "
-                f"{len(self.retired)} retired")
+        return (
+            f"{len(self.added)} added, {len(self.updated)} new versions, "
+            f"{len(self.unchanged)} unchanged, {len(self.retired)} retired"
+        )
 
 
 def content_hash(service: Service) -> str:
@@ -62,22 +64,40 @@ def publish_service(s: Session, service: Service, source: str) -> tuple[str, int
     else:
         outcome = "updated"
     row.name, row.department, row.group = service.name, service.department, service.group
-    row.current_version, row.active, row.search_text, row.updated_at = version, True, service.search_text(), now
+    row.current_version, row.active, row.search_text, row.updated_at = (
+        version,
+        True,
+        service.search_text(),
+        now,
+    )
     s.flush()
-    s.add(ServiceVersionRow(service_id=service.id, version=version, content_hash=digest,
-                            definition=service.model_dump(mode="json"), published_at=now, source=source))
+    s.add(
+        ServiceVersionRow(
+            service_id=service.id,
+            version=version,
+            content_hash=digest,
+            definition=service.model_dump(mode="json"),
+            published_at=now,
+            source=source,
+        )
+    )
     return outcome, version
 
 
 def sync_catalogue(s: Session, catalogue: Catalogue, *, retire_missing: bool = True) -> SyncReport:
-    """Bring the database's services and staff in line with ``catalogue`` (in the caller's transaction)."""
+    """Make the database's services and staff match ``catalogue`` (in the caller's transaction)."""
     report = SyncReport()
     for person in catalogue.desk.staff:
         row = s.get(StaffRow, person.id)
         if row is None:
             row = StaffRow(id=person.id)
             s.add(row)
-        row.name, row.roles, row.group, row.active = person.name, sorted(person.roles), person.group, True
+        row.name, row.roles, row.group, row.active = (
+            person.name,
+            sorted(person.roles),
+            person.group,
+            True,
+        )
     listed = {p.id for p in catalogue.desk.staff}
     for row in s.scalars(select(StaffRow).where(StaffRow.active.is_(True))):
         if row.id not in listed:

@@ -9,7 +9,7 @@ import yaml
 
 from bpsm.errors import Problem
 
-__all__ = ["Located", "read_yaml", "line_of"]
+__all__ = ["Located", "line_of", "read_yaml"]
 
 PathKey = tuple[str | int, ...]
 
@@ -32,10 +32,12 @@ def line_of(lines: dict[PathKey, int], path: PathKey) -> int | None:
         if path in lines:
             return lines[path]
         path = path[:-1]
-    return lines.get((), None)
+    return lines.get(())
 
 
-def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem], file: str) -> None:
+def _walk(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem], file: str
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -43,8 +45,14 @@ def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: l
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(Problem(f"duplicate key {key!r} (first on line {seen[key]})", file, line,
-                                        ".".join(map(str, path + (key,)))))
+                problems.append(
+                    Problem(
+                        f"duplicate key {key!r} (first on line {seen[key]})",
+                        file,
+                        line,
+                        ".".join(map(str, path + (key,))),
+                    )
+                )
             seen.setdefault(key, line)
             lines[path + (key,)] = line
             _walk(value_node, path + (key,), lines, problems, file)
@@ -77,9 +85,16 @@ def read_yaml(path: Path, display: str | None = None) -> Located:
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return Located(file, None, lines, [Problem(f"YAML error: {exc}", file, mark.line + 1 if mark else None)])
+        return Located(
+            file,
+            None,
+            lines,
+            [Problem(f"YAML error: {exc}", file, mark.line + 1 if mark else None)],
+        )
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        problems.append(Problem(f"expected a mapping of keys at the top, got {type(data).__name__}", file, 1))
+        problems.append(
+            Problem(f"expected a mapping of keys at the top, got {type(data).__name__}", file, 1)
+        )
     return Located(file, data, lines, problems)

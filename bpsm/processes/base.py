@@ -58,8 +58,8 @@ class Ask:
         name: the keyword it is passed as (``reason``, ``solution``, ``effort``...).
         prompt: the question, in words fit for a screen.
         kind: what sort of answer: ``text``, ``lines`` (a list of texts), ``int``, ``number``,
-            ``yes_no``, ``choice`` (one of ``choices``, or of a desk list named by ``choices_from``),
-            ``mapping`` or ``any``. A screen picks its widget from it.
+            ``yes_no``, ``choice`` (one of ``choices``, or of a desk list named by
+            ``choices_from``), ``mapping`` or ``any``. A screen picks its widget from it.
         required: whether the step needs an answer. A missing required answer is refused by
             the guard named ``missing`` (with ``why``), or else a :class:`ValidationError`.
         low / high: the inclusive range of an ``int`` or ``number`` answer.
@@ -117,12 +117,21 @@ class Ask:
                     self._refuse(f"{v!r} must be a non-empty text", f"{self.name}[{i}]")
             return [v.strip() for v in value] or None
         if self.kind in ("int", "number"):
-            number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            number = (
+                value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            )
             low, high = self.low, self.high
-            if (number is None or (self.kind == "int" and not isinstance(number, int))
-                    or (low is not None and number < low) or (high is not None and number > high)):
-                span = f"from {low:g} to {high:g}" if low is not None and high is not None else (
-                    f"of at least {low:g}" if low is not None else "")
+            if (
+                number is None
+                or (self.kind == "int" and not isinstance(number, int))
+                or (low is not None and number < low)
+                or (high is not None and number > high)
+            ):
+                span = (
+                    f"from {low:g} to {high:g}"
+                    if low is not None and high is not None
+                    else (f"of at least {low:g}" if low is not None else "")
+                )
                 what = "an answer" if self.kind == "int" else "a number"
                 self._refuse(f"{value!r} is not {what} {span}".rstrip())
         elif self.kind == "yes_no" and not isinstance(value, bool):
@@ -134,14 +143,20 @@ class Ask:
         return value
 
 
-def text(name: str, prompt: str, *, guard: str | None = None, why: str | None = None,
-         required: bool = True) -> Ask:
+def text(
+    name: str,
+    prompt: str,
+    *,
+    guard: str | None = None,
+    why: str | None = None,
+    required: bool = True,
+) -> Ask:
     """A text answer; when ``guard`` is given, leaving it empty is refused by that named guard."""
     return Ask(name, prompt, "text", required, guard, why)
 
 
 def reason(prompt: str, *, guard: str, why: str) -> Ask:
-    """The step's ``reason`` (its audit event's why), refused by the named ``guard`` when left empty."""
+    """The step's ``reason`` (its audit event's why), refused by ``guard`` when left empty."""
     return text("reason", prompt, guard=guard, why=why)
 
 
@@ -205,13 +220,34 @@ class Step:
     label: str = ""
 
     @classmethod
-    def row(cls, trigger: str, source: str | Iterable[str], dest: str | None, roles: Iterable[str],
-            doc: str = "", *, asks: Iterable[Ask] = (), guards: Iterable[Guard] = (),
-            effect: Effect | None = None, reason: str | None = None, label: str = "") -> Step:
+    def row(
+        cls,
+        trigger: str,
+        source: str | Iterable[str],
+        dest: str | None,
+        roles: Iterable[str],
+        doc: str = "",
+        *,
+        asks: Iterable[Ask] = (),
+        guards: Iterable[Guard] = (),
+        effect: Effect | None = None,
+        reason: str | None = None,
+        label: str = "",
+    ) -> Step:
         """A step row: ``source`` may be one state or several."""
         sources = (source,) if isinstance(source, str) else tuple(source)
-        return cls(trigger, sources, dest, frozenset(roles), doc, tuple(asks), tuple(guards), effect, reason,
-                   label or trigger.replace("_", " "))
+        return cls(
+            trigger,
+            sources,
+            dest,
+            frozenset(roles),
+            doc,
+            tuple(asks),
+            tuple(guards),
+            effect,
+            reason,
+            label or trigger.replace("_", " "),
+        )
 
     @property
     def opens(self) -> bool:
@@ -242,7 +278,8 @@ class Context:
     """What a guard or an effect sees while a step fires.
 
     Attributes:
-        uow: the unit of work (``uow.session``; ``uow.after_commit(fn)`` for work outside the database).
+        uow: the unit of work (``uow.session``; ``uow.after_commit(fn)`` for work outside the
+            database).
         row: the record (its ``state`` is already the destination while the effect runs).
         by: who fires the step.
         step: the step.
@@ -308,25 +345,30 @@ class Process:
             if not step.roles:
                 raise ValueError(f"{self.name}.{step.trigger}: a step without roles can never fire")
             if step.opens and step.dest is None:
-                raise ValueError(f"{self.name}.{step.trigger}: a step that opens a record names its first state")
+                raise ValueError(
+                    f"{self.name}.{step.trigger}: a step that opens a record names its first state"
+                )
         self.machine = Machine(
             model=None,
             states=list(self.states),
             initial=self.initial,
-            transitions=[{"trigger": s.trigger, "source": list(s.source), "dest": s.dest}
-                         for s in self.table if not s.opens],
+            transitions=[
+                {"trigger": s.trigger, "source": list(s.source), "dest": s.dest}
+                for s in self.table
+                if not s.opens
+            ],
             auto_transitions=False,
             name=self.name,
         )
 
     def with_steps(self, *steps: Step) -> Process:
-        """A copy of this process with ``steps`` added to (or replacing same-trigger rows of) the table."""
+        """A copy of this process with ``steps`` in the table, replacing any same-trigger rows."""
         new = {s.trigger for s in steps}
         return replace(self, table=(*[s for s in self.table if s.trigger not in new], *steps))
 
     @property
     def triggers(self) -> tuple[str, ...]:
-        """Every trigger that moves a record, in table order (steps that open records are left out)."""
+        """Every trigger that moves a record, in table order (not the steps that open records)."""
         return tuple(dict.fromkeys(s.trigger for s in self.table if not s.opens))
 
     def step(self, trigger: str, state: str | None = None) -> Step:
@@ -344,7 +386,9 @@ class Process:
 
     def permissions(self) -> dict[str, frozenset[str]]:
         """``"<process>.<trigger>"`` → roles, for every step."""
-        return {f"{self.name}.{t}": self.roles(t) for t in dict.fromkeys(s.trigger for s in self.table)}
+        return {
+            f"{self.name}.{t}": self.roles(t) for t in dict.fromkeys(s.trigger for s in self.table)
+        }
 
     def may(self, person: Person, trigger: str) -> bool:
         """Whether ``person`` holds a role that may fire ``trigger``."""
@@ -355,12 +399,15 @@ class Process:
         require(person, f"{self.name}.{trigger}", self.roles(trigger))
 
     def allowed(self, state: str, person: Person | None = None) -> list[Action]:
-        """The steps that may fire from ``state`` (and that ``person`` may fire, if given), in table order."""
+        """The steps that may fire from ``state`` (by ``person``, if given), in table order."""
         found: dict[str, Action] = {}
         for step in self.table:
-            if state in step.source and step.trigger not in found:
-                if person is None or step.roles & person.roles:
-                    found[step.trigger] = Action(step)
+            if (
+                state in step.source
+                and step.trigger not in found
+                and (person is None or step.roles & person.roles)
+            ):
+                found[step.trigger] = Action(step)
         return list(found.values())
 
     def next_state(self, state: str, trigger: str, record: str = "") -> str:
@@ -372,7 +419,9 @@ class Process:
                 raise MachineError(f"no trigger {trigger!r}")
             event.trigger(probe)
         except MachineError:
-            raise InvalidTransition(record or self.name, trigger, state, list(self.allowed(state))) from None
+            raise InvalidTransition(
+                record or self.name, trigger, state, list(self.allowed(state))
+            ) from None
         return probe.state
 
     def _label(self, row: Any) -> str:
@@ -387,8 +436,16 @@ class Process:
         self.require(by, trigger)
         return self.next_state(row.state, trigger, self._label(row))
 
-    def fire(self, uow: UnitOfWork, row: Any, trigger: str, by: Person, *, env: Any = None,
-             **answers: Any) -> Context:
+    def fire(
+        self,
+        uow: UnitOfWork,
+        row: Any,
+        trigger: str,
+        by: Person,
+        *,
+        env: Any = None,
+        **answers: Any,
+    ) -> Context:
         """Fire ``trigger`` on ``row`` as ``by``: the one way a step runs.
 
         In order: permission; transition from the row's state; the answers the step asks
@@ -432,8 +489,13 @@ class Process:
         return "\n".join(lines)
 
 
-def load_row(session: Session, row_type: type[RowT], label: str, ident: object,
-             expected_version: int | None = None) -> RowT:
+def load_row(
+    session: Session,
+    row_type: type[RowT],
+    label: str,
+    ident: object,
+    expected_version: int | None = None,
+) -> RowT:
     """Fetch a process record by id, checking the version the caller last saw.
 
     Raises:
@@ -448,10 +510,28 @@ def load_row(session: Session, row_type: type[RowT], label: str, ident: object,
     return row
 
 
-def audit(session: Session, by: Person, record_type: str, record_id: object, trigger: str,
-          from_state: str | None, to_state: str | None, reason: str | None = None,
-          data: dict[str, Any] | None = None) -> None:
+def audit(
+    session: Session,
+    by: Person,
+    record_type: str,
+    record_id: object,
+    trigger: str,
+    from_state: str | None,
+    to_state: str | None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Add one append-only audit event to the session (committed with the change it records)."""
-    session.add(AuditEventRow(at=clock.now(), actor=by.id, record_type=record_type, record_id=str(record_id),
-                              trigger=trigger, from_state=from_state, to_state=to_state, reason=reason,
-                              data=data or None))
+    session.add(
+        AuditEventRow(
+            at=clock.now(),
+            actor=by.id,
+            record_type=record_type,
+            record_id=str(record_id),
+            trigger=trigger,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            data=data or None,
+        )
+    )

@@ -1,4 +1,4 @@
-"""What every ``desk.<process>`` facade shares: ``fire`` and ``allowed``, one unit of work per action.
+"""What every ``desk.<process>`` facade shares: ``fire`` and ``allowed``, a unit of work per action.
 
 A facade is a thin set of names over its process's step table: ``desk.calls.resolve(7,
 solution=..., by="anna")`` is ``desk.calls.fire(7, "resolve", solution=..., by="anna")``. Facades
@@ -40,8 +40,15 @@ class ProcessFacade(Generic[RowT, ViewT]):
 
     # -- the two operations every process has ----------------------------------------------------
 
-    def fire(self, record_id: int, trigger: str, *, by: str, expected_version: int | None = None,
-             **answers: Any) -> ViewT:
+    def fire(
+        self,
+        record_id: int,
+        trigger: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        **answers: Any,
+    ) -> ViewT:
         """Fire step ``trigger`` on the record as ``by``, with the answers the step asks.
 
         One unit of work: the record, anything the step creates and its audit event are written
@@ -54,7 +61,10 @@ class ProcessFacade(Generic[RowT, ViewT]):
         return self._fire(record_id, trigger, by, expected_version, answers)[0]
 
     def allowed(self, record: Any, by: str) -> list[Action]:
-        """The steps ``by`` may fire on ``record`` (a view) in its state; ``.step.asks`` says what they ask."""
+        """The steps ``by`` may fire on ``record`` (a view) in its state.
+
+        Each one's ``.step.asks`` says what it asks.
+        """
         return self.process.allowed(record.state, self._desk.person(by))
 
     # -- for subclasses ---------------------------------------------------------------------------
@@ -68,10 +78,16 @@ class ProcessFacade(Generic[RowT, ViewT]):
 
     def _view(self, s: Session, row: RowT) -> ViewT:
         """The immutable view of ``row`` handed back to callers."""
-        return self.view_type.model_validate(row)  # type: ignore[no-any-return]
+        return self.view_type.model_validate(row)
 
-    def _fire(self, record_id: int, trigger: str, by: str, expected_version: int | None,
-              answers: dict[str, Any]) -> tuple[ViewT, Context]:
+    def _fire(
+        self,
+        record_id: int,
+        trigger: str,
+        by: str,
+        expected_version: int | None,
+        answers: dict[str, Any],
+    ) -> tuple[ViewT, Context]:
         person = self._desk.person(by)
         with self._desk.unit() as uow:
             row = self._load(uow.session, record_id, expected_version)
@@ -89,5 +105,10 @@ class ProcessFacade(Generic[RowT, ViewT]):
         """Refuse state names the process does not have (a filter that silently matches nothing)."""
         bad = [st for st in states or () if st not in self.process.states]
         if bad:
-            raise ValidationError(Problem(f"{bad!r}: not states of the {self.process.name} process "
-                                          f"({', '.join(self.process.states)})", field="states"))
+            raise ValidationError(
+                Problem(
+                    f"{bad!r}: not states of the {self.process.name} process "
+                    f"({', '.join(self.process.states)})",
+                    field="states",
+                )
+            )

@@ -21,7 +21,14 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, Ope
 from bpsm.errors import DatabaseUnavailable, ValidationError
 from bpsm.store.uow import translate
 
-__all__ = ["default_database_url", "make_engine", "open_engine", "upgrade", "current_revision", "head_revision"]
+__all__ = [
+    "current_revision",
+    "default_database_url",
+    "head_revision",
+    "make_engine",
+    "open_engine",
+    "upgrade",
+]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -33,7 +40,7 @@ def default_database_url() -> str:
     return f"sqlite:///{user_data_path('bpsm-desk') / 'desk.sqlite3'}"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connection
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -68,7 +75,9 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        hint = " (install the extra: pip install 'bpsm-desk[postgres]')" if "postgres" in url else ""
+        hint = (
+            " (install the extra: pip install 'bpsm-desk[postgres]')" if "postgres" in url else ""
+        )
         raise ValidationError(f"database URL {url!r}: driver not available: {exc}{hint}") from None
 
 

@@ -27,7 +27,9 @@ __all__ = ["ERROR_MAP", "UnitOfWork", "translate"]
 
 
 def _table(exc: BaseException) -> str:
-    found = re.search(r"table '(\w+)'|(?:UNIQUE constraint failed: |unique constraint \")(\w+)", str(exc))
+    found = re.search(
+        r"table '(\w+)'|(?:UNIQUE constraint failed: |unique constraint \")(\w+)", str(exc)
+    )
     return next((g for g in found.groups() if g), "record") if found else "record"
 
 
@@ -38,7 +40,9 @@ def _stale(exc: BaseException, url: str) -> BpsmError | None:
 def _duplicate(exc: BaseException, url: str) -> BpsmError | None:
     orig = getattr(exc, "orig", None)
     unique = getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
-    if not unique:  # a CHECK or foreign-key violation is a bug in the caller, not a race: let it show
+    if (
+        not unique
+    ):  # a CHECK or foreign-key violation is a bug in the caller, not a race: let it show
         return None
     return ConcurrentModification(f"{_table(exc)} (the same record was created meanwhile)")
 
@@ -52,7 +56,9 @@ def _unavailable(exc: BaseException, url: str) -> BpsmError | None:
 #: database error → typed error (None: not the user's problem, left as it is); first type wins.
 #: Unique clashes are concurrent creations (two detectors reporting one burst, two runs
 #: creating one maintenance occurrence).
-ERROR_MAP: tuple[tuple[type[BaseException], Callable[[BaseException, str], BpsmError | None]], ...] = (
+ERROR_MAP: tuple[
+    tuple[type[BaseException], Callable[[BaseException, str], BpsmError | None]], ...
+] = (
     (StaleDataError, _stale),
     (sa.IntegrityError, _duplicate),
     (sa.OperationalError, _unavailable),
@@ -90,8 +96,9 @@ class UnitOfWork:
         self.session.begin()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if exc is None:
                 try:

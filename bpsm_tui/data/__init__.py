@@ -1,4 +1,4 @@
-"""Textual-free helpers: the steps people fire (with this desk's keys) and how values are shown as text."""
+"""Textual-free helpers: the steps people fire (with this desk's keys) and values shown as text."""
 
 from bpsm_tui.data.actions import KEYS, RecordAction, actions_for, confirmation, perform, preflight
 from bpsm_tui.data.format import (
@@ -15,8 +15,8 @@ __all__ = [
     "KEYS",
     "RecordAction",
     "actions_for",
-    "confirmation",
     "age",
+    "confirmation",
     "error_text",
     "kpi_line",
     "local_time",

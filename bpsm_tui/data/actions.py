@@ -31,7 +31,8 @@ class KeySpec:
     footer: bool = True
 
 
-#: process → trigger → its key. Names keep the binding ids people have remapped (``call.exception``).
+#: process → trigger → its key. Names keep the binding ids people have remapped
+#: (``call.exception``).
 KEYS: dict[str, dict[str, KeySpec]] = {
     "call": {
         "accept": KeySpec("accept", "a"),
@@ -86,7 +87,11 @@ class RecordAction:
     def help(self) -> str:
         """One line for the tooltip and the palette: what the step means, and what it asks."""
         asks = [a.name.replace("_", " ") for a in self.step.asks if a.required]
-        return self.step.doc[:1].upper() + self.step.doc[1:] + (f" (asks {', '.join(asks)})" if asks else "")
+        return (
+            self.step.doc[:1].upper()
+            + self.step.doc[1:]
+            + (f" (asks {', '.join(asks)})" if asks else "")
+        )
 
     @property
     def command(self) -> str:
@@ -123,8 +128,9 @@ def preflight(process: Process, person: Person | None, record: Any, action: Reco
         process.next_state(record.state, action.trigger, f"{process.name} {record.id}")
 
 
-def perform(desk: Desk, facade: str, by: str, record: Any, action: RecordAction,
-            answers: Mapping[str, Any]) -> tuple[Any, str]:
+def perform(
+    desk: Desk, facade: str, by: str, record: Any, action: RecordAction, answers: Mapping[str, Any]
+) -> tuple[Any, str]:
     """Fire ``action`` on ``record`` through ``desk.<facade>.fire`` and say what happened.
 
     Always passes ``expected_version=record.version``: if someone else changed the record since
@@ -136,8 +142,9 @@ def perform(desk: Desk, facade: str, by: str, record: Any, action: RecordAction,
     Raises:
         bpsm.BpsmError: whatever the library refuses (nothing was changed).
     """
-    view = getattr(desk, facade).fire(record.id, action.trigger, by=by, expected_version=record.version,
-                                      **answers)
+    view = getattr(desk, facade).fire(
+        record.id, action.trigger, by=by, expected_version=record.version, **answers
+    )
     return view, confirmation(record, view, action, answers)
 
 
@@ -150,9 +157,14 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
         case "resolve" if getattr(after, "first_time_right", False):
             return f"{number} resolved — first time right"
         case "close":
-            said = [f"{n} {answers[k]}" for n, k in (("effort", "effort"), ("satisfaction", "satisfaction"))
-                    if answers.get(k) is not None]
-            return f"{number} closed" + (f" ({', '.join(said)})" if said else " (no survey answers)")
+            said = [
+                f"{n} {answers[k]}"
+                for n, k in (("effort", "effort"), ("satisfaction", "satisfaction"))
+                if answers.get(k) is not None
+            ]
+            return f"{number} closed" + (
+                f" ({', '.join(said)})" if said else " (no survey answers)"
+            )
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
     return f"{number} is now {after.state.replace('_', ' ')}"

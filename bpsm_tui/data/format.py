@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 from bpsm import BpsmError, DeskConfig, KpiSnapshot, ValidationError
 
-__all__ = ["age", "error_text", "kpi_line", "local_time", "page_status", "staff_name", "state_label"]
+__all__ = [
+    "age",
+    "error_text",
+    "kpi_line",
+    "local_time",
+    "page_status",
+    "staff_name",
+    "state_label",
+]
 
 _STATE_LABELS = {
     "registered": "registered",
@@ -60,7 +68,7 @@ def local_time(at: datetime | None, zone: str) -> str:
 
 
 def staff_name(config: DeskConfig, ident: str) -> str:
-    """``"Anna de Vries"`` for ``"anna"``; the id itself for someone not (or no longer) on the list."""
+    """``"Anna de Vries"`` for ``"anna"``; the id itself for someone not (or no longer) on staff."""
     for member in config.staff:
         if member.id == ident:
             return member.name
@@ -70,13 +78,18 @@ def staff_name(config: DeskConfig, ident: str) -> str:
 def kpi_line(kpis: KpiSnapshot, who: str) -> str:
     """The queue's header: today's first-time-right share, the open calls, and who is working.
 
-    >>> # "First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)"
+    For example::
+
+        First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)
     """
     share = kpis.first_time_right_share
     if share is None:
         ftr = "First time right today: — (nothing resolved yet)"
     else:
-        ftr = f"First time right today: {share:.0%} ({kpis.first_time_right} of {kpis.resolved} resolved)"
+        ftr = (
+            f"First time right today: {share:.0%} "
+            f"({kpis.first_time_right} of {kpis.resolved} resolved)"
+        )
     return f"{ftr} · Open calls: {kpis.open_now} · {who}"
 
 
@@ -95,7 +108,9 @@ def error_text(error: BaseException) -> str:
     prefix; anything that is not a :class:`bpsm.BpsmError` is named by its type.
     """
     if isinstance(error, ValidationError):
-        return "\n".join(f"{p.field}: {p.message}" if p.field else p.message for p in error.problems)
+        return "\n".join(
+            f"{p.field}: {p.message}" if p.field else p.message for p in error.problems
+        )
     if isinstance(error, BpsmError):
         return str(error)
     return f"{type(error).__name__}: {error}"

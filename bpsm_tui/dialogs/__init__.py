@@ -1,8 +1,16 @@
-"""Modal prompts asked before an action runs: a reason or solution, the survey, an escalation, a contact."""
+"""Modal prompts before an action: a reason or solution, the survey, an escalation, a contact."""
 
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.call_dialogs import EscalateDialog, LogContactDialog, SurveyDialog, dialog_for
 from bpsm_tui.dialogs.text_prompt import TextPrompt
 
-__all__ = ["AskForm", "Dialog", "EscalateDialog", "LogContactDialog", "SurveyDialog", "TextPrompt", "dialog_for"]
+__all__ = [
+    "AskForm",
+    "Dialog",
+    "EscalateDialog",
+    "LogContactDialog",
+    "SurveyDialog",
+    "TextPrompt",
+    "dialog_for",
+]

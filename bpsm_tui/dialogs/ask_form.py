@@ -1,4 +1,4 @@
-"""A dialog built from what a step asks: one field per :class:`bpsm.Ask`, checked as the library will.
+"""A dialog from what a step asks: one field per :class:`bpsm.Ask`, checked as the library will.
 
 Used for every step that has no dialog shaped for it, so a step added to a process's table can be
 fired from the desk at once. Answers are cleaned with the library's own :meth:`bpsm.Ask.take`, so
@@ -27,8 +27,14 @@ class AskForm(Dialog[dict[str, Any]]):
 
     KEYS = "tab/shift+tab move · enter on the last field confirms · esc cancel"
 
-    def __init__(self, title: str, asks: Iterable[Ask], *, subtitle: str = "",
-                 lists: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        asks: Iterable[Ask],
+        *,
+        subtitle: str = "",
+        lists: Mapping[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(title, subtitle)
         self._asks = tuple(asks)
         self._lists = dict(lists or {})
@@ -44,7 +50,11 @@ class AskForm(Dialog[dict[str, Any]]):
             yield Label(ask.prompt + ("" if ask.required else " (optional)"), markup=False)
             field_id = f"ask-{ask.name}"
             if ask.kind in ("yes_no", "choice") and self._choices(ask):
-                yield Select(self._choices(ask), id=field_id, allow_blank=not ask.required or ask.kind == "yes_no")
+                yield Select(
+                    self._choices(ask),
+                    id=field_id,
+                    allow_blank=not ask.required or ask.kind == "yes_no",
+                )
             elif ask.kind in ("int", "number"):
                 yield Input(id=field_id, type="integer" if ask.kind == "int" else "number")
             else:

@@ -20,7 +20,13 @@ class Dialog(ModalScreen[T | None]):
     """A modal box; ``escape`` dismisses it with None, subclasses dismiss with their answer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close the dialog without doing anything"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="dialog.cancel",
+            tooltip="Close the dialog without doing anything",
+        ),
     ]
     """Escape always backs out without a change."""
 

@@ -23,7 +23,9 @@ from bpsm_tui.dialogs.text_prompt import TextPrompt
 __all__ = ["EscalateDialog", "LogContactDialog", "SurveyDialog", "dialog_for"]
 
 EFFORT_QUESTION = "How much effort did it take you to get this solved?  1 very little – 7 a lot"
-SATISFACTION_QUESTION = "How satisfied are you with how we handled it?  1 very unhappy – 5 very happy"
+SATISFACTION_QUESTION = (
+    "How satisfied are you with how we handled it?  1 very unhappy – 5 very happy"
+)
 
 
 def _about(call: CallView) -> str:
@@ -35,22 +37,34 @@ class SurveyDialog(Dialog[dict[str, Any]]):
 
     AUTO_FOCUS = "#effort"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "confirm", "Close call", id="survey.confirm",
-                tooltip="Close the call with the answers given so far"),
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Close call",
+            id="survey.confirm",
+            tooltip="Close the call with the answers given so far",
+        ),
     ]
     """ctrl+s closes the call from either field."""
 
     def __init__(self, call: CallView, *, first_contact: bool = False) -> None:
         super().__init__(f"Close {call.number} — ask the customer", _about(call))
-        self.KEYS = ("enter on effort: next · enter on satisfaction / ctrl+s: close the call · "
-                     + ("esc: skip, the call stays resolved" if first_contact else "esc: cancel"))
+        self.KEYS = "enter on effort: next · enter on satisfaction / ctrl+s: close the call · " + (
+            "esc: skip, the call stays resolved" if first_contact else "esc: cancel"
+        )
 
     def body(self) -> ComposeResult:
         yield Label(EFFORT_QUESTION)
-        yield Input(id="effort", restrict=r"[1-7]?", max_length=1, placeholder="1–7, empty if not answered")
+        yield Input(
+            id="effort", restrict=r"[1-7]?", max_length=1, placeholder="1–7, empty if not answered"
+        )
         yield Label(SATISFACTION_QUESTION)
-        yield Input(id="satisfaction", restrict=r"[1-5]?", max_length=1,
-                    placeholder="1–5, empty if not answered")
+        yield Input(
+            id="satisfaction",
+            restrict=r"[1-5]?",
+            max_length=1,
+            placeholder="1–5, empty if not answered",
+        )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -64,8 +78,12 @@ class SurveyDialog(Dialog[dict[str, Any]]):
         """Close the call with whatever was answered."""
         effort = self.query_one("#effort", Input).value
         satisfaction = self.query_one("#satisfaction", Input).value
-        self.dismiss({"effort": int(effort) if effort else None,
-                      "satisfaction": int(satisfaction) if satisfaction else None})
+        self.dismiss(
+            {
+                "effort": int(effort) if effort else None,
+                "satisfaction": int(satisfaction) if satisfaction else None,
+            }
+        )
 
 
 class EscalateDialog(Dialog[dict[str, Any]]):
@@ -121,7 +139,9 @@ class LogContactDialog(Dialog[dict[str, Any]]):
 
     def body(self) -> ComposeResult:
         yield Label("Channel")
-        yield Select([(c, c) for c in self._channels], value=self._default, allow_blank=False, id="channel")
+        yield Select(
+            [(c, c) for c in self._channels], value=self._default, allow_blank=False, id="channel"
+        )
         yield Label("Note (optional)")
         yield Input(placeholder="e.g. customer called back: still broken", id="note")
 
@@ -132,8 +152,9 @@ class LogContactDialog(Dialog[dict[str, Any]]):
         self.dismiss({"channel": str(channel), "note": event.value.strip() or None})
 
 
-def dialog_for(step: Step, call: CallView, config: DeskConfig, *,
-               first_contact: bool = False) -> Dialog[Any] | None:
+def dialog_for(
+    step: Step, call: CallView, config: DeskConfig, *, first_contact: bool = False
+) -> Dialog[Any] | None:
     """The dialog ``step`` needs for ``call`` (None when it asks nothing, or the survey is not due).
 
     ``first_contact`` marks the close right after "resolve now": escape then skips the survey.
@@ -143,14 +164,24 @@ def dialog_for(step: Step, call: CallView, config: DeskConfig, *,
     if not names:
         return None
     if names == ["effort", "satisfaction"]:
-        return SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
+        return (
+            SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
+        )
     if names == ["to_group", "reason"]:
         return EscalateDialog(call, list(config.groups))
     if names == ["channel", "note"]:
         return LogContactDialog(call, list(config.channels))
     if len(step.asks) == 1 and step.asks[0].kind == "text":
         ask = step.asks[0]
-        prompt = ask.prompt if ask.required or "(optional)" in ask.prompt else f"{ask.prompt} (optional)"
-        return TextPrompt(title, prompt, subtitle=_about(call), required=ask.required, name=ask.name)
-    return AskForm(title, step.asks, subtitle=_about(call), lists={"groups": list(config.groups),
-                                                                  "channels": list(config.channels)})
+        prompt = (
+            ask.prompt if ask.required or "(optional)" in ask.prompt else f"{ask.prompt} (optional)"
+        )
+        return TextPrompt(
+            title, prompt, subtitle=_about(call), required=ask.required, name=ask.name
+        )
+    return AskForm(
+        title,
+        step.asks,
+        subtitle=_about(call),
+        lists={"groups": list(config.groups), "channels": list(config.channels)},
+    )

@@ -12,12 +12,21 @@ __all__ = ["TextPrompt"]
 
 
 class TextPrompt(Dialog[dict[str, str | None]]):
-    """Dismisses with ``{name: text}`` (stripped; None when left empty and not ``required``), or None."""
+    """Dismisses with ``{name: text}`` (stripped; None if empty and not ``required``), or None."""
 
     AUTO_FOCUS = "#answer"
 
-    def __init__(self, title: str, prompt: str, *, subtitle: str = "", required: bool = True,
-                 placeholder: str = "", value: str = "", name: str = "reason") -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        *,
+        subtitle: str = "",
+        required: bool = True,
+        placeholder: str = "",
+        value: str = "",
+        name: str = "reason",
+    ) -> None:
         super().__init__(title, subtitle)
         self._answer = name
         self._prompt, self._required = prompt, required

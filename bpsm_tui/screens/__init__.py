@@ -5,4 +5,11 @@ from bpsm_tui.screens.call_screen import CallScreen, PaletteCommand
 from bpsm_tui.screens.new_call import NewCallOutcome, NewCallScreen
 from bpsm_tui.screens.queue import QueueScreen
 
-__all__ = ["CallDetailScreen", "CallScreen", "NewCallOutcome", "NewCallScreen", "PaletteCommand", "QueueScreen"]
+__all__ = [
+    "CallDetailScreen",
+    "CallScreen",
+    "NewCallOutcome",
+    "NewCallScreen",
+    "PaletteCommand",
+    "QueueScreen",
+]

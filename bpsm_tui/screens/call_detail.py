@@ -42,13 +42,24 @@ class CallDetailScreen(CallScreen):
     """Escape goes back; the call action keys act on this call."""
 
     class Loaded(Message):
-        """The call, its contacts, its audit trail and what the operator may do (from the worker)."""
+        """The call, contacts, audit trail and what the operator may do (from the worker)."""
 
-        def __init__(self, call: CallView, contacts: list[ContactView], history: list[AuditEvent],
-                     allowed: Sequence[str], service: str | None) -> None:
+        def __init__(
+            self,
+            call: CallView,
+            contacts: list[ContactView],
+            history: list[AuditEvent],
+            allowed: Sequence[str],
+            service: str | None,
+        ) -> None:
             super().__init__()
             self.call, self.contacts, self.history, self.allowed, self.service = (
-                call, contacts, history, allowed, service)
+                call,
+                contacts,
+                history,
+                allowed,
+                service,
+            )
 
     class LoadFailed(Message):
         """The call could not be loaded."""
@@ -76,7 +87,9 @@ class CallDetailScreen(CallScreen):
 
     def on_mount(self) -> None:
         self.query_one("#contacts", DataTable).add_columns("#", "When", "Channel", "By", "Note")
-        self.query_one("#history", DataTable).add_columns("When", "Who", "What", "From → to", "Why / details")
+        self.query_one("#history", DataTable).add_columns(
+            "When", "Who", "What", "From → to", "Why / details"
+        )
         self.query_one("#history", DataTable).focus()
         self.reload()
 
@@ -94,28 +107,44 @@ class CallDetailScreen(CallScreen):
             call = desk.calls.get(call_id)
             contacts = desk.calls.contacts(call_id)
             history = desk.history(call)
-            service = desk.services.get(call.service_id, call.service_version).name if call.service_id else None
+            service = (
+                desk.services.get(call.service_id, call.service_version).name
+                if call.service_id
+                else None
+            )
             try:
                 allowed = desk.calls.allowed(call, operator)
             except BpsmError:
                 allowed = []
-        except Exception as err:  # noqa: BLE001 - shown to the operator; the screen stays usable
+        except Exception as err:
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
             self.post_message(self.Loaded(call, contacts, history, allowed, service))
 
     def on_call_detail_screen_loaded(self, message: Loaded) -> None:
-        call, zone, config = message.call, self.desk_app.desk.config.timezone, self.desk_app.desk.config
+        call, zone, config = (
+            message.call,
+            self.desk_app.desk.config.timezone,
+            self.desk_app.desk.config,
+        )
         self._call, self._allowed = call, message.allowed
         self.query_one("#detail-title", Static).update(
-            Text.assemble((f"{call.number}  ", "bold"), (call.summary, "bold"), f"  · {call.caller}"))
+            Text.assemble(
+                (f"{call.number}  ", "bold"), (call.summary, "bold"), f"  · {call.caller}"
+            )
+        )
         self.query_one("#detail-fields", Static).update(self._fields(call, message.service))
         contacts = self.query_one("#contacts", DataTable)
         contacts.clear()
         for c in message.contacts:
-            contacts.add_row(str(c.seq), local_time(c.at, zone), c.channel, Text(staff_name(config, c.by)),
-                             Text(c.note or ""))
+            contacts.add_row(
+                str(c.seq),
+                local_time(c.at, zone),
+                c.channel,
+                Text(staff_name(config, c.by)),
+                Text(c.note or ""),
+            )
         history = self.query_one("#history", DataTable)
         history.clear()
         for e in message.history:
@@ -124,8 +153,13 @@ class CallDetailScreen(CallScreen):
             if e.data:
                 extra = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
                 details = f"{details} ({extra})" if details and extra else details or extra
-            history.add_row(local_time(e.at, zone), Text(staff_name(config, e.actor)), e.trigger.replace("_", " "),
-                            moved, Text(details))
+            history.add_row(
+                local_time(e.at, zone),
+                Text(staff_name(config, e.actor)),
+                e.trigger.replace("_", " "),
+                moved,
+                Text(details),
+            )
         self.query_one("#call-hint", Static).update(allowed_hint(call, message.allowed))
 
     def on_call_detail_screen_load_failed(self, message: LoadFailed) -> None:
@@ -138,8 +172,11 @@ class CallDetailScreen(CallScreen):
         for _ in range(2):
             grid.add_column(style="dim", no_wrap=True)
             grid.add_column(ratio=1)
-        service_text = (f"{service} ({call.service_id} v{call.service_version})" if call.service_id
-                        else "not in the catalogue")
+        service_text = (
+            f"{service} ({call.service_id} v{call.service_version})"
+            if call.service_id
+            else "not in the catalogue"
+        )
         waiting = f" for the {call.waiting_for}" if call.waiting_for else ""
         ftr = "yes" if call.first_time_right else ("no" if call.resolved_at else "—")
 
@@ -149,11 +186,27 @@ class CallDetailScreen(CallScreen):
         rows = [
             ("Caller", call.caller, "State", state_label(call.state) + waiting),
             ("Channel", call.channel, "Group", call.group),
-            ("Service", service_text, "Exception",
-             f"yes: {call.exception_reason}" if call.is_exception else "no"),
-            ("Registered", f"{local_time(call.registered_at, zone)} by {staff_name(config, call.registered_by)}",
-             "Contacts", str(call.contact_count)),
-            ("Resolved", local_time(call.resolved_at, zone), "Resolved at contact", opt(call.resolved_at_contact)),
+            (
+                "Service",
+                service_text,
+                "Exception",
+                f"yes: {call.exception_reason}" if call.is_exception else "no",
+            ),
+            (
+                "Registered",
+                (
+                    f"{local_time(call.registered_at, zone)} by "
+                    f"{staff_name(config, call.registered_by)}"
+                ),
+                "Contacts",
+                str(call.contact_count),
+            ),
+            (
+                "Resolved",
+                local_time(call.resolved_at, zone),
+                "Resolved at contact",
+                opt(call.resolved_at_contact),
+            ),
             ("Closed", local_time(call.closed_at, zone), "First time right", ftr),
             ("Escalations", str(call.escalation_count), "Reopened", str(call.reopen_count)),
             ("Effort (1–7)", opt(call.effort_score), "Satisfaction (1–5)", opt(call.satisfaction)),

@@ -6,8 +6,8 @@ the palette is generated from each screen's bindings (:func:`palette_from_bindin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -21,24 +21,40 @@ from bpsm_tui.data.format import state_label
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
-__all__ = ["CALL_ACTIONS", "CALL_BINDINGS", "CallScreen", "PaletteCommand", "allowed_hint", "bindings_for",
-           "palette_from_bindings"]
+__all__ = [
+    "CALL_ACTIONS",
+    "CALL_BINDINGS",
+    "CallScreen",
+    "PaletteCommand",
+    "allowed_hint",
+    "bindings_for",
+    "palette_from_bindings",
+]
 
 CALL_ACTIONS: dict[str, RecordAction] = actions_for(Calls.process)
-"""Every step of the reactive process, by this desk's name for it (``exception``, ``resolve``...)."""
+"""Each step of the reactive process, by this desk's name for it (``exception``, ``resolve``...)."""
 
 
 def bindings_for(actions: dict[str, RecordAction]) -> list[Binding]:
-    """One binding per step that has a key; ids are ``<process>.<name>``, remappable in the keymap."""
-    return [Binding(a.key, f"act('{a.name}')", a.label, show=a.footer, id=a.id, tooltip=a.help)
-            for a in actions.values() if a.key]
+    """One binding per step with a key; ids are ``<process>.<name>``, remappable in the keymap."""
+    return [
+        Binding(a.key, f"act('{a.name}')", a.label, show=a.footer, id=a.id, tooltip=a.help)
+        for a in actions.values()
+        if a.key
+    ]
 
 
 CALL_BINDINGS = bindings_for(CALL_ACTIONS)
 """The call step keys shared by the queue and the detail screen."""
 
 COMMON_BINDINGS = [
-    Binding("question_mark", "toggle_keys", "Keys", id="app.keys", tooltip="Show or hide every key on this screen"),
+    Binding(
+        "question_mark",
+        "toggle_keys",
+        "Keys",
+        id="app.keys",
+        tooltip="Show or hide every key on this screen",
+    ),
     Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit the desk"),
 ]
 """Keys every call screen has."""
@@ -46,7 +62,7 @@ COMMON_BINDINGS = [
 
 @dataclass(frozen=True)
 class PaletteCommand:
-    """A command-palette entry: a namespaced name (``call: resolve``), help, and the action it runs."""
+    """A command-palette entry: namespaced name (``call: resolve``), help and the action it runs."""
 
     name: str
     help: str
@@ -66,7 +82,7 @@ class CallScreen(Screen[None]):
         raise NotImplementedError  # abstract: each screen knows its own selection and data
 
     def reload(self, *, keep: int | None = None) -> None:
-        """Load the screen's data again (in a worker), keeping call ``keep`` selected if possible."""
+        """Reload the screen's data (in a worker), keeping call ``keep`` selected if possible."""
         raise NotImplementedError  # abstract: each screen knows its own selection and data
 
     def action_act(self, name: str) -> None:
@@ -86,12 +102,19 @@ class CallScreen(Screen[None]):
 
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's entries for the command palette: its bindings, plus steps without a key."""
-        keyless = [PaletteCommand(a.command, a.help, f"act('{a.name}')") for a in CALL_ACTIONS.values() if not a.key]
+        keyless = [
+            PaletteCommand(a.command, a.help, f"act('{a.name}')")
+            for a in CALL_ACTIONS.values()
+            if not a.key
+        ]
         return [*palette_from_bindings(self), *keyless]
 
 
 def palette_from_bindings(screen: Screen[None]) -> list[PaletteCommand]:
-    """A palette entry per binding with an id: ``call: resolve`` from id ``call.resolve``, with its keys."""
+    """A palette entry per binding with an id, with its keys.
+
+    The entry ``call: resolve`` comes from the id ``call.resolve``.
+    """
     found: dict[str, PaletteCommand] = {}
     for binding in screen.BINDINGS:
         if not isinstance(binding, Binding) or not binding.id or binding.id.startswith("app."):
@@ -99,7 +122,9 @@ def palette_from_bindings(screen: Screen[None]) -> list[PaletteCommand]:
         space = binding.id.split(".", 1)[0]
         keys = screen.app.get_key_display(binding) if screen.is_attached else binding.key
         name = f"{space}: {binding.description.lower()}"
-        found.setdefault(name, PaletteCommand(name, f"{binding.tooltip} · key {keys}", binding.action))
+        found.setdefault(
+            name, PaletteCommand(name, f"{binding.tooltip} · key {keys}", binding.action)
+        )
     return list(found.values())
 
 
@@ -107,7 +132,9 @@ def allowed_hint(call: CallView | None, allowed: Sequence[str] | None) -> Text:
     """``C-000012 in progress · keys: r resolve · e escalate …`` for the selected call."""
     if call is None:
         return Text("")
-    head = Text.assemble((call.number, "bold"), f" {state_label(call.state, is_exception=call.is_exception)} · ")
+    head = Text.assemble(
+        (call.number, "bold"), f" {state_label(call.state, is_exception=call.is_exception)} · "
+    )
     if allowed is None:
         return head + Text("…")
     actions = [a for a in CALL_ACTIONS.values() if a.trigger in allowed and a.key]

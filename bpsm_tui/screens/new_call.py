@@ -29,9 +29,17 @@ if TYPE_CHECKING:
 
 __all__ = ["NewCallOutcome", "NewCallScreen"]
 
-KEYS = "tab/shift+tab move · ↑/↓ results · enter choose · ctrl+s register · ctrl+r resolve now · esc cancel"
+KEYS = (
+    "tab/shift+tab move · ↑/↓ results · enter choose · "
+    "ctrl+s register · ctrl+r resolve now · esc cancel"
+)
 
-_FIELD_FOR = {"caller": "#caller", "summary": "#summary", "channel": "#channel", "service": "#service-query"}
+_FIELD_FOR = {
+    "caller": "#caller",
+    "summary": "#summary",
+    "channel": "#channel",
+    "service": "#service-query",
+}
 
 
 @dataclass(frozen=True)
@@ -46,16 +54,45 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
 
     AUTO_FOCUS = "#caller"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "register", "Register", id="new-call.register",
-                tooltip="Register the call (accepted when a catalogue service is chosen)"),
-        Binding("ctrl+r", "resolve_now", "Resolve now", id="new-call.resolve-now",
-                tooltip="Register, accept and resolve with the solution: solved at first contact"),
-        Binding("escape", "cancel", "Cancel", id="new-call.cancel", tooltip="Close the form without registering"),
+        Binding(
+            "ctrl+s",
+            "register",
+            "Register",
+            id="new-call.register",
+            tooltip="Register the call (accepted when a catalogue service is chosen)",
+        ),
+        Binding(
+            "ctrl+r",
+            "resolve_now",
+            "Resolve now",
+            id="new-call.resolve-now",
+            tooltip="Register, accept and resolve with the solution: solved at first contact",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="new-call.cancel",
+            tooltip="Close the form without registering",
+        ),
         # Priority: the app moves focus before it forwards the next keys, so a fast typist's (or a
         # scripted terminal's) text after a tab lands in the next field, not the one just left.
-        Binding("tab", "app.focus_next", "Next field", id="new-call.next-field", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous field", id="new-call.previous-field", show=False,
-                priority=True),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next field",
+            id="new-call.next-field",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            id="new-call.previous-field",
+            show=False,
+            priority=True,
+        ),
     ]
     """ctrl+s registers, ctrl+r resolves at first contact, escape cancels, tab/shift+tab move."""
 
@@ -86,12 +123,17 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         channels = list(config.channels)
         default = "phone" if "phone" in channels else channels[0]
         with Vertical(id="new-call-form"):
-            yield Static(Text("New call — is this part of our standard service?", style="bold"), classes="form-title")
+            yield Static(
+                Text("New call — is this part of our standard service?", style="bold"),
+                classes="form-title",
+            )
             with Horizontal(classes="form-row"):
                 yield Label("Caller", classes="form-label")
                 yield Input(placeholder="Name of the customer", id="caller")
                 yield Label("Channel", classes="form-label")
-                yield Select([(c, c) for c in channels], value=default, allow_blank=False, id="channel")
+                yield Select(
+                    [(c, c) for c in channels], value=default, allow_blank=False, id="channel"
+                )
             with Horizontal(classes="form-row"):
                 yield Label("Service", classes="form-label")
                 yield ServiceSearch(self.desk_app.desk.services.search, id="service-search")
@@ -100,8 +142,12 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                 yield Input(placeholder="What the customer needs, in their words", id="summary")
             with Horizontal(classes="form-row"):
                 yield Label("Solution", classes="form-label")
-                yield Input(placeholder="For ctrl+r, resolve now: what solved it while the customer is on the line",
-                            id="solution")
+                yield Input(
+                    placeholder=(
+                        "For ctrl+r, resolve now: what solved it while the customer is on the line"
+                    ),
+                    id="solution",
+                )
             yield Static("", id="form-error")
             yield Static(Text(KEYS), id="form-keys")
 
@@ -137,15 +183,22 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         search = self.query_one(ServiceSearch)
         solution = self.query_one("#solution", Input).value.strip()
         if search.query_text.strip() and not search.decided:
-            self._refuse("service: choose a result with enter, or “Not in the catalogue” (the last entry)",
-                         "#service-query")
+            self._refuse(
+                "service: choose a result with enter, or “Not in the catalogue” (the last entry)",
+                "#service-query",
+            )
             return
         if resolve and search.chosen is None:
-            self._refuse("resolve now needs a catalogue service; for anything else register the call (ctrl+s), "
-                         "then make an exception or refer it", "#service-query")
+            self._refuse(
+                "resolve now needs a catalogue service; for anything else register the call "
+                "(ctrl+s), then make an exception or refer it",
+                "#service-query",
+            )
             return
         if resolve and not solution:
-            self._refuse("solution: type the solution given to the customer to resolve now", "#solution")
+            self._refuse(
+                "solution: type the solution given to the customer to resolve now", "#solution"
+            )
             return
         self._busy = True
         self.query_one("#form-error", Static).update(Text("Registering…", style="italic"))
@@ -158,13 +211,21 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         )
 
     @work(thread=True, exclusive=True, group="new-call")
-    def _register(self, *, caller: str, channel: str, summary: str, service: str | None,
-                  solution: str | None) -> None:
+    def _register(
+        self, *, caller: str, channel: str, summary: str, service: str | None, solution: str | None
+    ) -> None:
         desk, by = self.desk_app.desk, self.desk_app.operator
         try:  # one transaction: registered, accepted and resolved together, or not at all
-            call = desk.calls.register(caller=caller, channel=channel, summary=summary, service=service, by=by,
-                                       accept=service is not None, solution=solution)
-        except Exception as err:  # noqa: BLE001 - shown in the form, which stays open
+            call = desk.calls.register(
+                caller=caller,
+                channel=channel,
+                summary=summary,
+                service=service,
+                by=by,
+                accept=service is not None,
+                solution=solution,
+            )
+        except Exception as err:
             self.post_message(self.Refused(err))
             return
         self.post_message(self.Registered(call))

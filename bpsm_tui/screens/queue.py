@@ -42,32 +42,90 @@ class QueueScreen(CallScreen):
     """Seconds between automatic refreshes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_call", "New call", id="call.new", tooltip="Register a new call (search the catalogue)"),
-        Binding("enter", "open_call", "Details", id="call.details", priority=True, key_display="⏎",
-                tooltip="Show the call with its contacts and audit trail"),
+        Binding(
+            "n",
+            "new_call",
+            "New call",
+            id="call.new",
+            tooltip="Register a new call (search the catalogue)",
+        ),
+        Binding(
+            "enter",
+            "open_call",
+            "Details",
+            id="call.details",
+            priority=True,
+            key_display="⏎",
+            tooltip="Show the call with its contacts and audit trail",
+        ),
         *CALL_BINDINGS,
-        Binding("pagedown,right_square_bracket", "page(1)", "Next page", id="view.next-page", priority=True,
-                show=False, tooltip="Show the next page of calls"),
-        Binding("pageup,left_square_bracket", "page(-1)", "Previous page", id="view.previous-page",
-                priority=True, show=False, tooltip="Show the previous page of calls"),
-        Binding("ctrl+home", "first_page", "First page", id="view.first-page", show=False,
-                tooltip="Jump to the oldest open calls"),
-        Binding("ctrl+end", "last_page", "Last page", id="view.last-page", show=False,
-                tooltip="Jump to the newest open calls"),
-        Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the queue and the KPIs again"),
+        Binding(
+            "pagedown,right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="view.next-page",
+            priority=True,
+            show=False,
+            tooltip="Show the next page of calls",
+        ),
+        Binding(
+            "pageup,left_square_bracket",
+            "page(-1)",
+            "Previous page",
+            id="view.previous-page",
+            priority=True,
+            show=False,
+            tooltip="Show the previous page of calls",
+        ),
+        Binding(
+            "ctrl+home",
+            "first_page",
+            "First page",
+            id="view.first-page",
+            show=False,
+            tooltip="Jump to the oldest open calls",
+        ),
+        Binding(
+            "ctrl+end",
+            "last_page",
+            "Last page",
+            id="view.last-page",
+            show=False,
+            tooltip="Jump to the newest open calls",
+        ),
+        Binding(
+            "g",
+            "refresh",
+            "Refresh",
+            id="view.refresh",
+            tooltip="Load the queue and the KPIs again",
+        ),
         *COMMON_BINDINGS,
     ]
-    """n, enter and the call step keys; PgDn/PgUp (or ] and [) page, ctrl+home/end jump; g refreshes.
+    """n, enter and the call step keys; PgDn/PgUp (or ]/[) page, ctrl+home/end jump; g refreshes.
 
-    The command palette lists these (:func:`~bpsm_tui.screens.call_screen.palette_from_bindings`)."""
+    The command palette lists these (:func:`~bpsm_tui.screens.call_screen.palette_from_bindings`).
+    """
 
     class Loaded(Message):
         """A page, today's KPIs and what the operator may do to each call (from the worker)."""
 
-        def __init__(self, request: int, page: Page[CallView], kpis: KpiSnapshot, services: dict[str, str],
-                     allowed: Mapping[int, Sequence[str]]) -> None:
+        def __init__(
+            self,
+            request: int,
+            page: Page[CallView],
+            kpis: KpiSnapshot,
+            services: dict[str, str],
+            allowed: Mapping[int, Sequence[str]],
+        ) -> None:
             super().__init__()
-            self.request, self.page, self.kpis, self.services, self.allowed = request, page, kpis, services, allowed
+            self.request, self.page, self.kpis, self.services, self.allowed = (
+                request,
+                page,
+                kpis,
+                services,
+                allowed,
+            )
 
     class LoadFailed(Message):
         """The queue could not be loaded."""
@@ -119,7 +177,11 @@ class QueueScreen(CallScreen):
             self._pending_keep = keep
         self._pending_last = self._pending_last or last_page
         selected = self.selected_call()
-        self._keep = self._pending_keep if self._pending_keep is not None else (selected.id if selected else None)
+        self._keep = (
+            self._pending_keep
+            if self._pending_keep is not None
+            else (selected.id if selected else None)
+        )
         self._requests += 1
         self._load(self._requests, self._offset, self._pending_last)
 
@@ -139,7 +201,7 @@ class QueueScreen(CallScreen):
                 allowed = {c.id: desk.calls.allowed(c, operator) for c in page.items}
             except BpsmError:  # not on the staff list: may do nothing
                 allowed = {c.id: [] for c in page.items}
-        except Exception as err:  # noqa: BLE001 - a failed refresh must not end the desk
+        except Exception as err:
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
@@ -156,7 +218,8 @@ class QueueScreen(CallScreen):
         self._top = False
         self.query_one(KpiBar).kpis = message.kpis
         self.query_one("#queue-status", Static).update(
-            page_status(page.offset, len(page.items), page.total, self.page_size))
+            page_status(page.offset, len(page.items), page.total, self.page_size)
+        )
         self._show_hint()
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
@@ -166,7 +229,8 @@ class QueueScreen(CallScreen):
     def _show_hint(self) -> None:
         call = self.selected_call()
         self.query_one("#call-hint", Static).update(
-            allowed_hint(call, self._allowed.get(call.id) if call else None))
+            allowed_hint(call, self._allowed.get(call.id) if call else None)
+        )
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A table showing one page of calls (never the whole queue), keeping the cursor on the same call."""
+"""A table of one page of calls (never the whole queue), keeping the cursor on the same call."""
 
 from __future__ import annotations
 
@@ -30,7 +30,13 @@ class CallTable(DataTable[Text]):
     """One page of calls: number, caller, service, state, group, age and summary."""
 
     COLUMNS: tuple[tuple[str, int | None], ...] = (
-        ("Number", 8), ("Caller", 18), ("Service", 30), ("State", 23), ("Group", 15), ("Age", 7), ("Summary", None),
+        ("Number", 8),
+        ("Caller", 18),
+        ("Service", 30),
+        ("State", 23),
+        ("Group", 15),
+        ("Age", 7),
+        ("Summary", None),
     )
     """Column titles and widths; the summary takes what is left of the line."""
 
@@ -69,8 +75,15 @@ class CallTable(DataTable[Text]):
             return self._calls[self.cursor_row]
         return None
 
-    def show(self, calls: Sequence[CallView], services: Mapping[str, str], *, keep: int | None = None,
-             row: int | None = None, now: datetime | None = None) -> None:
+    def show(
+        self,
+        calls: Sequence[CallView],
+        services: Mapping[str, str],
+        *,
+        keep: int | None = None,
+        row: int | None = None,
+        now: datetime | None = None,
+    ) -> None:
         """Replace the rows with ``calls``.
 
         The cursor goes to call ``keep`` if it is on this page, else to ``row``, else stays on the
@@ -91,9 +104,21 @@ class CallTable(DataTable[Text]):
     def _cells(self, call: CallView, now: datetime) -> list[Text]:
         widths = dict(self.COLUMNS)
         if call.service_id:
-            service = Text(_fit(self._services.get(call.service_id, call.service_id), widths["Service"] or 0))
+            service = Text(
+                _fit(self._services.get(call.service_id, call.service_id), widths["Service"] or 0)
+            )
         else:
             service = Text("not in the catalogue", style="italic dim")
-        state = Text(state_label(call.state, is_exception=call.is_exception), style=_STATE_STYLES.get(call.state, ""))
-        return [Text(call.number), Text(_fit(call.caller, widths["Caller"] or 0)), service, state, Text(call.group),
-                Text(age(call.registered_at, now), justify="right"), Text(_fit(call.summary, self._summary_width))]
+        state = Text(
+            state_label(call.state, is_exception=call.is_exception),
+            style=_STATE_STYLES.get(call.state, ""),
+        )
+        return [
+            Text(call.number),
+            Text(_fit(call.caller, widths["Caller"] or 0)),
+            service,
+            state,
+            Text(call.group),
+            Text(age(call.registered_at, now), justify="right"),
+            Text(_fit(call.summary, self._summary_width)),
+        ]

@@ -22,5 +22,7 @@ class KpiBar(Static):
 
     def render(self) -> Content:
         if self.kpis is None:
-            return Content(f"Loading today's KPIs… · {self.who}" if self.who else "Loading today's KPIs…")
+            return Content(
+                f"Loading today's KPIs… · {self.who}" if self.who else "Loading today's KPIs…"
+            )
         return Content(kpi_line(self.kpis, self.who))

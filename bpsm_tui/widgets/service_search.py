@@ -35,10 +35,22 @@ class ServiceSearch(Vertical):
     """A search input over a result list, and the choice made."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "move(1)", "Next result", show=False, id="service-search.next",
-                tooltip="Highlight the next service in the results"),
-        Binding("up", "move(-1)", "Previous result", show=False, id="service-search.previous",
-                tooltip="Highlight the previous service in the results"),
+        Binding(
+            "down",
+            "move(1)",
+            "Next result",
+            show=False,
+            id="service-search.next",
+            tooltip="Highlight the next service in the results",
+        ),
+        Binding(
+            "up",
+            "move(-1)",
+            "Previous result",
+            show=False,
+            id="service-search.previous",
+            tooltip="Highlight the previous service in the results",
+        ),
     ]
     """↑/↓ move through the results while typing goes on in the search box."""
 
@@ -60,8 +72,13 @@ class ServiceSearch(Vertical):
             super().__init__()
             self.query, self.hits, self.error = query, hits, error
 
-    def __init__(self, search: Callable[[str], list[ServiceHit]], *, delay: float = 0.15,
-                 id: str | None = None) -> None:
+    def __init__(
+        self,
+        search: Callable[[str], list[ServiceHit]],
+        *,
+        delay: float = 0.15,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._search_fn = search
         self._delay = delay
@@ -137,16 +154,32 @@ class ServiceSearch(Vertical):
         if message.error:
             options.insert(0, Option(Text(message.error, style="red"), id="-error-", disabled=True))
         elif not message.hits:
-            options.insert(0, Option(Text(f"No service matches {message.query!r}", style="italic"),
-                                     id="-none-", disabled=True))
-        options.append(Option(Text("Not in the catalogue — register, then make an exception or refer",
-                                   style="italic"), id=NOT_IN_CATALOGUE))
+            options.insert(
+                0,
+                Option(
+                    Text(f"No service matches {message.query!r}", style="italic"),
+                    id="-none-",
+                    disabled=True,
+                ),
+            )
+        options.append(
+            Option(
+                Text(
+                    "Not in the catalogue — register, then make an exception or refer",
+                    style="italic",
+                ),
+                id=NOT_IN_CATALOGUE,
+            )
+        )
         results.set_options(options)
         results.highlighted = 0 if message.hits else len(options) - 1
 
     def _choose(self, option_id: str | None) -> None:
         if option_id == NOT_IN_CATALOGUE:
-            self.chosen, label = None, "Chosen: not in the catalogue (register, then exception or referral)"
+            self.chosen, label = (
+                None,
+                "Chosen: not in the catalogue (register, then exception or referral)",
+            )
         elif option_id in self._hits:
             hit = self._hits[option_id]
             self.chosen, label = hit, f"Chosen: {hit.name} ({hit.department})"

@@ -52,9 +52,11 @@ class Session:
         await self.pilot.press(*text)
         await self.settle()
 
-    async def fill_new_call(self, caller: str, search: str, summary: str, solution: str | None = None) -> None:
-        """Open the new-call form with ``n`` and fill it by keys: caller, the best search match, summary,
-        and (tab) the solution; the caller submits with ctrl+s or ctrl+r."""
+    async def fill_new_call(
+        self, caller: str, search: str, summary: str, solution: str | None = None
+    ) -> None:
+        """Open the new-call form with ``n`` and fill it by keys: caller, the best search match,
+        summary, and (tab) the solution; the caller submits with ctrl+s or ctrl+r."""
         await self.press("n")
         await self.type(caller)
         await self.press("tab", "tab")  # caller → channel (phone) → service search
@@ -86,8 +88,13 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def running(desk: Desk, operator: str = "anna", *, page_size: int | None = None,
-                  keymap: dict[str, str] | None = None) -> AsyncIterator[Session]:
+async def running(
+    desk: Desk,
+    operator: str = "anna",
+    *,
+    page_size: int | None = None,
+    keymap: dict[str, str] | None = None,
+) -> AsyncIterator[Session]:
     """Run the desk app headless at 160×48, loaded and settled (no keymap unless given)."""
     app = DeskApp(desk, operator, page_size=page_size, keymap=keymap or {})
     notes: list[Notification] = []

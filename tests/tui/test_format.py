@@ -12,15 +12,18 @@ from bpsm_tui.data.format import age, error_text, kpi_line, local_time, page_sta
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("ago", "shown"), [
-    (timedelta(seconds=20), "<1m"),
-    (timedelta(minutes=25), "25m"),
-    (timedelta(hours=2), "2h"),
-    (timedelta(hours=2, minutes=5), "2h 5m"),
-    (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
-    (timedelta(days=12), "12d"),
-    (timedelta(minutes=-3), "<1m"),  # another machine's clock runs ahead
-])
+@pytest.mark.parametrize(
+    ("ago", "shown"),
+    [
+        (timedelta(seconds=20), "<1m"),
+        (timedelta(minutes=25), "25m"),
+        (timedelta(hours=2), "2h"),
+        (timedelta(hours=2, minutes=5), "2h 5m"),
+        (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
+        (timedelta(days=12), "12d"),
+        (timedelta(minutes=-3), "<1m"),  # another machine's clock runs ahead
+    ],
+)
 def test_age_is_humanised_in_the_two_largest_units(ago: timedelta, shown: str) -> None:
     assert age(NOW - ago, NOW) == shown
 
@@ -40,14 +43,25 @@ def test_local_time_is_shown_in_the_desks_zone() -> None:
 
 
 def _kpis(resolved: int, ftr: int, open_now: int) -> KpiSnapshot:
-    return KpiSnapshot(since=NOW, until=NOW, registered=0, resolved=resolved, first_time_right=ftr,
-                       exceptions=0, referred=0, open_now=open_now, surveyed=0, effort_mean=None,
-                       satisfaction_mean=None)
+    return KpiSnapshot(
+        since=NOW,
+        until=NOW,
+        registered=0,
+        resolved=resolved,
+        first_time_right=ftr,
+        exceptions=0,
+        referred=0,
+        open_now=open_now,
+        surveyed=0,
+        effort_mean=None,
+        satisfaction_mean=None,
+    )
 
 
 def test_kpi_line_shows_the_first_time_right_share_or_a_dash() -> None:
     assert kpi_line(_kpis(6, 4, 23), "Anna de Vries (operator)") == (
-        "First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)")
+        "First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)"
+    )
     assert kpi_line(_kpis(0, 0, 1), "Omar").startswith("First time right today: — ")
 
 
@@ -59,7 +73,9 @@ def test_page_status_counts_calls_and_pages() -> None:
 
 def test_errors_read_as_the_library_says_them() -> None:
     assert error_text(ValidationError("caller: must not be empty")) == "caller: must not be empty"
-    two = ValidationError([Problem("must not be empty", field="caller"), Problem("too long", field="summary")])
+    two = ValidationError(
+        [Problem("must not be empty", field="caller"), Problem("too long", field="summary")]
+    )
     assert error_text(two) == "caller: must not be empty\nsummary: too long"
     assert "changed by someone else" in error_text(ConcurrentModification("call 7", 3, 4))
     assert error_text(OSError("disk full")) == "OSError: disk full"

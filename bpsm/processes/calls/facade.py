@@ -31,20 +31,38 @@ class Calls(ProcessFacade[CallRow, CallView]):
     row_type = CallRow
     view_type = CallView
 
-    def register(self, *, caller: str, channel: str, summary: str, by: str, service: str | None = None,
-                 accept: bool = False, solution: str | None = None) -> CallView:
-        """Register a call (contact 1). ``service`` is the catalogue service id, or None if none fits.
+    def register(
+        self,
+        *,
+        caller: str,
+        channel: str,
+        summary: str,
+        by: str,
+        service: str | None = None,
+        accept: bool = False,
+        solution: str | None = None,
+    ) -> CallView:
+        """Register a call (contact 1). ``service`` is a catalogue service id, or None if none fits.
 
         With ``accept=True`` the call is also accepted as standard, and with a ``solution`` also
         resolved at this first contact — all in one transaction, so either every step happens
         (each with its own audit event) or none does.
         """
         if solution is not None and not accept:
-            raise ValidationError("solution: resolving at first contact needs accept=True (a standard service)")
+            raise ValidationError(
+                "solution: resolving at first contact needs accept=True (a standard service)"
+            )
         person = self._desk.person(by)
         with self._desk.unit() as uow:
-            row = register(uow.session, person, caller=caller, channel=channel, summary=summary,
-                           service_id=service, channels=tuple(self._desk.config.channels))
+            row = register(
+                uow.session,
+                person,
+                caller=caller,
+                channel=channel,
+                summary=summary,
+                service_id=service,
+                channels=tuple(self._desk.config.channels),
+            )
             if accept:
                 REACTIVE.fire(uow, row, "accept", person, env=self._desk)
             if solution is not None:
@@ -55,7 +73,8 @@ class Calls(ProcessFacade[CallRow, CallView]):
     def survey_due(self, call: CallView) -> bool:
         """Whether to ask this call's customer the two survey questions (desk.yaml's survey policy).
 
-        ``ask_on_close: false`` never asks; otherwise every ``every_nth_call``-th call (by number) is asked.
+        ``ask_on_close: false`` never asks; otherwise every ``every_nth_call``-th call (by number)
+        is asked.
         """
         return self._desk.config.survey.due(call.id)
 
@@ -63,12 +82,17 @@ class Calls(ProcessFacade[CallRow, CallView]):
         """It is part of our standard service: handle it."""
         return self.fire(call_id, "accept", by=by, expected_version=expected_version)
 
-    def make_exception(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
+    def make_exception(
+        self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> CallView:
         """Not standard, but handled as a recorded exception."""
-        return self.fire(call_id, "make_exception", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            call_id, "make_exception", reason=reason, by=by, expected_version=expected_version
+        )
 
-    def refer(self, call_id: int, *, reason: str, by: str,
-              expected_version: int | None = None) -> tuple[CallView, Any]:
+    def refer(
+        self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> tuple[CallView, Any]:
         """Not standard, no exception: hand over to relation management.
 
         Returns:
@@ -77,46 +101,107 @@ class Calls(ProcessFacade[CallRow, CallView]):
         view, ctx = self._fire(call_id, "refer", by, expected_version, {"reason": reason})
         return view, ctx.result
 
-    def wait(self, call_id: int, *, for_: str, by: str, reason: str | None = None,
-             expected_version: int | None = None) -> CallView:
+    def wait(
+        self,
+        call_id: int,
+        *,
+        for_: str,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
         """Wait for the ``"customer"`` or a ``"supplier"``."""
         if for_ not in ("customer", "supplier"):
             raise ValidationError(f"waiting for: {for_!r} must be 'customer' or 'supplier'")
-        return self.fire(call_id, f"wait_for_{for_}", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            call_id, f"wait_for_{for_}", reason=reason, by=by, expected_version=expected_version
+        )
 
-    def resume(self, call_id: int, *, by: str, note: str | None = None, expected_version: int | None = None) -> CallView:
+    def resume(
+        self, call_id: int, *, by: str, note: str | None = None, expected_version: int | None = None
+    ) -> CallView:
         """The wait is over (a customer's reply counts as a new contact)."""
         return self.fire(call_id, "resume", reason=note, by=by, expected_version=expected_version)
 
-    def escalate(self, call_id: int, *, to_group: str, reason: str, by: str,
-                 expected_version: int | None = None) -> CallView:
+    def escalate(
+        self,
+        call_id: int,
+        *,
+        to_group: str,
+        reason: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> CallView:
         """Hand over to another group (second line)."""
-        return self.fire(call_id, "escalate", to_group=to_group, reason=reason, by=by,
-                         expected_version=expected_version)
+        return self.fire(
+            call_id,
+            "escalate",
+            to_group=to_group,
+            reason=reason,
+            by=by,
+            expected_version=expected_version,
+        )
 
-    def resolve(self, call_id: int, *, solution: str, by: str, expected_version: int | None = None) -> CallView:
+    def resolve(
+        self, call_id: int, *, solution: str, by: str, expected_version: int | None = None
+    ) -> CallView:
         """Record the solution."""
-        return self.fire(call_id, "resolve", solution=solution, by=by, expected_version=expected_version)
+        return self.fire(
+            call_id, "resolve", solution=solution, by=by, expected_version=expected_version
+        )
 
-    def reopen(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
+    def reopen(
+        self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> CallView:
         """Back to work: the customer says it is not solved."""
         return self.fire(call_id, "reopen", reason=reason, by=by, expected_version=expected_version)
 
-    def close(self, call_id: int, *, by: str, effort: int | None = None, satisfaction: int | None = None,
-              expected_version: int | None = None) -> CallView:
-        """Close a resolved call with the survey answers: effort 1 (easy) – 7, satisfaction 1 – 5 (happy)."""
-        return self.fire(call_id, "close", effort=effort, satisfaction=satisfaction, by=by,
-                         expected_version=expected_version)
+    def close(
+        self,
+        call_id: int,
+        *,
+        by: str,
+        effort: int | None = None,
+        satisfaction: int | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Close a resolved call with the survey answers.
 
-    def cancel(self, call_id: int, *, reason: str, by: str, expected_version: int | None = None) -> CallView:
+        Effort is 1 (easy) – 7, satisfaction 1 – 5 (happy).
+        """
+        return self.fire(
+            call_id,
+            "close",
+            effort=effort,
+            satisfaction=satisfaction,
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def cancel(
+        self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> CallView:
         """The customer withdrew the call."""
         return self.fire(call_id, "cancel", reason=reason, by=by, expected_version=expected_version)
 
-    def log_contact(self, call_id: int, *, channel: str, by: str, note: str | None = None,
-                    expected_version: int | None = None) -> CallView:
+    def log_contact(
+        self,
+        call_id: int,
+        *,
+        channel: str,
+        by: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
         """Another contact with the customer about this call."""
-        return self.fire(call_id, "log_contact", channel=channel, note=note, by=by,
-                         expected_version=expected_version)
+        return self.fire(
+            call_id,
+            "log_contact",
+            channel=channel,
+            note=note,
+            by=by,
+            expected_version=expected_version,
+        )
 
     def get(self, call_id: int) -> CallView:
         """One call by id (:class:`~bpsm.errors.NotFound` if there is none)."""
@@ -127,21 +212,37 @@ class Calls(ProcessFacade[CallRow, CallView]):
         """The contacts logged on a call, first to last."""
         with self._desk.unit() as uow:
             self._load(uow.session, call_id)
-            rows = uow.session.scalars(select(CallContactRow).where(CallContactRow.call_id == call_id)
-                                       .order_by(CallContactRow.seq)).all()
+            rows = uow.session.scalars(
+                select(CallContactRow)
+                .where(CallContactRow.call_id == call_id)
+                .order_by(CallContactRow.seq)
+            ).all()
             return [ContactView.model_validate(r) for r in rows]
 
-    def queue(self, *, offset: int = 0, limit: int = 50, states: Sequence[str] = OPEN_STATES,
-              group: str | None = None) -> Page[CallView]:
-        """A page of calls in ``states`` (default: open ones), oldest first; counted and paged in SQL."""
+    def queue(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        states: Sequence[str] = OPEN_STATES,
+        group: str | None = None,
+    ) -> Page[CallView]:
+        """A page of calls in ``states`` (default: open), oldest first; counted and paged in SQL."""
         if limit < 1 or offset < 0:
-            raise ValidationError(f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1")
+            raise ValidationError(
+                f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1"
+            )
         where: list[ColumnElement[bool]] = [CallRow.state.in_(list(states))]
         if group is not None:
             where.append(CallRow.group == group)
         with self._desk.unit() as uow:
             s = uow.session
             total = s.scalar(select(func.count()).select_from(CallRow).where(*where)) or 0
-            rows = s.scalars(select(CallRow).where(*where).order_by(CallRow.registered_at, CallRow.id)
-                             .offset(offset).limit(limit)).all()
+            rows = s.scalars(
+                select(CallRow)
+                .where(*where)
+                .order_by(CallRow.registered_at, CallRow.id)
+                .offset(offset)
+                .limit(limit)
+            ).all()
             return Page([CallView.model_validate(r) for r in rows], offset, limit, total)

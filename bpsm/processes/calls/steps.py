@@ -42,9 +42,13 @@ CHANNELS_FALLBACK = ("phone", "email", "walk-in", "portal", "chat")
 
 # -- guards and effects ----------------------------------------------------------------------------
 
+
 def _known_group(ctx: Context) -> bool | str:
     groups = tuple(ctx.env.config.groups)
-    return ctx.to_group in groups or f"{ctx.to_group!r} is not one of the desk's groups ({', '.join(groups)})"
+    return (
+        ctx.to_group in groups
+        or f"{ctx.to_group!r} is not one of the desk's groups ({', '.join(groups)})"
+    )
 
 
 def _escalate(ctx: Context) -> None:
@@ -66,19 +70,26 @@ def _refer(ctx: Context) -> None:
 def _wait(waiting_for: str) -> Any:
     def effect(ctx: Context) -> None:
         ctx.row.waiting_for = waiting_for
+
     return effect
 
 
 def _resume(ctx: Context) -> None:
     ctx.row.waiting_for = None
     if ctx.source == "waiting_customer":  # their reply is a new contact
-        _add_contact(ctx.session, ctx.by, ctx.row, ctx.row.channel, ctx.reason or "customer replied")
+        _add_contact(
+            ctx.session, ctx.by, ctx.row, ctx.row.channel, ctx.reason or "customer replied"
+        )
 
 
 def _resolve(ctx: Context) -> None:
     row = ctx.row
     ctx.data = {"contact": row.contact_count}
-    row.solution, row.resolved_at, row.resolved_at_contact = ctx.solution, clock.now(), row.contact_count
+    row.solution, row.resolved_at, row.resolved_at_contact = (
+        ctx.solution,
+        clock.now(),
+        row.contact_count,
+    )
 
 
 def _reopen(ctx: Context) -> None:
@@ -88,7 +99,11 @@ def _reopen(ctx: Context) -> None:
 
 def _close(ctx: Context) -> None:
     ctx.data = {"effort": ctx.effort, "satisfaction": ctx.satisfaction}
-    ctx.row.effort_score, ctx.row.satisfaction, ctx.row.closed_at = ctx.effort, ctx.satisfaction, clock.now()
+    ctx.row.effort_score, ctx.row.satisfaction, ctx.row.closed_at = (
+        ctx.effort,
+        ctx.satisfaction,
+        clock.now(),
+    )
 
 
 def _known_channel(ctx: Context) -> None:
@@ -105,14 +120,25 @@ def _log_contact(ctx: Context) -> None:
 
 def _add_contact(s: Session, by: Person, row: CallRow, channel: str, note: str | None) -> int:
     row.contact_count += 1
-    s.add(CallContactRow(call_id=row.id, seq=row.contact_count, at=clock.now(), channel=channel, by=by.id, note=note))
+    s.add(
+        CallContactRow(
+            call_id=row.id,
+            seq=row.contact_count,
+            at=clock.now(),
+            channel=channel,
+            by=by.id,
+            note=note,
+        )
+    )
     return row.contact_count
 
 
 # -- the table -------------------------------------------------------------------------------------
 
 S = Step.row
-REGISTRARS = DESK | {ACCOUNT_MANAGER}  # account managers register the call for an agreed alternative
+REGISTRARS = DESK | {
+    ACCOUNT_MANAGER
+}  # account managers register the call for an agreed alternative
 
 #: The reactive process, top to bottom.
 REACTIVE = Process(
@@ -122,52 +148,196 @@ REACTIVE = Process(
     initial="registered",
     final=("closed", "referred", "cancelled"),
     table=(
-        S("register", (), "registered", REGISTRARS, "a customer calls, mails or walks in: contact 1"),
-        S("accept", "registered", "in_progress", REGISTRARS, "part of our standard service: handle it",
-          guards=[Guard("service_in_catalogue",
-                        "choose the catalogue service first, or make an exception / refer",
-                        lambda ctx: ctx.row.service_id is not None)]),
-        S("make_exception", "registered", "in_progress", DESK,
-          "not standard, but we make an exception (reason recorded)", label="exception",
-          asks=[reason("Why do we make an exception for this call?", guard="exception_reason", why="an exception needs a reason")],
-          effect=_make_exception),
-        S("refer", "registered", "referred", DESK,
-          "not standard, no exception: hand over to relation management",
-          asks=[reason("Why is this not handled as a standard service?", guard="referral_reason", why="say why the request is not handled as a standard service")],
-          effect=_refer),
-        S("wait_for_customer", "in_progress", "waiting_customer", DESK, "waiting for the customer",
-          label="wait customer", reason="reason", effect=_wait("customer")),
-        S("wait_for_supplier", "in_progress", "waiting_supplier", DESK, "waiting for a supplier",
-          label="wait supplier", asks=[optional("reason", "What are we waiting for? (optional)")],
-          effect=_wait("supplier")),
-        S("resume", WAITING, "in_progress", DESK, "the wait is over", reason="reason", effect=_resume),
-        S("escalate", "in_progress", "in_progress", DESK, "hand over to another group (second line)",
-          asks=[Ask("to_group", "Hand over to which group?", "choice", choices_from="groups"),
-                reason("Why is it escalated?", guard="escalation_reason", why="say why the call is escalated")],
-          guards=[Guard("known_group", "not one of the desk's groups", _known_group),
-                  Guard("other_group", "the call is already with that group",
-                        lambda ctx: ctx.to_group != ctx.row.group or f"the call is already with {ctx.to_group}")],
-          effect=_escalate),
-        S("resolve", "in_progress", "resolved", DESK, "solved; the solution is recorded",
-          asks=[text("solution", "What was the solution?", guard="solution_recorded",
-                     why="a resolution needs the solution text")],
-          reason="solution", effect=_resolve),
-        S("reopen", "resolved", "in_progress", DESK, "the customer says it is not solved",
-          asks=[reason("Why is the call reopened?", guard="reopen_reason", why="say why the call is reopened")],
-          effect=_reopen),
-        S("close", "resolved", "closed", DESK, "confirmed; survey answers recorded",
-          asks=[optional("effort", "How much effort did it take you to get this solved? 1 very little – 7 a lot",
-                         "int", low=1, high=7),
-                optional("satisfaction", "How satisfied are you with how we handled it? 1 very unhappy – 5 very happy",
-                         "int", low=1, high=5)],
-          effect=_close),
-        S("cancel", ("registered", "in_progress", *WAITING), "cancelled", DESK, "withdrawn by the customer",
-          asks=[reason("Why is the call cancelled?", guard="cancel_reason", why="say why the call is cancelled")]),
-        S("log_contact", OPEN_STATES, None, DESK,
-          "another contact with the customer (they called again, we called back, an e-mail)",
-          label="log contact",
-          asks=[Ask("channel", "Channel", "choice", choices_from="channels"), optional("note", "Note (optional)")],
-          effect=_log_contact),
+        S(
+            "register",
+            (),
+            "registered",
+            REGISTRARS,
+            "a customer calls, mails or walks in: contact 1",
+        ),
+        S(
+            "accept",
+            "registered",
+            "in_progress",
+            REGISTRARS,
+            "part of our standard service: handle it",
+            guards=[
+                Guard(
+                    "service_in_catalogue",
+                    "choose the catalogue service first, or make an exception / refer",
+                    lambda ctx: ctx.row.service_id is not None,
+                )
+            ],
+        ),
+        S(
+            "make_exception",
+            "registered",
+            "in_progress",
+            DESK,
+            "not standard, but we make an exception (reason recorded)",
+            label="exception",
+            asks=[
+                reason(
+                    "Why do we make an exception for this call?",
+                    guard="exception_reason",
+                    why="an exception needs a reason",
+                )
+            ],
+            effect=_make_exception,
+        ),
+        S(
+            "refer",
+            "registered",
+            "referred",
+            DESK,
+            "not standard, no exception: hand over to relation management",
+            asks=[
+                reason(
+                    "Why is this not handled as a standard service?",
+                    guard="referral_reason",
+                    why="say why the request is not handled as a standard service",
+                )
+            ],
+            effect=_refer,
+        ),
+        S(
+            "wait_for_customer",
+            "in_progress",
+            "waiting_customer",
+            DESK,
+            "waiting for the customer",
+            label="wait customer",
+            reason="reason",
+            effect=_wait("customer"),
+        ),
+        S(
+            "wait_for_supplier",
+            "in_progress",
+            "waiting_supplier",
+            DESK,
+            "waiting for a supplier",
+            label="wait supplier",
+            asks=[optional("reason", "What are we waiting for? (optional)")],
+            effect=_wait("supplier"),
+        ),
+        S(
+            "resume",
+            WAITING,
+            "in_progress",
+            DESK,
+            "the wait is over",
+            reason="reason",
+            effect=_resume,
+        ),
+        S(
+            "escalate",
+            "in_progress",
+            "in_progress",
+            DESK,
+            "hand over to another group (second line)",
+            asks=[
+                Ask("to_group", "Hand over to which group?", "choice", choices_from="groups"),
+                reason(
+                    "Why is it escalated?",
+                    guard="escalation_reason",
+                    why="say why the call is escalated",
+                ),
+            ],
+            guards=[
+                Guard("known_group", "not one of the desk's groups", _known_group),
+                Guard(
+                    "other_group",
+                    "the call is already with that group",
+                    lambda ctx: (
+                        ctx.to_group != ctx.row.group or f"the call is already with {ctx.to_group}"
+                    ),
+                ),
+            ],
+            effect=_escalate,
+        ),
+        S(
+            "resolve",
+            "in_progress",
+            "resolved",
+            DESK,
+            "solved; the solution is recorded",
+            asks=[
+                text(
+                    "solution",
+                    "What was the solution?",
+                    guard="solution_recorded",
+                    why="a resolution needs the solution text",
+                )
+            ],
+            reason="solution",
+            effect=_resolve,
+        ),
+        S(
+            "reopen",
+            "resolved",
+            "in_progress",
+            DESK,
+            "the customer says it is not solved",
+            asks=[
+                reason(
+                    "Why is the call reopened?",
+                    guard="reopen_reason",
+                    why="say why the call is reopened",
+                )
+            ],
+            effect=_reopen,
+        ),
+        S(
+            "close",
+            "resolved",
+            "closed",
+            DESK,
+            "confirmed; survey answers recorded",
+            asks=[
+                optional(
+                    "effort",
+                    "How much effort did it take you to get this solved? 1 very little – 7 a lot",
+                    "int",
+                    low=1,
+                    high=7,
+                ),
+                optional(
+                    "satisfaction",
+                    "How satisfied are you with how we handled it? 1 very unhappy – 5 very happy",
+                    "int",
+                    low=1,
+                    high=5,
+                ),
+            ],
+            effect=_close,
+        ),
+        S(
+            "cancel",
+            ("registered", "in_progress", *WAITING),
+            "cancelled",
+            DESK,
+            "withdrawn by the customer",
+            asks=[
+                reason(
+                    "Why is the call cancelled?",
+                    guard="cancel_reason",
+                    why="say why the call is cancelled",
+                )
+            ],
+        ),
+        S(
+            "log_contact",
+            OPEN_STATES,
+            None,
+            DESK,
+            "another contact with the customer (they called again, we called back, an e-mail)",
+            label="log contact",
+            asks=[
+                Ask("channel", "Channel", "choice", choices_from="channels"),
+                optional("note", "Note (optional)"),
+            ],
+            effect=_log_contact,
+        ),
     ),
 )
 
@@ -177,8 +347,17 @@ def load(s: Session, call_id: int, expected_version: int | None = None) -> CallR
     return load_row(s, CallRow, "call", call_id, expected_version)
 
 
-def register(s: Session, by: Person, *, caller: str, channel: str, summary: str, service_id: str | None,
-             channels: tuple[str, ...] = CHANNELS_FALLBACK, group: str | None = None) -> CallRow:
+def register(
+    s: Session,
+    by: Person,
+    *,
+    caller: str,
+    channel: str,
+    summary: str,
+    service_id: str | None,
+    channels: tuple[str, ...] = CHANNELS_FALLBACK,
+    group: str | None = None,
+) -> CallRow:
     """Record a new call; the registration is contact 1. The state is ``registered``.
 
     The call goes to ``group``, by default the group of the person registering it.
@@ -195,13 +374,36 @@ def register(s: Session, by: Person, *, caller: str, channel: str, summary: str,
             raise ValidationError(f"service: {service_id!r} is not an active catalogue service")
         version = svc.current_version
     now = clock.now()
-    row = CallRow(state=REACTIVE.initial, caller=caller_, channel=channel, summary=summary_,
-                  service_id=service_id, service_version=version, registered_by=by.id, group=group or by.group,
-                  registered_at=now, updated_at=now, contact_count=1, escalation_count=0, reopen_count=0,
-                  is_exception=False)
+    row = CallRow(
+        state=REACTIVE.initial,
+        caller=caller_,
+        channel=channel,
+        summary=summary_,
+        service_id=service_id,
+        service_version=version,
+        registered_by=by.id,
+        group=group or by.group,
+        registered_at=now,
+        updated_at=now,
+        contact_count=1,
+        escalation_count=0,
+        reopen_count=0,
+        is_exception=False,
+    )
     s.add(row)
     s.flush()
-    s.add(CallContactRow(call_id=row.id, seq=1, at=now, channel=channel, by=by.id, note="registered"))
-    audit(s, by, "call", row.id, "register", None, row.state, None,
-          {"service_id": service_id, "service_version": version, "channel": channel})
+    s.add(
+        CallContactRow(call_id=row.id, seq=1, at=now, channel=channel, by=by.id, note="registered")
+    )
+    audit(
+        s,
+        by,
+        "call",
+        row.id,
+        "register",
+        None,
+        row.state,
+        None,
+        {"service_id": service_id, "service_version": version, "channel": channel},
+    )
     return row

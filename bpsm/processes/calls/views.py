@@ -1,4 +1,4 @@
-"""The views of reactive management: a call and its contacts, and first time right — defined once."""
+"""The views of reactive management: a call, its contacts, and first time right — defined once."""
 
 from __future__ import annotations
 
@@ -75,5 +75,3 @@ class CallView(View):
     def number(self) -> str:
         """The call number customers are told, e.g. ``C-000042``."""
         return f"C-{self.id:06d}"
-
-

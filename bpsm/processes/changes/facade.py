@@ -16,7 +16,7 @@ from bpsm.processes.facade import ProcessFacade
 from bpsm.store.tables.change import ChangeRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
-__all__ = ["CatalogueDiff", "ChangeView", "ChecklistStatus", "Changes"]
+__all__ = ["CatalogueDiff", "ChangeView", "Changes", "ChecklistStatus"]
 
 
 class Changes(ProcessFacade[ChangeRow, ChangeView]):
@@ -30,56 +30,132 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
     def _view(self, s: Session, row: ChangeRow) -> ChangeView:
         s.flush()
         items = [ChecklistStatus(**i) for i in change.checklist_status(s, row, self._desk.config)]
-        return ChangeView.model_validate({**{k: getattr(row, k) for k in ChangeView.model_fields
-                                             if k != "checklist"}, "checklist": items})
+        return ChangeView.model_validate(
+            {
+                **{k: getattr(row, k) for k in ChangeView.model_fields if k != "checklist"},
+                "checklist": items,
+            }
+        )
 
-    def propose(self, *, kind: str, summary: str, by: str, impact: str = "medium", service_id: str | None = None,
-                definition: dict[str, Any] | Service | None = None, rollback_plan: str | None = None,
-                origin: tuple[str, object] | None = None) -> ChangeView:
+    def propose(
+        self,
+        *,
+        kind: str,
+        summary: str,
+        by: str,
+        impact: str = "medium",
+        service_id: str | None = None,
+        definition: dict[str, Any] | Service | None = None,
+        rollback_plan: str | None = None,
+        origin: tuple[str, object] | None = None,
+    ) -> ChangeView:
         """Propose adding, modifying or retiring a service (state ``draft``)."""
         person = self._desk.person(by)
         with self._session() as s:
-            row = change.propose(s, person, kind=kind, summary=summary, impact=impact, service_id=service_id,
-                                 definition=definition, rollback_plan=rollback_plan, origin=origin)
+            row = change.propose(
+                s,
+                person,
+                kind=kind,
+                summary=summary,
+                impact=impact,
+                service_id=service_id,
+                definition=definition,
+                rollback_plan=rollback_plan,
+                origin=origin,
+            )
             return self._view(s, row)
 
     def submit(self, change_id: int, *, by: str, expected_version: int | None = None) -> ChangeView:
         """Put the proposal before the change manager."""
         return self.fire(change_id, "submit", by=by, expected_version=expected_version)
 
-    def amend(self, change_id: int, *, by: str, rollback_plan: str | None = None, impact: str | None = None,
-              summary: str | None = None, definition: dict[str, Any] | Service | None = None,
-              expected_version: int | None = None) -> ChangeView:
-        """Record the rollback plan, or correct impact, summary or proposed definition, before the decision."""
-        return self.fire(change_id, "amend", rollback_plan=rollback_plan, impact=impact, summary=summary,
-                         definition=definition, by=by, expected_version=expected_version)
+    def amend(
+        self,
+        change_id: int,
+        *,
+        by: str,
+        rollback_plan: str | None = None,
+        impact: str | None = None,
+        summary: str | None = None,
+        definition: dict[str, Any] | Service | None = None,
+        expected_version: int | None = None,
+    ) -> ChangeView:
+        """Record the rollback plan, or correct impact, summary or proposed definition.
 
-    def check_item(self, change_id: int, item: str, *, evidence: str, by: str, met: bool = True,
-                   expected_version: int | None = None) -> ChangeView:
+        Allowed only before the decision.
+        """
+        return self.fire(
+            change_id,
+            "amend",
+            rollback_plan=rollback_plan,
+            impact=impact,
+            summary=summary,
+            definition=definition,
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def check_item(
+        self,
+        change_id: int,
+        item: str,
+        *,
+        evidence: str,
+        by: str,
+        met: bool = True,
+        expected_version: int | None = None,
+    ) -> ChangeView:
         """Mark a checklist item met (``met=False`` withdraws the mark), with evidence."""
-        return self.fire(change_id, "check_item", item=item, evidence=evidence, met=met, by=by,
-                         expected_version=expected_version)
+        return self.fire(
+            change_id,
+            "check_item",
+            item=item,
+            evidence=evidence,
+            met=met,
+            by=by,
+            expected_version=expected_version,
+        )
 
-    def approve(self, change_id: int, *, by: str, note: str | None = None,
-                expected_version: int | None = None) -> ChangeView:
+    def approve(
+        self,
+        change_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> ChangeView:
         """Change managers only; refused with every unmet item while the checklist is not met."""
         return self.fire(change_id, "approve", note=note, by=by, expected_version=expected_version)
 
-    def reject(self, change_id: int, *, reason: str, by: str, expected_version: int | None = None) -> ChangeView:
+    def reject(
+        self, change_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> ChangeView:
         """Say no, with a reason."""
-        return self.fire(change_id, "reject", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            change_id, "reject", reason=reason, by=by, expected_version=expected_version
+        )
 
-    def implement(self, change_id: int, *, by: str, expected_version: int | None = None) -> ChangeView:
-        """Publish a new catalogue version and write the service file back into the catalogue folder."""
+    def implement(
+        self, change_id: int, *, by: str, expected_version: int | None = None
+    ) -> ChangeView:
+        """Publish a new catalogue version and write the service file back into the catalogue."""
         return self.fire(change_id, "implement", by=by, expected_version=expected_version)
 
-    def roll_back(self, change_id: int, *, reason: str, by: str, expected_version: int | None = None) -> ChangeView:
+    def roll_back(
+        self, change_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> ChangeView:
         """Restore the version (and file) from before the change."""
-        return self.fire(change_id, "roll_back", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            change_id, "roll_back", reason=reason, by=by, expected_version=expected_version
+        )
 
-    def withdraw(self, change_id: int, *, reason: str, by: str, expected_version: int | None = None) -> ChangeView:
+    def withdraw(
+        self, change_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> ChangeView:
         """Take the proposal back."""
-        return self.fire(change_id, "withdraw", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            change_id, "withdraw", reason=reason, by=by, expected_version=expected_version
+        )
 
     def get(self, change_id: int) -> ChangeView:
         """One change with its checklist."""
@@ -95,16 +171,23 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
             return [self._view(s, r) for r in s.scalars(stmt).all()]
 
     def diff(self) -> CatalogueDiff:
-        """Compare the published catalogue in the database with the files in the catalogue folder."""
+        """Compare the published catalogue in the database with the catalogue folder's files."""
         files = load_catalogue(self._desk.catalogue.root).services
         with self._session() as s:
-            rows = s.execute(select(ServiceRow.id, ServiceVersionRow.content_hash)
-                             .join(ServiceVersionRow, (ServiceVersionRow.service_id == ServiceRow.id)
-                                   & (ServiceVersionRow.version == ServiceRow.current_version))
-                             .where(ServiceRow.active.is_(True))).all()
+            rows = s.execute(
+                select(ServiceRow.id, ServiceVersionRow.content_hash)
+                .join(
+                    ServiceVersionRow,
+                    (ServiceVersionRow.service_id == ServiceRow.id)
+                    & (ServiceVersionRow.version == ServiceRow.current_version),
+                )
+                .where(ServiceRow.active.is_(True))
+            ).all()
         in_db = dict(rows)
         return CatalogueDiff(
             only_in_files=sorted(set(files) - set(in_db)),
             only_in_database=sorted(set(in_db) - set(files)),
-            different=sorted(sid for sid in set(files) & set(in_db) if content_hash(files[sid]) != in_db[sid]),
+            different=sorted(
+                sid for sid in set(files) & set(in_db) if content_hash(files[sid]) != in_db[sid]
+            ),
         )

@@ -39,7 +39,16 @@ from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALI
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
-__all__ = ["CHANGE", "IMPACTS", "KINDS", "FileOp", "checklist_status", "load", "propose", "service_yaml"]
+__all__ = [
+    "CHANGE",
+    "IMPACTS",
+    "KINDS",
+    "FileOp",
+    "checklist_status",
+    "load",
+    "propose",
+    "service_yaml",
+]
 
 # -- guards and effects (read with the table below) -------------------------------------------
 
@@ -54,8 +63,16 @@ def _known_item(ctx: Context) -> bool:
 def _check_item(ctx: Context) -> None:
     met = True if ctx.met is None else ctx.met
     ctx.reason, ctx.data = ctx.evidence, {"item": ctx.item, "met": met}
-    ctx.session.add(ChecklistMarkRow(change_id=ctx.row.id, item_id=ctx.item, met=met, by=ctx.by.id,
-                                     at=clock.now(), evidence=ctx.evidence))
+    ctx.session.add(
+        ChecklistMarkRow(
+            change_id=ctx.row.id,
+            item_id=ctx.item,
+            met=met,
+            by=ctx.by.id,
+            at=clock.now(),
+            evidence=ctx.evidence,
+        )
+    )
 
 
 def _amendments(ctx: Context) -> dict[str, Any]:
@@ -65,9 +82,16 @@ def _amendments(ctx: Context) -> dict[str, Any]:
     if definition is not None:
         if row.kind == "retire":
             raise ValidationError("definition: a retirement carries no definition")
-        service = definition if isinstance(definition, Service) else validate_service(definition, "definition")
+        service = (
+            definition
+            if isinstance(definition, Service)
+            else validate_service(definition, "definition")
+        )
         if service.id != row.service_id:
-            raise ValidationError(f"definition: id {service.id!r} differs from the change's service {row.service_id!r}")
+            raise ValidationError(
+                f"definition: id {service.id!r} differs from the change's service "
+                f"{row.service_id!r}"
+            )
         changes["definition"] = service.model_dump(mode="json")
     if rollback_plan is not None:
         if not rollback_plan.strip():
@@ -82,28 +106,44 @@ def _amendments(ctx: Context) -> dict[str, Any]:
             raise ValidationError("summary: must not be empty")
         changes["summary"] = summary.strip()
     if not changes:
-        raise ValidationError("amend: nothing to change (rollback_plan, impact, summary or definition)")
+        raise ValidationError(
+            "amend: nothing to change (rollback_plan, impact, summary or definition)"
+        )
     return changes
 
 
 def _amend(ctx: Context) -> None:
     changes = _amendments(ctx)
-    ctx.data = {"fields": sorted(changes), "before": {k: getattr(ctx.row, k) for k in changes}, "after": changes}
+    ctx.data = {
+        "fields": sorted(changes),
+        "before": {k: getattr(ctx.row, k) for k in changes},
+        "after": changes,
+    }
     for key, value in changes.items():
         setattr(ctx.row, key, value)
 
 
 def _unmet(ctx: Context) -> bool | str:
     row, config = ctx.row, ctx.env.config
-    unmet = [f"{i['id']} ({i['text']})" for i in checklist_status(ctx.session, row, config) if not i["met"]]
+    unmet = [
+        f"{i['id']} ({i['text']})"
+        for i in checklist_status(ctx.session, row, config)
+        if not i["met"]
+    ]
     if rollback_plan_required(row, config) and not row.rollback_plan:
-        unmet.append(f"rollback plan: required for {row.impact}-impact changes "
-                     f"(from {config.rollback_required_from} up) but none is recorded")
+        unmet.append(
+            f"rollback plan: required for {row.impact}-impact changes "
+            f"(from {config.rollback_required_from} up) but none is recorded"
+        )
     return "unmet: " + "; ".join(unmet) if unmet else True
 
 
 def _decide(ctx: Context) -> None:
-    ctx.row.decided_by, ctx.row.decided_at, ctx.row.decision_reason = ctx.by.id, clock.now(), ctx.reason
+    ctx.row.decided_by, ctx.row.decided_at, ctx.row.decision_reason = (
+        ctx.by.id,
+        clock.now(),
+        ctx.reason,
+    )
 
 
 def _active(ctx: Context) -> bool:
@@ -112,12 +152,19 @@ def _active(ctx: Context) -> bool:
 
 
 def _service_absent(ctx: Context) -> bool | str:
-    return ctx.row.kind != "add" or not _active(ctx) or f"{ctx.row.service_id!r} was added to the catalogue meanwhile"
+    return (
+        ctx.row.kind != "add"
+        or not _active(ctx)
+        or f"{ctx.row.service_id!r} was added to the catalogue meanwhile"
+    )
 
 
 def _service_present(ctx: Context) -> bool | str:
-    return (ctx.row.kind == "add" or _active(ctx)
-            or f"{ctx.row.service_id!r} is no longer an active catalogue service")
+    return (
+        ctx.row.kind == "add"
+        or _active(ctx)
+        or f"{ctx.row.service_id!r} is no longer an active catalogue service"
+    )
 
 
 def _write_back(ctx: Context, op: FileOp) -> None:
@@ -140,7 +187,9 @@ def _file(ctx: Context) -> Path:
 def _implement(ctx: Context) -> None:
     row, s = ctx.row, ctx.session
     current = s.get(ServiceRow, row.service_id)
-    row.previous_version = current.current_version if current is not None and current.active else None
+    row.previous_version = (
+        current.current_version if current is not None and current.active else None
+    )
     if row.kind == "retire":
         assert current is not None
         current.active, current.updated_at = False, clock.now()
@@ -177,45 +226,130 @@ PROPOSERS = {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST}
 #: The change process, top to bottom.
 CHANGE = Process(
     name="change",
-    states=("draft", "submitted", "approved", "rejected", "implemented", "rolled_back", "withdrawn"),
+    states=(
+        "draft",
+        "submitted",
+        "approved",
+        "rejected",
+        "implemented",
+        "rolled_back",
+        "withdrawn",
+    ),
     initial="draft",
     final=("rejected", "rolled_back", "withdrawn"),
     table=(
-        S("propose", (), "draft", PROPOSERS,
-          "propose adding, modifying or retiring a service"),
-        S("submit", "draft", "submitted", PROPOSERS, "put before the change manager; the checklist is worked"),
-        S("amend", ("draft", "submitted"), None, PROPOSERS,
-          "record or improve the rollback plan, impact or summary",
-          asks=[optional("rollback_plan", "Rollback plan", "any"),
+        S("propose", (), "draft", PROPOSERS, "propose adding, modifying or retiring a service"),
+        S(
+            "submit",
+            "draft",
+            "submitted",
+            PROPOSERS,
+            "put before the change manager; the checklist is worked",
+        ),
+        S(
+            "amend",
+            ("draft", "submitted"),
+            None,
+            PROPOSERS,
+            "record or improve the rollback plan, impact or summary",
+            asks=[
+                optional("rollback_plan", "Rollback plan", "any"),
                 optional("impact", "Impact (low, medium, high)", "any"),
                 optional("summary", "Summary", "any"),
-                optional("definition", "The proposed service definition", "any")],
-          effect=_amend),
-        S("check_item", "submitted", "submitted", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, SPECIALIST},
-          "a named person marks a checklist item, with evidence",
-          asks=[Ask("item", "Which checklist item?", "choice", choices_from="checklist"),
+                optional("definition", "The proposed service definition", "any"),
+            ],
+            effect=_amend,
+        ),
+        S(
+            "check_item",
+            "submitted",
+            "submitted",
+            {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, SPECIALIST},
+            "a named person marks a checklist item, with evidence",
+            asks=[
+                Ask("item", "Which checklist item?", "choice", choices_from="checklist"),
                 optional("evidence", "Evidence: what shows it is met?"),
-                optional("met", "Met? (no withdraws an earlier mark)", "yes_no")],
-          guards=[Guard("known_item", "not an item of the desk's checklist", _known_item),
-                  Guard("evidence", "marking an item needs an evidence note",
-                        lambda ctx: ctx.evidence is not None or f"marking {ctx.item!r} needs an evidence note")],
-          effect=_check_item),
-        S("approve", "submitted", "approved", {CHANGE_MANAGER}, "the gatekeeper: every checklist item met",
-          asks=[optional("note", "Note (optional)")], reason="note",
-          guards=[Guard("checklist_met", "the checklist is not met", _unmet)], effect=_decide),
-        S("reject", "submitted", "rejected", {CHANGE_MANAGER}, "the change manager says no, with a reason",
-          asks=[reason("Why is the change rejected?", guard="rejection_reason", why="a rejection needs a reason")],
-          effect=_decide),
-        S("implement", "approved", "implemented", {CHANGE_MANAGER},
-          "publish the new catalogue version and write the file",
-          guards=[Guard("service_absent", "the service was added meanwhile", _service_absent),
-                  Guard("service_present", "the service is no longer active", _service_present)],
-          effect=_implement),
-        S("roll_back", "implemented", "rolled_back", {CHANGE_MANAGER}, "restore the previous version",
-          asks=[reason("Why is it rolled back?", guard="rollback_reason", why="say why the change is rolled back")],
-          effect=_roll_back),
-        S("withdraw", ("draft", "submitted", "approved"), "withdrawn", PROPOSERS, "the proposer takes it back",
-          asks=[reason("Why is it withdrawn?", guard="withdraw_reason", why="say why the change is withdrawn")]),
+                optional("met", "Met? (no withdraws an earlier mark)", "yes_no"),
+            ],
+            guards=[
+                Guard("known_item", "not an item of the desk's checklist", _known_item),
+                Guard(
+                    "evidence",
+                    "marking an item needs an evidence note",
+                    lambda ctx: (
+                        ctx.evidence is not None or f"marking {ctx.item!r} needs an evidence note"
+                    ),
+                ),
+            ],
+            effect=_check_item,
+        ),
+        S(
+            "approve",
+            "submitted",
+            "approved",
+            {CHANGE_MANAGER},
+            "the gatekeeper: every checklist item met",
+            asks=[optional("note", "Note (optional)")],
+            reason="note",
+            guards=[Guard("checklist_met", "the checklist is not met", _unmet)],
+            effect=_decide,
+        ),
+        S(
+            "reject",
+            "submitted",
+            "rejected",
+            {CHANGE_MANAGER},
+            "the change manager says no, with a reason",
+            asks=[
+                reason(
+                    "Why is the change rejected?",
+                    guard="rejection_reason",
+                    why="a rejection needs a reason",
+                )
+            ],
+            effect=_decide,
+        ),
+        S(
+            "implement",
+            "approved",
+            "implemented",
+            {CHANGE_MANAGER},
+            "publish the new catalogue version and write the file",
+            guards=[
+                Guard("service_absent", "the service was added meanwhile", _service_absent),
+                Guard("service_present", "the service is no longer active", _service_present),
+            ],
+            effect=_implement,
+        ),
+        S(
+            "roll_back",
+            "implemented",
+            "rolled_back",
+            {CHANGE_MANAGER},
+            "restore the previous version",
+            asks=[
+                reason(
+                    "Why is it rolled back?",
+                    guard="rollback_reason",
+                    why="say why the change is rolled back",
+                )
+            ],
+            effect=_roll_back,
+        ),
+        S(
+            "withdraw",
+            ("draft", "submitted", "approved"),
+            "withdrawn",
+            PROPOSERS,
+            "the proposer takes it back",
+            asks=[
+                reason(
+                    "Why is it withdrawn?",
+                    guard="withdraw_reason",
+                    why="say why the change is withdrawn",
+                )
+            ],
+        ),
     ),
 )
 
@@ -252,9 +386,18 @@ def load(s: Session, change_id: int, expected_version: int | None = None) -> Cha
     return load_row(s, ChangeRow, "change", change_id, expected_version)
 
 
-def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "medium",
-            service_id: str | None = None, definition: dict[str, Any] | Service | None = None,
-            rollback_plan: str | None = None, origin: tuple[str, object] | None = None) -> ChangeRow:
+def propose(
+    s: Session,
+    by: Person,
+    *,
+    kind: str,
+    summary: str,
+    impact: str = "medium",
+    service_id: str | None = None,
+    definition: dict[str, Any] | Service | None = None,
+    rollback_plan: str | None = None,
+    origin: tuple[str, object] | None = None,
+) -> ChangeRow:
     """Record a change proposal in ``draft``. The definition is validated like a catalogue file.
 
     Raises:
@@ -271,10 +414,18 @@ def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "m
     service: Service | None = None
     if kind in ("add", "modify"):
         if definition is None:
-            raise ValidationError(f"definition: a change of kind {kind!r} needs the proposed service definition")
-        service = definition if isinstance(definition, Service) else validate_service(definition, "definition")
+            raise ValidationError(
+                f"definition: a change of kind {kind!r} needs the proposed service definition"
+            )
+        service = (
+            definition
+            if isinstance(definition, Service)
+            else validate_service(definition, "definition")
+        )
         if service_id is not None and service_id != service.id:
-            raise ValidationError(f"service_id: {service_id!r} differs from the definition's id {service.id!r}")
+            raise ValidationError(
+                f"service_id: {service_id!r} differs from the definition's id {service.id!r}"
+            )
         service_id = service.id
     elif definition is not None:
         raise ValidationError("definition: a retirement carries no definition")
@@ -282,33 +433,68 @@ def propose(s: Session, by: Person, *, kind: str, summary: str, impact: str = "m
         raise ValidationError("service_id: required")
     existing = s.get(ServiceRow, service_id)
     if kind == "add" and existing is not None and existing.active:
-        raise ValidationError(f"service_id: {service_id!r} is already in the catalogue; propose a modify")
+        raise ValidationError(
+            f"service_id: {service_id!r} is already in the catalogue; propose a modify"
+        )
     if kind in ("modify", "retire") and (existing is None or not existing.active):
         raise ValidationError(f"service_id: {service_id!r} is not an active catalogue service")
     now = clock.now()
-    row = ChangeRow(state=CHANGE.initial, kind=kind, service_id=service_id, impact=impact, summary=summary.strip(),
-                    definition=service.model_dump(mode="json") if service else None,
-                    rollback_plan=(rollback_plan or "").strip() or None,
-                    origin_type=origin[0] if origin else None, origin_id=str(origin[1]) if origin else None,
-                    proposed_by=by.id, proposed_at=now, updated_at=now)
+    row = ChangeRow(
+        state=CHANGE.initial,
+        kind=kind,
+        service_id=service_id,
+        impact=impact,
+        summary=summary.strip(),
+        definition=service.model_dump(mode="json") if service else None,
+        rollback_plan=(rollback_plan or "").strip() or None,
+        origin_type=origin[0] if origin else None,
+        origin_id=str(origin[1]) if origin else None,
+        proposed_by=by.id,
+        proposed_at=now,
+        updated_at=now,
+    )
     s.add(row)
     s.flush()
-    audit(s, by, "change", row.id, "propose", None, row.state, row.summary,
-          {"kind": kind, "service_id": service_id, "impact": impact,
-           "origin": f"{origin[0]} {origin[1]}" if origin else None})
+    audit(
+        s,
+        by,
+        "change",
+        row.id,
+        "propose",
+        None,
+        row.state,
+        row.summary,
+        {
+            "kind": kind,
+            "service_id": service_id,
+            "impact": impact,
+            "origin": f"{origin[0]} {origin[1]}" if origin else None,
+        },
+    )
     return row
 
 
 def checklist_status(s: Session, row: ChangeRow, config: DeskConfig) -> list[dict[str, Any]]:
     """Each checklist item with its latest mark: id, text, met, by, at, evidence."""
-    marks = s.scalars(select(ChecklistMarkRow).where(ChecklistMarkRow.change_id == row.id)
-                      .order_by(ChecklistMarkRow.id)).all()
+    marks = s.scalars(
+        select(ChecklistMarkRow)
+        .where(ChecklistMarkRow.change_id == row.id)
+        .order_by(ChecklistMarkRow.id)
+    ).all()
     latest = {m.item_id: m for m in marks}
     out = []
     for item in config.checklist:
         m = latest.get(item.id)
-        out.append({"id": item.id, "text": item.text, "met": bool(m and m.met), "by": m.by if m else None,
-                    "at": m.at if m else None, "evidence": m.evidence if m else None})
+        out.append(
+            {
+                "id": item.id,
+                "text": item.text,
+                "met": bool(m and m.met),
+                "by": m.by if m else None,
+                "at": m.at if m else None,
+                "evidence": m.evidence if m else None,
+            }
+        )
     return out
 
 

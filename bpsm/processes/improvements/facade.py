@@ -1,4 +1,4 @@
-"""``desk.improvements``: improvements through the Python API, and the recurring-disruption detector.
+"""``desk.improvements``: improvements through the Python API and the recurring-disruption detector.
 
 Every method takes ``by`` (the staff id of the person acting), runs in one transaction with its
 audit event, and returns an immutable :class:`ImprovementView`. Pass ``expected_version`` (the
@@ -29,8 +29,9 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
     row_type = ImprovementRow
     view_type = ImprovementView
 
-    def identify(self, *, source: str, title: str, description: str, by: str,
-                 service_id: str | None = None) -> ImprovementView:
+    def identify(
+        self, *, source: str, title: str, description: str, by: str, service_id: str | None = None
+    ) -> ImprovementView:
         """Record an improvement idea (state ``identified``).
 
         Args:
@@ -46,19 +47,48 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            row = improvement.identify(s, person, source=source, title=title, description=description,
-                                       service_id=service_id)
+            row = improvement.identify(
+                s,
+                person,
+                source=source,
+                title=title,
+                description=description,
+                service_id=service_id,
+            )
             return ImprovementView.model_validate(row)
 
-    def assess(self, improvement_id: int, *, worth_it: bool, effort_hours: float, benefit: str, by: str,
-               expected_version: int | None = None) -> ImprovementView:
-        """Record whether it is worth it: the effort in estimated person-hours against the benefit."""
-        return self.fire(improvement_id, "assess", worth_it=worth_it, effort_hours=effort_hours, benefit=benefit,
-                         by=by, expected_version=expected_version)
+    def assess(
+        self,
+        improvement_id: int,
+        *,
+        worth_it: bool,
+        effort_hours: float,
+        benefit: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> ImprovementView:
+        """Record whether it is worth it: estimated person-hours of effort against the benefit."""
+        return self.fire(
+            improvement_id,
+            "assess",
+            worth_it=worth_it,
+            effort_hours=effort_hours,
+            benefit=benefit,
+            by=by,
+            expected_version=expected_version,
+        )
 
-    def approve(self, improvement_id: int, *, by: str, change_kind: str | None = None,
-                definition: dict[str, Any] | None = None, impact: str = "medium", note: str | None = None,
-                expected_version: int | None = None) -> ImprovementView:
+    def approve(
+        self,
+        improvement_id: int,
+        *,
+        by: str,
+        change_kind: str | None = None,
+        definition: dict[str, Any] | None = None,
+        impact: str = "medium",
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> ImprovementView:
         """Approve a worthwhile improvement; opens a change (``draft``) in the same transaction.
 
         With a service, the change modifies it, starting from its current definition. Without one,
@@ -67,28 +97,43 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
 
         Raises:
             GuardFailed: ``worth_it`` (assessed as not worth it) or ``change_target``.
-            ValidationError: the change proposal is refused (e.g. a definition that breaks the schema).
+            ValidationError: the change proposal is refused (e.g. a definition that breaks the
+                schema).
         """
-        return self.fire(improvement_id, "approve", change_kind=change_kind, definition=definition, impact=impact,
-                         note=note, by=by, expected_version=expected_version)
+        return self.fire(
+            improvement_id,
+            "approve",
+            change_kind=change_kind,
+            definition=definition,
+            impact=impact,
+            note=note,
+            by=by,
+            expected_version=expected_version,
+        )
 
-    def drop(self, improvement_id: int, *, reason: str, by: str,
-             expected_version: int | None = None) -> ImprovementView:
+    def drop(
+        self, improvement_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> ImprovementView:
         """Do not pursue it, with the reason."""
-        return self.fire(improvement_id, "drop", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            improvement_id, "drop", reason=reason, by=by, expected_version=expected_version
+        )
 
     def detect_recurring_disruptions(self, *, by: str) -> list[ImprovementView]:
-        """Propose an improvement for every service with a fresh burst of calls; returns those created.
+        """Propose an improvement per service with a fresh burst of calls; returns those created.
 
-        The burst size and window come from ``desk.yaml`` (``recurring_disruption: {calls, window}``).
-        A burst already reported is never reported again (see :mod:`bpsm.processes.improvements.steps`).
+        The burst size and window come from ``desk.yaml``
+        (``recurring_disruption: {calls, window}``). A burst already reported is never reported
+        again (see :mod:`bpsm.processes.improvements.steps`).
 
         Raises:
             ConcurrentModification: another detector reported the same burst at the same moment.
         """
         person = self._desk.person(by)
         with self._session() as s:  # a clash on the burst's unique key is a ConcurrentModification
-            rows = improvement.detect_recurring_disruptions(s, person, self._desk.config.recurring_disruption)
+            rows = improvement.detect_recurring_disruptions(
+                s, person, self._desk.config.recurring_disruption
+            )
             return [ImprovementView.model_validate(r) for r in rows]
 
     def get(self, improvement_id: int) -> ImprovementView:
@@ -96,12 +141,23 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
         with self._session() as s:
             return ImprovementView.model_validate(self._load(s, improvement_id))
 
-    def list(self, *, states: tuple[str, ...] | None = None, source: str | None = None,
-             service_id: str | None = None) -> list[ImprovementView]:
-        """Improvements, newest first, optionally only in ``states``, from ``source`` or on ``service_id``."""
+    def list(
+        self,
+        *,
+        states: tuple[str, ...] | None = None,
+        source: str | None = None,
+        service_id: str | None = None,
+    ) -> list[ImprovementView]:
+        """Improvements, newest first.
+
+        Optionally only those in ``states``, from ``source`` or on ``service_id``.
+        """
         if source is not None and source not in improvement.SOURCES:
-            raise ValidationError(Problem(f"{source!r} is not one of {', '.join(improvement.SOURCES)}",
-                                          field="source"))
+            raise ValidationError(
+                Problem(
+                    f"{source!r} is not one of {', '.join(improvement.SOURCES)}", field="source"
+                )
+            )
         self._check_states(states)
         stmt = select(ImprovementRow).order_by(ImprovementRow.id.desc())
         if states:
@@ -112,4 +168,3 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
             stmt = stmt.where(ImprovementRow.service_id == service_id)
         with self._session() as s:
             return [ImprovementView.model_validate(r) for r in s.scalars(stmt).all()]
-

@@ -44,6 +44,7 @@ from bpsm.store.tables.proactive import ImprovementRow
 
 __all__ = ["IMPROVEMENT", "SOURCES", "detect_recurring_disruptions", "identify", "load"]
 
+
 def _assess(ctx: Context) -> None:
     row, hours = ctx.row, float(ctx.effort_hours)
     ctx.data = {"worth_it": ctx.worth_it, "effort_hours": hours}
@@ -59,8 +60,10 @@ def _kind(ctx: Context) -> str | None:
 def _change_target(ctx: Context) -> bool | str:
     kind = _kind(ctx)
     if kind is None:
-        return (f"improvement {ctx.row.id} names no service; pass change_kind (e.g. 'add') and the proposed "
-                "service definition")
+        return (
+            f"improvement {ctx.row.id} names no service; pass change_kind (e.g. 'add') "
+            "and the proposed service definition"
+        )
     if kind in ("add", "modify") and ctx.definition is None and ctx.row.service_id is None:
         return f"a change of kind {kind!r} needs the proposed service definition"
     return True
@@ -69,12 +72,20 @@ def _change_target(ctx: Context) -> bool | str:
 def _approve(ctx: Context) -> None:
     """Open the change (``draft``) the improvement leads to; its id is on the improvement."""
     row, kind = ctx.row, _kind(ctx)
+    assert kind is not None, "the change-target guard runs before this effect"
     definition = ctx.definition
     if kind in ("add", "modify") and definition is None:
         definition = _current_definition(ctx.session, row.service_id)
-    proposal = change.propose(ctx.session, ctx.by, kind=kind, service_id=None if kind == "add" else row.service_id,
-                              definition=definition, summary=f"Improvement {row.id}: {row.title}",
-                              impact=ctx.impact or "medium", origin=("improvement", row.id))
+    proposal = change.propose(
+        ctx.session,
+        ctx.by,
+        kind=kind,
+        service_id=None if kind == "add" else row.service_id,
+        definition=definition,
+        summary=f"Improvement {row.id}: {row.title}",
+        impact=ctx.impact or "medium",
+        origin=("improvement", row.id),
+    )
     ctx.data = {"change_id": proposal.id, "change_kind": kind}
     row.change_id, row.decided_by, row.decided_at = proposal.id, ctx.by.id, clock.now()
     ctx.result = proposal.id
@@ -97,31 +108,87 @@ IMPROVEMENT = Process(
     initial="identified",
     final=("approved", "dropped"),
     table=(
-        S("identify", (), "identified", DESK | {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER},
-          "a recurring disruption, a changing need, new technology or legislation is noticed"),
-        S("detect", (), "identified", {ADMIN, CHANGE_MANAGER, MANAGER},
-          "the recurring-disruption detector reports a burst of calls on one service"),
-        S("assess", "identified", "assessed", {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER, SPECIALIST},
-          "worth it? effort (person-hours) against benefit",
-          asks=[Ask("worth_it", "Is it worth it?", "yes_no"),
-                Ask("effort_hours", "Effort, in estimated person-hours", "number", check=_positive_hours),
-                Ask("benefit", "What does it bring?")],
-          reason="benefit", effect=_assess),
-        S("approve", "assessed", "approved", {CHANGE_MANAGER, MANAGER}, "worth it: open a change to the catalogue",
-          asks=[optional("change_kind", "Which change? (default: modify the service)", "choice",
-                         choices=change.KINDS),
+        S(
+            "identify",
+            (),
+            "identified",
+            DESK | {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER},
+            "a recurring disruption, a changing need, new technology or legislation is noticed",
+        ),
+        S(
+            "detect",
+            (),
+            "identified",
+            {ADMIN, CHANGE_MANAGER, MANAGER},
+            "the recurring-disruption detector reports a burst of calls on one service",
+        ),
+        S(
+            "assess",
+            "identified",
+            "assessed",
+            {ACCOUNT_MANAGER, CHANGE_MANAGER, MANAGER, SPECIALIST},
+            "worth it? effort (person-hours) against benefit",
+            asks=[
+                Ask("worth_it", "Is it worth it?", "yes_no"),
+                Ask(
+                    "effort_hours",
+                    "Effort, in estimated person-hours",
+                    "number",
+                    check=_positive_hours,
+                ),
+                Ask("benefit", "What does it bring?"),
+            ],
+            reason="benefit",
+            effect=_assess,
+        ),
+        S(
+            "approve",
+            "assessed",
+            "approved",
+            {CHANGE_MANAGER, MANAGER},
+            "worth it: open a change to the catalogue",
+            asks=[
+                optional(
+                    "change_kind",
+                    "Which change? (default: modify the service)",
+                    "choice",
+                    choices=change.KINDS,
+                ),
                 optional("definition", "The proposed service definition", "mapping"),
                 optional("impact", "Impact of the change", "choice", choices=change.IMPACTS),
-                optional("note", "Note (optional)")],
-          guards=[Guard("worth_it", "the assessment said it is not worth it",
-                        lambda ctx: ctx.row.worth_it is True or f"improvement {ctx.row.id} was assessed as not "
-                        "worth it; drop it, with the reason"),
-                  Guard("change_target", "no service and no change kind to open", _change_target)],
-          reason="note", effect=_approve),
-        S("drop", ("identified", "assessed"), "dropped", {CHANGE_MANAGER, MANAGER}, "not pursued, with the reason",
-          asks=[text("reason", "Why is it not pursued?", guard="drop_reason",
-                     why="say why the improvement is dropped")],
-          effect=_drop),
+                optional("note", "Note (optional)"),
+            ],
+            guards=[
+                Guard(
+                    "worth_it",
+                    "the assessment said it is not worth it",
+                    lambda ctx: (
+                        ctx.row.worth_it is True
+                        or f"improvement {ctx.row.id} was assessed as not "
+                        "worth it; drop it, with the reason"
+                    ),
+                ),
+                Guard("change_target", "no service and no change kind to open", _change_target),
+            ],
+            reason="note",
+            effect=_approve,
+        ),
+        S(
+            "drop",
+            ("identified", "assessed"),
+            "dropped",
+            {CHANGE_MANAGER, MANAGER},
+            "not pursued, with the reason",
+            asks=[
+                text(
+                    "reason",
+                    "Why is it not pursued?",
+                    guard="drop_reason",
+                    why="say why the improvement is dropped",
+                )
+            ],
+            effect=_drop,
+        ),
     ),
 )
 
@@ -136,12 +203,21 @@ def load(s: Session, improvement_id: int, expected_version: int | None = None) -
 def _active_service(s: Session, service_id: str) -> ServiceRow:
     svc = s.get(ServiceRow, service_id)
     if svc is None or not svc.active:
-        raise ValidationError(Problem(f"{service_id!r} is not an active catalogue service", field="service_id"))
+        raise ValidationError(
+            Problem(f"{service_id!r} is not an active catalogue service", field="service_id")
+        )
     return svc
 
 
-def identify(s: Session, by: Person, *, source: str, title: str, description: str,
-             service_id: str | None = None) -> ImprovementRow:
+def identify(
+    s: Session,
+    by: Person,
+    *,
+    source: str,
+    title: str,
+    description: str,
+    service_id: str | None = None,
+) -> ImprovementRow:
     """Record an improvement idea in ``identified``.
 
     Raises:
@@ -149,36 +225,62 @@ def identify(s: Session, by: Person, *, source: str, title: str, description: st
     """
     IMPROVEMENT.require(by, "identify")
     if source not in SOURCES:
-        raise ValidationError(Problem(f"{source!r} is not one of {', '.join(SOURCES)}", field="source"))
+        raise ValidationError(
+            Problem(f"{source!r} is not one of {', '.join(SOURCES)}", field="source")
+        )
     title_ = Ask("title", "Title").take({"title": title})
     description_ = Ask("description", "Description").take({"description": description})
     if service_id is not None:
         _active_service(s, service_id)
-    return _create(s, by, "identify", source=source, title=title_, description=description_, service_id=service_id)
+    return _create(
+        s,
+        by,
+        "identify",
+        source=source,
+        title=title_,
+        description=description_,
+        service_id=service_id,
+    )
 
 
-def _create(s: Session, by: Person, trigger: str, data: dict[str, Any] | None = None,
-            **fields: Any) -> ImprovementRow:
+def _create(
+    s: Session, by: Person, trigger: str, data: dict[str, Any] | None = None, **fields: Any
+) -> ImprovementRow:
     now = clock.now()
-    row = ImprovementRow(state=IMPROVEMENT.initial, identified_by=by.id, identified_at=now, updated_at=now, **fields)
+    row = ImprovementRow(
+        state=IMPROVEMENT.initial, identified_by=by.id, identified_at=now, updated_at=now, **fields
+    )
     s.add(row)
     s.flush()
-    audit(s, by, "improvement", row.id, trigger, None, row.state, row.title,
-          {"source": row.source, "service_id": row.service_id, **(data or {})})
+    audit(
+        s,
+        by,
+        "improvement",
+        row.id,
+        trigger,
+        None,
+        row.state,
+        row.title,
+        {"source": row.source, "service_id": row.service_id, **(data or {})},
+    )
     return row
 
 
 def _current_definition(s: Session, service_id: str) -> dict[str, Any]:
     svc = s.get(ServiceRow, service_id)
     if svc is None or not svc.active:
-        raise GuardFailed("service_present", f"{service_id!r} is no longer an active catalogue service")
+        raise GuardFailed(
+            "service_present", f"{service_id!r} is no longer an active catalogue service"
+        )
     version = s.get(ServiceVersionRow, (service_id, svc.current_version))
     assert version is not None
     return dict(version.definition)
 
 
-def detect_recurring_disruptions(s: Session, by: Person, policy: RecurringDisruption) -> list[ImprovementRow]:
-    """Propose one improvement per active service with a fresh burst of calls (see the module docstring).
+def detect_recurring_disruptions(
+    s: Session, by: Person, policy: RecurringDisruption
+) -> list[ImprovementRow]:
+    """Propose one improvement per service with a fresh burst of calls (see the module docstring).
 
     One SQL query counts, per active service, the calls registered within ``policy.window`` up to
     now and after the service's latest recorded ``burst_end``. Each created improvement is audited
@@ -187,32 +289,82 @@ def detect_recurring_disruptions(s: Session, by: Person, policy: RecurringDisrup
     IMPROVEMENT.require(by, "detect")
     now = clock.now()
     since = now - policy.window
-    previous = (select(ImprovementRow.service_id, func.max(ImprovementRow.burst_end).label("last_end"))
-                .where(ImprovementRow.source == "recurring_disruption", ImprovementRow.burst_end.is_not(None))
-                .group_by(ImprovementRow.service_id).subquery())
-    stmt = (select(CallRow.service_id, ServiceRow.name, func.count(CallRow.id),
-                   func.min(CallRow.registered_at), func.max(CallRow.registered_at))
-            .join(ServiceRow, and_(ServiceRow.id == CallRow.service_id, ServiceRow.active.is_(True)))
-            .outerjoin(previous, previous.c.service_id == CallRow.service_id)
-            .where(CallRow.registered_at >= since, CallRow.registered_at <= now,
-                   (previous.c.last_end.is_(None)) | (CallRow.registered_at > previous.c.last_end))
-            .group_by(CallRow.service_id, ServiceRow.name)
-            .having(func.count(CallRow.id) >= policy.calls)
-            .order_by(CallRow.service_id))
+    previous = (
+        select(ImprovementRow.service_id, func.max(ImprovementRow.burst_end).label("last_end"))
+        .where(
+            ImprovementRow.source == "recurring_disruption", ImprovementRow.burst_end.is_not(None)
+        )
+        .group_by(ImprovementRow.service_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            CallRow.service_id,
+            ServiceRow.name,
+            func.count(CallRow.id),
+            func.min(CallRow.registered_at),
+            func.max(CallRow.registered_at),
+        )
+        .join(ServiceRow, and_(ServiceRow.id == CallRow.service_id, ServiceRow.active.is_(True)))
+        .outerjoin(previous, previous.c.service_id == CallRow.service_id)
+        .where(
+            CallRow.registered_at >= since,
+            CallRow.registered_at <= now,
+            (previous.c.last_end.is_(None)) | (CallRow.registered_at > previous.c.last_end),
+        )
+        .group_by(CallRow.service_id, ServiceRow.name)
+        .having(func.count(CallRow.id) >= policy.calls)
+        .order_by(CallRow.service_id)
+    )
     created = []
     for service_id, name, count, first, last in s.execute(stmt).all():
-        created.append(_burst(s, by, service_id, name, int(count), clock.to_utc(first), clock.to_utc(last),
-                              policy.window))
+        assert service_id is not None  # the inner join on services excludes calls without one
+        created.append(
+            _burst(
+                s,
+                by,
+                service_id,
+                name,
+                int(count),
+                clock.to_utc(first),
+                clock.to_utc(last),
+                policy.window,
+            )
+        )
     return created
 
 
-def _burst(s: Session, by: Person, service_id: str, name: str, count: int, first: datetime, last: datetime,
-           window: timedelta) -> ImprovementRow:
+def _burst(
+    s: Session,
+    by: Person,
+    service_id: str,
+    name: str,
+    count: int,
+    first: datetime,
+    last: datetime,
+    window: timedelta,
+) -> ImprovementRow:
     span = format_duration(window)
-    description = (f"{count} calls on {name} ({service_id}) within {span}, from {first:%Y-%m-%d %H:%M} to "
-                   f"{last:%Y-%m-%d %H:%M} UTC. Find the cause and remove it.")
-    return _create(s, by, "detect", {"calls": count, "window": span, "burst_start": first.isoformat(),
-                                     "burst_end": last.isoformat()},
-                   source="recurring_disruption", title=f"Recurring disruption: {name}", description=description,
-                   service_id=service_id, burst_start=first, burst_end=last, burst_calls=count,
-                   burst_window_seconds=int(window.total_seconds()))
+    description = (
+        f"{count} calls on {name} ({service_id}) within {span}, from {first:%Y-%m-%d %H:%M} to "
+        f"{last:%Y-%m-%d %H:%M} UTC. Find the cause and remove it."
+    )
+    return _create(
+        s,
+        by,
+        "detect",
+        {
+            "calls": count,
+            "window": span,
+            "burst_start": first.isoformat(),
+            "burst_end": last.isoformat(),
+        },
+        source="recurring_disruption",
+        title=f"Recurring disruption: {name}",
+        description=description,
+        service_id=service_id,
+        burst_start=first,
+        burst_end=last,
+        burst_calls=count,
+        burst_window_seconds=int(window.total_seconds()),
+    )

@@ -13,7 +13,6 @@ __all__ = ["ImprovementView"]
 class ImprovementView(View):
     """An improvement as it stands: source, assessment, decision and the change it opened."""
 
-
     audit_type: ClassVar[str] = "improvement"
 
     id: int
@@ -42,4 +41,8 @@ class ImprovementView(View):
     @property
     def burst_window(self) -> timedelta | None:
         """The detector's window when this improvement was proposed (None for ideas from people)."""
-        return None if self.burst_window_seconds is None else timedelta(seconds=self.burst_window_seconds)
+        return (
+            None
+            if self.burst_window_seconds is None
+            else timedelta(seconds=self.burst_window_seconds)
+        )

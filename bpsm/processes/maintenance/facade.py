@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -36,16 +35,19 @@ from bpsm.views import Page
 __all__ = ["GenerationReport", "Maintenance", "PlanSyncReport", "PlanView", "TaskView"]
 
 
-def _with_status(at: datetime) -> Select[Any]:
-    return (select(TaskRow, MaintenancePlanRow, maintenance.status_sql(at).label("status"))
-            .join(MaintenancePlanRow, TaskRow.plan_id == MaintenancePlanRow.id))
+def _with_status(at: datetime) -> Select[TaskRow, MaintenancePlanRow, str]:
+    return select(TaskRow, MaintenancePlanRow, maintenance.status_sql(at).label("status")).join(
+        MaintenancePlanRow, TaskRow.plan_id == MaintenancePlanRow.id
+    )
 
 
 def _aware(name: str, value: datetime | None) -> datetime:
     if value is None:
         return clock.now()
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationError(Problem(f"{value!r} must be an aware datetime (with a time zone)", field=name))
+        raise ValidationError(
+            Problem(f"{value!r} must be an aware datetime (with a time zone)", field=name)
+        )
     return clock.to_utc(value)
 
 
@@ -85,20 +87,24 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """Sync the plans, then create every occurrence up to now + ``horizon`` (never twice).
 
         Raises:
-            ValidationError: a negative horizon, or one so long a rule would yield over 10,000 tasks.
+            ValidationError: a negative horizon, or one so long a rule yields over 10,000 tasks.
             PermissionDenied: ``by`` may not ``task.generate``.
         """
         person = self._desk.person(by)
         with self._session() as s:
             return maintenance.generate(s, person, self._desk.config, horizon)
 
-    def plans(self, *, service: str | None = None, kind: str | None = None,
-              include_inactive: bool = False) -> list[PlanView]:
+    def plans(
+        self, *, service: str | None = None, kind: str | None = None, include_inactive: bool = False
+    ) -> list[PlanView]:
         """Plans by service and activity, optionally of one service or kind."""
         if kind is not None and kind not in maintenance.KINDS:
-            raise ValidationError(Problem(f"{kind!r} is not one of {', '.join(maintenance.KINDS)}", field="kind"))
-        stmt = select(MaintenancePlanRow).order_by(MaintenancePlanRow.service_id, MaintenancePlanRow.kind,
-                                                   MaintenancePlanRow.activity_id)
+            raise ValidationError(
+                Problem(f"{kind!r} is not one of {', '.join(maintenance.KINDS)}", field="kind")
+            )
+        stmt = select(MaintenancePlanRow).order_by(
+            MaintenancePlanRow.service_id, MaintenancePlanRow.kind, MaintenancePlanRow.activity_id
+        )
         if service is not None:
             stmt = stmt.where(MaintenancePlanRow.service_id == service)
         if kind is not None:
@@ -117,30 +123,47 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
             return plan_view(plan)
 
     def next_occurrence(self, plan_id: int, after: datetime | None = None) -> datetime | None:
-        """The plan's first occurrence strictly after ``after`` (default now), as UTC; None once the rule ends."""
+        """The plan's first occurrence strictly after ``after`` (default now), as UTC.
+
+        None once the rule ends.
+        """
         at = _aware("after", after)
         plan = self.plan(plan_id)
         return maintenance.Recurrence(plan.rule, plan.anchor, self._tz).after(at)
 
-    def due(self, now: datetime | None = None, assignee: str | Sequence[str] | None = None,
-            include_upcoming_days: int = 0) -> list[TaskView]:
+    def due(
+        self,
+        now: datetime | None = None,
+        assignee: str | Sequence[str] | None = None,
+        include_upcoming_days: int = 0,
+    ) -> list[TaskView]:
         """Scheduled tasks that are due or overdue at ``now`` (default: the clock), oldest first.
 
         Args:
             now: the moment to judge by (aware); default now.
             assignee: only tasks of plans assigned to this staff id or group (or any of several).
-            include_upcoming_days: also list tasks falling due within this many days (24 h each) after now.
+            include_upcoming_days: also list tasks falling due within this many days (24 h each)
+                after now.
 
         Raises:
             ValidationError: a naive ``now``, a negative number of days, or an unknown assignee.
         """
         at = _aware("now", now)
-        if isinstance(include_upcoming_days, bool) or not isinstance(include_upcoming_days, int) \
-                or include_upcoming_days < 0:
-            raise ValidationError(Problem(f"{include_upcoming_days!r} must be a whole number of days >= 0",
-                                          field="include_upcoming_days"))
-        stmt = _with_status(at).where(TaskRow.state == "scheduled",
-                                      TaskRow.due_at <= at + timedelta(days=include_upcoming_days))
+        if (
+            isinstance(include_upcoming_days, bool)
+            or not isinstance(include_upcoming_days, int)
+            or include_upcoming_days < 0
+        ):
+            raise ValidationError(
+                Problem(
+                    f"{include_upcoming_days!r} must be a whole number of days >= 0",
+                    field="include_upcoming_days",
+                )
+            )
+        stmt = _with_status(at).where(
+            TaskRow.state == "scheduled",
+            TaskRow.due_at <= at + timedelta(days=include_upcoming_days),
+        )
         if assignee is not None:
             stmt = stmt.where(MaintenancePlanRow.assignee.in_(self._assignees(assignee)))
         with self._session() as s:
@@ -152,15 +175,26 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         known = {p.id for p in self._desk.config.staff} | set(self._desk.config.groups)
         unknown = [a for a in wanted if a not in known]
         if unknown or not wanted:
-            raise ValidationError(Problem(f"{unknown or wanted!r}: not a staff id or group of this desk",
-                                          field="assignee"))
+            raise ValidationError(
+                Problem(
+                    f"{unknown or wanted!r}: not a staff id or group of this desk", field="assignee"
+                )
+            )
         return wanted
 
-    def tasks(self, *, plan_id: int | None = None, states: Sequence[str] | None = None, offset: int = 0,
-              limit: int = 50) -> Page[TaskView]:
+    def tasks(
+        self,
+        *,
+        plan_id: int | None = None,
+        states: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[TaskView]:
         """A page of tasks by due date (optionally of one plan, or in ``states``); paged in SQL."""
         if limit < 1 or offset < 0:
-            raise ValidationError(f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1")
+            raise ValidationError(
+                f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1"
+            )
         self._check_states(states)
         where = []
         if plan_id is not None:
@@ -170,9 +204,16 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         at = clock.now()
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
-            rows = s.execute(_with_status(at).where(*where).order_by(TaskRow.due_at, TaskRow.id)
-                             .offset(offset).limit(limit)).all()
-            return Page([task_view(t, p, status, at) for t, p, status in rows], offset, limit, total)
+            rows = s.execute(
+                _with_status(at)
+                .where(*where)
+                .order_by(TaskRow.due_at, TaskRow.id)
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return Page(
+                [task_view(t, p, status, at) for t, p, status in rows], offset, limit, total
+            )
 
     def next_task(self, plan_id: int) -> TaskView | None:
         """The plan's earliest scheduled task, or None."""
@@ -184,11 +225,17 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         with self._session() as s:
             return self._one(s, task_id)
 
-    def complete(self, task_id: int, *, by: str, note: str | None = None,
-                 expected_version: int | None = None) -> TaskView:
-        """The work is done; the plan's next occurrence is made to exist. Account contacts need a note."""
+    def complete(
+        self, task_id: int, *, by: str, note: str | None = None, expected_version: int | None = None
+    ) -> TaskView:
+        """The work is done; the plan's next occurrence is made to exist.
+
+        Account contacts need a note.
+        """
         return self.fire(task_id, "complete", note=note, by=by, expected_version=expected_version)
 
-    def skip(self, task_id: int, *, reason: str, by: str, expected_version: int | None = None) -> TaskView:
+    def skip(
+        self, task_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> TaskView:
         """Not done this time, with the reason; the plan's next occurrence is made to exist."""
         return self.fire(task_id, "skip", reason=reason, by=by, expected_version=expected_version)

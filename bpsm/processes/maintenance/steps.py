@@ -38,8 +38,20 @@ from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, DESK, MANAGER, SP
 from bpsm.store.tables.core import AuditEventRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 
-__all__ = ["TASK", "GenerationReport", "PlanSyncReport", "Recurrence", "ensure_next", "every_rule",
-           "generate", "load", "status_sql", "sync_plans", "task_status"]
+__all__ = [
+    "TASK",
+    "GenerationReport",
+    "PlanSyncReport",
+    "Recurrence",
+    "ensure_next",
+    "every_rule",
+    "generate",
+    "load",
+    "status_sql",
+    "sync_plans",
+    "task_status",
+]
+
 
 def _plan(ctx: Context) -> MaintenancePlanRow:
     plan = ctx.session.get(MaintenancePlanRow, ctx.row.plan_id)
@@ -59,7 +71,9 @@ def _finish(ctx: Context) -> None:
         row.note = ctx.reason = ctx.note
     else:
         row.skip_reason = ctx.reason
-    ctx.result = ensure_next(ctx.session, ctx.by, row, _plan(ctx), ZoneInfo(ctx.env.config.timezone))
+    ctx.result = ensure_next(
+        ctx.session, ctx.by, row, _plan(ctx), ZoneInfo(ctx.env.config.timezone)
+    )
 
 
 S = Step.row
@@ -71,17 +85,47 @@ TASK = Process(
     initial="scheduled",
     final=("done", "skipped"),
     table=(
-        S("generate", (), "scheduled", {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
-          "the plans' next occurrences are scheduled for the horizon"),
-        S("complete", "scheduled", "done", DESK | {ACCOUNT_MANAGER},
-          "the work is done (an account contact records what customers said)",
-          asks=[optional("note", "What was done? (an account contact: what did the customers say?)")],
-          guards=[Guard("contact_note", "an account contact needs a note of what the customers said",
-                        _contact_noted)],
-          effect=_finish),
-        S("skip", "scheduled", "skipped", DESK | {ACCOUNT_MANAGER, MANAGER}, "not done this time, with the reason",
-          asks=[text("reason", "Why is it skipped?", guard="skip_reason", why="say why the task is skipped")],
-          effect=_finish),
+        S(
+            "generate",
+            (),
+            "scheduled",
+            {ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST},
+            "the plans' next occurrences are scheduled for the horizon",
+        ),
+        S(
+            "complete",
+            "scheduled",
+            "done",
+            DESK | {ACCOUNT_MANAGER},
+            "the work is done (an account contact records what customers said)",
+            asks=[
+                optional("note", "What was done? (an account contact: what did the customers say?)")
+            ],
+            guards=[
+                Guard(
+                    "contact_note",
+                    "an account contact needs a note of what the customers said",
+                    _contact_noted,
+                )
+            ],
+            effect=_finish,
+        ),
+        S(
+            "skip",
+            "scheduled",
+            "skipped",
+            DESK | {ACCOUNT_MANAGER, MANAGER},
+            "not done this time, with the reason",
+            asks=[
+                text(
+                    "reason",
+                    "Why is it skipped?",
+                    guard="skip_reason",
+                    why="say why the task is skipped",
+                )
+            ],
+            effect=_finish,
+        ),
     ),
 )
 
@@ -90,7 +134,9 @@ PLAN_AUDIT = "maintenance_plan"
 CONTACT_ACTIVITY_ID = "account-contact"
 CONTACT_EFFORT = timedelta(hours=1)
 ANCHOR_TIME = time(8, 0)
-MAX_OCCURRENCES = 10_000  # per plan and run: a runaway rule (FREQ=MINUTELY) is refused, not inserted
+MAX_OCCURRENCES = (
+    10_000  # per plan and run: a runaway rule (FREQ=MINUTELY) is refused, not inserted
+)
 CHUNK = 1_000
 
 
@@ -115,14 +161,18 @@ class Recurrence:
     def iter_after(self, at: datetime) -> Iterator[datetime]:
         """Occurrences strictly after ``at`` (and after the anchor), in order."""
         start = max(at, self.anchor).astimezone(self.tz)
-        for occ in self._rule.xafter(start.replace(tzinfo=None) if self._wall else start, inc=False):
+        for occ in self._rule.xafter(
+            start.replace(tzinfo=None) if self._wall else start, inc=False
+        ):
             yield (occ.replace(tzinfo=self.tz) if self._wall else occ).astimezone(UTC)
 
     def after(self, at: datetime) -> datetime | None:
         """The first occurrence strictly after ``at``, or None when the rule has ended."""
         return next(self.iter_after(at), None)
 
-    def between(self, after: datetime, until: datetime, limit: int = MAX_OCCURRENCES) -> list[datetime]:
+    def between(
+        self, after: datetime, until: datetime, limit: int = MAX_OCCURRENCES
+    ) -> list[datetime]:
         """Occurrences in ``(after, until]``; :class:`OverflowError` beyond ``limit`` of them."""
         out: list[datetime] = []
         for occ in self.iter_after(after):
@@ -145,12 +195,16 @@ def task_status(state: str, due_at: datetime, overdue_at: datetime, at: datetime
 
 def status_sql(at: datetime) -> ColumnElement[str]:
     """The same as :func:`task_status`, as a SQL expression over ``tasks`` (for lists)."""
-    return case((TaskRow.state != "scheduled", TaskRow.state), (TaskRow.due_at > at, "upcoming"),
-                (TaskRow.overdue_at > at, "due"), else_="overdue")
+    return case(
+        (TaskRow.state != "scheduled", TaskRow.state),
+        (TaskRow.due_at > at, "upcoming"),
+        (TaskRow.overdue_at > at, "due"),
+        else_="overdue",
+    )
 
 
 def anchor_for(at: datetime, tz: ZoneInfo) -> datetime:
-    """08:00 local time on the local day of ``at``, as UTC: the DTSTART of a plan created at ``at``."""
+    """08:00 local time on ``at``'s local day, as UTC: the DTSTART of a plan created at ``at``."""
     return datetime.combine(at.astimezone(tz).date(), ANCHOR_TIME, tzinfo=tz).astimezone(UTC)
 
 
@@ -164,10 +218,11 @@ def every_rule(every: timedelta) -> str:
     """An RRULE for "every ``every``" (``P90D`` → ``FREQ=DAILY;INTERVAL=90``)."""
     seconds = int(every.total_seconds())
     if seconds <= 0:
-        raise ValidationError(Problem(f"{every!r} must be a positive duration", field="account_contact_every"))
-    for freq, size in (("WEEKLY", 604800), ("DAILY", 86400), ("HOURLY", 3600), ("MINUTELY", 60), ("SECONDLY", 1)):
-        if seconds % size == 0:
-            break
+        raise ValidationError(
+            Problem(f"{every!r} must be a positive duration", field="account_contact_every")
+        )
+    units = (("WEEKLY", 604800), ("DAILY", 86400), ("HOURLY", 3600), ("MINUTELY", 60))
+    freq, size = next(((f, n) for f, n in units if seconds % n == 0), ("SECONDLY", 1))
     return f"FREQ={freq};INTERVAL={seconds // size}"
 
 
@@ -182,8 +237,11 @@ class PlanSyncReport:
     unchanged: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"{len(self.created)} plans created, {len(self.updated)} updated, {len(self.reactivated)} "
-                f"reactivated, {len(self.deactivated)} deactivated, {len(self.unchanged)} unchanged")
+        return (
+            f"{len(self.created)} plans created, {len(self.updated)} updated, "
+            f"{len(self.reactivated)} reactivated, {len(self.deactivated)} deactivated, "
+            f"{len(self.unchanged)} unchanged"
+        )
 
 
 @dataclass
@@ -203,36 +261,74 @@ class GenerationReport:
 def _wanted(s: Session, config: DeskConfig) -> dict[tuple[str, str, str], dict[str, Any]]:
     """The plans the published catalogue asks for, keyed by (service, kind, activity id)."""
     rows = s.execute(
-        select(ServiceRow.id, ServiceRow.name, ServiceRow.group, ServiceRow.current_version,
-               ServiceVersionRow.definition)
-        .join(ServiceVersionRow, (ServiceVersionRow.service_id == ServiceRow.id)
-              & (ServiceVersionRow.version == ServiceRow.current_version))
-        .where(ServiceRow.active.is_(True))).all()
+        select(
+            ServiceRow.id,
+            ServiceRow.name,
+            ServiceRow.group,
+            ServiceRow.current_version,
+            ServiceVersionRow.definition,
+        )
+        .join(
+            ServiceVersionRow,
+            (ServiceVersionRow.service_id == ServiceRow.id)
+            & (ServiceVersionRow.version == ServiceRow.current_version),
+        )
+        .where(ServiceRow.active.is_(True))
+    ).all()
     contact_rule = every_rule(config.account_contact_every)
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for sid, name, group, version, definition in rows:
         for act in definition.get("maintenance") or []:
             out[(sid, "maintenance", act["id"])] = {
-                "activity": act["activity"], "rule": act["rule"], "assignee": group, "service_version": version,
-                "duration_seconds": int(parse_duration(act.get("duration", "PT1H")).total_seconds())}
+                "activity": act["activity"],
+                "rule": act["rule"],
+                "assignee": group,
+                "service_version": version,
+                "duration_seconds": int(
+                    parse_duration(act.get("duration", "PT1H")).total_seconds()
+                ),
+            }
         out[(sid, "account_contact", CONTACT_ACTIVITY_ID)] = {
-            "activity": f"Contact customers of {name}", "rule": contact_rule, "service_version": version,
-            "assignee": definition["account_manager"], "duration_seconds": int(CONTACT_EFFORT.total_seconds())}
+            "activity": f"Contact customers of {name}",
+            "rule": contact_rule,
+            "service_version": version,
+            "assignee": definition["account_manager"],
+            "duration_seconds": int(CONTACT_EFFORT.total_seconds()),
+        }
     return out
 
 
-def _close_open(s: Session, by: Person, plan: MaintenancePlanRow, after: datetime, reason: str,
-                keep: Collection[datetime] = ()) -> None:
+def _close_open(
+    s: Session,
+    by: Person,
+    plan: MaintenancePlanRow,
+    after: datetime,
+    reason: str,
+    keep: Collection[datetime] = (),
+) -> None:
     """Skip the plan's scheduled tasks due after ``after`` (except ``keep``), each audited."""
     now = clock.now()
-    rows = s.scalars(select(TaskRow).where(TaskRow.plan_id == plan.id, TaskRow.state == "scheduled",
-                                           TaskRow.due_at > after)).all()
+    rows = s.scalars(
+        select(TaskRow).where(
+            TaskRow.plan_id == plan.id, TaskRow.state == "scheduled", TaskRow.due_at > after
+        )
+    ).all()
     for task in rows:
         if task.due_at in keep:
             continue
         task.state = TASK.next_state(task.state, "skip", f"task {task.id}")
         task.skip_reason, task.done_at, task.done_by, task.updated_at = reason, now, by.id, now
-        audit(s, by, "task", task.id, "skip", "scheduled", task.state, reason, {"by": "catalogue sync"})
+        audit(
+            s,
+            by,
+            "task",
+            task.id,
+            "skip",
+            "scheduled",
+            task.state,
+            reason,
+            {"by": "catalogue sync"},
+        )
 
 
 def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
@@ -256,7 +352,9 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
             problems.append(Problem(str(exc), field=f"{sid}.maintenance.{aid}.rule"))
     if problems:
         raise ValidationError(problems)
-    existing = {(p.service_id, p.kind, p.activity_id): p for p in s.scalars(select(MaintenancePlanRow))}
+    existing = {
+        (p.service_id, p.kind, p.activity_id): p for p in s.scalars(select(MaintenancePlanRow))
+    }
     report = PlanSyncReport()
     for key, want in sorted(wanted.items()):
         label, plan = f"{key[0]}/{key[2]}", existing.get(key)
@@ -266,8 +364,21 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
             continue
         reactivated = not plan.active
         if reactivated:
-            plan.active, plan.generated_until, plan.updated_at = True, max(plan.generated_until, now), now
-            audit(s, by, PLAN_AUDIT, plan.id, "reactivate", "inactive", "active", "activity back in the catalogue")
+            plan.active, plan.generated_until, plan.updated_at = (
+                True,
+                max(plan.generated_until, now),
+                now,
+            )
+            audit(
+                s,
+                by,
+                PLAN_AUDIT,
+                plan.id,
+                "reactivate",
+                "inactive",
+                "active",
+                "activity back in the catalogue",
+            )
             report.reactivated.append(label)
         updated = _update_plan(s, by, plan, want, now, tz)
         if not reactivated:
@@ -276,7 +387,9 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
         if key not in wanted and plan.active:
             service = s.get(ServiceRow, plan.service_id)
             retired = service is None or not service.active
-            reason = "service retired from catalogue" if retired else "activity removed from catalogue"
+            reason = (
+                "service retired from catalogue" if retired else "activity removed from catalogue"
+            )
             plan.active, plan.updated_at = False, now
             _close_open(s, by, plan, now, reason)
             audit(s, by, PLAN_AUDIT, plan.id, "deactivate", "active", "inactive", reason)
@@ -284,21 +397,51 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
     return report
 
 
-def _create_plan(s: Session, by: Person, key: tuple[str, str, str], want: dict[str, Any], now: datetime,
-                 tz: ZoneInfo) -> None:
+def _create_plan(
+    s: Session,
+    by: Person,
+    key: tuple[str, str, str],
+    want: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
     """A new plan, anchored at 08:00 local time today, generated from its anchor on."""
     anchor = anchor_for(now, tz)
-    plan = MaintenancePlanRow(service_id=key[0], kind=key[1], activity_id=key[2], anchor=anchor,
-                              generated_until=anchor, active=True, created_at=now, updated_at=now, **want)
+    plan = MaintenancePlanRow(
+        service_id=key[0],
+        kind=key[1],
+        activity_id=key[2],
+        anchor=anchor,
+        generated_until=anchor,
+        active=True,
+        created_at=now,
+        updated_at=now,
+        **want,
+    )
     s.add(plan)
     s.flush()
-    audit(s, by, PLAN_AUDIT, plan.id, "create", None, "active", None,
-          {"rule": plan.rule, "assignee": plan.assignee, "anchor": anchor.isoformat()})
+    audit(
+        s,
+        by,
+        PLAN_AUDIT,
+        plan.id,
+        "create",
+        None,
+        "active",
+        None,
+        {"rule": plan.rule, "assignee": plan.assignee, "anchor": anchor.isoformat()},
+    )
 
 
-def _update_plan(s: Session, by: Person, plan: MaintenancePlanRow, want: dict[str, Any], now: datetime,
-                 tz: ZoneInfo) -> bool:
-    """Take over what the catalogue changed (audited, with before and after); False if nothing did."""
+def _update_plan(
+    s: Session,
+    by: Person,
+    plan: MaintenancePlanRow,
+    want: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
+) -> bool:
+    """Adopt what the catalogue changed (audited, with before and after); False if nothing did."""
     changed = {k: v for k, v in want.items() if getattr(plan, k) != v}
     if not changed:
         return False
@@ -308,16 +451,35 @@ def _update_plan(s: Session, by: Person, plan: MaintenancePlanRow, want: dict[st
     plan.updated_at = now
     if "rule" in changed:
         _rule_changed(s, by, plan, before["rule"], now, tz)
-    audit(s, by, PLAN_AUDIT, plan.id, "update", "active", "active", None,
-          {"fields": sorted(changed), "before": before, "after": changed})
+    audit(
+        s,
+        by,
+        PLAN_AUDIT,
+        plan.id,
+        "update",
+        "active",
+        "active",
+        None,
+        {"fields": sorted(changed), "before": before, "after": changed},
+    )
     return True
 
 
-def _rule_changed(s: Session, by: Person, plan: MaintenancePlanRow, old: str, now: datetime, tz: ZoneInfo) -> None:
+def _rule_changed(
+    s: Session, by: Person, plan: MaintenancePlanRow, old: str, now: datetime, tz: ZoneInfo
+) -> None:
     """The new rule applies from now: future tasks it does not have are skipped, the rest kept."""
-    last = s.scalar(select(TaskRow.due_at).where(TaskRow.plan_id == plan.id, TaskRow.state == "scheduled")
-                    .order_by(TaskRow.due_at.desc()).limit(1))
-    keep = set(Recurrence(plan.rule, plan.anchor, tz).between(now, last)) if last is not None and last > now else set()
+    last = s.scalar(
+        select(TaskRow.due_at)
+        .where(TaskRow.plan_id == plan.id, TaskRow.state == "scheduled")
+        .order_by(TaskRow.due_at.desc())
+        .limit(1)
+    )
+    keep = (
+        set(Recurrence(plan.rule, plan.anchor, tz).between(now, last))
+        if last is not None and last > now
+        else set()
+    )
     _close_open(s, by, plan, now, f"rule changed from {old} to {plan.rule}", keep)
     plan.generated_until = now
 
@@ -334,28 +496,53 @@ def generate(s: Session, by: Person, config: DeskConfig, horizon: timedelta) -> 
     """
     TASK.require(by, "generate")
     if not isinstance(horizon, timedelta) or horizon < timedelta(0):
-        raise ValidationError(Problem(f"{horizon!r} is not a non-negative timedelta", field="horizon"))
+        raise ValidationError(
+            Problem(f"{horizon!r} is not a non-negative timedelta", field="horizon")
+        )
     synced = sync_plans(s, by, config)
     tz, now = ZoneInfo(config.timezone), clock.now()
     until = now + horizon
     report = GenerationReport(until=until, plans=synced)
     rows: list[dict[str, Any]] = []
-    plans = s.scalars(select(MaintenancePlanRow).where(MaintenancePlanRow.active.is_(True),
-                                                       MaintenancePlanRow.generated_until < until)
-                      .order_by(MaintenancePlanRow.id)).all()
+    plans = s.scalars(
+        select(MaintenancePlanRow)
+        .where(MaintenancePlanRow.active.is_(True), MaintenancePlanRow.generated_until < until)
+        .order_by(MaintenancePlanRow.id)
+    ).all()
     for plan in plans:
         try:
             due = Recurrence(plan.rule, plan.anchor, tz).between(plan.generated_until, until)
         except OverflowError:
-            raise ValidationError(Problem(
-                f"{horizon} is too long for plan {plan.service_id}/{plan.activity_id}: its rule {plan.rule!r} "
-                f"has more than {MAX_OCCURRENCES} occurrences before {until:%Y-%m-%d}", field="horizon")) from None
+            raise ValidationError(
+                Problem(
+                    f"{horizon} is too long for plan {plan.service_id}/{plan.activity_id}: "
+                    f"its rule {plan.rule!r} has more than {MAX_OCCURRENCES} occurrences "
+                    f"before {until:%Y-%m-%d}",
+                    field="horizon",
+                )
+            ) from None
         if due:
-            have = set(s.scalars(select(TaskRow.due_at).where(
-                TaskRow.plan_id == plan.id, TaskRow.due_at > plan.generated_until, TaskRow.due_at <= until)))
+            have = set(
+                s.scalars(
+                    select(TaskRow.due_at).where(
+                        TaskRow.plan_id == plan.id,
+                        TaskRow.due_at > plan.generated_until,
+                        TaskRow.due_at <= until,
+                    )
+                )
+            )
             new = [d for d in due if d not in have]
-            rows += [{"plan_id": plan.id, "due_at": d, "overdue_at": end_of_day(d, tz), "state": TASK.initial,
-                      "version": 1, "updated_at": now} for d in new]
+            rows += [
+                {
+                    "plan_id": plan.id,
+                    "due_at": d,
+                    "overdue_at": end_of_day(d, tz),
+                    "state": TASK.initial,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for d in new
+            ]
             if new:
                 report.created[plan.id] = len(new)
         plan.generated_until, plan.updated_at = until, now
@@ -369,12 +556,29 @@ def _insert_tasks(s: Session, by: Person, rows: list[dict[str, Any]], now: datet
     events: Table = AuditEventRow.__table__  # type: ignore[assignment]
     s.flush()
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        ids = s.execute(insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), chunk).scalars().all()
-        s.execute(insert(events), [
-            {"at": now, "actor": by.id, "record_type": "task", "record_id": str(i), "trigger": "schedule",
-             "from_state": None, "to_state": TASK.initial, "reason": None, "data": {"plan_id": r["plan_id"]}}
-            for i, r in zip(ids, chunk, strict=True)])
+        chunk = rows[start : start + CHUNK]
+        ids = (
+            s.execute(insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), chunk)
+            .scalars()
+            .all()
+        )
+        s.execute(
+            insert(events),
+            [
+                {
+                    "at": now,
+                    "actor": by.id,
+                    "record_type": "task",
+                    "record_id": str(i),
+                    "trigger": "schedule",
+                    "from_state": None,
+                    "to_state": TASK.initial,
+                    "reason": None,
+                    "data": {"plan_id": r["plan_id"]},
+                }
+                for i, r in zip(ids, chunk, strict=True)
+            ],
+        )
 
 
 def load(s: Session, task_id: int, expected_version: int | None = None) -> TaskRow:
@@ -382,20 +586,50 @@ def load(s: Session, task_id: int, expected_version: int | None = None) -> TaskR
     return load_row(s, TaskRow, "task", task_id, expected_version)
 
 
-def ensure_next(s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow, tz: ZoneInfo) -> TaskRow | None:
-    """Make sure an active plan has a scheduled task after ``task``; create the next occurrence if not."""
-    if not plan.active or s.scalar(select(TaskRow.id).where(
-            TaskRow.plan_id == plan.id, TaskRow.state == "scheduled", TaskRow.due_at > task.due_at).limit(1)):
+def ensure_next(
+    s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow, tz: ZoneInfo
+) -> TaskRow | None:
+    """Make sure an active plan has a scheduled task after ``task``.
+
+    If it has none, the next occurrence is created.
+    """
+    if not plan.active or s.scalar(
+        select(TaskRow.id)
+        .where(
+            TaskRow.plan_id == plan.id, TaskRow.state == "scheduled", TaskRow.due_at > task.due_at
+        )
+        .limit(1)
+    ):
         return None
     base = max(task.due_at, plan.generated_until)
-    taken = set(s.scalars(select(TaskRow.due_at).where(TaskRow.plan_id == plan.id, TaskRow.due_at > base)))
-    nxt = next((d for d in Recurrence(plan.rule, plan.anchor, tz).iter_after(base) if d not in taken), None)
+    taken = set(
+        s.scalars(select(TaskRow.due_at).where(TaskRow.plan_id == plan.id, TaskRow.due_at > base))
+    )
+    nxt = next(
+        (d for d in Recurrence(plan.rule, plan.anchor, tz).iter_after(base) if d not in taken), None
+    )
     if nxt is None:
         return None
     now = clock.now()
-    row = TaskRow(plan_id=plan.id, due_at=nxt, overdue_at=end_of_day(nxt, tz), state=TASK.initial, updated_at=now)
+    row = TaskRow(
+        plan_id=plan.id,
+        due_at=nxt,
+        overdue_at=end_of_day(nxt, tz),
+        state=TASK.initial,
+        updated_at=now,
+    )
     s.add(row)
     s.flush()
-    audit(s, by, "task", row.id, "schedule", None, row.state, f"next after task {task.id}", {"plan_id": plan.id})
+    audit(
+        s,
+        by,
+        "task",
+        row.id,
+        "schedule",
+        None,
+        row.state,
+        f"next after task {task.id}",
+        {"plan_id": plan.id},
+    )
     plan.generated_until, plan.updated_at = max(plan.generated_until, nxt), now
     return row

@@ -1,4 +1,7 @@
-"""The views of preventative maintenance: plans and their tasks (due work, with a status by the clock)."""
+"""The views of preventative maintenance: plans and their tasks.
+
+A task is due work, with a status by the clock.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,10 @@ class TaskView(BaseModel):
     as_of: datetime
 
     def status_at(self, at: datetime) -> str:
-        """The status at ``at`` (aware): upcoming before ``due_at``, due until ``overdue_at``, then overdue."""
+        """The status at ``at`` (aware).
+
+        Upcoming before ``due_at``, due until ``overdue_at``, then overdue.
+        """
         return task_status(self.state, self.due_at, self.overdue_at, at)
 
     @property
@@ -81,8 +87,23 @@ def plan_view(plan: MaintenancePlanRow) -> PlanView:
 
 
 def task_view(task: TaskRow, plan: MaintenancePlanRow, status: str, at: datetime) -> TaskView:
-    return TaskView(id=task.id, plan_id=plan.id, kind=plan.kind, service_id=plan.service_id,
-                    activity_id=plan.activity_id, activity=plan.activity, assignee=plan.assignee,
-                    duration=timedelta(seconds=plan.duration_seconds), due_at=task.due_at, overdue_at=task.overdue_at,
-                    state=task.state, done_at=task.done_at, done_by=task.done_by, note=task.note,
-                    skip_reason=task.skip_reason, version=task.version, status=status, as_of=at)
+    return TaskView(
+        id=task.id,
+        plan_id=plan.id,
+        kind=plan.kind,
+        service_id=plan.service_id,
+        activity_id=plan.activity_id,
+        activity=plan.activity,
+        assignee=plan.assignee,
+        duration=timedelta(seconds=plan.duration_seconds),
+        due_at=task.due_at,
+        overdue_at=task.overdue_at,
+        state=task.state,
+        done_at=task.done_at,
+        done_by=task.done_by,
+        note=task.note,
+        skip_reason=task.skip_reason,
+        version=task.version,
+        status=status,
+        as_of=at,
+    )

@@ -1,4 +1,4 @@
-"""``desk.recommendations``: proactive service delivery — recommendations, per-person KPIs, potential.
+"""``desk.recommendations``: proactive service delivery — recommendations, staff KPIs, potential.
 
 Staff register a recommendation while handling a call or a maintenance task; its value decides
 whether it is an add-on (settled on the spot) or a lead (handed to sales). Every method takes
@@ -33,37 +33,60 @@ from bpsm.store.tables.recommendation import RecommendationRow
 __all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
 
 
-def potential(*, jobs: float, add_on_rate: float, add_on_hit_rate: float, add_on_value: float, lead_rate: float,
-              lead_hit_rate: float, lead_value: float, baseline: float = 0.0) -> Potential:
-    """The brief's potential: jobs × add-on rate × hit rate × avg value + jobs × lead rate × lead hit
-    rate × avg lead value − current baseline.
+def potential(
+    *,
+    jobs: float,
+    add_on_rate: float,
+    add_on_hit_rate: float,
+    add_on_value: float,
+    lead_rate: float,
+    lead_hit_rate: float,
+    lead_value: float,
+    baseline: float = 0.0,
+) -> Potential:
+    """The brief's potential: jobs × add-on rate × hit rate × avg value + jobs × lead rate ×
+    lead hit rate × avg lead value − current baseline.
 
-    Rates are fractions (0.3 for 30 %); rates per job may exceed 1 (several recommendations per job),
-    hit rates may not.
+    Rates are fractions (0.3 for 30 %); rates per job may exceed 1 (several recommendations per
+    job), hit rates may not.
 
     Raises:
         ValidationError: a negative figure, or a hit rate above 1, naming the argument.
     """
-    args = {"jobs": jobs, "add_on_rate": add_on_rate, "add_on_hit_rate": add_on_hit_rate,
-            "add_on_value": add_on_value, "lead_rate": lead_rate, "lead_hit_rate": lead_hit_rate,
-            "lead_value": lead_value, "baseline": baseline}
+    args = {
+        "jobs": jobs,
+        "add_on_rate": add_on_rate,
+        "add_on_hit_rate": add_on_hit_rate,
+        "add_on_value": add_on_value,
+        "lead_rate": lead_rate,
+        "lead_hit_rate": lead_hit_rate,
+        "lead_value": lead_value,
+        "baseline": baseline,
+    }
     for name, v in args.items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0 or v == float("inf"):
             raise ValidationError(Problem(f"{v!r} must be a number >= 0", field=name))
         if name.endswith("hit_rate") and v > 1:
             raise ValidationError(Problem(f"{v!r} is a share and cannot exceed 1", field=name))
-    return Potential(add_on=jobs * add_on_rate * add_on_hit_rate * add_on_value,
-                     lead=jobs * lead_rate * lead_hit_rate * lead_value, baseline=float(baseline))
+    return Potential(
+        add_on=jobs * add_on_rate * add_on_hit_rate * add_on_value,
+        lead=jobs * lead_rate * lead_hit_rate * lead_value,
+        baseline=float(baseline),
+    )
 
 
 def _task_jobs(since: datetime, until: datetime) -> list[Select[Any]]:
     """Maintenance tasks completed in the window, as (person, kind, ref) — if the desk has tasks."""
-    Task = rec.task_table()  # noqa: N806
+    Task = rec.task_table()
     if Task is None:
         return []
-    return [select(Task.done_by.label("person"), literal("task", String).label("kind"),
-                   cast(Task.id, String).label("ref"))
-            .where(Task.state == "done", Task.done_at >= since, Task.done_at < until)]
+    return [
+        select(
+            Task.done_by.label("person"),
+            literal("task", String).label("kind"),
+            cast(Task.id, String).label("ref"),
+        ).where(Task.state == "done", Task.done_at >= since, Task.done_at < until)
+    ]
 
 
 class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
@@ -74,9 +97,17 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
     row_type = RecommendationRow
     view_type = RecommendationView
 
-    def register(self, *, customer: str, description: str, by: str, call_id: int | None = None,
-                 task_id: int | None = None, item: str | None = None,
-                 value: float | None = None) -> RecommendationView:
+    def register(
+        self,
+        *,
+        customer: str,
+        description: str,
+        by: str,
+        call_id: int | None = None,
+        task_id: int | None = None,
+        item: str | None = None,
+        value: float | None = None,
+    ) -> RecommendationView:
         """Register a recommendation made while handling a call or a maintenance task.
 
         Give exactly one of ``item`` (an id from ``desk.yaml``'s price list; the price is the value)
@@ -88,45 +119,102 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            row = rec.register(s, person, self._desk.config.recommendations, customer=customer,
-                               description=description, call_id=call_id, task_id=task_id, item=item, value=value)
+            row = rec.register(
+                s,
+                person,
+                self._desk.config.recommendations,
+                customer=customer,
+                description=description,
+                call_id=call_id,
+                task_id=task_id,
+                item=item,
+                value=value,
+            )
             return RecommendationView.model_validate(row)
 
-    def accept(self, recommendation_id: int, *, by: str, note: str | None = None,
-               expected_version: int | None = None) -> RecommendationView:
+    def accept(
+        self,
+        recommendation_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> RecommendationView:
         """Add-on: the customer signs up; the value is booked."""
-        return self.fire(recommendation_id, "accept", note=note, by=by, expected_version=expected_version)
+        return self.fire(
+            recommendation_id, "accept", note=note, by=by, expected_version=expected_version
+        )
 
-    def decline(self, recommendation_id: int, *, by: str, reason: str | None = None,
-                expected_version: int | None = None) -> RecommendationView:
+    def decline(
+        self,
+        recommendation_id: int,
+        *,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> RecommendationView:
         """Add-on: the customer says no."""
-        return self.fire(recommendation_id, "decline", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            recommendation_id, "decline", reason=reason, by=by, expected_version=expected_version
+        )
 
-    def send_proposal(self, recommendation_id: int, *, by: str, note: str | None = None,
-                      expected_version: int | None = None) -> RecommendationView:
+    def send_proposal(
+        self,
+        recommendation_id: int,
+        *,
+        by: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> RecommendationView:
         """Lead: sales sends the proposal (the turnaround is recorded)."""
-        return self.fire(recommendation_id, "send_proposal", note=note, by=by, expected_version=expected_version)
+        return self.fire(
+            recommendation_id, "send_proposal", note=note, by=by, expected_version=expected_version
+        )
 
-    def win(self, recommendation_id: int, *, by: str, final_value: float | None = None, note: str | None = None,
-            expected_version: int | None = None) -> RecommendationView:
+    def win(
+        self,
+        recommendation_id: int,
+        *,
+        by: str,
+        final_value: float | None = None,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> RecommendationView:
         """Lead: the customer orders; books ``final_value`` (default: the estimate)."""
-        return self.fire(recommendation_id, "win", final_value=final_value, note=note, by=by, expected_version=expected_version)
+        return self.fire(
+            recommendation_id,
+            "win",
+            final_value=final_value,
+            note=note,
+            by=by,
+            expected_version=expected_version,
+        )
 
-    def lose(self, recommendation_id: int, *, reason: str, by: str,
-             expected_version: int | None = None) -> RecommendationView:
+    def lose(
+        self, recommendation_id: int, *, reason: str, by: str, expected_version: int | None = None
+    ) -> RecommendationView:
         """Lead: no deal, with the reason."""
-        return self.fire(recommendation_id, "lose", reason=reason, by=by, expected_version=expected_version)
+        return self.fire(
+            recommendation_id, "lose", reason=reason, by=by, expected_version=expected_version
+        )
 
     def get(self, recommendation_id: int) -> RecommendationView:
         """One recommendation by id (:class:`~bpsm.errors.NotFound` if there is none)."""
         with self._session() as s:
             return RecommendationView.model_validate(self._load(s, recommendation_id))
 
-    def list(self, *, states: tuple[str, ...] | None = None, kind: str | None = None,
-             recommended_by: str | None = None) -> list[RecommendationView]:
+    def list(
+        self,
+        *,
+        states: tuple[str, ...] | None = None,
+        kind: str | None = None,
+        recommended_by: str | None = None,
+    ) -> list[RecommendationView]:
         """Recommendations, newest first, optionally filtered by state, kind or person."""
         if kind is not None and kind not in rec.KINDS:
-            raise ValidationError(Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind"))
+            raise ValidationError(
+                Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind")
+            )
         self._check_states(states)
         stmt = select(RecommendationRow).order_by(RecommendationRow.id.desc())
         if states:
@@ -139,33 +227,54 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
 
     def stats(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
-        """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value, turnaround.
+        """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value,
+        turnaround.
 
         Two grouped SQL queries (jobs per person; the recommendation cohort per person).
         """
         since, until = clock.to_utc(since), clock.to_utc(until)
         if until <= since:
-            raise ValidationError(Problem(f"until {until.isoformat()} must be after since {since.isoformat()}",
-                                          field="window"))
-        R = RecommendationRow  # noqa: N806
+            raise ValidationError(
+                Problem(
+                    f"until {until.isoformat()} must be after since {since.isoformat()}",
+                    field="window",
+                )
+            )
+        R = RecommendationRow
         count_if = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
         jobs = union(
-            select(CallRow.registered_by.label("person"), literal("call", String).label("kind"),
-                   cast(CallRow.id, String).label("ref"))
-            .where(CallRow.registered_at >= since, CallRow.registered_at < until),
-            select(AuditEventRow.actor, literal("call", String), AuditEventRow.record_id)
-            .where(AuditEventRow.record_type == "call", AuditEventRow.trigger == "resolve",
-                   AuditEventRow.at >= since, AuditEventRow.at < until),
+            select(
+                CallRow.registered_by.label("person"),
+                literal("call", String).label("kind"),
+                cast(CallRow.id, String).label("ref"),
+            ).where(CallRow.registered_at >= since, CallRow.registered_at < until),
+            select(AuditEventRow.actor, literal("call", String), AuditEventRow.record_id).where(
+                AuditEventRow.record_type == "call",
+                AuditEventRow.trigger == "resolve",
+                AuditEventRow.at >= since,
+                AuditEventRow.at < until,
+            ),
             *_task_jobs(since, until),
         ).subquery()
         job_q = select(jobs.c.person, func.count()).group_by(jobs.c.person)
-        rec_q = (select(R.recommended_by, func.count(), count_if(R.kind == "add_on"), count_if(R.state == "accepted"),
-                        count_if(R.state == "declined"), count_if(R.kind == "lead"), count_if(R.state == "won"),
-                        count_if(R.state == "lost"), func.coalesce(func.sum(R.booked_value), 0.0),
-                        func.avg(case((R.kind == "add_on", R.value))), func.avg(case((R.kind == "lead", R.value))),
-                        func.avg(R.turnaround_seconds))
-                 .where(and_(R.recommended_at >= since, R.recommended_at < until))
-                 .group_by(R.recommended_by))
+        rec_q = (
+            select(
+                R.recommended_by,
+                func.count(),
+                count_if(R.kind == "add_on"),
+                count_if(R.state == "accepted"),
+                count_if(R.state == "declined"),
+                count_if(R.kind == "lead"),
+                count_if(R.state == "won"),
+                count_if(R.state == "lost"),
+                func.coalesce(func.sum(R.booked_value), 0.0),
+                func.avg(case((R.kind == "add_on", R.value))),
+                func.avg(case((R.kind == "lead", R.value))),
+                func.avg(R.turnaround_seconds),
+            )
+            .where(and_(R.recommended_at >= since, R.recommended_at < until))
+            .group_by(R.recommended_by)
+        )
         with self._session() as s:
             job_counts = {p: int(n) for p, n in s.execute(job_q).all()}
             figures = {r[0]: r[1:] for r in s.execute(rec_q).all()}
@@ -173,16 +282,32 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
         out = []
         for person in sorted(set(job_counts) | set(figures)):
             n, add_ons, acc, dec, leads, won, lost, booked, av, lv, ta = figures.get(
-                person, (0, 0, 0, 0, 0, 0, 0, 0.0, None, None, None))
-            out.append(RecommendationStats(
-                person=person, name=names.get(person, person), jobs=job_counts.get(person, 0), recommendations=int(n),
-                add_ons=int(add_ons), add_ons_accepted=int(acc), add_ons_declined=int(dec), leads=int(leads),
-                leads_won=int(won), leads_lost=int(lost), booked_value=float(booked),
-                add_on_value=None if av is None else float(av), lead_value=None if lv is None else float(lv),
-                lead_turnaround_seconds=None if ta is None else float(ta)))
+                person, (0, 0, 0, 0, 0, 0, 0, 0.0, None, None, None)
+            )
+            out.append(
+                RecommendationStats(
+                    person=person,
+                    name=names.get(person, person),
+                    jobs=job_counts.get(person, 0),
+                    recommendations=int(n),
+                    add_ons=int(add_ons),
+                    add_ons_accepted=int(acc),
+                    add_ons_declined=int(dec),
+                    leads=int(leads),
+                    leads_won=int(won),
+                    leads_lost=int(lost),
+                    booked_value=float(booked),
+                    add_on_value=None if av is None else float(av),
+                    lead_value=None if lv is None else float(lv),
+                    lead_turnaround_seconds=None if ta is None else float(ta),
+                )
+            )
         return out
 
     def leaderboard(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
-        """Everyone with at least one recommendation in the window, by booked value (then count), highest first."""
+        """Everyone with at least one recommendation in the window, highest first.
+
+        Ranked by booked value, then by count.
+        """
         board = [p for p in self.stats(since, until) if p.recommendations >= 1]
         return sorted(board, key=lambda p: (-p.booked_value, -p.recommendations, p.person))

@@ -43,8 +43,17 @@ from bpsm.roles import ACCOUNT_MANAGER, DESK, SPECIALIST, Person
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
-__all__ = ["CONSIDERATIONS", "FINAL_STATES", "OPEN_STATES", "QUESTIONS", "RELATION", "load", "open_case",
-           "rank_case", "receive"]
+__all__ = [
+    "CONSIDERATIONS",
+    "FINAL_STATES",
+    "OPEN_STATES",
+    "QUESTIONS",
+    "RELATION",
+    "load",
+    "open_case",
+    "rank_case",
+    "receive",
+]
 
 #: The three questions of a bespoke assessment, in the order the method asks them.
 QUESTIONS = ("feasible", "want", "budget")
@@ -61,7 +70,10 @@ def _close(ctx: Context) -> None:
 
 
 def _need_is_the_why(ctx: Context) -> bool:
-    return ctx.need.casefold() not in {ctx.row.request.strip().casefold(), (ctx.asked_for or "").casefold()}
+    return ctx.need.casefold() not in {
+        ctx.row.request.strip().casefold(),
+        (ctx.asked_for or "").casefold(),
+    }
 
 
 def _clarify_need(ctx: Context) -> None:
@@ -72,7 +84,9 @@ def _clarify_need(ctx: Context) -> None:
 def rank_case(s: Session, row: RelationCaseRow, limit: int = 10) -> list[Suggestion]:
     """The standard services and standard deliveries that best cover the case's need, best first."""
     asked = f"{row.request} {row.asked_for or ''}"
-    return rank(row.need or "", find_candidates(s, f"{asked} {row.need or ''}"), asked=asked, limit=limit)
+    return rank(
+        row.need or "", find_candidates(s, f"{asked} {row.need or ''}"), asked=asked, limit=limit
+    )
 
 
 def _ranked(ctx: Context) -> list[dict[str, Any]]:
@@ -102,22 +116,27 @@ def _chosen(ctx: Context) -> str:
 
 def _was_proposed(ctx: Context) -> bool | str:
     proposed = [_label(x) for x in ctx.row.suggestions]
-    return _chosen(ctx) in proposed or (f"{_chosen(ctx)} was not proposed on this case "
-                                        f"(proposed: {', '.join(proposed) or 'none'})")
+    return _chosen(ctx) in proposed or (
+        f"{_chosen(ctx)} was not proposed on this case (proposed: {', '.join(proposed) or 'none'})"
+    )
 
 
 def _delivery_kept(ctx: Context) -> bool | str:
     if ctx.standard_delivery is None:
         return True
     delivery = ctx.session.get(StandardDeliveryRow, ctx.standard_delivery)
-    return (delivery is not None and delivery.active) or f"standard delivery {ctx.standard_delivery} is no longer kept"
+    return (
+        delivery is not None and delivery.active
+    ) or f"standard delivery {ctx.standard_delivery} is no longer kept"
 
 
 def _service_active(ctx: Context) -> bool | str:
     if ctx.service is None:
         return True
     svc = ctx.session.get(ServiceRow, ctx.service)
-    return (svc is not None and svc.active) or f"service {ctx.service!r} is no longer an active catalogue service"
+    return (
+        svc is not None and svc.active
+    ) or f"service {ctx.service!r} is no longer an active catalogue service"
 
 
 def _accept_alternative(ctx: Context) -> None:
@@ -137,9 +156,17 @@ def _accept_alternative(ctx: Context) -> None:
     origin = s.get(CallRow, row.call_id) if row.call_id is not None else None
     channel = origin.channel if origin is not None and origin.channel in channels else channels[0]
     ctx.data = {"service_id": ctx.service}
-    call = register_call(s, ctx.by, caller=row.customer, channel=channel, channels=channels, service_id=ctx.service,
-                         group=svc.group, summary=f"{svc.name} for {row.customer}, the alternative agreed in "
-                         f"relation case R-{row.id:06d} (asked: {row.request})")
+    call = register_call(
+        s,
+        ctx.by,
+        caller=row.customer,
+        channel=channel,
+        channels=channels,
+        service_id=ctx.service,
+        group=svc.group,
+        summary=f"{svc.name} for {row.customer}, the alternative agreed in "
+        f"relation case R-{row.id:06d} (asked: {row.request})",
+    )
     REACTIVE.fire(ctx.uow, call, "accept", ctx.by, env=ctx.env)
     row.alternative_service_id, row.alternative_call_id = ctx.service, call.id
     _close(ctx)
@@ -155,17 +182,29 @@ def _considerations(ctx: Context) -> dict[str, str] | None:
     if given is None:
         return None
     if ctx.question != "want":
-        raise ValidationError(f"considerations: only the 'want' question has them, not {ctx.question!r}")
+        raise ValidationError(
+            f"considerations: only the 'want' question has them, not {ctx.question!r}"
+        )
     unknown = sorted(set(given) - set(CONSIDERATIONS))
     if unknown:
-        raise ValidationError(f"considerations: {', '.join(map(repr, unknown))} not one of {', '.join(CONSIDERATIONS)}")
-    return {k: Ask(f"considerations.{k}", k).take({f"considerations.{k}": v}) for k, v in given.items()}
+        raise ValidationError(
+            f"considerations: {', '.join(map(repr, unknown))} not one of "
+            f"{', '.join(CONSIDERATIONS)}"
+        )
+    return {
+        k: Ask(f"considerations.{k}", k).take({f"considerations.{k}": v}) for k, v in given.items()
+    }
 
 
 def _answer(ctx: Context) -> None:
     notes = _considerations(ctx)
-    entry = {"yes": ctx.yes, "reason": ctx.reason, "considerations": notes, "by": ctx.by.id,
-             "at": clock.now().isoformat()}
+    entry = {
+        "yes": ctx.yes,
+        "reason": ctx.reason,
+        "considerations": notes,
+        "by": ctx.by.id,
+        "at": clock.now().isoformat(),
+    }
     ctx.data = {"question": ctx.question, "yes": ctx.yes, "considerations": notes}
     ctx.row.answers = {**ctx.row.answers, ctx.question: entry}
 
@@ -182,8 +221,11 @@ def _refuse(ctx: Context) -> None:
 
 def _all_yes(ctx: Context) -> bool | str:
     answers = ctx.row.answers
-    open_ = [f"{q} ({'no' if q in answers else 'not answered'})" for q in QUESTIONS
-             if not answers.get(q, {}).get("yes")]
+    open_ = [
+        f"{q} ({'no' if q in answers else 'not answered'})"
+        for q in QUESTIONS
+        if not answers.get(q, {}).get("yes")
+    ]
     return not open_ or "every question must be answered yes; not yet: " + ", ".join(open_)
 
 
@@ -194,15 +236,28 @@ def _agree(ctx: Context) -> None:
 def _deliver(ctx: Context) -> None:
     done = ctx.steps or []
     ctx.data = {"steps": done}
-    ctx.row.delivery_notes, ctx.row.delivery_steps, ctx.row.delivered_at = ctx.notes, done, clock.now()
+    ctx.row.delivery_notes, ctx.row.delivery_steps, ctx.row.delivered_at = (
+        ctx.notes,
+        done,
+        clock.now(),
+    )
 
 
 def _standardize(ctx: Context) -> None:
     row = ctx.row
-    summary = ctx.summary or f"Add the bespoke solution of relation case R-{row.id:06d} to the catalogue: {row.request}"
-    proposal = change.propose(ctx.session, ctx.by, kind="add", summary=summary, definition=ctx.definition,
-                              impact=ctx.impact or "medium", rollback_plan=ctx.rollback_plan,
-                              origin=("relation", row.id))
+    summary = ctx.summary or (
+        f"Add the bespoke solution of relation case R-{row.id:06d} to the catalogue: {row.request}"
+    )
+    proposal = change.propose(
+        ctx.session,
+        ctx.by,
+        kind="add",
+        summary=summary,
+        definition=ctx.definition,
+        impact=ctx.impact or "medium",
+        rollback_plan=ctx.rollback_plan,
+        origin=("relation", row.id),
+    )
     ctx.reason, ctx.data = summary, {"change_id": proposal.id, "service_id": proposal.service_id}
     row.change_id, ctx.result = proposal.id, proposal.id
     _close(ctx)
@@ -212,9 +267,17 @@ def _keep_standard_delivery(ctx: Context) -> None:
     row, s = ctx.row, ctx.session
     title = ctx.name or row.request.strip()
     words = list(dict.fromkeys(w.lower() for w in ctx.keywords))
-    delivery = StandardDeliveryRow(name=title, keywords=words, steps=ctx.steps, need=row.need or row.request,
-                                   search_text=" ".join([title, *words, row.need or "", row.request]).lower(),
-                                   origin_case_id=row.id, recorded_by=ctx.by.id, recorded_at=clock.now(), active=True)
+    delivery = StandardDeliveryRow(
+        name=title,
+        keywords=words,
+        steps=ctx.steps,
+        need=row.need or row.request,
+        search_text=" ".join([title, *words, row.need or "", row.request]).lower(),
+        origin_case_id=row.id,
+        recorded_by=ctx.by.id,
+        recorded_at=clock.now(),
+        active=True,
+    )
     s.add(delivery)
     s.flush()
     ctx.data = {"standard_delivery_id": delivery.id, "steps": ctx.steps}
@@ -237,95 +300,302 @@ ASSESSORS = {ACCOUNT_MANAGER, SPECIALIST}
 RELATION = Process(
     name="relation",
     title="Relation management",
-    states=("received", "need_clarified", "alternative_proposed", "accepted", "bespoke_assessment", "refused",
-            "bespoke_agreed", "delivered", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
+    states=(
+        "received",
+        "need_clarified",
+        "alternative_proposed",
+        "accepted",
+        "bespoke_assessment",
+        "refused",
+        "bespoke_agreed",
+        "delivered",
+        "standardized",
+        "standard_delivery",
+        "kept_bespoke",
+        "withdrawn",
+    ),
     initial="received",
     final=("accepted", "refused", "standardized", "standard_delivery", "kept_bespoke", "withdrawn"),
     table=(
-        S("open", (), "received", FRONT, "a request for a service we do not offer, taken down directly"),
+        S(
+            "open",
+            (),
+            "received",
+            FRONT,
+            "a request for a service we do not offer, taken down directly",
+        ),
         S("receive", (), "received", DESK, "a call the desk referred: not standard, no exception"),
-        S("clarify_need", "received", "need_clarified", FRONT, "ask why: record the need, not only the asked-for item",
-          asks=[text("need", "Why does the customer ask? (the need)", guard="need_is_the_why",
-                     why="record why the customer asks (the need), not only what they asked for"),
-                optional("asked_for", "What did they ask for? (optional)")],
-          guards=[Guard("need_is_the_why", "the need repeats the request; ask why the customer wants it",
-                        _need_is_the_why)],
-          reason="need", effect=_clarify_need),
-        S("propose_alternatives", "need_clarified", "alternative_proposed", FRONT,
-          "rank standard services and standard deliveries against the need",
-          asks=[optional("limit", "How many alternatives at most?", "int", low=1, high=100)],
-          guards=[Guard("alternatives_found", "nothing in the catalogue matches the need; assess a bespoke solution",
-                        lambda ctx: bool(_ranked(ctx)))],
-          effect=_propose_alternatives),
-        S("accept_alternative", "alternative_proposed", "accepted", FRONT,
-          "the customer takes a proposed alternative; a call is registered for it", label="accept alternative",
-          asks=[optional("service", "Which proposed service?"),
-                optional("standard_delivery", "Or which proposed standard delivery?", "int")],
-          guards=[Guard("proposed_alternative", "it was not proposed on this case", _was_proposed),
-                  Guard("standard_delivery_active", "the standard delivery is no longer kept", _delivery_kept),
-                  Guard("service_active", "the service is no longer in the catalogue", _service_active)],
-          effect=_accept_alternative),
-        S("decline_alternative", "alternative_proposed", "bespoke_assessment", FRONT,
-          "the alternatives do not cover the need (reason recorded)",
-          asks=[reason("Why do the alternatives not do?", guard="decline_reason", why="say why the proposed alternatives do not do")],
-          effect=_bespoke_reason),
-        S("assess_bespoke", "need_clarified", "bespoke_assessment", ASSESSORS, "nothing in the catalogue fits",
-          asks=[reason("Why does no standard service fit?", guard="bespoke_reason", why="say why no standard service fits")],
-          effect=_bespoke_reason),
-        S("answer", "bespoke_assessment", None, ASSESSORS, "record: feasible? do we want to? fits the budget?",
-          asks=[Ask("question", "Which question?", "choice", choices=QUESTIONS),
+        S(
+            "clarify_need",
+            "received",
+            "need_clarified",
+            FRONT,
+            "ask why: record the need, not only the asked-for item",
+            asks=[
+                text(
+                    "need",
+                    "Why does the customer ask? (the need)",
+                    guard="need_is_the_why",
+                    why="record why the customer asks (the need), not only what they asked for",
+                ),
+                optional("asked_for", "What did they ask for? (optional)"),
+            ],
+            guards=[
+                Guard(
+                    "need_is_the_why",
+                    "the need repeats the request; ask why the customer wants it",
+                    _need_is_the_why,
+                )
+            ],
+            reason="need",
+            effect=_clarify_need,
+        ),
+        S(
+            "propose_alternatives",
+            "need_clarified",
+            "alternative_proposed",
+            FRONT,
+            "rank standard services and standard deliveries against the need",
+            asks=[optional("limit", "How many alternatives at most?", "int", low=1, high=100)],
+            guards=[
+                Guard(
+                    "alternatives_found",
+                    "nothing in the catalogue matches the need; assess a bespoke solution",
+                    lambda ctx: bool(_ranked(ctx)),
+                )
+            ],
+            effect=_propose_alternatives,
+        ),
+        S(
+            "accept_alternative",
+            "alternative_proposed",
+            "accepted",
+            FRONT,
+            "the customer takes a proposed alternative; a call is registered for it",
+            label="accept alternative",
+            asks=[
+                optional("service", "Which proposed service?"),
+                optional("standard_delivery", "Or which proposed standard delivery?", "int"),
+            ],
+            guards=[
+                Guard("proposed_alternative", "it was not proposed on this case", _was_proposed),
+                Guard(
+                    "standard_delivery_active",
+                    "the standard delivery is no longer kept",
+                    _delivery_kept,
+                ),
+                Guard(
+                    "service_active", "the service is no longer in the catalogue", _service_active
+                ),
+            ],
+            effect=_accept_alternative,
+        ),
+        S(
+            "decline_alternative",
+            "alternative_proposed",
+            "bespoke_assessment",
+            FRONT,
+            "the alternatives do not cover the need (reason recorded)",
+            asks=[
+                reason(
+                    "Why do the alternatives not do?",
+                    guard="decline_reason",
+                    why="say why the proposed alternatives do not do",
+                )
+            ],
+            effect=_bespoke_reason,
+        ),
+        S(
+            "assess_bespoke",
+            "need_clarified",
+            "bespoke_assessment",
+            ASSESSORS,
+            "nothing in the catalogue fits",
+            asks=[
+                reason(
+                    "Why does no standard service fit?",
+                    guard="bespoke_reason",
+                    why="say why no standard service fits",
+                )
+            ],
+            effect=_bespoke_reason,
+        ),
+        S(
+            "answer",
+            "bespoke_assessment",
+            None,
+            ASSESSORS,
+            "record: feasible? do we want to? fits the budget?",
+            asks=[
+                Ask("question", "Which question?", "choice", choices=QUESTIONS),
                 Ask("yes", "Yes or no?", "yes_no"),
-                optional("considerations", "Do we want to: policy, time, security, maintainability?", "mapping"),
-                optional("reason", "Why?")],
-          guards=[Guard("answer_reason", "the answer needs its reason",
-                        lambda ctx: ctx.answers["reason"] is not None
-                        or f"the answer to {ctx.question!r} needs its reason")],
-          effect=_answer),
-        S("refuse", "bespoke_assessment", "refused", {ACCOUNT_MANAGER},
-          "a 'no': tell the customer why and the options left",
-          asks=[optional("explanation", "Why is the answer no? (told to the customer)"),
-                optional("options", "Which options are left?", "lines")],
-          guards=[Guard("answer_is_no", "refusing needs a recorded 'no' to feasible, want or budget",
-                        lambda ctx: bool(_noes(ctx))),
-                  Guard("explanation_to_customer", "tell the customer why the answer is no",
-                        lambda ctx: ctx.explanation is not None),
-                  Guard("options_left", "tell the customer which options are left", lambda ctx: bool(ctx.options))],
-          effect=_refuse),
-        S("agree", "bespoke_assessment", "bespoke_agreed", {ACCOUNT_MANAGER},
-          "three times 'yes' and the customer agrees",
-          asks=[Ask("customer_agrees", "Does the customer agree to the solution and its price?", "yes_no"),
-                optional("note", "Note (optional)")],
-          guards=[Guard("all_answers_yes", "every question must be answered yes", _all_yes),
-                  Guard("customer_agrees", "the customer has to agree to the bespoke solution and its price",
-                        lambda ctx: ctx.customer_agrees)],
-          reason="note", effect=_agree),
-        S("deliver", "bespoke_agreed", "delivered", ASSESSORS, "the bespoke solution is delivered (notes, steps)",
-          asks=[text("notes", "How was it delivered?", guard="delivery_notes",
-                     why="record how the solution was delivered"),
-                optional("steps", "The steps taken (they can become a standard delivery)", "lines")],
-          reason="notes", effect=_deliver),
-        S("standardize", "delivered", "standardized", {ACCOUNT_MANAGER},
-          "add it to the catalogue: a change proposal is opened",
-          asks=[Ask("definition", "The proposed service definition", "any"),
+                optional(
+                    "considerations",
+                    "Do we want to: policy, time, security, maintainability?",
+                    "mapping",
+                ),
+                optional("reason", "Why?"),
+            ],
+            guards=[
+                Guard(
+                    "answer_reason",
+                    "the answer needs its reason",
+                    lambda ctx: (
+                        ctx.answers["reason"] is not None
+                        or f"the answer to {ctx.question!r} needs its reason"
+                    ),
+                )
+            ],
+            effect=_answer,
+        ),
+        S(
+            "refuse",
+            "bespoke_assessment",
+            "refused",
+            {ACCOUNT_MANAGER},
+            "a 'no': tell the customer why and the options left",
+            asks=[
+                optional("explanation", "Why is the answer no? (told to the customer)"),
+                optional("options", "Which options are left?", "lines"),
+            ],
+            guards=[
+                Guard(
+                    "answer_is_no",
+                    "refusing needs a recorded 'no' to feasible, want or budget",
+                    lambda ctx: bool(_noes(ctx)),
+                ),
+                Guard(
+                    "explanation_to_customer",
+                    "tell the customer why the answer is no",
+                    lambda ctx: ctx.explanation is not None,
+                ),
+                Guard(
+                    "options_left",
+                    "tell the customer which options are left",
+                    lambda ctx: bool(ctx.options),
+                ),
+            ],
+            effect=_refuse,
+        ),
+        S(
+            "agree",
+            "bespoke_assessment",
+            "bespoke_agreed",
+            {ACCOUNT_MANAGER},
+            "three times 'yes' and the customer agrees",
+            asks=[
+                Ask(
+                    "customer_agrees",
+                    "Does the customer agree to the solution and its price?",
+                    "yes_no",
+                ),
+                optional("note", "Note (optional)"),
+            ],
+            guards=[
+                Guard("all_answers_yes", "every question must be answered yes", _all_yes),
+                Guard(
+                    "customer_agrees",
+                    "the customer has to agree to the bespoke solution and its price",
+                    lambda ctx: ctx.customer_agrees,
+                ),
+            ],
+            reason="note",
+            effect=_agree,
+        ),
+        S(
+            "deliver",
+            "bespoke_agreed",
+            "delivered",
+            ASSESSORS,
+            "the bespoke solution is delivered (notes, steps)",
+            asks=[
+                text(
+                    "notes",
+                    "How was it delivered?",
+                    guard="delivery_notes",
+                    why="record how the solution was delivered",
+                ),
+                optional("steps", "The steps taken (they can become a standard delivery)", "lines"),
+            ],
+            reason="notes",
+            effect=_deliver,
+        ),
+        S(
+            "standardize",
+            "delivered",
+            "standardized",
+            {ACCOUNT_MANAGER},
+            "add it to the catalogue: a change proposal is opened",
+            asks=[
+                Ask("definition", "The proposed service definition", "any"),
                 optional("summary", "Summary of the change (optional)"),
                 optional("impact", "Impact of the change", "any"),
-                optional("rollback_plan", "Rollback plan (optional)")],
-          effect=_standardize),
-        S("keep_standard_delivery", "delivered", "standard_delivery", {ACCOUNT_MANAGER},
-          "keep the documented steps; offered on similar requests",
-          asks=[Ask("steps", "The documented delivery steps", "lines", missing="delivery_steps",
-                    why="a standard delivery needs its documented steps"),
-                Ask("keywords", "The words a similar request uses", "lines", missing="keywords",
-                    why="list the words a similar request uses"),
-                optional("name", "Its name (default: the request)")],
-          effect=_keep_standard_delivery),
-        S("keep_bespoke", "delivered", "kept_bespoke", {ACCOUNT_MANAGER}, "leave it a one-off",
-          asks=[reason("Why does it stay bespoke?", guard="keep_bespoke_reason", why="say why it stays bespoke")],
-          effect=_closing),
-        S("withdraw", ("received", "need_clarified", "alternative_proposed", "bespoke_assessment", "bespoke_agreed",
-                       "delivered"), "withdrawn", FRONT, "the customer no longer wants it",
-          asks=[reason("Why is it withdrawn?", guard="withdraw_reason", why="say why the case is withdrawn")],
-          effect=_closing),
+                optional("rollback_plan", "Rollback plan (optional)"),
+            ],
+            effect=_standardize,
+        ),
+        S(
+            "keep_standard_delivery",
+            "delivered",
+            "standard_delivery",
+            {ACCOUNT_MANAGER},
+            "keep the documented steps; offered on similar requests",
+            asks=[
+                Ask(
+                    "steps",
+                    "The documented delivery steps",
+                    "lines",
+                    missing="delivery_steps",
+                    why="a standard delivery needs its documented steps",
+                ),
+                Ask(
+                    "keywords",
+                    "The words a similar request uses",
+                    "lines",
+                    missing="keywords",
+                    why="list the words a similar request uses",
+                ),
+                optional("name", "Its name (default: the request)"),
+            ],
+            effect=_keep_standard_delivery,
+        ),
+        S(
+            "keep_bespoke",
+            "delivered",
+            "kept_bespoke",
+            {ACCOUNT_MANAGER},
+            "leave it a one-off",
+            asks=[
+                reason(
+                    "Why does it stay bespoke?",
+                    guard="keep_bespoke_reason",
+                    why="say why it stays bespoke",
+                )
+            ],
+            effect=_closing,
+        ),
+        S(
+            "withdraw",
+            (
+                "received",
+                "need_clarified",
+                "alternative_proposed",
+                "bespoke_assessment",
+                "bespoke_agreed",
+                "delivered",
+            ),
+            "withdrawn",
+            FRONT,
+            "the customer no longer wants it",
+            asks=[
+                reason(
+                    "Why is it withdrawn?",
+                    guard="withdraw_reason",
+                    why="say why the case is withdrawn",
+                )
+            ],
+            effect=_closing,
+        ),
     ),
 )
 
@@ -334,11 +604,18 @@ OPEN_STATES = tuple(st for st in RELATION.states if st not in RELATION.final)
 
 
 def receive(s: Session, by: Person, call: CallRow, reason: str | None) -> RelationCaseRow:
-    """Open a case for a call the desk referred (state ``received``), in the caller's unit of work."""
+    """Open a case for a referred call (state ``received``), in the caller's unit of work."""
     RELATION.require(by, "receive")
     now = clock.now()
-    case = RelationCaseRow(state=RELATION.initial, customer=call.caller, request=call.summary, call_id=call.id,
-                           opened_by=by.id, opened_at=now, updated_at=now)
+    case = RelationCaseRow(
+        state=RELATION.initial,
+        customer=call.caller,
+        request=call.summary,
+        call_id=call.id,
+        opened_by=by.id,
+        opened_at=now,
+        updated_at=now,
+    )
     s.add(case)
     s.flush()
     audit(s, by, "relation", case.id, "receive", None, case.state, reason, {"call_id": call.id})
@@ -356,8 +633,14 @@ def open_case(s: Session, by: Person, *, customer: str, request: str) -> Relatio
     customer_ = Ask("customer", "Customer").take({"customer": customer})
     request_ = Ask("request", "Request").take({"request": request})
     now = clock.now()
-    row = RelationCaseRow(state=RELATION.initial, customer=customer_, request=request_, opened_by=by.id,
-                          opened_at=now, updated_at=now)
+    row = RelationCaseRow(
+        state=RELATION.initial,
+        customer=customer_,
+        request=request_,
+        opened_by=by.id,
+        opened_at=now,
+        updated_at=now,
+    )
     s.add(row)
     s.flush()
     audit(s, by, "relation", row.id, "open", None, row.state)

@@ -1,4 +1,4 @@
-"""The views of relation management: a case, its suggestions and answers, and standard deliveries."""
+"""Relation management's views: a case, its suggestions and answers, and standard deliveries."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ class RelationCaseView(View):
 
         yes: bool
         reason: str
-        considerations: dict[str, str] | None  # "want": policy_strategy, time, security_impact, maintainability
+        considerations: (
+            dict[str, str] | None
+        )  # "want": policy_strategy, time, security_impact, maintainability
         by: str
         at: datetime
 

@@ -37,7 +37,6 @@ class ChangeRow(VersionedRecord, Base):
     published_version: Mapped[int | None] = mapped_column(Integer)
 
 
-
 class ChecklistMarkRow(Base):
     """One mark on a change's checklist item (append-only: the latest mark per item counts)."""
 

@@ -16,7 +16,7 @@ __all__ = ["ImprovementRow", "MaintenancePlanRow", "TaskRow"]
 
 
 class MaintenancePlanRow(VersionedRecord, Base):
-    """Recurring work on a service: a catalogue maintenance activity, or the account manager's contacts.
+    """Recurring work on a service: a catalogue maintenance activity, or its account contacts.
 
     Synced from the published catalogue, one per ``(service_id, kind, activity_id)``. ``anchor`` is
     the rule's DTSTART (08:00 local time on the day the plan was created; never an occurrence
@@ -38,7 +38,9 @@ class MaintenancePlanRow(VersionedRecord, Base):
     generated_until: Mapped[datetime]
     created_at: Mapped[datetime]
 
-    __table_args__ = (UniqueConstraint("service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"),
+    )
 
 
 class TaskRow(VersionedRecord, Base):
@@ -65,7 +67,7 @@ class TaskRow(VersionedRecord, Base):
     )
 
 
-# --- improvements (bpsm.processes.improvements) ----------------------------------------------------
+# --- improvements (bpsm.processes.improvements) ---------------------------------------------------
 
 
 class ImprovementRow(VersionedRecord, Base):

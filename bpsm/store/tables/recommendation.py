@@ -32,7 +32,9 @@ class RecommendationRow(VersionedRecord, Base):
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(32), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a maintenance task; no FK by design
+    task_id: Mapped[int | None] = mapped_column(
+        Integer, index=True
+    )  # a maintenance task; no FK by design
     customer: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     price_list_item: Mapped[str | None] = mapped_column(String(64))
@@ -50,7 +52,10 @@ class RecommendationRow(VersionedRecord, Base):
 
     __table_args__ = (
         CheckConstraint("value > 0", name="ck_recommendations_value_positive"),
-        CheckConstraint(f"(kind = 'add_on' AND {_in('state', ADD_ON_STATES)}) OR "
-                        f"(kind = 'lead' AND {_in('state', LEAD_STATES)})", name="ck_recommendations_kind_state"),
+        CheckConstraint(
+            f"(kind = 'add_on' AND {_in('state', ADD_ON_STATES)}) OR "
+            f"(kind = 'lead' AND {_in('state', LEAD_STATES)})",
+            name="ck_recommendations_kind_state",
+        ),
         Index("ix_recommendations_by_at", "recommended_by", "recommended_at"),
     )

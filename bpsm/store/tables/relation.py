@@ -54,7 +54,9 @@ class RelationCaseRow(VersionedRecord, Base):
     suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     alternative_service_id: Mapped[str | None] = mapped_column(String(64))
     alternative_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
-    alternative_delivery_id: Mapped[int | None] = mapped_column(ForeignKey("standard_deliveries.id"))
+    alternative_delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("standard_deliveries.id")
+    )
     # bespoke assessment: why bespoke, the three answers, the customer's agreement or our refusal
     bespoke_reason: Mapped[str | None] = mapped_column(Text)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -70,4 +72,3 @@ class RelationCaseRow(VersionedRecord, Base):
     standard_delivery_id: Mapped[int | None] = mapped_column(ForeignKey("standard_deliveries.id"))
     closing_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
-

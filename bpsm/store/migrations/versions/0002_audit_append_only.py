@@ -20,12 +20,16 @@ def upgrade() -> None:
         op.execute(f"""
             CREATE FUNCTION bpsm_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION '{MESSAGE}'; END $$""")
-        op.execute("""CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
-                      FOR EACH ROW EXECUTE FUNCTION bpsm_audit_append_only()""")
+        op.execute(
+            """CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+                      FOR EACH ROW EXECUTE FUNCTION bpsm_audit_append_only()"""
+        )
     else:
         for verb in ("UPDATE", "DELETE"):
-            op.execute(f"""CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events
-                           BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""")
+            op.execute(
+                f"""CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events
+                           BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"""
+            )
 
 
 def downgrade() -> None:
