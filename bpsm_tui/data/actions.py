@@ -47,6 +47,7 @@ KEYS: dict[str, dict[str, KeySpec]] = {
         "close": KeySpec("close", "c"),
         "log_contact": KeySpec("contact", "l", footer=False),
         "cancel": KeySpec("cancel", "k", footer=False),
+        "set_service": KeySpec("service", "v", footer=False),
     },
 }
 
@@ -157,14 +158,15 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
         case "resolve" if getattr(after, "first_time_right", False):
             return f"{number} resolved — first time right"
         case "close":
-            said = [
-                f"{n} {answers[k]}"
-                for n, k in (("effort", "effort"), ("satisfaction", "satisfaction"))
-                if answers.get(k) is not None
-            ]
-            return f"{number} closed" + (
-                f" ({', '.join(said)})" if said else " (no survey answers)"
-            )
+            said = [f"{k} {answers[k]}" for k in ("effort", "satisfaction") if answers.get(k)]
+            outcome = getattr(after, "survey", None)
+            if outcome == "not_answered":
+                said = ["the customer did not answer the survey"]
+            elif outcome == "not_asked":
+                said = ["no survey for this call"]
+            return f"{number} closed" + (f" ({', '.join(said)})" if said else "")
+        case "set_service":
+            return f"{number} is now about {after.service_id} v{after.service_version}"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
     return f"{number} is now {after.state.replace('_', ' ')}"

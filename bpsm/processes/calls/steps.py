@@ -411,7 +411,7 @@ REACTIVE = Process(
             asks=[
                 Ask(
                     "service",
-                    "Which catalogue service is the call about? (its id)",
+                    "Which catalogue service is the call about?",
                     choices_from="services",
                 ),
                 optional("reason", "Why is it changed? (optional)"),
