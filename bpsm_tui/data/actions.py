@@ -115,13 +115,14 @@ def actions_for(process: Process) -> dict[str, RecordAction]:
 def preflight(process: Process, person: Person | None, record: Any, action: RecordAction) -> None:
     """Raise the library's own error now if ``action`` cannot succeed on ``record`` as last seen.
 
-    Saves typing a solution or a reason for an action that is refused anyway: permission, then
-    transition — the checks the library makes before its guards. Without ``person`` (not yet
-    looked up) only the transition is checked.
+    Saves typing a solution or a reason for an action that is refused anyway: permission,
+    transition, then the guards that read only the record (:meth:`bpsm.Process.check`). Without
+    ``person`` (not yet looked up) only the transition is checked.
 
     Raises:
         PermissionDenied: ``person`` may not do this at all.
         InvalidTransition: not from the state the record was in when last loaded.
+        GuardFailed: a guard on the record refuses it (``accept`` on a call without a service).
     """
     if person is not None:
         process.check(record, action.trigger, person)

@@ -132,10 +132,7 @@ class SurveyDialog(Dialog[dict[str, Any]]):
         if answers is None:
             return
         if all(v is None for v in answers.values()):
-            self.show_error(
-                "No answers yet: type the customer's answers, "
-                "or press ctrl+n if they did not answer."
-            )
+            self.show_error("No answers yet: type them, or ctrl+n if the customer did not answer.")
             return
         self.dismiss(answers)
 

@@ -26,7 +26,7 @@ __all__ = ["ServiceDialog"]
 class ServiceDialog(Dialog[dict[str, Any]]):
     """Choose the service a call is about; dismisses with ``{service: id, reason: text}``."""
 
-    KEYS = "type to search · ↑/↓ results · enter chooses · enter on the reason / ctrl+s: save"
+    KEYS = "type to search · ↑/↓ move · enter chooses · then enter or ctrl+s saves · esc cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",

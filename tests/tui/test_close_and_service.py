@@ -94,7 +94,7 @@ async def test_enter_without_any_answer_does_not_close_the_call(desk: Desk) -> N
         dialog = await open_survey(s)
         await s.burst("enter", "enter")
         assert s.app.screen is dialog
-        assert "ctrl+n if they did not answer" in s.text(".dialog-error")
+        assert "ctrl+n if the customer did not answer" in s.text(".dialog-error")
         assert desk.calls.get(call.id) == call
 
 
