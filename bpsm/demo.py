@@ -185,6 +185,7 @@ def _walk(
                 by=by,
                 effort=rng.choice([1, 1, 2, 2, 3, 4, 6]) if survey else None,
                 satisfaction=rng.choice([5, 5, 4, 4, 3, 2]) if survey else None,
+                survey=None if survey else "not_answered",
             )
 
 
@@ -257,6 +258,11 @@ def bulk_seed(
                     "version": 1,
                     "updated_at": resolved_at or at,
                 }
+            )
+            row = call_rows[-1]
+            answered = row["effort_score"] is not None or row["satisfaction"] is not None
+            row["survey"] = (
+                ("answered" if answered else "not_answered") if state == "closed" else None
             )
             contact_rows.append(
                 {

@@ -155,7 +155,13 @@ class DeskApp(App[None]):
         except BpsmError as err:
             self.show_error(err)
             return
-        dialog = dialog_for(action.step, record, self.desk.config, first_contact=first_contact)
+        dialog = dialog_for(
+            action.step,
+            record,
+            self.desk.config,
+            first_contact=first_contact,
+            search=self.desk.services.search,
+        )
         if dialog is None:
             self._start(facade, record, action, {})
             return

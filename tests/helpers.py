@@ -13,7 +13,11 @@ PATHS: dict[str, list[tuple[str, dict]]] = {
     "waiting_customer": [("accept", {}), ("wait", {"for_": "customer"})],
     "waiting_supplier": [("accept", {}), ("wait", {"for_": "supplier"})],
     "resolved": [("accept", {}), ("resolve", {"solution": "fixed"})],
-    "closed": [("accept", {}), ("resolve", {"solution": "fixed"}), ("close", {})],
+    "closed": [
+        ("accept", {}),
+        ("resolve", {"solution": "fixed"}),
+        ("close", {"survey": "not_answered"}),
+    ],
     "referred": [("refer", {"reason": "not something we offer"})],
     "cancelled": [("cancel", {"reason": "customer withdrew"})],
 }

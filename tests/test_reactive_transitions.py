@@ -37,6 +37,9 @@ FIRE = {
     "log_contact": lambda d, c, by=OP: d.calls.log_contact(
         c.id, channel="email", note="called back", by=by
     ),
+    "set_service": lambda d, c, by=OP: d.calls.set_service(
+        c.id, service="peripherals" if c.service_id == "laptop" else "laptop", by=by
+    ),
 }
 
 LEGAL = {(src, s.trigger): s.dest or src for s in REACTIVE.table for src in s.source}

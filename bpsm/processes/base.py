@@ -7,7 +7,8 @@ name and the reason it gives) and its effect on the record. From that one table 
 
 * the single ``transitions`` machine per process (``model=None``: no record is ever attached);
 * the permission table (:data:`bpsm.processes.PERMISSIONS`);
-* what a person may do now (:meth:`Process.allowed`, with what each step asks);
+* what a person may do now (:meth:`Process.allowed`, with what each step asks, less the steps
+  a guard on the record refuses);
 * :meth:`Process.fire`, the one way a step runs: permission, transition, answers, guards,
   effect, state column and audit event, all in the caller's unit of work;
 * the mermaid diagram and the transition table in ``docs/processes.md``.
@@ -168,18 +169,39 @@ def optional(name: str, prompt: str, kind: str = "text", **more: Any) -> Ask:
 # -- guards ----------------------------------------------------------------------------------------
 
 
+Verdict = bool | str | None
+
+
 @dataclass(frozen=True)
 class Guard:
     """A named precondition of a step. ``test`` returns True (or None) to let the step pass;
-    False to refuse with ``reason``, or a text to refuse with that more specific reason."""
+    False to refuse with ``reason``, or a text to refuse with that more specific reason.
+
+    A guard made with :meth:`on_record` reads only the record, so it can be judged before the
+    person is asked anything: :meth:`Process.allowed` leaves its step out while it refuses, and
+    :meth:`Process.check` refuses with it before a screen opens a dialog.
+    """
 
     name: str
     reason: str
-    test: Callable[[Context], bool | str | None]
+    test: Callable[[Context], Verdict]
+    record_test: Callable[[Any], Verdict] | None = None
+
+    @classmethod
+    def on_record(cls, name: str, reason: str, test: Callable[[Any], Verdict]) -> Guard:
+        """A guard whose ``test`` reads only the record (a row or its view), never the answers."""
+        return cls(name, reason, lambda ctx: test(ctx.row), test)
 
     def check(self, ctx: Context) -> None:
         """Raise :class:`GuardFailed` unless the test passes."""
-        verdict = self.test(ctx)
+        self._judge(self.test(ctx))
+
+    def check_record(self, record: Any) -> None:
+        """Raise :class:`GuardFailed` if this guard reads only the record and refuses it."""
+        if self.record_test is not None:
+            self._judge(self.record_test(record))
+
+    def _judge(self, verdict: Verdict) -> None:
         if verdict is False or isinstance(verdict, str):
             raise GuardFailed(self.name, verdict if isinstance(verdict, str) else self.reason)
 
@@ -398,14 +420,21 @@ class Process:
         """Raise :class:`~bpsm.errors.PermissionDenied` unless ``person`` may fire ``trigger``."""
         require(person, f"{self.name}.{trigger}", self.roles(trigger))
 
-    def allowed(self, state: str, person: Person | None = None) -> list[Action]:
-        """The steps that may fire from ``state`` (by ``person``, if given), in table order."""
+    def allowed(
+        self, state: str, person: Person | None = None, *, record: Any = None
+    ) -> list[Action]:
+        """The steps that may fire from ``state`` (by ``person``, if given), in table order.
+
+        With ``record`` (a row or its view), steps a guard on the record refuses are left out:
+        ``accept`` is not offered for a call without a catalogue service.
+        """
         found: dict[str, Action] = {}
         for step in self.table:
             if (
                 state in step.source
                 and step.trigger not in found
                 and (person is None or step.roles & person.roles)
+                and (record is None or _passes_record_guards(step, record))
             ):
                 found[step.trigger] = Action(step)
         return list(found.values())
@@ -428,13 +457,17 @@ class Process:
         return f"{self.name} {row.id}" if getattr(row, "id", None) is not None else self.name
 
     def check(self, row: Any, trigger: str, by: Person) -> str:
-        """Permission, then transition (never a guard): the destination, or the library's error.
+        """Permission, transition, then the guards on the record: the destination, or the error.
 
         So a trigger that is illegal in the record's state is reported as such, not as a failed
-        guard, and screens can ask before they open a dialog.
+        guard, and screens can ask before they open a dialog. Guards that need the answers are
+        left to :meth:`fire`.
         """
         self.require(by, trigger)
-        return self.next_state(row.state, trigger, self._label(row))
+        dest = self.next_state(row.state, trigger, self._label(row))
+        for guard in self.step(trigger, row.state).guards:
+            guard.check_record(row)
+        return dest
 
     def fire(
         self,
@@ -487,6 +520,15 @@ class Process:
                 lines.append(f"    {src} --> {step.dest or src}: {step.trigger}")
         lines += [f"    {s} --> [*]" for s in self.final]
         return "\n".join(lines)
+
+
+def _passes_record_guards(step: Step, record: Any) -> bool:
+    try:
+        for guard in step.guards:
+            guard.check_record(record)
+    except GuardFailed:
+        return False
+    return True
 
 
 def load_row(

@@ -61,11 +61,12 @@ class ProcessFacade(Generic[RowT, ViewT]):
         return self._fire(record_id, trigger, by, expected_version, answers)[0]
 
     def allowed(self, record: Any, by: str) -> list[Action]:
-        """The steps ``by`` may fire on ``record`` (a view) in its state.
+        """The steps ``by`` may fire on ``record`` (a view) in its state, less those a guard on
+        the record refuses (``accept`` on a call without a catalogue service).
 
         Each one's ``.step.asks`` says what it asks.
         """
-        return self.process.allowed(record.state, self._desk.person(by))
+        return self.process.allowed(record.state, self._desk.person(by), record=record)
 
     # -- for subclasses ---------------------------------------------------------------------------
 

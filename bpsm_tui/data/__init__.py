@@ -9,6 +9,7 @@ from bpsm_tui.data.format import (
     page_status,
     staff_name,
     state_label,
+    survey_label,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "preflight",
     "staff_name",
     "state_label",
+    "survey_label",
 ]

@@ -47,6 +47,7 @@ KEYS: dict[str, dict[str, KeySpec]] = {
         "close": KeySpec("close", "c"),
         "log_contact": KeySpec("contact", "l", footer=False),
         "cancel": KeySpec("cancel", "k", footer=False),
+        "set_service": KeySpec("service", "v", footer=False),
     },
 }
 
@@ -114,13 +115,14 @@ def actions_for(process: Process) -> dict[str, RecordAction]:
 def preflight(process: Process, person: Person | None, record: Any, action: RecordAction) -> None:
     """Raise the library's own error now if ``action`` cannot succeed on ``record`` as last seen.
 
-    Saves typing a solution or a reason for an action that is refused anyway: permission, then
-    transition — the checks the library makes before its guards. Without ``person`` (not yet
-    looked up) only the transition is checked.
+    Saves typing a solution or a reason for an action that is refused anyway: permission,
+    transition, then the guards that read only the record (:meth:`bpsm.Process.check`). Without
+    ``person`` (not yet looked up) only the transition is checked.
 
     Raises:
         PermissionDenied: ``person`` may not do this at all.
         InvalidTransition: not from the state the record was in when last loaded.
+        GuardFailed: a guard on the record refuses it (``accept`` on a call without a service).
     """
     if person is not None:
         process.check(record, action.trigger, person)
@@ -157,14 +159,15 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
         case "resolve" if getattr(after, "first_time_right", False):
             return f"{number} resolved — first time right"
         case "close":
-            said = [
-                f"{n} {answers[k]}"
-                for n, k in (("effort", "effort"), ("satisfaction", "satisfaction"))
-                if answers.get(k) is not None
-            ]
-            return f"{number} closed" + (
-                f" ({', '.join(said)})" if said else " (no survey answers)"
-            )
+            said = [f"{k} {answers[k]}" for k in ("effort", "satisfaction") if answers.get(k)]
+            outcome = getattr(after, "survey", None)
+            if outcome == "not_answered":
+                said = ["the customer did not answer the survey"]
+            elif outcome == "not_asked":
+                said = ["no survey for this call"]
+            return f"{number} closed" + (f" ({', '.join(said)})" if said else "")
+        case "set_service":
+            return f"{number} is now about {after.service_id} v{after.service_version}"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
     return f"{number} is now {after.state.replace('_', ' ')}"

@@ -18,6 +18,7 @@ __all__ = [
     "page_status",
     "staff_name",
     "state_label",
+    "survey_label",
 ]
 
 _STATE_LABELS = {
@@ -58,6 +59,18 @@ def state_label(state: str, *, is_exception: bool = False) -> str:
     """A call state in words (``waiting_customer`` → ``waiting: customer``), flagging exceptions."""
     label = _STATE_LABELS.get(state, state.replace("_", " "))
     return f"{label} (exception)" if is_exception else label
+
+
+_SURVEY_LABELS = {
+    "answered": "answered",
+    "not_answered": "the customer did not answer",
+    "not_asked": "not asked (survey policy)",
+}
+
+
+def survey_label(survey: str | None) -> str:
+    """How a closed call's survey went, in words (``—`` while the call is open)."""
+    return "—" if survey is None else _SURVEY_LABELS.get(survey, survey.replace("_", " "))
 
 
 def local_time(at: datetime | None, zone: str) -> str:

@@ -1,8 +1,10 @@
-"""Modal prompts before an action: a reason or solution, the survey, an escalation, a contact."""
+"""Modal prompts before an action: a reason or solution, the survey, an escalation, a contact,
+a catalogue service."""
 
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.call_dialogs import EscalateDialog, LogContactDialog, SurveyDialog, dialog_for
+from bpsm_tui.dialogs.service_dialog import ServiceDialog
 from bpsm_tui.dialogs.text_prompt import TextPrompt
 
 __all__ = [
@@ -10,6 +12,7 @@ __all__ = [
     "Dialog",
     "EscalateDialog",
     "LogContactDialog",
+    "ServiceDialog",
     "SurveyDialog",
     "TextPrompt",
     "dialog_for",

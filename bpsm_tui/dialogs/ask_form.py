@@ -8,14 +8,14 @@ the dialog refuses exactly what the library would, with the same words, before a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, Select
 
 from bpsm import Ask, BpsmError
-from bpsm_tui.dialogs.base import Dialog
+from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
 
 __all__ = ["AskForm"]
 
@@ -25,7 +25,19 @@ _YES_NO = [("yes", True), ("no", False)]
 class AskForm(Dialog[dict[str, Any]]):
     """One labelled field per question; enter on the last field (or ctrl+s) confirms."""
 
-    KEYS = "tab/shift+tab move · enter on the last field confirms · esc cancel"
+    KEYS = "tab/shift+tab/enter move · enter on the last field or ctrl+s confirms · esc cancel"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FIELD_BINDINGS,
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Confirm",
+            priority=True,
+            id="ask.confirm",
+            tooltip="Check the answers and fire the step",
+        ),
+    ]
+    """Enter moves on (and confirms on the last field), tab/shift+tab move, ctrl+s confirms."""
 
     def __init__(
         self,
@@ -76,15 +88,7 @@ class AskForm(Dialog[dict[str, Any]]):
             return [part.strip() for part in value.split(";") if part.strip()]
         return value
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id != f"ask-{self._asks[-1].name}":
-            self.focus_next()
-            return
-        self.action_confirm()
-
-    def action_confirm(self) -> None:
+    def confirm(self) -> None:
         """Check every answer as the library will; dismiss with them, or say what is wrong."""
         answers: dict[str, Any] = {}
         try:

@@ -2,11 +2,13 @@
 
 Every dialog dismisses with the answers as a dict keyed by the step's :attr:`bpsm.Ask.name`
 (or None when cancelled). The survey, the escalation and the contact have dialogs shaped for
-them; a single text becomes a :class:`TextPrompt`; anything else gets the generic
+them, a catalogue service gets the catalogue search (:class:`ServiceDialog`); a single text
+becomes a :class:`TextPrompt`; anything else gets the generic
 :class:`~bpsm_tui.dialogs.ask_form.AskForm`, so a new step needs no new dialog."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on
@@ -15,75 +17,136 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from bpsm import CallView, DeskConfig, Step
+from bpsm import BpsmError, CallView, DeskConfig, ServiceHit, Step
+from bpsm_tui.data.format import error_text
 from bpsm_tui.dialogs.ask_form import AskForm
-from bpsm_tui.dialogs.base import Dialog
+from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
+from bpsm_tui.dialogs.service_dialog import ServiceDialog
 from bpsm_tui.dialogs.text_prompt import TextPrompt
 
 __all__ = ["EscalateDialog", "LogContactDialog", "SurveyDialog", "dialog_for"]
-
-EFFORT_QUESTION = "How much effort did it take you to get this solved?  1 very little – 7 a lot"
-SATISFACTION_QUESTION = (
-    "How satisfied are you with how we handled it?  1 very unhappy – 5 very happy"
-)
 
 
 def _about(call: CallView) -> str:
     return f"{call.caller}: {call.summary}"
 
 
+def _typed(text: str) -> int | str | None:
+    """A typed answer as the library takes it: a whole number, or the text for it to refuse."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
 class SurveyDialog(Dialog[dict[str, Any]]):
-    """Close a resolved call with the customer's two answers (both optional, digits only)."""
+    """Close a resolved call with the customer's answers, or record that they gave none.
+
+    The questions are the close step's own (:attr:`bpsm.Step.asks`), and each answer is checked
+    as the library will check it: ``99`` or ``abc`` is explained on the spot and never sent.
+    Enter on effort goes to satisfaction, enter on satisfaction (or ctrl+s) closes the call with
+    the answers; ctrl+n records that the customer did not answer. Closing with no answer at all
+    is not a key: the dialog says to answer or press ctrl+n. Keys sent in one burst land in the
+    field they were typed for (:data:`~bpsm_tui.dialogs.base.FIELD_BINDINGS`).
+    """
 
     AUTO_FOCUS = "#effort"
     BINDINGS: ClassVar[list[BindingType]] = [
+        *FIELD_BINDINGS,
         Binding(
             "ctrl+s",
             "confirm",
             "Close call",
+            priority=True,
             id="survey.confirm",
-            tooltip="Close the call with the answers given so far",
+            tooltip="Close the call with the answers given",
+        ),
+        Binding(
+            "ctrl+n",
+            "not_answered",
+            "Did not answer",
+            priority=True,
+            id="survey.not-answered",
+            tooltip="Close the call, recording that the customer did not answer the survey",
         ),
     ]
-    """ctrl+s closes the call from either field."""
+    """Enter moves on and closes, ctrl+s closes, ctrl+n: the customer did not answer."""
 
-    def __init__(self, call: CallView, *, first_contact: bool = False) -> None:
+    FIELDS = ("effort", "satisfaction")
+    """The answers this dialog asks for, by :attr:`bpsm.Ask.name`."""
+
+    def __init__(self, call: CallView, step: Step, *, first_contact: bool = False) -> None:
         super().__init__(f"Close {call.number} — ask the customer", _about(call))
-        self.KEYS = "enter on effort: next · enter on satisfaction / ctrl+s: close the call · " + (
+        self._asks = {a.name: a for a in step.asks if a.name in self.FIELDS}
+        self._typing_error = False
+        self.KEYS = "enter: next question, then close · ctrl+n: customer did not answer · " + (
             "esc: skip, the call stays resolved" if first_contact else "esc: cancel"
         )
 
     def body(self) -> ComposeResult:
-        yield Label(EFFORT_QUESTION)
-        yield Input(
-            id="effort", restrict=r"[1-7]?", max_length=1, placeholder="1–7, empty if not answered"
-        )
-        yield Label(SATISFACTION_QUESTION)
-        yield Input(
-            id="satisfaction",
-            restrict=r"[1-5]?",
-            max_length=1,
-            placeholder="1–5, empty if not answered",
-        )
+        for name in self.FIELDS:
+            ask = self._asks[name]
+            yield Label(ask.prompt, markup=False)
+            span = (
+                f"{ask.low:g}–{ask.high:g}"
+                if ask.low is not None and ask.high is not None
+                else "a number"
+            )
+            yield Input(id=name, placeholder=f"{span}, empty if not answered")
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def _problem(self, name: str) -> str | None:
+        """What is wrong with the answer typed for ``name`` (the library's words), or None."""
+        try:
+            self._asks[name].take({name: _typed(self.query_one(f"#{name}", Input).value)})
+        except BpsmError as err:
+            return error_text(err)
+        return None
+
+    @on(Input.Changed)
+    def _check_as_typed(self, event: Input.Changed) -> None:
+        # only this check's own message is cleared: a Changed arriving late (after a burst)
+        # must not wipe what the confirmation just said
         event.stop()
-        if event.input.id == "effort":
-            self.query_one("#satisfaction", Input).focus()
-        else:
-            self.action_confirm()
+        problems = [p for p in map(self._problem, self.FIELDS) if p]
+        if problems or self._typing_error:
+            super().show_error(problems[0] if problems else "")
+            self._typing_error = bool(problems)
 
-    def action_confirm(self) -> None:
-        """Close the call with whatever was answered."""
-        effort = self.query_one("#effort", Input).value
-        satisfaction = self.query_one("#satisfaction", Input).value
-        self.dismiss(
-            {
-                "effort": int(effort) if effort else None,
-                "satisfaction": int(satisfaction) if satisfaction else None,
-            }
-        )
+    def show_error(self, message: str) -> None:
+        self._typing_error = False
+        super().show_error(message)
+
+    def _answers(self) -> dict[str, Any] | None:
+        """The answers, or None after showing what is wrong (focus on the first wrong field)."""
+        for name in self.FIELDS:
+            problem = self._problem(name)
+            if problem:
+                self.show_error(problem)
+                self.query_one(f"#{name}", Input).focus()
+                return None
+        return {n: _typed(self.query_one(f"#{n}", Input).value) for n in self.FIELDS}
+
+    def confirm(self) -> None:
+        """Close the call with the answers given (at least one), or say what is wrong."""
+        answers = self._answers()
+        if answers is None:
+            return
+        if all(v is None for v in answers.values()):
+            self.show_error("No answers yet: type them, or ctrl+n if the customer did not answer.")
+            return
+        self.dismiss(answers)
+
+    def action_not_answered(self) -> None:
+        """Close the call recording that the customer did not answer (once typing has landed)."""
+        self.after_typing(self._not_answered)
+
+    def _not_answered(self) -> None:
+        if any(self.query_one(f"#{n}", Input).value.strip() for n in self.FIELDS):
+            self.show_error(
+                "Answers are typed: close with them (enter), or clear them for 'did not answer'."
+            )
+            return
+        self.dismiss({"survey": "not_answered"})
 
 
 class EscalateDialog(Dialog[dict[str, Any]]):
@@ -153,19 +216,31 @@ class LogContactDialog(Dialog[dict[str, Any]]):
 
 
 def dialog_for(
-    step: Step, call: CallView, config: DeskConfig, *, first_contact: bool = False
+    step: Step,
+    call: CallView,
+    config: DeskConfig,
+    *,
+    first_contact: bool = False,
+    search: Callable[[str], list[ServiceHit]] | None = None,
 ) -> Dialog[Any] | None:
     """The dialog ``step`` needs for ``call`` (None when it asks nothing, or the survey is not due).
 
-    ``first_contact`` marks the close right after "resolve now": escape then skips the survey.
+    Args:
+        first_contact: the close right after "resolve now": escape then skips the survey.
+        search: the catalogue search (``desk.services.search``); with it, a step that asks for
+            a catalogue service gets the search dialog (else the generic form's text field).
     """
     names = [a.name for a in step.asks]
     title = f"{step.label[:1].upper()}{step.label[1:]} {call.number}"
     if not names:
         return None
-    if names == ["effort", "satisfaction"]:
+    if search is not None and any(a.choices_from == "services" for a in step.asks):
+        return ServiceDialog(call, step, search)
+    if {"effort", "satisfaction"} <= set(names):
         return (
-            SurveyDialog(call, first_contact=first_contact) if config.survey.due(call.id) else None
+            SurveyDialog(call, step, first_contact=first_contact)
+            if config.survey.due(call.id)
+            else None
         )
     if names == ["to_group", "reason"]:
         return EscalateDialog(call, list(config.groups))

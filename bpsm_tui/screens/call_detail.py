@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, CallView, ContactView
-from bpsm_tui.data.format import local_time, staff_name, state_label
+from bpsm_tui.data.format import local_time, staff_name, state_label, survey_label
 from bpsm_tui.screens.call_screen import (
     CALL_BINDINGS,
     COMMON_BINDINGS,
@@ -210,7 +210,8 @@ class CallDetailScreen(CallScreen):
             ("Closed", local_time(call.closed_at, zone), "First time right", ftr),
             ("Escalations", str(call.escalation_count), "Reopened", str(call.reopen_count)),
             ("Effort (1–7)", opt(call.effort_score), "Satisfaction (1–5)", opt(call.satisfaction)),
-            ("Solution", opt(call.solution), "Version", str(call.version)),
+            ("Survey", survey_label(call.survey), "Version", str(call.version)),
+            ("Solution", opt(call.solution), "", ""),
             ("Summary", call.summary, "", ""),
         ]
         for a, b, c, d in rows:

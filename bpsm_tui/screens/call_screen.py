@@ -140,7 +140,7 @@ def allowed_hint(call: CallView | None, allowed: Sequence[str] | None) -> Text:
     actions = [a for a in CALL_ACTIONS.values() if a.trigger in allowed and a.key]
     if not actions:
         return head + Text("you cannot act on this call", style="italic")
-    # log contact last: it is possible in every open state, the state-specific steps matter more
-    actions.sort(key=lambda a: a.trigger == "log_contact")
+    # steps that record a fact and stay (log contact, set service) last: moves matter more
+    actions.sort(key=lambda a: a.step.dest is None)
     keys = [f"{a.key} {a.step.label}" for a in actions]
     return head + Text("keys: " + " · ".join(keys), style="dim")

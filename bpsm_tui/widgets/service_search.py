@@ -77,11 +77,20 @@ class ServiceSearch(Vertical):
         search: Callable[[str], list[ServiceHit]],
         *,
         delay: float = 0.15,
+        offer_none: bool = True,
         id: str | None = None,
     ) -> None:
+        """Args:
+        search: the catalogue search (``desk.services.search``), run in a worker.
+        delay: seconds to wait after the last key before searching.
+        offer_none: end the results with "not in the catalogue" (registering a call does;
+            setting a call's service does not).
+        id: the widget's id.
+        """
         super().__init__(id=id)
         self._search_fn = search
         self._delay = delay
+        self._offer_none = offer_none
         self._hits: dict[str, ServiceHit] = {}
         self.chosen: ServiceHit | None = None
         """The service chosen (None: none, or "not in the catalogue" — see ``decided``)."""
@@ -93,7 +102,8 @@ class ServiceSearch(Vertical):
         results = OptionList(id="service-results")
         results.can_focus = False
         yield results
-        yield Static(_HINT, id="service-chosen", markup=False)
+        hint = _HINT if self._offer_none else _HINT.split(";", 1)[0]
+        yield Static(hint, id="service-chosen", markup=False)
 
     def on_mount(self) -> None:
         self._run_search("", delay=0)
@@ -162,17 +172,18 @@ class ServiceSearch(Vertical):
                     disabled=True,
                 ),
             )
-        options.append(
-            Option(
-                Text(
-                    "Not in the catalogue — register, then make an exception or refer",
-                    style="italic",
-                ),
-                id=NOT_IN_CATALOGUE,
+        if self._offer_none:
+            options.append(
+                Option(
+                    Text(
+                        "Not in the catalogue — register, then make an exception or refer",
+                        style="italic",
+                    ),
+                    id=NOT_IN_CATALOGUE,
+                )
             )
-        )
         results.set_options(options)
-        results.highlighted = 0 if message.hits else len(options) - 1
+        results.highlighted = 0 if message.hits or not self._offer_none else len(options) - 1
 
     def _choose(self, option_id: str | None) -> None:
         if option_id == NOT_IN_CATALOGUE:

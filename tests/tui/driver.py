@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from textual import events
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
@@ -17,6 +18,7 @@ from bpsm_tui.app import DeskApp
 from bpsm_tui.widgets import CallTable, KpiBar
 
 SIZE = (160, 48)
+_CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "backspace": "\x08"}
 
 
 @dataclass
@@ -45,6 +47,14 @@ class Session:
     async def press(self, *keys: str) -> None:
         """Press keys one by one, then settle."""
         await self.pilot.press(*keys)
+        await self.settle()
+
+    async def burst(self, *keys: str) -> None:
+        """Send keys in one burst, as a paste or a fast typist does: every key reaches the app
+        before it handles the first one (``press`` waits for the app between keys). Then settle."""
+        for key in keys:
+            char = key if len(key) == 1 else _CHARACTERS.get(key)
+            self.app.post_message(events.Key(key, char))
         await self.settle()
 
     async def type(self, text: str) -> None:

@@ -163,17 +163,60 @@ class Calls(ProcessFacade[CallRow, CallView]):
         by: str,
         effort: int | None = None,
         satisfaction: int | None = None,
+        survey: str | None = None,
         expected_version: int | None = None,
     ) -> CallView:
-        """Close a resolved call with the survey answers.
+        """Close a resolved call with the customer's survey answers.
 
-        Effort is 1 (easy) – 7, satisfaction 1 – 5 (happy).
+        Args:
+            effort: how much effort it took the customer, 1 (very little) – 7 (a lot).
+            satisfaction: how satisfied they are, 1 (very unhappy) – 5 (very happy).
+            survey: ``"not_answered"`` when the customer was asked and gave no answer (recorded
+                as such). Leave it out when answers are given (recorded as ``answered``).
+
+        The call's ``survey`` then says ``answered``, ``not_answered``, or ``not_asked`` when the
+        desk's survey policy does not ask this call.
+
+        Raises:
+            ValidationError: an answer out of its range or not a whole number (naming the field
+                and the range), or ``survey="not_answered"`` together with answers.
+            GuardFailed: ``survey_taken`` — the policy asks this call, and neither answers nor
+                ``survey="not_answered"`` were given.
         """
         return self.fire(
             call_id,
             "close",
             effort=effort,
             satisfaction=satisfaction,
+            survey=survey,
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def set_service(
+        self,
+        call_id: int,
+        *,
+        service: str,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Set or correct the catalogue service a call is about, at its current version.
+
+        Possible in every open state; the audit event records the old and the new service and
+        version (and ``reason``, if given). A call registered without a service can be accepted
+        once it has one.
+
+        Raises:
+            GuardFailed: ``published_service`` — not a published, active catalogue service;
+                ``other_service`` — the call is already about that service at that version.
+        """
+        return self.fire(
+            call_id,
+            "set_service",
+            service=service,
+            reason=reason,
             by=by,
             expected_version=expected_version,
         )

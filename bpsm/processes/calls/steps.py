@@ -3,7 +3,14 @@
 The operator asks: is this part of our standard service? Yes → ``accept`` and handle it. No → do
 we make an exception? Yes → ``make_exception`` (recorded, with the reason). No → ``refer`` the
 customer to relation management. Then: in progress ⇄ waiting (for the customer or a supplier),
-``escalate`` to another group, ``resolve``, ``reopen``, ``close`` with the survey answers.
+``escalate`` to another group, ``resolve``, ``reopen``, ``close`` with the survey answers. While
+the call is open, ``set_service`` sets or corrects the catalogue service it is about (a call
+registered without one can then be accepted).
+
+Closing records the survey as one of :data:`SURVEY_OUTCOMES`: ``answered`` (with the answers),
+``not_answered`` (asked, the customer gave none: an explicit choice) or ``not_asked`` (the desk's
+survey policy does not ask this call). When the policy asks the call, closing without answers and
+without ``survey="not_answered"`` is refused.
 
 First time right is derived from stored facts (:func:`bpsm.processes.calls.views.first_time_right`):
 resolved during contact 1, never escalated, never reopened. Resuming after waiting for the customer
@@ -17,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.errors import ValidationError
+from bpsm.errors import Problem, ValidationError
 from bpsm.processes.base import (
     Ask,
     Context,
@@ -33,11 +40,15 @@ from bpsm.processes.base import (
 from bpsm.roles import ACCOUNT_MANAGER, DESK, Person
 from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
 
-__all__ = ["OPEN_STATES", "REACTIVE", "load", "register"]
+__all__ = ["OPEN_STATES", "REACTIVE", "SURVEY_OUTCOMES", "load", "register"]
 
 WAITING = ("waiting_customer", "waiting_supplier")
 OPEN_STATES = ("registered", "in_progress", *WAITING, "resolved")
 CHANNELS_FALLBACK = ("phone", "email", "walk-in", "portal", "chat")
+
+ANSWERED, NOT_ANSWERED, NOT_ASKED = "answered", "not_answered", "not_asked"
+SURVEY_OUTCOMES = (ANSWERED, NOT_ANSWERED, NOT_ASKED)
+"""What closing records about the survey (``CallView.survey``; None while the call is open)."""
 
 
 # -- guards and effects ----------------------------------------------------------------------------
@@ -97,13 +108,64 @@ def _reopen(ctx: Context) -> None:
     ctx.row.resolved_at = ctx.row.resolved_at_contact = None
 
 
+def _survey_taken(ctx: Context) -> bool | str:
+    answers = {k: ctx.answers[k] for k in ("effort", "satisfaction") if ctx.answers[k] is not None}
+    if ctx.survey == NOT_ANSWERED and answers:
+        given = ", ".join(f"{k} {v}" for k, v in answers.items())
+        raise ValidationError(
+            Problem(
+                f"'not_answered', yet the customer's answers are given ({given})", field="survey"
+            )
+        )
+    if ctx.survey == ANSWERED and not answers:
+        raise ValidationError(
+            Problem("'answered' needs an answer: effort 1–7 or satisfaction 1–5", field="survey")
+        )
+    return bool(answers) or ctx.survey == NOT_ANSWERED or not ctx.env.config.survey.due(ctx.row.id)
+
+
 def _close(ctx: Context) -> None:
-    ctx.data = {"effort": ctx.effort, "satisfaction": ctx.satisfaction}
-    ctx.row.effort_score, ctx.row.satisfaction, ctx.row.closed_at = (
-        ctx.effort,
-        ctx.satisfaction,
-        clock.now(),
+    row, given = ctx.row, ctx.effort is not None or ctx.satisfaction is not None
+    survey = ANSWERED if given else (ctx.survey or NOT_ASKED)
+    ctx.data = {"survey": survey}
+    if given:
+        ctx.data |= {"effort": ctx.effort, "satisfaction": ctx.satisfaction}
+    row.survey, row.effort_score, row.satisfaction = survey, ctx.effort, ctx.satisfaction
+    row.closed_at = clock.now()
+
+
+def _catalogue_service(s: Session, service_id: str) -> ServiceRow | None:
+    """The service, if it is published in the catalogue and active (not retired)."""
+    svc = s.get(ServiceRow, service_id)
+    return svc if svc is not None and svc.active else None
+
+
+def _published_service(ctx: Context) -> bool | str:
+    return (
+        _catalogue_service(ctx.session, ctx.service) is not None
+        or f"{ctx.service!r} is not a published, active catalogue service"
     )
+
+
+def _other_service(ctx: Context) -> bool | str:
+    row, svc = ctx.row, ctx.session.get(ServiceRow, ctx.service)
+    assert svc is not None  # the published_service guard ran first
+    return (row.service_id, row.service_version) != (svc.id, svc.current_version) or (
+        f"the call is already about {svc.name} ({svc.id} v{svc.current_version})"
+    )
+
+
+def _set_service(ctx: Context) -> None:
+    with ctx.session.no_autoflush:  # one UPDATE of the call (one version), not one per lookup
+        row, svc = ctx.row, ctx.session.get(ServiceRow, ctx.service)
+    assert svc is not None  # the published_service guard ran first
+    ctx.data = {
+        "from_service": row.service_id,
+        "from_version": row.service_version,
+        "to_service": svc.id,
+        "to_version": svc.current_version,
+    }
+    row.service_id, row.service_version = svc.id, svc.current_version
 
 
 def _known_channel(ctx: Context) -> None:
@@ -162,10 +224,10 @@ REACTIVE = Process(
             REGISTRARS,
             "part of our standard service: handle it",
             guards=[
-                Guard(
+                Guard.on_record(
                     "service_in_catalogue",
-                    "choose the catalogue service first, or make an exception / refer",
-                    lambda ctx: ctx.row.service_id is not None,
+                    "set the catalogue service first, or make an exception / refer",
+                    lambda call: call.service_id is not None,
                 )
             ],
         ),
@@ -308,6 +370,20 @@ REACTIVE = Process(
                     low=1,
                     high=5,
                 ),
+                optional(
+                    "survey",
+                    "Did the customer answer? (not_answered: asked, no answer given)",
+                    "choice",
+                    choices=(ANSWERED, NOT_ANSWERED),
+                ),
+            ],
+            guards=[
+                Guard(
+                    "survey_taken",
+                    "the survey policy asks this call's customer: record their answers "
+                    "(effort 1–7, satisfaction 1–5), or survey='not_answered' if they gave none",
+                    _survey_taken,
+                )
             ],
             effect=_close,
         ),
@@ -324,6 +400,27 @@ REACTIVE = Process(
                     why="say why the call is cancelled",
                 )
             ],
+        ),
+        S(
+            "set_service",
+            OPEN_STATES,
+            None,
+            DESK,
+            "set or correct the catalogue service the call is about (its current version)",
+            label="service",
+            asks=[
+                Ask(
+                    "service",
+                    "Which catalogue service is the call about?",
+                    choices_from="services",
+                ),
+                optional("reason", "Why is it changed? (optional)"),
+            ],
+            guards=[
+                Guard("published_service", "not a published catalogue service", _published_service),
+                Guard("other_service", "the call is already about that service", _other_service),
+            ],
+            effect=_set_service,
         ),
         S(
             "log_contact",
@@ -369,8 +466,8 @@ def register(
         raise ValidationError(f"channel: {channel!r} is not one of {', '.join(channels)}")
     version = None
     if service_id is not None:
-        svc = s.get(ServiceRow, service_id)
-        if svc is None or not svc.active:
+        svc = _catalogue_service(s, service_id)
+        if svc is None:
             raise ValidationError(f"service: {service_id!r} is not an active catalogue service")
         version = svc.current_version
     now = clock.now()

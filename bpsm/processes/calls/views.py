@@ -63,6 +63,10 @@ class CallView(View):
     reopen_count: int
     effort_score: int | None
     satisfaction: int | None
+    survey: str | None
+    """How the survey went when the call was closed: ``answered``, ``not_answered`` (asked, the
+    customer gave no answer) or ``not_asked`` (the survey policy skips this call); None while
+    the call is open."""
     version: int
 
     @computed_field  # type: ignore[prop-decorator]

@@ -137,6 +137,8 @@ class CallRow(VersionedRecord, Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     effort_score: Mapped[int | None] = mapped_column(SmallInteger)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    survey: Mapped[str | None] = mapped_column(String(16))
+    """On closing: ``answered``, ``not_answered`` (asked, no answer) or ``not_asked`` (policy)."""
 
     __table_args__ = (Index("ix_calls_state_registered", "state", "registered_at"),)
 

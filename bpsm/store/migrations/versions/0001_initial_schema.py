@@ -135,6 +135,7 @@ def upgrade() -> None:
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("effort_score", sa.SmallInteger(), nullable=True),
         sa.Column("satisfaction", sa.SmallInteger(), nullable=True),
+        sa.Column("survey", sa.String(length=16), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
