@@ -7,6 +7,8 @@ usage: python .ci/regen-migration.py
 """
 
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -30,3 +32,9 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         for p in later:
             shutil.move(Path(tmp) / p.name, versions / p.name)
+
+# The generated file follows the house style like any other (ruff's fixes, then its format).
+generated = [str(p) for p in versions.glob("0001_*.py")]
+ruff = [sys.executable, "-m", "ruff"]
+subprocess.run([*ruff, "check", "--fix", "--quiet", *generated], check=False, capture_output=True)
+subprocess.run([*ruff, "format", "--quiet", *generated], check=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:02:29.504570
+Create Date: 2026-12-01 20:44:55.691317
 """
 
 import sqlalchemy as sa
@@ -319,8 +319,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(kind = 'add_on' AND state IN ('offered', 'accepted', 'declined')) OR "
-            "(kind = 'lead' AND state IN ('handed_over', 'proposal_sent', 'won', 'lost'))",
+            "(kind = 'add_on' AND state IN ('offered', 'accepted', 'declined')) OR (kind = 'lead' AND state IN ('handed_over', 'proposal_sent', 'won', 'lost'))",
             name="ck_recommendations_kind_state",
         ),
         sa.CheckConstraint("value > 0", name="ck_recommendations_value_positive"),
