@@ -200,3 +200,11 @@ def test_the_first_start_lock_is_reentrant_in_one_thread(fresh_url: str) -> None
     with first_start_lock(engine), first_start_lock(engine):
         assert current_revision(engine) is None
     engine.dispose()
+
+
+def test_the_test_report_header_masks_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "PG_URL", "postgresql+psycopg://ci:S3cret@db/bpsm")
+    header = tests.conftest.pytest_report_header(pytest.Config.__new__(pytest.Config))
+    assert header == "bpsm database under test: PostgreSQL postgresql+psycopg://ci:***@db/bpsm"
