@@ -208,3 +208,19 @@ def test_the_test_report_header_masks_the_password(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(tests.conftest, "PG_URL", "postgresql+psycopg://ci:S3cret@db/bpsm")
     header = tests.conftest.pytest_report_header(pytest.Config.__new__(pytest.Config))
     assert header == "bpsm database under test: PostgreSQL postgresql+psycopg://ci:***@db/bpsm"
+
+
+def test_a_database_newer_than_the_code_is_refused_by_its_revision(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        with pytest.raises(DatabaseUnavailable, match="its schema is at 9999, newer than this"):
+            open_engine(db_url)
+        assert current_revision(engine) == "9999"  # untouched
+    finally:  # the PostgreSQL test database is shared by the worker's tests
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
+        engine.dispose()

@@ -231,6 +231,10 @@ def head_revision() -> str:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
 
 
+def _known_revisions() -> set[str]:
+    return {r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None for an empty database)."""
     with engine.connect() as conn:
@@ -382,7 +386,15 @@ def open_engine(url: str | URL) -> Engine:
     try:
         if current_revision(engine) != head:
             with first_start_lock(engine):
-                if current_revision(engine) != head:  # another process may have done it
+                found = current_revision(engine)  # another process may have done it meanwhile
+                if found is not None and found not in _known_revisions():
+                    engine.dispose()
+                    raise DatabaseUnavailable(
+                        safe_url(engine.url),
+                        f"its schema is at {found}, newer than this bpsm-desk knows "
+                        f"(head {head}): upgrade bpsm-desk",
+                    )
+                if found != head:
                     upgrade(engine)
     except DBAPIError as exc:
         engine.dispose()
