@@ -47,6 +47,9 @@ RACERS = 8
         ("postgres+nodriver://desk:S3cret@x/y", "postgres+nodriver://desk:***@x/y"),
         ("not a url desk:S3cret@x", "not a url desk:***@x"),
         ("sqlite:///desk.sqlite3", "sqlite:///desk.sqlite3"),
+        ("postgresql://desk:p@ss@db/bpsm", "postgresql://desk:***@db/bpsm"),
+        ("not a url desk:p@ss@x", "not a url desk:***@x"),
+        ("host=db password=S3cret dbname=bpsm", "host=db password=*** dbname=bpsm"),
     ],
 )
 def test_a_url_is_shown_with_its_password_masked(url: str, shown: str) -> None:

@@ -51,8 +51,8 @@ SUPPORTED = "sqlite:///path/to/desk.sqlite3 or postgresql+psycopg://user@host/da
 FIRST_START_LOCK_KEY = int.from_bytes(b"bpsmdesk", "big")
 
 # user:password@ in anything that looks like scheme://..., and password=... in a query or DSN
-_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*:)[^\s@]*@")
-_LOOSE_USERINFO = re.compile(r"(?P<head>:)[^\s:/@]*@")  # for text that does not parse as a URL
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*:)\S*@")
+_LOOSE_USERINFO = re.compile(r"(?P<head>:)[^\s:/]*@")  # for text that does not parse as a URL
 _KEYWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('[^']*'|[^\s&;]+)", re.IGNORECASE)
 
 
