@@ -6,17 +6,74 @@ this package never imports the TUI.
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
-__all__ = ["AsOpt", "CatOpt", "DbOpt", "app", "fail", "main", "open_desk", "open_for_operator"]
+__all__ = [
+    "INTERNAL_ERROR",
+    "AsOpt",
+    "CatOpt",
+    "DbOpt",
+    "app",
+    "fail",
+    "main",
+    "open_desk",
+    "open_for_operator",
+]
+
+#: exit code of an unexpected exception (a bug): sysexits' EX_SOFTWARE
+INTERNAL_ERROR = 70
+
+
+def _report(err: BaseException) -> int:
+    """Print ``err`` as one line (a validation error: one line per problem); its exit code.
+
+    A :class:`BpsmError` is the user's to fix (exit 1). Anything else is a bug: one line naming
+    it, password-masked, and the traceback only with ``BPSM_DEBUG=1``.
+    """
+    from bpsm.store.db import mask_passwords
+
+    if isinstance(err, ValidationError):
+        for problem in err.problems:
+            typer.echo(mask_passwords(str(problem)), err=True)
+        return 1
+    if isinstance(err, BpsmError):
+        typer.echo(mask_passwords(f"error: {err}"), err=True)
+        return 1
+    if os.environ.get("BPSM_DEBUG") == "1":
+        traceback.print_exception(err, file=sys.stderr)
+    detail = " ".join(str(err).split())
+    typer.echo(
+        mask_passwords(f"internal error: {type(err).__name__}: {detail}; please report it")
+        + ("" if os.environ.get("BPSM_DEBUG") == "1" else " (BPSM_DEBUG=1 shows the traceback)"),
+        err=True,
+    )
+    return INTERNAL_ERROR
+
+
+class _OneLineErrors(TyperGroup):
+    """The top command group: whatever a command raises ends as one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise
+        except Exception as err:
+            raise typer.Exit(_report(err)) from None
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="bpsm-desk: a service desk run the Best Practice Service Management way.",
     no_args_is_help=True,
     add_completion=False,
@@ -48,18 +105,14 @@ CatOpt = Annotated[
 AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
-def fail(err: BpsmError, code: int = 1) -> None:
+def fail(err: BpsmError, code: int = 1) -> NoReturn:
     """Print ``err`` to stderr (a validation error: one problem a line) and exit with ``code``."""
-    if isinstance(err, ValidationError):
-        for problem in err.problems:
-            typer.echo(str(problem), err=True)
-    else:
-        typer.echo(f"error: {err}", err=True)
+    _report(err)
     raise typer.Exit(code)
 
 
 def open_desk(db: str | None, catalogue: Path | None):
-    """Open the desk for a command, turning library errors into a message and exit code 1."""
+    """Open the desk for a command; any problem ends the command with one line and exit code 1."""
     from bpsm.desk import Desk
 
     try:
@@ -161,21 +214,14 @@ def catalogue_diff(
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
-    """Migrate the database to the newest schema."""
-    from bpsm.store.db import (
-        current_revision,
-        default_database_url,
-        head_revision,
-        make_engine,
-        upgrade,
-    )
+    """Migrate the database to the newest schema (safe while other desks start on it)."""
+    from bpsm.store.db import current_revision, default_database_url, head_revision, open_engine
 
+    engine = open_engine(db or Settings().database_url or default_database_url())
     try:
-        engine = make_engine(db or Settings().database_url or default_database_url())
-        upgrade(engine)
-    except BpsmError as err:
-        fail(err)
-    typer.echo(f"database at {current_revision(engine)} (head {head_revision()})")
+        typer.echo(f"database at {current_revision(engine)} (head {head_revision()})")
+    finally:
+        engine.dispose()
 
 
 @demo_app.command("seed")
@@ -250,5 +296,12 @@ def docs_processes(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: every error ends as one line and a non-zero exit code.
+
+    The commands' errors are reported by the command group; this catches only what escapes even
+    that (the same one line, never a traceback unless ``BPSM_DEBUG=1``).
+    """
+    try:
+        app()
+    except Exception as err:
+        sys.exit(_report(err))

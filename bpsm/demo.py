@@ -7,13 +7,15 @@ demo calls have the same audit trail, contacts and facts as real ones.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
 
 from bpsm import clock
-from bpsm.store.tables import CallRow
+from bpsm.store.db import bulk_insert
+from bpsm.store.tables import AuditEventRow, CallContactRow, CallRow
 
 if TYPE_CHECKING:
     from bpsm.desk import Desk
@@ -195,112 +197,113 @@ def bulk_seed(
     """Insert ``calls`` past calls fast (SQLAlchemy Core, chunked), for volume tests and benchmarks.
 
     Each call gets its registration contact and one audit event ("import"), so the trail is honest
-    about where the row came from; state changes are not replayed.
+    about where the row came from; state changes are not replayed. The ids come from the
+    database (:func:`bpsm.store.db.bulk_insert` per chunk), so a seed stopped halfway, or a call
+    registered while it runs, never collides with them. Each chunk is one unit of work: calls,
+    contacts and audit events together or not at all.
     """
-    from sqlalchemy import insert
-
-    from bpsm.store.tables import AuditEventRow, CallContactRow
-
     rng = random.Random(seed)
     services = [(s.id, s.current_version, s.group) for s in desk.services.list()]
     operators = [p.id for p in desk.config.staff if "operator" in p.roles] or [
         desk.config.staff[0].id
     ]
     channels = list(desk.config.channels)
-    states = (
-        ["closed"] * 80
-        + ["resolved"] * 6
-        + ["in_progress"] * 8
-        + ["waiting_customer"] * 3
-        + ["registered"] * 3
-    )
     now = clock.now()
-    with desk.transaction() as s:
-        first_id = (s.scalar(select(func.max(CallRow.id))) or 0) + 1
     made = 0
     while made < calls:
-        n = min(chunk, calls - made)
-        call_rows, contact_rows, audit_rows = [], [], []
-        for i in range(n):
-            cid = first_id + made + i
-            sid, ver, group = rng.choice(services)
-            state = rng.choice(states)
-            at = now - timedelta(seconds=rng.randint(60, days * 86400))
-            done = state in ("closed", "resolved")
-            escalated = rng.random() < 0.2
-            resolved_at = at + timedelta(minutes=rng.randint(2, 2880)) if done else None
-            by = rng.choice(operators)
-            call_rows.append(
-                {
-                    "id": cid,
-                    "state": state,
-                    "caller": rng.choice(_CALLERS),
-                    "channel": rng.choice(channels),
-                    "summary": "imported call",
-                    "service_id": sid,
-                    "service_version": ver,
-                    "registered_by": by,
-                    "group": group if escalated else "service-desk",
-                    "is_exception": False,
-                    "registered_at": at,
-                    "resolved_at": resolved_at,
-                    "closed_at": resolved_at if state == "closed" else None,
-                    "contact_count": 1 if rng.random() < 0.7 else 2,
-                    "resolved_at_contact": (1 if rng.random() < 0.7 else 2) if done else None,
-                    "escalation_count": int(escalated),
-                    "reopen_count": int(rng.random() < 0.02),
-                    "effort_score": rng.randint(1, 7)
-                    if state == "closed" and rng.random() < 0.6
-                    else None,
-                    "satisfaction": rng.randint(1, 5)
-                    if state == "closed" and rng.random() < 0.6
-                    else None,
-                    "version": 1,
-                    "updated_at": resolved_at or at,
-                }
-            )
-            row = call_rows[-1]
-            answered = row["effort_score"] is not None or row["satisfaction"] is not None
-            row["survey"] = (
-                ("answered" if answered else "not_answered") if state == "closed" else None
-            )
-            contact_rows.append(
-                {
-                    "call_id": cid,
-                    "seq": 1,
-                    "at": at,
-                    "channel": call_rows[-1]["channel"],
-                    "by": by,
-                    "note": "registered",
-                }
-            )
-            audit_rows.append(
-                {
-                    "at": now,
-                    "actor": by,
-                    "record_type": "call",
-                    "record_id": str(cid),
-                    "trigger": "import",
-                    "from_state": None,
-                    "to_state": state,
-                    "reason": "bulk demo data",
-                    "data": None,
-                }
-            )
+        rows = [
+            _past_call(rng, services, operators, channels, now, days)
+            for _ in range(min(chunk, calls - made))
+        ]
         with desk.transaction() as s:  # Core inserts on the tables: the ORM adds nothing here
-            for table, rows in (
-                (CallRow.__table__, call_rows),
-                (CallContactRow.__table__, contact_rows),
-                (AuditEventRow.__table__, audit_rows),
-            ):
-                s.execute(insert(cast(Table, table)), rows)
-        made += n
-    if desk.engine.dialect.name == "postgresql":  # keep the id sequence ahead of the explicit ids
-        with desk.transaction() as s:
-            s.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('calls', 'id'), "
-                    "(SELECT max(id) FROM calls))"
-                )
-            )
+            _insert_calls(s, rows, now)
+        made += len(rows)
     return made
+
+
+_STATES = (
+    ["closed"] * 80
+    + ["resolved"] * 6
+    + ["in_progress"] * 8
+    + ["waiting_customer"] * 3
+    + ["registered"] * 3
+)
+
+
+def _past_call(
+    rng: random.Random,
+    services: list[tuple[str, int, str]],
+    operators: list[str],
+    channels: list[str],
+    now: datetime,
+    days: int,
+) -> dict[str, Any]:
+    """One imported call's row (without its id: the database gives it)."""
+    sid, ver, group = rng.choice(services)
+    state = rng.choice(_STATES)
+    at = now - timedelta(seconds=rng.randint(60, days * 86400))
+    done = state in ("closed", "resolved")
+    escalated = rng.random() < 0.2
+    resolved_at = at + timedelta(minutes=rng.randint(2, 2880)) if done else None
+    surveyed = state == "closed"
+    row: dict[str, Any] = {
+        "state": state,
+        "caller": rng.choice(_CALLERS),
+        "channel": rng.choice(channels),
+        "summary": "imported call",
+        "service_id": sid,
+        "service_version": ver,
+        "registered_by": rng.choice(operators),
+        "group": group if escalated else "service-desk",
+        "is_exception": False,
+        "registered_at": at,
+        "resolved_at": resolved_at,
+        "closed_at": resolved_at if state == "closed" else None,
+        "contact_count": 1 if rng.random() < 0.7 else 2,
+        "resolved_at_contact": (1 if rng.random() < 0.7 else 2) if done else None,
+        "escalation_count": int(escalated),
+        "reopen_count": int(rng.random() < 0.02),
+        "effort_score": rng.randint(1, 7) if surveyed and rng.random() < 0.6 else None,
+        "satisfaction": rng.randint(1, 5) if surveyed and rng.random() < 0.6 else None,
+        "version": 1,
+        "updated_at": resolved_at or at,
+    }
+    answered = row["effort_score"] is not None or row["satisfaction"] is not None
+    row["survey"] = ("answered" if answered else "not_answered") if surveyed else None
+    return row
+
+
+def _insert_calls(s: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Insert one chunk of calls, then their contacts and audit events under the ids returned."""
+    ids = bulk_insert(s, cast(Table, CallRow.__table__), rows)
+    s.execute(
+        insert(cast(Table, CallContactRow.__table__)),
+        [
+            {
+                "call_id": cid,
+                "seq": 1,
+                "at": r["registered_at"],
+                "channel": r["channel"],
+                "by": r["registered_by"],
+                "note": "registered",
+            }
+            for cid, r in zip(ids, rows, strict=True)
+        ],
+    )
+    s.execute(
+        insert(cast(Table, AuditEventRow.__table__)),
+        [
+            {
+                "at": now,
+                "actor": r["registered_by"],
+                "record_type": "call",
+                "record_id": str(cid),
+                "trigger": "import",
+                "from_state": None,
+                "to_state": r["state"],
+                "reason": "bulk demo data",
+                "data": None,
+            }
+            for cid, r in zip(ids, rows, strict=True)
+        ],
+    )

@@ -30,7 +30,7 @@ from bpsm.processes.relations.facade import Relations
 from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
-from bpsm.store.db import default_database_url, open_engine
+from bpsm.store.db import default_database_url, open_engine, safe_url
 from bpsm.store.tables import AuditEventRow, StaffRow
 from bpsm.store.uow import UnitOfWork
 from bpsm.views import AuditEvent
@@ -69,7 +69,7 @@ class Desk:
         self.engine = engine
         self.catalogue = catalogue
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._url = engine.url.render_as_string(hide_password=True)
+        self._url = safe_url(engine.url)
         self._staff: dict[str, Person] | None = None
         for name, facade in FACADES.items():  # the one list of processes
             setattr(self, name, facade(self))

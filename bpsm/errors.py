@@ -123,7 +123,13 @@ class ConcurrentModification(BpsmError, RuntimeError):
 
 
 class DatabaseUnavailable(BpsmError, ConnectionError):
-    """The database at a URL cannot be reached or opened (server down, bad host, no permission)."""
+    """The database at a URL cannot be reached or opened (server down, bad host, no permission).
+
+    Attributes:
+        url: the database as shown to people: its password already masked
+            (``bpsm.store.db.safe_url``); the library never puts a password here.
+        reason: the one-line cause (the driver's first line, or what to do about it).
+    """
 
     def __init__(self, url: str, reason: str):
         self.url, self.reason = url, reason

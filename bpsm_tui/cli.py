@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from bpsm.cli import AsOpt, CatOpt, DbOpt, app, open_for_operator
+from bpsm.cli import main as _library_main
 
 __all__ = ["app", "main"]
 
@@ -18,7 +19,11 @@ def desk(
     as_: AsOpt = None,
     demo: Annotated[bool, typer.Option(help="Seed demo calls into an empty database.")] = True,
 ) -> None:
-    """Open the operator's desk (the TUI). Seeds demo calls the first time."""
+    """Open the operator's desk (the TUI). Seeds demo calls the first time.
+
+    A database or identity problem ends the start-up with one line (password masked) before the
+    screen opens.
+    """
     from bpsm_tui.app import run
 
     the_desk, operator = open_for_operator(db, catalogue, as_, demo=demo)
@@ -26,5 +31,5 @@ def desk(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the library's, with ``desk`` added (one line per error)."""
+    _library_main()

@@ -148,9 +148,7 @@ def test_the_audit_trail_is_append_only_in_the_database(desk: Desk) -> None:
 
 
 def test_the_embedded_sqlite_database_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
-    engine = make_engine(
-        f"sqlite:///{tmp_path / 'nested' / 'desk.sqlite3'}"
-    )  # the folder is created
+    engine = make_engine(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
     with engine.connect() as conn:
         pragmas = [
             conn.exec_driver_sql(f"PRAGMA {p}").scalar()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:44:55.691317
+Create Date: 2026-12-01 20:49:06.330591
 """
 
 import sqlalchemy as sa
