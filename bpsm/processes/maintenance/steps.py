@@ -3,10 +3,14 @@
 Plans come from the published catalogue: one per maintenance activity of each active service
 (kind ``"maintenance"``, assigned to the service's group) and one account-contact plan per service
 (kind ``"account_contact"``, assigned to its account manager, every ``account_contact_every`` of
-``desk.yaml``). A plan's rule is an RFC 5545 RRULE evaluated from its anchor — 08:00 local time on
-the day the plan was created — in the desk's time zone, so "first Monday 08:00" stays 08:00 local
-across DST changes. The anchor itself is never an occurrence: a plan made today is first due at
-the rule's next occurrence ("every 4 years" from 2026-01-05 → 2030-01-05).
+``desk.yaml``). Plans for a *subject* (an asset, a person) are instances of a catalogue activity
+with their own start date (:mod:`bpsm.processes.maintenance.subjects`); the activity stays their
+template: what the catalogue changes, they follow.
+
+A plan recurs by the calendar (an RRULE from its anchor — 08:00 local time on its start day — in
+the desk's time zone) or after the last completion (a period): see
+:mod:`bpsm.processes.maintenance.recurrence`. The anchor itself is never an occurrence: a plan made
+today is first due at the rule's next occurrence ("every 4 years" from 2026-01-05 → 2030-01-05).
 
 Tasks are the occurrences. Their process is small: ``scheduled --complete--> done`` and
 ``scheduled --skip--> skipped`` (with a reason). Upcoming, due and overdue are not stored: they
@@ -20,13 +24,12 @@ the generation horizon, so an active plan always has a next one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import ColumnElement, Table, case, insert, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,14 @@ from bpsm import clock
 from bpsm.catalogue.schema import DeskConfig, parse_duration
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.base import Context, Guard, Process, Step, audit, load_row, optional, text
+from bpsm.processes.maintenance.recurrence import (
+    MAX_OCCURRENCES,
+    Recurrence,
+    RecurrenceOverflow,
+    anchor_for,
+    due_after,
+    end_of_day,
+)
 from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, DESK, MANAGER, SPECIALIST, Person
 from bpsm.store.tables.core import AuditEventRow, ServiceRow, ServiceVersionRow
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
@@ -43,10 +54,18 @@ __all__ = [
     "GenerationReport",
     "PlanSyncReport",
     "Recurrence",
+    "anchor_for",
+    "counted_from",
+    "deactivate",
+    "describe",
+    "end_of_day",
     "ensure_next",
     "every_rule",
     "generate",
     "load",
+    "plan_label",
+    "schedule",
+    "schedule_after_completion",
     "status_sql",
     "sync_plans",
     "task_status",
@@ -93,6 +112,14 @@ TASK = Process(
             "the plans' next occurrences are scheduled for the horizon",
         ),
         S(
+            "plan",
+            (),
+            "scheduled",
+            DESK | {ADMIN, MANAGER},
+            "a plan for a subject (an asset, a person) from a catalogue activity, from its start "
+            "date; or its end",
+        ),
+        S(
             "complete",
             "scheduled",
             "done",
@@ -133,55 +160,7 @@ KINDS = ("maintenance", "account_contact")
 PLAN_AUDIT = "maintenance_plan"
 CONTACT_ACTIVITY_ID = "account-contact"
 CONTACT_EFFORT = timedelta(hours=1)
-ANCHOR_TIME = time(8, 0)
-MAX_OCCURRENCES = (
-    10_000  # per plan and run: a runaway rule (FREQ=MINUTELY) is refused, not inserted
-)
 CHUNK = 1_000
-
-
-class Recurrence:
-    """A plan's rule evaluated in local time from its anchor; occurrences come back as aware UTC.
-
-    Raises:
-        ValueError: the rule is not a valid RRULE.
-    """
-
-    def __init__(self, rule: str, anchor: datetime, tz: ZoneInfo):
-        self.anchor, self.tz = anchor, tz
-        local = anchor.astimezone(tz)
-        try:
-            self._rule, self._wall = rrulestr(rule, dtstart=local), False
-        except (ValueError, TypeError):
-            try:  # an UNTIL written without "Z" is read as local wall-clock time
-                self._rule, self._wall = rrulestr(rule, dtstart=local.replace(tzinfo=None)), True
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{rule!r} is not a valid RRULE ({exc})") from None
-
-    def iter_after(self, at: datetime) -> Iterator[datetime]:
-        """Occurrences strictly after ``at`` (and after the anchor), in order."""
-        start = max(at, self.anchor).astimezone(self.tz)
-        for occ in self._rule.xafter(
-            start.replace(tzinfo=None) if self._wall else start, inc=False
-        ):
-            yield (occ.replace(tzinfo=self.tz) if self._wall else occ).astimezone(UTC)
-
-    def after(self, at: datetime) -> datetime | None:
-        """The first occurrence strictly after ``at``, or None when the rule has ended."""
-        return next(self.iter_after(at), None)
-
-    def between(
-        self, after: datetime, until: datetime, limit: int = MAX_OCCURRENCES
-    ) -> list[datetime]:
-        """Occurrences in ``(after, until]``; :class:`OverflowError` beyond ``limit`` of them."""
-        out: list[datetime] = []
-        for occ in self.iter_after(after):
-            if occ > until:
-                break
-            if len(out) == limit:
-                raise OverflowError(limit)
-            out.append(occ)
-        return out
 
 
 def task_status(state: str, due_at: datetime, overdue_at: datetime, at: datetime) -> str:
@@ -201,17 +180,6 @@ def status_sql(at: datetime) -> ColumnElement[str]:
         (TaskRow.overdue_at > at, "due"),
         else_="overdue",
     )
-
-
-def anchor_for(at: datetime, tz: ZoneInfo) -> datetime:
-    """08:00 local time on ``at``'s local day, as UTC: the DTSTART of a plan created at ``at``."""
-    return datetime.combine(at.astimezone(tz).date(), ANCHOR_TIME, tzinfo=tz).astimezone(UTC)
-
-
-def end_of_day(due_at: datetime, tz: ZoneInfo) -> datetime:
-    """The next local midnight after ``due_at``: from then on the task is overdue."""
-    day = due_at.astimezone(tz).date() + timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def every_rule(every: timedelta) -> str:
@@ -281,7 +249,10 @@ def _wanted(s: Session, config: DeskConfig) -> dict[tuple[str, str, str], dict[s
         for act in definition.get("maintenance") or []:
             out[(sid, "maintenance", act["id"])] = {
                 "activity": act["activity"],
-                "rule": act["rule"],
+                "recurrence": "after_completion" if act.get("after_completion") else "calendar",
+                "rule": act.get("rule"),
+                "every": act.get("after_completion"),
+                "per": act.get("per", "service"),
                 "assignee": group,
                 "service_version": version,
                 "duration_seconds": int(
@@ -290,7 +261,10 @@ def _wanted(s: Session, config: DeskConfig) -> dict[tuple[str, str, str], dict[s
             }
         out[(sid, "account_contact", CONTACT_ACTIVITY_ID)] = {
             "activity": f"Contact customers of {name}",
+            "recurrence": "calendar",
             "rule": contact_rule,
+            "every": None,
+            "per": "service",
             "service_version": version,
             "assignee": definition["account_manager"],
             "duration_seconds": int(CONTACT_EFFORT.total_seconds()),
@@ -331,12 +305,36 @@ def _close_open(
         )
 
 
+def _check_wanted(wanted: dict[tuple[str, str, str], dict[str, Any]], tz: ZoneInfo) -> None:
+    """Every rule and period the catalogue asks for can be evaluated (else nothing changes)."""
+    problems, now = [], clock.now()
+    for (sid, _kind, aid), want in sorted(wanted.items()):
+        try:
+            if want["recurrence"] == "calendar":
+                Recurrence(want["rule"], now, tz)
+            else:
+                due_after(want["every"], now, tz)
+        except ValueError as exc:
+            field = "rule" if want["recurrence"] == "calendar" else "after_completion"
+            problems.append(Problem(str(exc), field=f"{sid}.maintenance.{aid}.{field}"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def plan_label(plan: MaintenancePlanRow) -> str:
+    """``service/activity``, and ``@subject`` for a subject's plan: how reports name a plan."""
+    label = f"{plan.service_id}/{plan.activity_id}"
+    return f"{label}@{plan.subject_ref or plan.subject}" if plan.subject_key else label
+
+
 def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
     """Bring the plans in line with the published catalogue (idempotent; every change audited).
 
     A new activity gets a plan anchored today; a changed rule, text, duration or assignee updates
     the plan, and a changed rule skips scheduled future tasks the new rule no longer has; a removed
     activity (or retired service) deactivates the plan and skips its scheduled future tasks.
+    Subjects' plans follow their activity the same way (they are not reactivated when it comes
+    back: plan the subject again).
 
     Raises:
         ValidationError: a rule cannot be evaluated (nothing is changed).
@@ -344,20 +342,22 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
     TASK.require(by, "generate")
     tz, now = ZoneInfo(config.timezone), clock.now()
     wanted = _wanted(s, config)
-    problems = []
-    for (sid, _kind, aid), want in sorted(wanted.items()):
-        try:
-            Recurrence(want["rule"], now, tz)
-        except ValueError as exc:
-            problems.append(Problem(str(exc), field=f"{sid}.maintenance.{aid}.rule"))
-    if problems:
-        raise ValidationError(problems)
-    existing = {
-        (p.service_id, p.kind, p.activity_id): p for p in s.scalars(select(MaintenancePlanRow))
-    }
+    _check_wanted(wanted, tz)
+    existing: dict[tuple[str, str, str], MaintenancePlanRow] = {}
+    instances: list[MaintenancePlanRow] = []
+    for p in s.scalars(select(MaintenancePlanRow).order_by(MaintenancePlanRow.id)):
+        if p.subject_key:
+            instances.append(p)
+        else:
+            existing[(p.service_id, p.kind, p.activity_id)] = p
     report = PlanSyncReport()
     for key, want in sorted(wanted.items()):
         label, plan = f"{key[0]}/{key[2]}", existing.get(key)
+        if want["per"] == "subject":
+            if plan is not None and plan.active:  # the activity became a template for subjects
+                deactivate(s, by, plan, "activity now planned per subject")
+                report.deactivated.append(label)
+            continue
         if plan is None:
             _create_plan(s, by, key, want, now, tz)
             report.created.append(label)
@@ -383,18 +383,31 @@ def sync_plans(s: Session, by: Person, config: DeskConfig) -> PlanSyncReport:
         updated = _update_plan(s, by, plan, want, now, tz)
         if not reactivated:
             (report.updated if updated else report.unchanged).append(label)
-    for key, plan in sorted(existing.items()):
-        if key not in wanted and plan.active:
-            service = s.get(ServiceRow, plan.service_id)
-            retired = service is None or not service.active
-            reason = (
-                "service retired from catalogue" if retired else "activity removed from catalogue"
-            )
-            plan.active, plan.updated_at = False, now
-            _close_open(s, by, plan, now, reason)
-            audit(s, by, PLAN_AUDIT, plan.id, "deactivate", "active", "inactive", reason)
-            report.deactivated.append(f"{key[0]}/{key[2]}")
+    gone = [p for key, p in sorted(existing.items()) if key not in wanted and p.active]
+    for plan in instances:
+        template = wanted.get((plan.service_id, plan.kind, plan.activity_id))
+        if template is None and plan.active:
+            gone.append(plan)
+        elif template is not None and plan.active:
+            updated = _update_plan(s, by, plan, template, now, tz)
+            (report.updated if updated else report.unchanged).append(plan_label(plan))
+    for plan in gone:
+        service = s.get(ServiceRow, plan.service_id)
+        retired = service is None or not service.active
+        reason = "service retired from catalogue" if retired else "activity removed from catalogue"
+        deactivate(s, by, plan, reason)
+        report.deactivated.append(plan_label(plan))
     return report
+
+
+def deactivate(s: Session, by: Person, plan: MaintenancePlanRow, reason: str) -> None:
+    """End a plan: inactive, its scheduled future tasks skipped with ``reason``; audited."""
+    now = clock.now()
+    plan.active, plan.updated_at = False, now
+    if plan.subject_key and not plan.subject_key.endswith(f"#{plan.id}"):
+        plan.subject_key = f"{plan.subject_key}#{plan.id}"  # the subject may be planned afresh
+    _close_open(s, by, plan, now, reason)
+    audit(s, by, PLAN_AUDIT, plan.id, "deactivate", "active", "inactive", reason)
 
 
 def _create_plan(
@@ -411,12 +424,13 @@ def _create_plan(
         service_id=key[0],
         kind=key[1],
         activity_id=key[2],
+        subject_key="",
         anchor=anchor,
         generated_until=anchor,
         active=True,
         created_at=now,
         updated_at=now,
-        **want,
+        **{k: v for k, v in want.items() if k != "per"},
     )
     s.add(plan)
     s.flush()
@@ -429,7 +443,11 @@ def _create_plan(
         None,
         "active",
         None,
-        {"rule": plan.rule, "assignee": plan.assignee, "anchor": anchor.isoformat()},
+        {
+            "recurrence": describe(plan.recurrence, plan.rule, plan.every),
+            "assignee": plan.assignee,
+            "anchor": anchor.isoformat(),
+        },
     )
 
 
@@ -442,15 +460,15 @@ def _update_plan(
     tz: ZoneInfo,
 ) -> bool:
     """Adopt what the catalogue changed (audited, with before and after); False if nothing did."""
-    changed = {k: v for k, v in want.items() if getattr(plan, k) != v}
+    changed = {k: v for k, v in want.items() if k != "per" and getattr(plan, k) != v}
     if not changed:
         return False
     before = {k: getattr(plan, k) for k in changed}
     for k, v in changed.items():
         setattr(plan, k, v)
     plan.updated_at = now
-    if "rule" in changed:
-        _rule_changed(s, by, plan, before["rule"], now, tz)
+    if changed.keys() & {"recurrence", "rule", "every"}:
+        _rule_changed(s, by, plan, before, now, tz)
     audit(
         s,
         by,
@@ -465,10 +483,32 @@ def _update_plan(
     return True
 
 
+def describe(recurrence: str, rule: str | None, every: str | None) -> str:
+    """A recurrence in words: its RRULE, or ``after completion P6M``."""
+    return (rule or "") if recurrence == "calendar" else f"after completion {every}"
+
+
 def _rule_changed(
-    s: Session, by: Person, plan: MaintenancePlanRow, old: str, now: datetime, tz: ZoneInfo
+    s: Session,
+    by: Person,
+    plan: MaintenancePlanRow,
+    before: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
 ) -> None:
-    """The new rule applies from now: future tasks it does not have are skipped, the rest kept."""
+    """The new recurrence applies from now: future tasks it does not have are skipped.
+
+    A calendar rule keeps the scheduled tasks it still has; after a completion-based change the
+    next task is scheduled afresh from the last completion (or the start).
+    """
+    was = {"recurrence": plan.recurrence, "rule": plan.rule, "every": plan.every, **before}
+    old = describe(was["recurrence"], was["rule"], was["every"])
+    why = f"rule changed from {old} to {describe(plan.recurrence, plan.rule, plan.every)}"
+    if plan.recurrence == "after_completion":
+        _close_open(s, by, plan, now, why)
+        plan.generated_until = now
+        schedule_after_completion(s, by, plan, tz, why)
+        return
     last = s.scalar(
         select(TaskRow.due_at)
         .where(TaskRow.plan_id == plan.id, TaskRow.state == "scheduled")
@@ -476,23 +516,25 @@ def _rule_changed(
         .limit(1)
     )
     keep = (
-        set(Recurrence(plan.rule, plan.anchor, tz).between(now, last))
+        set(Recurrence(plan.rule or "", plan.anchor, tz).between(now, last))
         if last is not None and last > now
         else set()
     )
-    _close_open(s, by, plan, now, f"rule changed from {old} to {plan.rule}", keep)
+    _close_open(s, by, plan, now, why, keep)
     plan.generated_until = now
 
 
 def generate(s: Session, by: Person, config: DeskConfig, horizon: timedelta) -> GenerationReport:
     """Sync the plans, then create every occurrence of every active plan up to now + ``horizon``.
 
-    Each plan continues from where it was generated until (its anchor at first). Tasks and their
-    "schedule" audit events are inserted in chunks with SQLAlchemy Core; occurrences that already
-    exist are left alone, so running twice creates nothing new.
+    A calendar plan continues from where it was generated until (its anchor at first). A plan
+    recurring after completion gets its one next task when it has none and it falls due within
+    the horizon. Tasks and their "schedule" audit events are inserted in chunks with SQLAlchemy
+    Core; occurrences that already exist are left alone, so running twice creates nothing new.
 
     Raises:
-        ValidationError: a bad horizon, or a rule yielding more than 10,000 occurrences in one run.
+        ValidationError: a bad horizon, a stored rule that cannot be evaluated, or one yielding
+            more than 10,000 occurrences for one plan in one run (nothing is created).
     """
     TASK.require(by, "generate")
     if not isinstance(horizon, timedelta) or horizon < timedelta(0):
@@ -506,21 +548,15 @@ def generate(s: Session, by: Person, config: DeskConfig, horizon: timedelta) -> 
     rows: list[dict[str, Any]] = []
     plans = s.scalars(
         select(MaintenancePlanRow)
-        .where(MaintenancePlanRow.active.is_(True), MaintenancePlanRow.generated_until < until)
+        .where(
+            MaintenancePlanRow.active.is_(True),
+            MaintenancePlanRow.recurrence == "calendar",
+            MaintenancePlanRow.generated_until < until,
+        )
         .order_by(MaintenancePlanRow.id)
     ).all()
     for plan in plans:
-        try:
-            due = Recurrence(plan.rule, plan.anchor, tz).between(plan.generated_until, until)
-        except OverflowError:
-            raise ValidationError(
-                Problem(
-                    f"{horizon} is too long for plan {plan.service_id}/{plan.activity_id}: "
-                    f"its rule {plan.rule!r} has more than {MAX_OCCURRENCES} occurrences "
-                    f"before {until:%Y-%m-%d}",
-                    field="horizon",
-                )
-            ) from None
+        due = _occurrences(plan, tz, until, horizon)
         if due:
             have = set(
                 s.scalars(
@@ -532,22 +568,132 @@ def generate(s: Session, by: Person, config: DeskConfig, horizon: timedelta) -> 
                 )
             )
             new = [d for d in due if d not in have]
-            rows += [
-                {
-                    "plan_id": plan.id,
-                    "due_at": d,
-                    "overdue_at": end_of_day(d, tz),
-                    "state": TASK.initial,
-                    "version": 1,
-                    "updated_at": now,
-                }
-                for d in new
-            ]
+            rows += [_task(plan.id, d, tz, now) for d in new]
             if new:
                 report.created[plan.id] = len(new)
         plan.generated_until, plan.updated_at = until, now
     _insert_tasks(s, by, rows, now)
+    for plan in _waiting_after_completion(s):
+        if schedule_after_completion(s, by, plan, tz, "next after the last completion", until):
+            report.created[plan.id] = 1
     return report
+
+
+def _occurrences(
+    plan: MaintenancePlanRow, tz: ZoneInfo, until: datetime, horizon: timedelta
+) -> list[datetime]:
+    """The calendar plan's occurrences to generate, or the one-line reason it cannot be done."""
+    try:
+        return Recurrence(plan.rule or "", plan.anchor, tz).between(plan.generated_until, until)
+    except RecurrenceOverflow as exc:
+        if exc.limit != MAX_OCCURRENCES:
+            raise ValidationError(
+                Problem(f"plan {plan_label(plan)}: its rule {plan.rule!r} {exc}", field="rule")
+            ) from None
+        raise ValidationError(
+            Problem(
+                f"{horizon} is too long for plan {plan_label(plan)}: "
+                f"its rule {plan.rule!r} has more than {MAX_OCCURRENCES} occurrences "
+                f"before {until:%Y-%m-%d}",
+                field="horizon",
+            )
+        ) from None
+    except ValueError as exc:
+        raise ValidationError(Problem(f"plan {plan_label(plan)}: {exc}", field="rule")) from None
+
+
+def _task(plan_id: int, due: datetime, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+    return {
+        "plan_id": plan_id,
+        "due_at": due,
+        "overdue_at": end_of_day(due, tz),
+        "state": TASK.initial,
+        "version": 1,
+        "updated_at": now,
+    }
+
+
+def _waiting_after_completion(s: Session) -> list[MaintenancePlanRow]:
+    """Active plans recurring after completion that have no scheduled task."""
+    scheduled = select(TaskRow.id).where(
+        TaskRow.plan_id == MaintenancePlanRow.id, TaskRow.state == "scheduled"
+    )
+    return list(
+        s.scalars(
+            select(MaintenancePlanRow)
+            .where(
+                MaintenancePlanRow.active.is_(True),
+                MaintenancePlanRow.recurrence == "after_completion",
+                ~scheduled.exists(),
+            )
+            .order_by(MaintenancePlanRow.id)
+        )
+    )
+
+
+def counted_from(s: Session, plan: MaintenancePlanRow) -> datetime:
+    """Where the next task of a completion-based plan counts from (see the module docstring).
+
+    The last finished task: its completion time when done, its due time when skipped; with none,
+    the plan's start.
+    """
+    last = s.execute(
+        select(TaskRow.state, TaskRow.done_at, TaskRow.due_at)
+        .where(TaskRow.plan_id == plan.id, TaskRow.state != "scheduled")
+        .order_by(TaskRow.done_at.desc(), TaskRow.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return plan.anchor
+    return last.done_at if last.state == "done" and last.done_at else last.due_at
+
+
+def schedule_after_completion(
+    s: Session,
+    by: Person,
+    plan: MaintenancePlanRow,
+    tz: ZoneInfo,
+    why: str,
+    until: datetime | None = None,
+    base: datetime | None = None,
+) -> TaskRow | None:
+    """The next task of a completion-based plan: ``every`` after ``base`` (default: where it
+    counts from), unless it has a scheduled one or that falls due after ``until``.
+
+    A due date some earlier task of the plan already has moves on by the period again.
+    """
+    if plan.recurrence != "after_completion" or not plan.active or plan.every is None:
+        return None
+    if s.scalar(
+        select(TaskRow.id).where(TaskRow.plan_id == plan.id, TaskRow.state == "scheduled").limit(1)
+    ):
+        return None
+    taken = set(s.scalars(select(TaskRow.due_at).where(TaskRow.plan_id == plan.id)))
+    due = due_after(plan.every, base or counted_from(s, plan), tz)
+    while due in taken:
+        due = due_after(plan.every, due, tz)
+    if until is not None and due > until:
+        return None
+    return schedule(s, by, plan, due, tz, why)
+
+
+def schedule(
+    s: Session, by: Person, plan: MaintenancePlanRow, due: datetime, tz: ZoneInfo, why: str
+) -> TaskRow:
+    """One new scheduled task of ``plan`` due at ``due``, with its audit event ("schedule")."""
+    now = clock.now()
+    row = TaskRow(
+        plan_id=plan.id,
+        due_at=due,
+        overdue_at=end_of_day(due, tz),
+        state=TASK.initial,
+        updated_at=now,
+    )
+    s.add(row)
+    s.flush()
+    audit(s, by, "task", row.id, "schedule", None, row.state, why, {"plan_id": plan.id})
+    plan.generated_until, plan.updated_at = max(plan.generated_until, due), now
+    return row
 
 
 def _insert_tasks(s: Session, by: Person, rows: list[dict[str, Any]], now: datetime) -> None:
@@ -589,10 +735,15 @@ def load(s: Session, task_id: int, expected_version: int | None = None) -> TaskR
 def ensure_next(
     s: Session, by: Person, task: TaskRow, plan: MaintenancePlanRow, tz: ZoneInfo
 ) -> TaskRow | None:
-    """Make sure an active plan has a scheduled task after ``task``.
+    """Make sure an active plan has a scheduled task after ``task`` (just finished).
 
-    If it has none, the next occurrence is created.
+    If it has none, the next occurrence is created: the calendar's next one, or, for a plan
+    recurring after completion, the period after this task's completion (its due time if it was
+    skipped).
     """
+    if plan.recurrence == "after_completion":
+        base = task.done_at if task.state == "done" and task.done_at else task.due_at
+        return schedule_after_completion(s, by, plan, tz, f"next after task {task.id}", base=base)
     if not plan.active or s.scalar(
         select(TaskRow.id)
         .where(
@@ -606,30 +757,13 @@ def ensure_next(
         s.scalars(select(TaskRow.due_at).where(TaskRow.plan_id == plan.id, TaskRow.due_at > base))
     )
     nxt = next(
-        (d for d in Recurrence(plan.rule, plan.anchor, tz).iter_after(base) if d not in taken), None
+        (
+            d
+            for d in Recurrence(plan.rule or "", plan.anchor, tz).iter_after(base)
+            if d not in taken
+        ),
+        None,
     )
     if nxt is None:
         return None
-    now = clock.now()
-    row = TaskRow(
-        plan_id=plan.id,
-        due_at=nxt,
-        overdue_at=end_of_day(nxt, tz),
-        state=TASK.initial,
-        updated_at=now,
-    )
-    s.add(row)
-    s.flush()
-    audit(
-        s,
-        by,
-        "task",
-        row.id,
-        "schedule",
-        None,
-        row.state,
-        f"next after task {task.id}",
-        {"plan_id": plan.id},
-    )
-    plan.generated_until, plan.updated_at = max(plan.generated_until, nxt), now
-    return row
+    return schedule(s, by, plan, nxt, tz, f"next after task {task.id}")
