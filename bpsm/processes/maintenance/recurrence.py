@@ -79,8 +79,12 @@ class Recurrence:
                 raise ValueError(f"{rule!r} is not a valid RRULE ({exc})") from None
 
     def _all(self) -> Iterator[datetime]:
-        """Every occurrence from the anchor on, as aware UTC, within :data:`MAX_STEPS`."""
-        steps = 0
+        """Every occurrence from the anchor on, as aware UTC, within :data:`MAX_STEPS`.
+
+        A local time in the spring DST gap takes the offset before the gap (RFC 5545), so an
+        hourly rule's 02:00 is 03:00 summer time, which it already has: given once.
+        """
+        steps, last = 0, None
         it = iter(self._rule)
         while True:
             try:
@@ -92,7 +96,10 @@ class Recurrence:
             steps += 1
             if steps > MAX_STEPS:
                 raise RecurrenceOverflow(MAX_STEPS, "occurrences passed over")
-            yield (occ.replace(tzinfo=self.tz) if self._wall else occ).astimezone(UTC)
+            at = (occ.replace(tzinfo=self.tz) if self._wall else occ).astimezone(UTC)
+            if last is None or at > last:
+                last = at
+                yield at
 
     def iter_after(self, at: datetime) -> Iterator[datetime]:
         """Occurrences strictly after ``at`` (and after the anchor), in order."""
