@@ -505,9 +505,10 @@ def _rule_changed(
     old = describe(was["recurrence"], was["rule"], was["every"])
     why = f"rule changed from {old} to {describe(plan.recurrence, plan.rule, plan.every)}"
     if plan.recurrence == "after_completion":
+        base = counted_from(s, plan)  # before the skips below, which are no work done
         _close_open(s, by, plan, now, why)
         plan.generated_until = now
-        schedule_after_completion(s, by, plan, tz, why)
+        schedule_after_completion(s, by, plan, tz, why, base=base)
         return
     last = s.scalar(
         select(TaskRow.due_at)
