@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.errors import NotFound, Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.maintenance import generation, plans, subjects
 from bpsm.processes.maintenance import steps as maintenance
-from bpsm.processes.maintenance import subjects
+from bpsm.processes.maintenance.generation import GenerationReport
+from bpsm.processes.maintenance.plans import PlanSyncReport
 from bpsm.processes.maintenance.recurrence import due_after
-from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
 from bpsm.processes.maintenance.views import PlanView, TaskView, plan_view, task_view
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 from bpsm.views import Page
@@ -87,7 +88,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            return maintenance.sync_plans(s, person, self._desk.config)
+            return plans.sync_plans(s, person, self._desk.config)
 
     def generate(self, horizon: timedelta = timedelta(days=90), *, by: str) -> GenerationReport:
         """Sync the plans, then create every occurrence up to now + ``horizon`` (never twice).
@@ -98,7 +99,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            return maintenance.generate(s, person, self._desk.config, horizon)
+            return generation.generate(s, person, self._desk.config, horizon)
 
     def plans(
         self,

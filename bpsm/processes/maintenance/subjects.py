@@ -29,13 +29,11 @@ from bpsm import clock
 from bpsm.catalogue.schema import DeskConfig, parse_duration
 from bpsm.errors import NotFound, Problem, ValidationError
 from bpsm.processes.base import audit
+from bpsm.processes.maintenance.plans import deactivate, describe, plan_label
 from bpsm.processes.maintenance.recurrence import Recurrence, RecurrenceOverflow, anchor_for
 from bpsm.processes.maintenance.steps import (
     PLAN_AUDIT,
     TASK,
-    deactivate,
-    describe,
-    plan_label,
     schedule,
     schedule_after_completion,
 )
