@@ -17,6 +17,7 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from bpsm import ValidationError, load_catalogue
 from bpsm.catalogue.rules import check_rule
@@ -24,6 +25,7 @@ from bpsm.processes.maintenance import recurrence
 from bpsm.processes.maintenance.recurrence import Recurrence, RecurrenceOverflow
 from bpsm.store.tables.core import ServiceVersionRow
 from bpsm.store.tables.proactive import TaskRow
+from bpsm_tui.cli import app
 from tests import test_maintenance_schedule as schedule
 from tests.conftest import CATALOGUE
 from tests.test_maintenance_schedule import AMS, local, one, plan_of
@@ -184,3 +186,18 @@ def test_evaluation_passes_over_a_bounded_number_of_occurrences(
             d.maintenance.generate(timedelta(days=30), by="admin")
     assert err.value.problems[0].field == "rule"
     assert "more than 50 occurrences passed over" in str(err.value)
+
+
+def test_bpsm_proactive_refuses_a_catalogue_with_interval_0_in_one_line(
+    tmp_path: Path, db_url: str
+) -> None:
+    """It used to hang: the rule loaded, then generation never advanced."""
+    root = tmp_path / "c"
+    shutil.copytree(CATALOGUE, root)
+    laptop = root / "services" / "laptop.yaml"
+    laptop.write_text(laptop.read_text().replace(LAPTOP_RULE, "rule: FREQ=DAILY;INTERVAL=0\n", 1))
+    result = CliRunner().invoke(app, ["proactive", "--db", db_url, "-c", str(root)])
+    assert result.exit_code == 1
+    assert "laptop.yaml" in result.output and "maintenance.0.rule" in result.output
+    assert "INTERVAL=0 must be a whole number" in result.output
+    assert "Traceback" not in result.output
