@@ -143,15 +143,16 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """The plan's first occurrence strictly after ``after`` (default now), as UTC.
 
         None once the rule ends. For a plan recurring after completion: its scheduled task's due
-        time, or (none scheduled) the period after the last finished task or the start.
+        time, or (none scheduled) the period after the last finished task or the start; None
+        once the plan has ended.
         """
         at = _aware("after", after)
         plan = self.plan(plan_id)
         if plan.recurrence == "calendar":
             return maintenance.Recurrence(plan.rule or "", plan.anchor, self._tz).after(at)
         nxt = self.next_task(plan_id)
-        if nxt is not None:
-            return nxt.due_at
+        if nxt is not None or not plan.active:
+            return nxt.due_at if nxt is not None else None
         with self._session() as s:
             row = s.get(MaintenancePlanRow, plan_id)
             assert row is not None

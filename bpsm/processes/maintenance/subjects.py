@@ -53,14 +53,11 @@ def subject_key(subject: str, reference: str | None) -> str:
 
 
 def _text(value: object, field: str, most: int, required: bool) -> str | None:
+    """``value`` with its spaces tidied, or None when it may be left out."""
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            Problem(f"{value!r} must be a non-empty text", field=field)
-            if required or value is not None
-            else Problem("required", field=field)
-        )
+        raise ValidationError(Problem(f"{value!r} must be a non-empty text", field=field))
     text = " ".join(value.split())
     if len(text) > most:
         raise ValidationError(Problem(f"{len(text)} characters; at most {most}", field=field))
