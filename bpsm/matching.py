@@ -3,8 +3,9 @@
 :func:`rank` is a pure function: the significant words of the need, the request and the asked-for
 item are looked up in each candidate's name and keywords (full weight) and its description and
 FAQ (half weight), rare words weighing more; the declared ``alternatives`` of a matched service
-get a boost. :func:`find_candidates` asks the database with one ``LIKE`` filter per word instead
-of reading the whole catalogue.
+get a capped boost. The order is the lexicographic :func:`rank_key`: every full fit before any
+partial fit, then the score. :func:`find_candidates` asks the database with one ``LIKE`` filter
+per word instead of reading the whole catalogue.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from bpsm.store.tables.relation import StandardDeliveryRow
 from bpsm.views import View
 
 __all__ = [
+    "ALTERNATIVE_BOOST",
     "MAX_CANDIDATES",
     "Candidate",
     "Suggestion",
     "find_candidates",
     "rank",
+    "rank_key",
     "significant_words",
 ]
 
@@ -221,20 +224,75 @@ class Candidate:
     active: bool = True
 
 
+#: How much of a matched service's score its declared alternatives receive (before the cap).
+ALTERNATIVE_BOOST = 0.25
+_STEP = 1e-4  # scores are rounded to four decimals: the smallest difference the order sees
+
+
+def rank_key(s: Suggestion) -> tuple[bool, float, bool, str, str, int]:
+    """The order of suggestions, best first: a lexicographic key.
+
+    1. the fit class: every ``full`` fit before any ``partial`` one, whatever the scores;
+    2. the score, highest first;
+    3. ties: standard deliveries (a documented answer to this very kind of request) first,
+       then by name, then by id — so the order never depends on the input's order.
+    """
+    return (
+        s.fit != "full",
+        -s.score,
+        s.kind != "standard_delivery",
+        s.name.casefold(),
+        s.service_id or "",
+        s.standard_delivery_id or 0,
+    )
+
+
+def _boosts(
+    pool: dict[tuple[str, str], Candidate], base: dict[tuple[str, str], float]
+) -> dict[tuple[str, str], tuple[float, str]]:
+    """Key → (the boosted score, the declarer it came from) for the declared alternatives.
+
+    An alternative receives :data:`ALTERNATIVE_BOOST` of the best matched declarer's score, capped
+    so that it never rises above any matched service declaring it that it did not already
+    outrank on its own: at most one step below that declarer, or not at all on a tie.
+    """
+    offered: dict[tuple[str, str], tuple[float, str]] = {}
+    declarers: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key, c in pool.items():
+        for alt in c.alternatives if base[key] > 0 else ():
+            target = ("service", alt)
+            if target not in pool or target == key:
+                continue
+            declarers.setdefault(target, []).append(key)
+            if ALTERNATIVE_BOOST * base[key] > offered.get(target, (0.0, ""))[0]:
+                offered[target] = (ALTERNATIVE_BOOST * base[key], c.ref)
+    out = {}
+    for key, (extra, via) in offered.items():
+        own = base[key]
+        caps = [base[d] - _STEP if base[d] > own else own for d in declarers[key] if base[d] >= own]
+        score = round(max(own, min([own + extra, *caps])), 4)
+        if score > own:
+            out[key] = (score, via)
+    return out
+
+
 def rank(
     need: str, candidates: Iterable[Candidate], *, asked: str = "", limit: int | None = 10
 ) -> list[Suggestion]:
     """Rank ``candidates`` against the ``need`` and what was ``asked`` (request, asked-for item).
 
-    Best first, each active candidate at most once. Each significant word weighs more the fewer
-    candidates mention it (a rare word like "ipad" says more than "meeting"), and a word of what
-    was asked counts double: it names the kind of thing wanted, the need says what for. A word
-    covered by a candidate's name or keywords earns its full weight, one found only in its other
-    text half; the score is the share of the total weight earned, plus a quarter of the score of
-    the best matched service that lists it among its ``alternatives`` (named in ``via``). A
-    suggestion is a ``full`` fit when every word is covered, else ``partial`` with the ``missing``
-    words listed. Candidates that earn nothing are left out. Ties go to standard deliveries (a
-    documented answer to this very kind of request), then by name.
+    Each active candidate at most once, in the order of :func:`rank_key`: full fits first, then
+    by score. Each significant word weighs more the fewer candidates mention it (a rare word like
+    "ipad" says more than "meeting"), and a word of what was asked counts double: it names the
+    kind of thing wanted, the need says what for. A word covered by a candidate's name or
+    keywords earns its full weight, one found only in its other text half; the score is the share
+    of the total weight earned. A suggestion is a ``full`` fit when every word is covered, else
+    ``partial`` with the ``missing`` words listed.
+
+    The declared ``alternatives`` of a matched service get a boost of a quarter of its score
+    (the best such declarer is named in ``via``), capped so an alternative never outranks a
+    service that declares it unless it did so on its own words. Candidates that earn nothing are
+    left out.
     """
     asked_words = _significant(asked)
     said = {**asked_words, **{k: v for k, v in _significant(need).items() if k not in asked_words}}
@@ -255,23 +313,13 @@ def rank(
     }
     total = sum(weight.values())
     base = {
-        key: sum(weight[w] * share for w, share in found.items()) / total
+        key: round(sum(weight[w] * share for w, share in found.items()) / total, 4)
         for key, found in hits.items()
     }
-    boost: dict[tuple[str, str], tuple[float, str]] = {}
-    for key, c in pool.items():
-        for alt in c.alternatives if base[key] > 0 else ():
-            target = ("service", alt)
-            if (
-                target in pool
-                and target != key
-                and 0.25 * base[key] > boost.get(target, (0.0, ""))[0]
-            ):
-                boost[target] = (0.25 * base[key], c.ref)
+    boosted = _boosts(pool, base)
     found = []
     for key, c in pool.items():
-        extra, via = boost.get(key, (0.0, None))
-        score = round(base[key] + extra, 4)
+        score, via = boosted.get(key, (base[key], None))
         if score <= 0:
             continue
         missing = [said[w] for w in words if w not in hits[key]]
@@ -288,15 +336,7 @@ def rank(
                 via=via,
             )
         )
-    found.sort(
-        key=lambda x: (
-            -x.score,
-            x.kind != "standard_delivery",
-            x.name.casefold(),
-            x.service_id or "",
-            x.standard_delivery_id or 0,
-        )
-    )
+    found.sort(key=rank_key)
     return found if limit is None else found[:limit]
 
 

@@ -51,13 +51,15 @@ def test_one_plan_per_activity_and_one_account_contact_per_service(
     with freeze_time(local(2026, 3, 2, 6, 15)):  # before office hours: the anchor is 08:00 that day
         report = desk.maintenance.sync_plans("admin")
     plans = desk.maintenance.plans()
-    activities = sum(len(s.maintenance) for s in catalogue.services.values())
+    activities = sum(
+        1 for s in catalogue.services.values() for m in s.maintenance if m.per == "service"
+    )
     assert len(report.created) == len(plans) == activities + len(catalogue.services)
     for sid, service in catalogue.services.items():
         mine = [p for p in plans if p.service_id == sid]
         assert sorted(p.activity_id for p in mine if p.kind == "maintenance") == sorted(
-            m.id for m in service.maintenance
-        )
+            m.id for m in service.maintenance if m.per == "service"
+        )  # an activity planned per subject is only a template
         assert {p.assignee for p in mine if p.kind == "maintenance"} <= {service.group}
         [contact] = [p for p in mine if p.kind == "account_contact"]
         assert (contact.assignee, contact.activity) == (

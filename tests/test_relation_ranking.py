@@ -5,13 +5,22 @@ The pure function on hand-made candidates, its properties, and the SQL fetch.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
 from bpsm import Desk, matching
-from bpsm.matching import Candidate, find_candidates, rank, significant_words
+from bpsm.matching import (
+    Candidate,
+    Suggestion,
+    find_candidates,
+    rank,
+    rank_key,
+    significant_words,
+)
 
 
 def svc(
@@ -140,9 +149,12 @@ candidates = st.lists(
     st.lists(st.sampled_from(VOCAB), max_size=2).map(" ".join),
 )
 def test_ranking_properties(pool: list[Candidate], need: str, asked: str) -> None:
-    """Scores are sorted, nothing is suggested twice, every suggestion is an active candidate."""
+    """Sorted by fit class then score, nothing twice, every suggestion an active candidate."""
     found = rank(need, pool, asked=asked, limit=None)
-    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+    assert found == sorted(found, key=rank_key)
+    for fit in ("full", "partial"):
+        scores = [s.score for s in found if s.fit == fit]
+        assert scores == sorted(scores, reverse=True)
     keys = [(s.kind, s.service_id or str(s.standard_delivery_id)) for s in found]
     assert len(keys) == len(set(keys))
     assert set(keys) <= {(c.kind, c.ref) for c in pool if c.active}
@@ -150,6 +162,101 @@ def test_ranking_properties(pool: list[Candidate], need: str, asked: str) -> Non
     for s in found:
         assert s.score > 0 and (s.fit == "full") == (not s.missing)
         assert sorted(s.matched + s.missing) == sorted(words)
+
+
+def test_a_full_fit_ranks_above_a_partial_fit_that_it_lists_as_an_alternative() -> None:
+    """The issue's reproduction: need "read documents on the train", asked "tablet"."""
+    found = rank(
+        "read documents on the train",
+        [
+            Candidate(
+                "service",
+                "android-tablet",
+                "Android tablet",
+                "Android tablet tablet",
+                "read documents on the train",
+                ("loan-device",),
+            ),
+            Candidate(
+                "service",
+                "loan-device",
+                "Loan laptop or tablet",
+                "Loan laptop or tablet tablet",
+                "reading documents in meetings",
+            ),
+        ],
+        asked="tablet",
+    )
+    assert [(s.service_id, s.fit) for s in found] == [
+        ("android-tablet", "full"),
+        ("loan-device", "partial"),
+    ]
+    assert found[1].via == "android-tablet" and found[1].missing == ["train"]
+
+
+def test_a_full_fit_ranks_above_a_partial_fit_with_a_higher_score() -> None:
+    pool = [svc("reader", "", "read papers train"), svc("trains", "read papers", "")]
+    found = rank("read papers on the train", pool)
+    assert [(s.service_id, s.fit) for s in found] == [("reader", "full"), ("trains", "partial")]
+    assert found[0].score < found[1].score  # the fit class decides before the score
+
+
+def test_the_boost_lifts_an_alternative_up_to_just_below_its_declarer_and_no_further() -> None:
+    pool = [
+        svc("tablet", "tablet reading meetings", alternatives=("loan",)),
+        svc("loan", "tablet reading", "meetings"),
+    ]
+    own = rank("tablet reading meetings", [replace(c, alternatives=()) for c in pool])
+    assert own[1].score + 0.25 * own[0].score > own[0].score  # the full boost would lift it
+    declarer, alternative = rank("tablet reading meetings", pool)
+    assert (declarer.service_id, alternative.service_id) == ("tablet", "loan")
+    assert alternative.via == "tablet" and alternative.score == pytest.approx(declarer.score - 1e-4)
+
+
+def test_an_alternative_that_outranks_its_declarer_on_its_own_words_keeps_its_place() -> None:
+    pool = [svc("weak", "tablet", alternatives=("strong",)), svc("strong", "tablet reading")]
+    unboosted = rank("tablet reading", [replace(c, alternatives=()) for c in pool])
+    found = rank("tablet reading", pool)
+    assert [s.service_id for s in found] == [s.service_id for s in unboosted] == ["strong", "weak"]
+    assert found[0].via == "weak" and found[0].score > unboosted[0].score  # no cap above it
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    candidates,
+    st.lists(st.sampled_from([*VOCAB, "the", "for", "xyz"]), max_size=6).map(" ".join),
+    st.lists(st.sampled_from(VOCAB), max_size=2).map(" ".join),
+)
+def test_full_fits_rank_first_and_no_boost_lifts_an_alternative_over_its_declarer(
+    pool: list[Candidate], need: str, asked: str
+) -> None:
+    found = rank(need, pool, asked=asked, limit=None)
+    place = {key_of(s): i for i, s in enumerate(found)}
+    for a in found:
+        for b in found:
+            if a.fit == "full" and b.fit == "partial":
+                assert place[key_of(a)] < place[key_of(b)]
+    # Without the alternatives nobody is boosted: that is each candidate's own standing.
+    own = rank(need, [replace(c, alternatives=()) for c in pool], asked=asked, limit=None)
+    own_place = {key_of(s): i for i, s in enumerate(own)}
+    active = {}
+    for c in pool:
+        if c.active:
+            active.setdefault((c.kind, c.ref), c)
+    for key, declarer in active.items():
+        for alt in declarer.alternatives:
+            target = ("service", alt)
+            if (
+                key in own_place
+                and target in place
+                and target != key
+                and own_place.get(target, len(own)) > own_place[key]
+            ):
+                assert place[target] > place[key], (declarer, alt, found)
+
+
+def key_of(s: Suggestion) -> tuple[str, str]:
+    return (s.kind, s.service_id or str(s.standard_delivery_id))
 
 
 def test_candidates_come_from_like_filters_not_the_whole_catalogue(desk: Desk) -> None:

@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from bpsm.catalogue.rules import check_rule, format_period
+
 __all__ = [
     "ChecklistItem",
     "Delivery",
@@ -134,25 +136,58 @@ class Delivery(_Model):
 
 
 class MaintenanceActivity(_Model):
-    """Recurring preventative work on a service, scheduled by an RFC 5545 RRULE."""
+    """Recurring preventative work on a service: a template for the plans that schedule it.
+
+    Exactly one of two ways to recur:
+
+    * ``rule``: an RFC 5545 RRULE — the calendar decides (``FREQ=YEARLY;INTERVAL=4``: every four
+      years from the plan's start, whenever the work was actually done);
+    * ``after_completion``: a period (``P6M``) — the next task falls due that long after the
+      previous one was completed ("every six months after the last service").
+
+    ``per``: ``service`` (default) — the activity is one plan of the service, starting the day the
+    plan is made; ``subject`` — the activity is only a template for plans of single subjects (an
+    asset, a person), each from its own start date (``desk.maintenance.plan_for_subject``). Any
+    activity can be planned for a subject.
+    """
 
     id: Slug
     activity: Text
-    rule: Text = Field(
-        description="RRULE, e.g. 'FREQ=YEARLY;INTERVAL=4' or 'FREQ=MONTHLY;BYDAY=1MO'"
+    rule: Text | None = Field(
+        default=None,
+        description="RRULE, e.g. 'FREQ=YEARLY;INTERVAL=4' or 'FREQ=MONTHLY;BYDAY=1MO'",
+    )
+    after_completion: Text | None = Field(
+        default=None,
+        description="a period after the last completion, e.g. 'P6M', 'P1Y', 'P90D'",
     )
     duration: Duration = timedelta(hours=1)
+    per: Literal["service", "subject"] = "service"
 
     @field_validator("rule")
     @classmethod
-    def _rule_parses(cls, rule: str) -> str:
-        from dateutil.rrule import rrulestr
+    def _rule_is_usable(cls, rule: str | None) -> str | None:
+        return None if rule is None else check_rule(rule)
 
-        try:
-            rrulestr(rule, dtstart=None)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{rule!r} is not a valid RRULE ({exc})") from None
-        return rule
+    @field_validator("after_completion")
+    @classmethod
+    def _period_is_usable(cls, period: str | None) -> str | None:
+        return None if period is None else format_period(period)
+
+    @model_validator(mode="after")
+    def _one_way_to_recur(self) -> MaintenanceActivity:
+        if (self.rule is None) == (self.after_completion is None):
+            raise ValueError(
+                "give either rule (a calendar RRULE like FREQ=MONTHLY;INTERVAL=6) or "
+                "after_completion (a period after the last completion like P6M), "
+                + ("not both" if self.rule else "one of them")
+            )
+        return self
+
+    @property
+    def recurrence(self) -> Literal["calendar", "after_completion"]:
+        """``calendar`` (a ``rule``) or ``after_completion`` (a period)."""
+        return "calendar" if self.rule is not None else "after_completion"
 
 
 class Service(_Model):

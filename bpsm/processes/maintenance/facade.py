@@ -1,14 +1,18 @@
 """``desk.maintenance``: preventative maintenance and account contacts — due work — through the API.
 
 Plans come from the catalogue (:meth:`Maintenance.sync_plans`, also run by
-:meth:`Maintenance.generate`); tasks are their occurrences up to a horizon. A scheduled task is
-``upcoming`` before it is due, ``due`` on its due day (local time) and ``overdue`` after that —
-computed from the clock, in SQL for lists, never stored::
+:meth:`Maintenance.generate`), or are made for one subject from a catalogue activity
+(:meth:`Maintenance.plan_for_subject`); tasks are their occurrences up to a horizon. A scheduled
+task is ``upcoming`` before it is due, ``due`` on its due day (local time) and ``overdue`` after
+that — computed from the clock, in SQL for lists, never stored::
 
     desk.maintenance.generate(by="admin")                 # next 90 days of every plan
     for task in desk.maintenance.due(assignee="dave"):    # dave's customer contacts that are due
         print(task.due_at, task.status, task.activity)
     desk.maintenance.complete(task.id, note="finance wants docking stations", by="dave")
+    desk.maintenance.plan_for_subject(                   # one asset, from its purchase date
+        "laptop", "replace", subject="laptop NB-0042 of Kim", reference="NB-0042",
+        start=date(2024, 2, 29), by="ben")               # due 2028-02-29, 2032-02-29, ...
 
 Every action takes ``by`` (a staff id) and, on a task, ``expected_version``; it runs in one
 transaction with its audit events and returns immutable views.
@@ -17,7 +21,7 @@ transaction with its audit events and returns immutable views.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -26,8 +30,11 @@ from sqlalchemy.orm import Session
 from bpsm import clock
 from bpsm.errors import NotFound, Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
+from bpsm.processes.maintenance import generation, plans, subjects
 from bpsm.processes.maintenance import steps as maintenance
-from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
+from bpsm.processes.maintenance.generation import GenerationReport
+from bpsm.processes.maintenance.plans import PlanSyncReport
+from bpsm.processes.maintenance.recurrence import due_after
 from bpsm.processes.maintenance.views import PlanView, TaskView, plan_view, task_view
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
 from bpsm.views import Page
@@ -81,7 +88,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            return maintenance.sync_plans(s, person, self._desk.config)
+            return plans.sync_plans(s, person, self._desk.config)
 
     def generate(self, horizon: timedelta = timedelta(days=90), *, by: str) -> GenerationReport:
         """Sync the plans, then create every occurrence up to now + ``horizon`` (never twice).
@@ -92,23 +99,33 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """
         person = self._desk.person(by)
         with self._session() as s:
-            return maintenance.generate(s, person, self._desk.config, horizon)
+            return generation.generate(s, person, self._desk.config, horizon)
 
     def plans(
-        self, *, service: str | None = None, kind: str | None = None, include_inactive: bool = False
+        self,
+        *,
+        service: str | None = None,
+        kind: str | None = None,
+        reference: str | None = None,
+        include_inactive: bool = False,
     ) -> list[PlanView]:
-        """Plans by service and activity, optionally of one service or kind."""
+        """Plans by service and activity, optionally of one service, kind or subject reference."""
         if kind is not None and kind not in maintenance.KINDS:
             raise ValidationError(
                 Problem(f"{kind!r} is not one of {', '.join(maintenance.KINDS)}", field="kind")
             )
         stmt = select(MaintenancePlanRow).order_by(
-            MaintenancePlanRow.service_id, MaintenancePlanRow.kind, MaintenancePlanRow.activity_id
+            MaintenancePlanRow.service_id,
+            MaintenancePlanRow.kind,
+            MaintenancePlanRow.activity_id,
+            MaintenancePlanRow.subject_key,
         )
         if service is not None:
             stmt = stmt.where(MaintenancePlanRow.service_id == service)
         if kind is not None:
             stmt = stmt.where(MaintenancePlanRow.kind == kind)
+        if reference is not None:
+            stmt = stmt.where(MaintenancePlanRow.subject_ref == reference)
         if not include_inactive:
             stmt = stmt.where(MaintenancePlanRow.active.is_(True))
         with self._session() as s:
@@ -125,11 +142,79 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
     def next_occurrence(self, plan_id: int, after: datetime | None = None) -> datetime | None:
         """The plan's first occurrence strictly after ``after`` (default now), as UTC.
 
-        None once the rule ends.
+        None once the rule ends. For a plan recurring after completion: its scheduled task's due
+        time, or (none scheduled) the period after the last finished task or the start; None
+        once the plan has ended.
         """
         at = _aware("after", after)
         plan = self.plan(plan_id)
-        return maintenance.Recurrence(plan.rule, plan.anchor, self._tz).after(at)
+        if plan.recurrence == "calendar":
+            return maintenance.Recurrence(plan.rule or "", plan.anchor, self._tz).after(at)
+        nxt = self.next_task(plan_id)
+        if nxt is not None or not plan.active:
+            return nxt.due_at if nxt is not None else None
+        with self._session() as s:
+            row = s.get(MaintenancePlanRow, plan_id)
+            assert row is not None
+            return due_after(plan.every or "", maintenance.counted_from(s, row), self._tz)
+
+    def plan_for_subject(
+        self,
+        service: str,
+        activity: str,
+        *,
+        subject: str,
+        start: date,
+        by: str,
+        reference: str | None = None,
+    ) -> PlanView:
+        """Plan the catalogue activity for one subject (an asset, a person) from its start date.
+
+        ``plan_for_subject("laptop", "replace", subject="laptop NB-0042 of Kim",
+        reference="NB-0042", start=date(2024, 2, 29), by="ben")``: replaced on 2028-02-29 and
+        every four years after, whatever day the plan is entered. The activity stays the
+        template: what the catalogue changes, the plan follows. Of the occurrences already past,
+        only the last is scheduled (the work still owed); see
+        :mod:`bpsm.processes.maintenance.subjects`.
+
+        Args:
+            service: the catalogue service (active).
+            activity: the id of one of its maintenance activities.
+            subject: what the plan is for, in words.
+            start: the local date the recurrence counts from (e.g. the purchase date).
+            by: a staff id allowed ``task.plan``.
+            reference: an asset tag or other id; with it, one plan per reference and activity.
+
+        Raises:
+            PermissionDenied: ``by`` may not ``task.plan``.
+            ValidationError: naming the field: an unknown service or activity, an empty subject,
+                a start that is not a date or gives no occurrence, an active plan for the subject.
+        """
+        person = self._desk.person(by)
+        with self._session() as s:
+            row = subjects.create_subject_plan(
+                s,
+                person,
+                self._desk.config,
+                service=service,
+                activity=activity,
+                subject=subject,
+                reference=reference,
+                start=start,
+            )
+            return plan_view(row)
+
+    def end_plan(self, plan_id: int, *, reason: str, by: str) -> PlanView:
+        """End a subject's plan (the asset is gone): its scheduled future tasks are skipped.
+
+        Raises:
+            PermissionDenied: ``by`` may not ``task.plan``.
+            NotFound: no such plan.
+            ValidationError: no reason, a catalogue plan, or a plan already ended.
+        """
+        person = self._desk.person(by)
+        with self._session() as s:
+            return plan_view(subjects.end_plan(s, person, plan_id, reason))
 
     def due(
         self,

@@ -5,7 +5,7 @@ A task is due work, with a status by the clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -18,7 +18,12 @@ __all__ = ["PlanView", "TaskView", "plan_view", "task_view"]
 
 
 class PlanView(BaseModel):
-    """A maintenance plan or account-contact plan of one service, as synced from the catalogue."""
+    """A maintenance plan or account-contact plan of one service, or a plan for one subject.
+
+    ``recurrence`` is ``calendar`` (``rule``, an RRULE) or ``after_completion`` (``every``, a period
+    after the previous task was finished). A subject's plan names its ``subject``, its optional
+    ``reference`` and its ``start`` (the local date its recurrence counts from).
+    """
 
     model_config = ConfigDict(frozen=True)
     audit_type: ClassVar[str] = "maintenance_plan"
@@ -28,7 +33,12 @@ class PlanView(BaseModel):
     service_id: str
     activity_id: str
     activity: str
-    rule: str
+    subject: str | None
+    reference: str | None
+    start: date | None
+    recurrence: str
+    rule: str | None
+    every: str | None
     anchor: datetime
     duration: timedelta
     assignee: str
@@ -55,6 +65,8 @@ class TaskView(BaseModel):
     service_id: str
     activity_id: str
     activity: str
+    subject: str | None
+    reference: str | None
     assignee: str
     duration: timedelta
     due_at: datetime
@@ -82,8 +94,14 @@ class TaskView(BaseModel):
 
 
 def plan_view(plan: MaintenancePlanRow) -> PlanView:
-    data = {k: getattr(plan, k) for k in PlanView.model_fields if k != "duration"}
-    return PlanView(**data, duration=timedelta(seconds=plan.duration_seconds))
+    own = {"duration", "reference", "start"}
+    data = {k: getattr(plan, k) for k in PlanView.model_fields if k not in own}
+    return PlanView(
+        **data,
+        reference=plan.subject_ref,
+        start=plan.start_on,
+        duration=timedelta(seconds=plan.duration_seconds),
+    )
 
 
 def task_view(task: TaskRow, plan: MaintenancePlanRow, status: str, at: datetime) -> TaskView:
@@ -94,6 +112,8 @@ def task_view(task: TaskRow, plan: MaintenancePlanRow, status: str, at: datetime
         service_id=plan.service_id,
         activity_id=plan.activity_id,
         activity=plan.activity,
+        subject=plan.subject,
+        reference=plan.subject_ref,
         assignee=plan.assignee,
         duration=timedelta(seconds=plan.duration_seconds),
         due_at=task.due_at,

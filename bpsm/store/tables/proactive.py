@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,9 +18,16 @@ __all__ = ["ImprovementRow", "MaintenancePlanRow", "TaskRow"]
 class MaintenancePlanRow(VersionedRecord, Base):
     """Recurring work on a service: a catalogue maintenance activity, or its account contacts.
 
-    Synced from the published catalogue, one per ``(service_id, kind, activity_id)``. ``anchor`` is
-    the rule's DTSTART (08:00 local time on the day the plan was created; never an occurrence
-    itself); ``generated_until`` is how far occurrences have been turned into tasks.
+    Synced from the published catalogue, one per ``(service_id, kind, activity_id)`` with an empty
+    ``subject_key``. A plan for a *subject* (an asset, a person: "laptop NB-0042 of Kim") is an
+    instance of a catalogue activity: ``subject``, its optional ``subject_ref`` and ``start_on``
+    (the local date the recurrence counts from); ``subject_key`` (the reference, else the subject,
+    case-folded) keeps one plan per subject and activity.
+
+    ``recurrence`` is ``calendar`` (``rule``, an RRULE) or ``after_completion`` (``every``, a
+    period after the previous task was finished). ``anchor`` is the start: 08:00 local time on
+    the day the plan was created or on its ``start_on`` (never an occurrence itself);
+    ``generated_until`` is how far calendar occurrences have been turned into tasks.
     """
 
     __tablename__ = "maintenance_plans"
@@ -28,8 +35,14 @@ class MaintenancePlanRow(VersionedRecord, Base):
     kind: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
     activity_id: Mapped[str] = mapped_column(String(64))
+    subject_key: Mapped[str] = mapped_column(String(240), default="")
+    subject: Mapped[str | None] = mapped_column(Text)
+    subject_ref: Mapped[str | None] = mapped_column(String(64))
+    start_on: Mapped[date | None]
     activity: Mapped[str] = mapped_column(Text)
-    rule: Mapped[str] = mapped_column(String(500))
+    recurrence: Mapped[str] = mapped_column(String(32), default="calendar")
+    rule: Mapped[str | None] = mapped_column(String(500))
+    every: Mapped[str | None] = mapped_column(String(32))
     anchor: Mapped[datetime]
     duration_seconds: Mapped[int] = mapped_column(Integer)
     assignee: Mapped[str] = mapped_column(String(64), index=True)
@@ -39,7 +52,13 @@ class MaintenancePlanRow(VersionedRecord, Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (
-        UniqueConstraint("service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"),
+        UniqueConstraint(
+            "service_id",
+            "kind",
+            "activity_id",
+            "subject_key",
+            name="uq_maintenance_plans_activity",
+        ),
     )
 
 

@@ -227,8 +227,14 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("service_id", sa.String(length=64), nullable=False),
         sa.Column("activity_id", sa.String(length=64), nullable=False),
+        sa.Column("subject_key", sa.String(length=240), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=True),
+        sa.Column("subject_ref", sa.String(length=64), nullable=True),
+        sa.Column("start_on", sa.Date(), nullable=True),
         sa.Column("activity", sa.Text(), nullable=False),
-        sa.Column("rule", sa.String(length=500), nullable=False),
+        sa.Column("recurrence", sa.String(length=32), nullable=False),
+        sa.Column("rule", sa.String(length=500), nullable=True),
+        sa.Column("every", sa.String(length=32), nullable=True),
         sa.Column("anchor", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_seconds", sa.Integer(), nullable=False),
         sa.Column("assignee", sa.String(length=64), nullable=False),
@@ -246,7 +252,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint(
-            "service_id", "kind", "activity_id", name="uq_maintenance_plans_activity"
+            "service_id", "kind", "activity_id", "subject_key", name="uq_maintenance_plans_activity"
         ),
     )
     with op.batch_alter_table("maintenance_plans", schema=None) as batch_op:
