@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import Table, func, select, text
 
 from bpsm import clock
+from bpsm.errors import PermissionDenied
+from bpsm.roles import require
 from bpsm.store.tables import CallRow
 
 if TYPE_CHECKING:
@@ -48,18 +50,37 @@ _OUT_OF_CATALOGUE = [
 ]
 
 
+def _may_seed(desk: Desk, by: str | None) -> None:
+    if by is not None:
+        require(desk.person(by), "demo.seed")
+    elif not is_empty(desk):
+        raise PermissionDenied(
+            "nobody", "demo.seed", "the desk has calls: seeding more needs an admin (by=...)"
+        )
+
+
 def is_empty(desk: Desk) -> bool:
     """True when the desk has no calls yet."""
     with desk.transaction() as s:
         return not s.scalar(select(func.count()).select_from(CallRow))
 
 
-def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) -> int:
+def seed_demo(
+    desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7, by: str | None = None
+) -> int:
     """Register ``calls`` calls over the last ``days`` days and walk each to a plausible state.
 
     Older calls are mostly closed (with survey answers); today's are mostly still open. Returns the
     number of calls made.
+
+    Args:
+        by: who seeds (permission ``demo.seed``: admin). Without it only a desk with no calls at
+            all is seeded: the first start of the demo.
+
+    Raises:
+        PermissionDenied: ``by`` may not seed, or no ``by`` for a desk that has calls.
     """
+    _may_seed(desk, by)
     rng = random.Random(seed)
     services = desk.services.list()
     operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [

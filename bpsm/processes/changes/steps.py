@@ -6,7 +6,8 @@ people mark the checklist items of ``desk.yaml`` as met, with evidence. Only a c
 ``approve``, and only when every item is met (and a rollback plan exists from the configured
 impact level up); otherwise the refusal lists every unmet item. ``implement`` publishes a new
 catalogue version and writes the service file back into the catalogue folder; ``roll_back``
-restores what was there before.
+restores what was there before: the previous definition republished as version n+2 with
+``restores_version = n`` (same content hash), and the file's exact text of version n.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bpsm.processes.base import (
     reason,
 )
 from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person
+from bpsm.store.tables.catalogue import PUBLISHED_ID, PublishedCatalogueRow
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
@@ -168,15 +170,25 @@ def _service_present(ctx: Context) -> bool | str:
 
 
 def _write_back(ctx: Context, op: FileOp) -> None:
-    """Write the service file once the database has committed (never if it rolls back)."""
-    files = ctx.env.catalogue.files
-
-    def apply() -> None:
-        op.apply()
-        files[ctx.row.service_id] = op.path
-
-    ctx.uow.after_commit(apply)
+    """Record the publication and write the service file once the database has committed."""
+    published = ctx.session.get(PublishedCatalogueRow, PUBLISHED_ID)
+    if published is not None:
+        files = dict(published.files)
+        if op.content is None:
+            files.pop(ctx.row.service_id, None)
+        else:
+            files[ctx.row.service_id] = _relative(op.path, Path(published.folder))
+        published.files, published.revision = files, published.revision + 1
+        published.published_at, published.published_by = clock.now(), ctx.by.id
+    ctx.uow.after_commit(op.apply)
     ctx.result = op
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return (Path("services") / path.name).as_posix()
 
 
 def _file(ctx: Context) -> Path:
@@ -190,20 +202,43 @@ def _implement(ctx: Context) -> None:
     row.previous_version = (
         current.current_version if current is not None and current.active else None
     )
+    path = _file(ctx)
     if row.kind == "retire":
         assert current is not None
         current.active, current.updated_at = False, clock.now()
         row.published_version = None
-        op = FileOp(_file(ctx), None)
+        op = FileOp(path, None)
     else:
         service = Service.model_validate(row.definition)
-        _, row.published_version = publish_service(s, service, f"change:{row.id}")
-        op = FileOp(_file(ctx), service_yaml(service))
+        text = _header_comments(path) + service_yaml(service)
+        _, row.published_version = publish_service(s, service, f"change:{row.id}", text=text)
+        op = FileOp(path, text)
     row.implemented_at = clock.now()
     _write_back(ctx, op)
 
 
+def _header_comments(path: Path) -> str:
+    """The comment block at the top of the file being rewritten (kept; the rest is regenerated)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return ""
+    head = []
+    for line in lines:
+        if not line.startswith("#") and line.strip():
+            break
+        head.append(line)
+    while head and not head[-1].strip():
+        head.pop()
+    return "".join(head)
+
+
 def _roll_back(ctx: Context) -> None:
+    """Restore the previous definition as a new version with the same content (``restores``).
+
+    The file gets back the exact text the restored version was published from, comments and
+    all; only a version without recorded text (none so far) is written from its definition.
+    """
     row, s = ctx.row, ctx.session
     current = s.get(ServiceRow, row.service_id)
     if current is None:
@@ -216,8 +251,12 @@ def _roll_back(ctx: Context) -> None:
     before = s.get(ServiceVersionRow, (row.service_id, row.previous_version))
     assert before is not None
     service = Service.model_validate(before.definition)
-    publish_service(s, service, f"rollback of change:{row.id}")
-    _write_back(ctx, FileOp(_file(ctx), service_yaml(service)))
+    text = before.file_text or service_yaml(service)
+    _, version = publish_service(
+        s, service, f"rollback of change:{row.id}", text=text, restores=before.version
+    )
+    ctx.data["published_version"] = version
+    _write_back(ctx, FileOp(_file(ctx), text))
 
 
 S = Step.row
