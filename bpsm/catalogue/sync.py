@@ -456,20 +456,20 @@ def seed_catalogue(unit: Callable[[], UnitOfWork], catalogue: Catalogue) -> bool
             published_at=clock.now(),
             published_by=SEEDER,
         )
-        if s.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
-            return False
+        if s.execute(claim.returning(PublishedCatalogueRow.__table__.c.id)).first() is None:
+            return False  # claimed and published by another process
         apply_load(s, catalogue, by=SEEDER, trigger="seed")
         return True
 
 
 def _insert_ignoring_conflict(s: Session) -> Any:
-    dialect = s.get_bind().dialect.name
+    table, dialect = PublishedCatalogueRow.__table__, s.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(PublishedCatalogueRow).on_conflict_do_nothing(index_elements=["id"])
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["id"])
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(PublishedCatalogueRow).on_conflict_do_nothing(index_elements=["id"])
-    return insert(PublishedCatalogueRow)  # elsewhere a clash is a ConcurrentModification
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    return insert(table)  # elsewhere a clash is a ConcurrentModification
