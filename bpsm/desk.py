@@ -17,11 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bpsm.catalogue.loader import Catalogue, load_catalogue
-from bpsm.catalogue.published import published_catalogue, published_revision
+from bpsm.catalogue.published import (
+    Published,
+    published,
+    published_revision,
+    published_services,
+)
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
 from bpsm.errors import ConcurrentModification, PermissionDenied, ValidationError
@@ -37,11 +43,23 @@ from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
 from bpsm.store.db import default_database_url, open_engine
-from bpsm.store.tables import AuditEventRow, StaffRow
-from bpsm.store.uow import UnitOfWork
+from bpsm.store.tables import AuditEventRow, PublishedCatalogueRow, StaffRow
+from bpsm.store.tables.catalogue import PUBLISHED_ID
+from bpsm.store.uow import UnitOfWork, translate
 from bpsm.views import AuditEvent
 
 __all__ = ["Desk"]
+
+_PERSON = select(
+    StaffRow.name,
+    StaffRow.roles,
+    StaffRow.group,
+    StaffRow.active,
+    select(PublishedCatalogueRow.revision)
+    .where(PublishedCatalogueRow.id == PUBLISHED_ID)
+    .scalar_subquery()
+    .label("revision"),
+).where(StaffRow.id == bindparam("ident"))
 
 
 class Desk:
@@ -74,7 +92,8 @@ class Desk:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._url = engine.url.render_as_string(hide_password=True)
-        self._published: tuple[int, Catalogue] | None = None
+        self._published: Published | None = None
+        self._catalogue: Catalogue | None = None
         for name, facade in FACADES.items():  # the one list of processes
             setattr(self, name, facade(self))
         self.services = Services(self)
@@ -128,7 +147,7 @@ class Desk:
             return
         if catalogue is not None:
             folder = catalogue.root if isinstance(catalogue, Catalogue) else Path(catalogue)
-            bound = self.catalogue.root
+            bound = self._settings().root
             if folder_key(folder) != folder_key(bound):
                 raise ValidationError(
                     f"catalogue: this database publishes the catalogue loaded from {bound}, "
@@ -136,12 +155,21 @@ class Desk:
                     f"with `bpsm catalogue load {folder} --rebind`"
                 )
 
-    def _reload(self, s: Session | None = None) -> tuple[int, Catalogue] | None:
+    def _reload(self, s: Session | None = None) -> Published | None:
         if s is None:
             with self.transaction() as session:
                 return self._reload(session)
-        self._published = published_catalogue(s)
+        self._published, self._catalogue = published(s), None
         return self._published
+
+    def _settings(self) -> Published:
+        found = self._published or self._reload()
+        if found is None:
+            raise ValidationError(
+                "catalogue: this database publishes no catalogue yet; "
+                "load one with `bpsm catalogue load DIR`"
+            )
+        return found
 
     @property
     def catalogue(self) -> Catalogue:
@@ -150,18 +178,16 @@ class Desk:
         Raises:
             ValidationError: the database publishes no catalogue yet.
         """
-        found = self._published or self._reload()
-        if found is None:
-            raise ValidationError(
-                "catalogue: this database publishes no catalogue yet; "
-                "load one with `bpsm catalogue load DIR`"
-            )
-        return found[1]
+        settings = self._settings()
+        if self._catalogue is None:
+            with self.transaction() as s:
+                self._catalogue = settings.with_services(published_services(s))
+        return self._catalogue
 
     @property
     def config(self) -> DeskConfig:
         """``desk.yaml`` as published: hours, channels, groups, staff, checklist and thresholds."""
-        return self.catalogue.desk
+        return self._settings().desk
 
     def close(self) -> None:
         """Release the database connections."""
@@ -197,7 +223,7 @@ class Desk:
             return catalogue
         if catalogue is None:
             found = self._published or self._reload()
-            catalogue = found[1].root if found else Settings().catalogue_path
+            catalogue = found.root if found else Settings().catalogue_path
         return load_catalogue(catalogue)
 
     def catalogue_plan(
@@ -291,10 +317,18 @@ class Desk:
         Read from the database every time, so a person deactivated by a load is refused at once
         on desks opened before; a republished catalogue is re-read here too.
         """
-        with self.transaction() as s:
-            if self._published is None or self._published[0] != published_revision(s):
-                self._reload(s)
-            return self._staff_member(s, ident)
+        try:
+            with self.engine.connect() as conn:  # one round trip: the person and the revision
+                found = conn.execute(_PERSON, {"ident": str(ident)}).first() if ident else None
+        except DBAPIError as exc:
+            raise translate(exc, self._url) or exc from None
+        if found is not None and (
+            self._published is None or self._published.revision != found.revision
+        ):
+            self._reload()
+        if found is None or not found.active:
+            raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
+        return Person(str(ident), found.name, frozenset(found.roles), found.group)
 
     @staticmethod
     def _staff_member(s: Session, ident: str) -> Person:

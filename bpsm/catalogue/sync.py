@@ -20,10 +20,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from bpsm import clock
@@ -463,7 +463,7 @@ def seed_catalogue(unit: Callable[[], UnitOfWork], catalogue: Catalogue) -> bool
 
 
 def _insert_ignoring_conflict(s: Session) -> Any:
-    table, dialect = PublishedCatalogueRow.__table__, s.get_bind().dialect.name
+    table, dialect = cast(Table, PublishedCatalogueRow.__table__), s.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

@@ -192,8 +192,11 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _file(ctx: Context) -> Path:
-    cat = ctx.env.catalogue
-    return cat.files.get(ctx.row.service_id, cat.root / "services" / f"{ctx.row.service_id}.yaml")
+    sid, published = ctx.row.service_id, ctx.session.get(PublishedCatalogueRow, PUBLISHED_ID)
+    if published is None:
+        raise ValidationError("catalogue: this database publishes no catalogue to write back to")
+    root = Path(published.folder)
+    return root / published.files.get(sid, f"services/{sid}.yaml")
 
 
 def _implement(ctx: Context) -> None:
