@@ -134,6 +134,11 @@ def catalogue_validate(
     typer.echo(f"OK: {cat.summary()}")
 
 
+def can_ask() -> bool:
+    """Whether a person is at a terminal to confirm a plan (stdin is a TTY)."""
+    return sys.stdin.isatty()
+
+
 @catalogue_app.command("load")
 def catalogue_load(
     path: Annotated[
@@ -181,7 +186,7 @@ def catalogue_load(
         typer.echo("dry run: nothing applied")
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not can_ask():
             typer.echo("not applied: pass --yes to apply it (or --dry-run to only plan)", err=True)
             raise typer.Exit(1)
         if not typer.confirm(f"Apply this plan as {operator}?", default=False):

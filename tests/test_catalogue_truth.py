@@ -297,3 +297,20 @@ def test_eight_processes_seeding_one_empty_database_all_succeed_once(db_url: str
         assert [e.trigger for e in desk.catalogue_history()] == ["seed"]
         assert len(desk.services.list()) == 30
         assert {v for _, v in published(desk)[0]} == {1}
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("y\n", True), ("n\n", False)])
+def test_at_a_terminal_the_load_asks_before_applying(
+    seeded: Desk, bound: Path, monkeypatch: pytest.MonkeyPatch, answer: str, applied: bool
+):
+    import bpsm.cli
+
+    laptop = bound / "services" / "laptop.yaml"
+    laptop.write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: P3D", 1))
+    monkeypatch.setattr(bpsm.cli, "can_ask", lambda: True)
+    result = runner.invoke(
+        app, ["catalogue", "load", "--db", url_of(seeded), "--as", "admin"], input=answer
+    )
+    assert "Apply this plan as admin?" in result.output
+    assert result.exit_code == (0 if applied else 1), result.output
+    assert seeded.services.get("laptop").delivery.lead_time.days == (3 if applied else 5)
