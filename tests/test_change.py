@@ -315,12 +315,16 @@ def test_rollback_restores_the_same_content_as_a_linked_version_and_the_file_byt
     from bpsm.store.tables import ServiceVersionRow
 
     laptop = folder / "services" / "laptop.yaml"
-    laptop.write_text("# Owned by IT; reviewed every quarter.\n" + laptop.read_text())
+    text = laptop.read_text().replace("faq:", "# Answers checked with the pilot group.\nfaq:", 1)
+    laptop.write_text("# Owned by IT; reviewed every quarter.\n" + text)
     original = laptop.read_bytes()
     with Desk.open(db_url, catalogue=folder) as desk:
         c = in_state(desk, "implemented")
         written = laptop.read_text()
         assert written.startswith("# Owned by IT; reviewed every quarter.\n")  # header kept
+        assert "# Answers checked with the pilot group.\nfaq:" in written  # untouched key kept
+        assert "lead_time: P3D" in written and "lead_time: P5D" not in written
+        assert load_catalogue(folder).services["laptop"] == desk.services.get("laptop")
         desk.changes.roll_back(c.id, reason="pilot users want 5 days back", by="carla")
         assert laptop.read_bytes() == original  # comments and layout of version 1, byte for byte
         with desk.transaction() as s:

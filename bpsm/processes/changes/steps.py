@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from bpsm import clock
 from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
+from bpsm.catalogue.writeback import rewrite_service_file, service_yaml
 from bpsm.errors import NotFound, ValidationError
 from bpsm.processes.base import (
     Ask,
@@ -213,27 +213,18 @@ def _implement(ctx: Context) -> None:
         op = FileOp(path, None)
     else:
         service = Service.model_validate(row.definition)
-        text = _header_comments(path) + service_yaml(service)
+        text = rewrite_service_file(_current_text(path), service)
         _, row.published_version = publish_service(s, service, f"change:{row.id}", text=text)
         op = FileOp(path, text)
     row.implemented_at = clock.now()
     _write_back(ctx, op)
 
 
-def _header_comments(path: Path) -> str:
-    """The comment block at the top of the file being rewritten (kept; the rest is regenerated)."""
+def _current_text(path: Path) -> str | None:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return ""
-    head = []
-    for line in lines:
-        if not line.startswith("#") and line.strip():
-            break
-        head.append(line)
-    while head and not head[-1].strip():
-        head.pop()
-    return "".join(head)
+        return None
 
 
 def _roll_back(ctx: Context) -> None:
@@ -414,13 +405,6 @@ class FileOp:
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(self.content, encoding="utf-8")
         tmp.replace(self.path)
-
-
-def service_yaml(service: Service) -> str:
-    """A service as catalogue-file YAML (the same schema the loader reads)."""
-    data = service.model_dump(mode="json", exclude_defaults=True)
-    data = {"id": data.pop("id"), **data}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def load(s: Session, change_id: int, expected_version: int | None = None) -> ChangeRow:
