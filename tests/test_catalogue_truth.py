@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -314,3 +317,30 @@ def test_at_a_terminal_the_load_asks_before_applying(
     assert "Apply this plan as admin?" in result.output
     assert result.exit_code == (0 if applied else 1), result.output
     assert seeded.services.get("laptop").delivery.lead_time.days == (3 if applied else 5)
+
+
+@settings(max_examples=30)
+@given(
+    sid=st.sampled_from(["laptop", "parking", "meeting-room", "payroll-question"]),
+    key=st.sampled_from(["name", "owner", "description", "keywords"]),
+    value=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+        min_size=1,
+        max_size=40,
+    ).filter(str.strip),
+)
+def test_a_rewritten_service_file_loads_to_the_new_definition_and_keeps_the_rest(
+    sid: str, key: str, value: str
+) -> None:
+    from bpsm.catalogue import load_catalogue, validate_service
+    from bpsm.catalogue.writeback import rewrite_service_file
+
+    catalogue = load_catalogue(CATALOGUE)
+    old = catalogue.files[sid].read_text()
+    data = catalogue.services[sid].model_dump(mode="json")
+    data[key] = [value.strip()] if key == "keywords" else value.strip()
+    service = validate_service(data)
+    text = rewrite_service_file(old, service)
+    assert validate_service(yaml.safe_load(text)) == service
+    faq = [line for line in old.splitlines() if line.startswith("faq:") or "  - q:" in line]
+    assert faq and all(line in text.splitlines() for line in faq)  # untouched blocks, verbatim
