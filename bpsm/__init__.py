@@ -13,7 +13,7 @@ manager's gate), ``desk.maintenance`` (preventative maintenance and account cont
 ``desk.improvements`` and ``desk.recommendations`` (add-ons and leads).
 """
 
-from bpsm.catalogue import Catalogue, DeskConfig, Service, load_catalogue
+from bpsm.catalogue import Catalogue, CataloguePlan, DeskConfig, Service, load_catalogue
 from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
@@ -65,6 +65,7 @@ __all__ = [
     "Calls",
     "Catalogue",
     "CatalogueDiff",
+    "CataloguePlan",
     "ChangeView",
     "Changes",
     "ChecklistStatus",

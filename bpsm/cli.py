@@ -28,6 +28,7 @@ __all__ = [
     "main",
     "open_desk",
     "open_for_operator",
+    "operator_id",
 ]
 
 #: exit code of an unexpected exception (a bug): sysexits' EX_SOFTWARE
@@ -105,6 +106,16 @@ CatOpt = Annotated[
 AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
+def operator_id(as_: str | None) -> str:
+    """The staff id acting: ``--as`` if given, else ``BPSM_OPERATOR``; an empty one is an error."""
+    operator = Settings().operator if as_ is None else as_
+    if not operator.strip():
+        source = "--as" if as_ is not None else "BPSM_OPERATOR"
+        typer.echo(f"error: {source}: an empty staff id names nobody; give your staff id", err=True)
+        raise typer.Exit(2)
+    return operator.strip()
+
+
 def fail(err: BpsmError, code: int = 1) -> NoReturn:
     """Print ``err`` to stderr (a validation error: one problem a line) and exit with ``code``."""
     _report(err)
@@ -131,7 +142,7 @@ def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *
     from bpsm.demo import is_empty, seed_demo
 
     settings = Settings()
-    operator = as_ or settings.operator
+    operator = operator_id(as_)
     the_desk = open_desk(db, catalogue)
     try:
         the_desk.person(operator)
@@ -139,7 +150,7 @@ def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *
         fail(err, 2)
     if demo and settings.demo and is_empty(the_desk):
         typer.echo("First start: seeding demo calls…")
-        seed_demo(the_desk)
+        seed_demo(the_desk)  # the first start of an empty desk; any later seed needs demo.seed
     return the_desk, operator
 
 
@@ -166,49 +177,93 @@ def catalogue_validate(
     typer.echo(f"OK: {cat.summary()}")
 
 
+def can_ask() -> bool:
+    """Whether a person is at a terminal to confirm a plan (stdin is a TTY)."""
+    return sys.stdin.isatty()
+
+
 @catalogue_app.command("load")
 def catalogue_load(
-    path: Annotated[Path | None, typer.Argument(help="Catalogue folder.")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Catalogue folder (default: the folder the database was loaded from)."),
+    ] = None,
     db: DbOpt = None,
     as_: AsOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply the plan without asking.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the plan; change nothing.")
+    ] = False,
+    rebind: Annotated[
+        bool,
+        typer.Option(
+            "--rebind",
+            help="Make PATH the desk's catalogue folder although the database was loaded from "
+            "another one (services and staff it lacks are retired).",
+        ),
+    ] = False,
 ) -> None:
-    """Load (sync) the catalogue into the database: new versions for changed services."""
-    from bpsm.catalogue import load_catalogue
+    """Publish a catalogue folder: show the plan (added / new version / retired per service),
+    then apply it as one traced act (change manager or admin; asks unless --yes)."""
+    from bpsm.catalogue.sync import refuse_foreign_retirement
     from bpsm.desk import Desk
 
+    operator = operator_id(as_)
     try:
-        cat = load_catalogue(path or Settings().catalogue_path)
-        the_desk = Desk.open(db, catalogue=cat, sync=False)
-        report = the_desk.sync_catalogue(as_ or "admin", cat)
+        the_desk = Desk.open(db, seed=False)
+        cat = the_desk.working_catalogue(path)
+        plan = the_desk.catalogue_plan(cat, rebind=rebind)
+        if not dry_run:
+            the_desk.authorize_catalogue_load(operator, cat)
+            refuse_foreign_retirement(plan)
     except BpsmError as err:
         fail(err)
-    typer.echo(f"loaded: {report}")
+    for line in plan.lines():
+        typer.echo(line)
+    if plan.empty:
+        typer.echo(f"nothing to apply: the database already publishes {plan.folder}")
+        return
+    if dry_run:
+        typer.echo("dry run: nothing applied")
+        return
+    if not yes:
+        if not can_ask():
+            typer.echo("not applied: pass --yes to apply it (or --dry-run to only plan)", err=True)
+            raise typer.Exit(1)
+        if not typer.confirm(f"Apply this plan as {operator}?", default=False):
+            typer.echo("not applied")
+            raise typer.Exit(1)
+    try:
+        applied = the_desk.apply_catalogue(cat, by=operator, rebind=rebind, expected=plan)
+    except BpsmError as err:
+        fail(err)
+    typer.echo(f"applied by {operator}: {applied}")
 
 
 @catalogue_app.command("diff")
 def catalogue_diff(
-    path: Annotated[Path | None, typer.Argument(help="Catalogue folder.")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Catalogue folder (default: the folder the database was loaded from)."),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Show where the database's published catalogue and the files differ (exit 1 if they do)."""
-    from bpsm.catalogue import load_catalogue
+    """Show where the files differ from the published catalogue (exit 1 if they do)."""
     from bpsm.desk import Desk
 
     try:
-        cat = load_catalogue(path or Settings().catalogue_path)
-        diff = Desk.open(db, catalogue=cat, sync=False).changes.diff()
+        plan = Desk.open(db, seed=False).catalogue_plan(path)
     except BpsmError as err:
         fail(err)
-    if diff.clean:
-        typer.echo("no differences: the database publishes exactly the catalogue files")
+    if plan.empty:
+        typer.echo(f"no differences: the database publishes exactly {plan.folder}")
         return
-    for label, ids in (
-        ("only in files (not loaded)", diff.only_in_files),
-        ("only in the database (file missing)", diff.only_in_database),
-        ("different (database version differs from file)", diff.different),
-    ):
-        for sid in ids:
-            typer.echo(f"{label}: {sid}")
+    if plan.foreign:
+        typer.echo(f"note: the database was loaded from {plan.bound_folder}")
+    for line in plan.lines():
+        typer.echo(line)
     raise typer.Exit(1)
 
 
@@ -228,13 +283,19 @@ def db_upgrade(db: DbOpt = None) -> None:
 def demo_seed(
     db: DbOpt = None,
     catalogue: CatOpt = None,
+    as_: AsOpt = None,
     calls: Annotated[int, typer.Option(min=1, max=100_000, help="How many calls.")] = 160,
 ) -> None:
-    """Add demo calls (spread over the last three weeks) to the database."""
+    """Add demo calls (spread over the last three weeks) to the database (admin only)."""
     from bpsm.demo import seed_demo
 
+    operator = operator_id(as_)
     the_desk = open_desk(db, catalogue)
-    typer.echo(f"seeded {seed_demo(the_desk, calls=calls)} calls")
+    try:
+        made = seed_demo(the_desk, calls=calls, by=operator)
+    except BpsmError as err:
+        fail(err)
+    typer.echo(f"seeded {made} calls")
 
 
 @app.command()
@@ -248,8 +309,8 @@ def proactive(
     for the horizon, and propose improvements for recurring disruptions."""
     from datetime import timedelta
 
+    by = operator_id(as_)
     the_desk = open_desk(db, catalogue)
-    by = as_ or "admin"
     try:
         report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
         found = the_desk.improvements.detect_recurring_disruptions(by=by)

@@ -14,6 +14,8 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from bpsm import clock
+from bpsm.errors import PermissionDenied
+from bpsm.roles import require
 from bpsm.store.db import bulk_insert
 from bpsm.store.tables import AuditEventRow, CallContactRow, CallRow
 
@@ -50,18 +52,37 @@ _OUT_OF_CATALOGUE = [
 ]
 
 
+def _may_seed(desk: Desk, by: str | None) -> None:
+    if by is not None:
+        require(desk.person(by), "demo.seed")
+    elif not is_empty(desk):
+        raise PermissionDenied(
+            "nobody", "demo.seed", "the desk has calls: seeding more needs an admin (by=...)"
+        )
+
+
 def is_empty(desk: Desk) -> bool:
     """True when the desk has no calls yet."""
     with desk.transaction() as s:
         return not s.scalar(select(func.count()).select_from(CallRow))
 
 
-def seed_demo(desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7) -> int:
+def seed_demo(
+    desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7, by: str | None = None
+) -> int:
     """Register ``calls`` calls over the last ``days`` days and walk each to a plausible state.
 
     Older calls are mostly closed (with survey answers); today's are mostly still open. Returns the
     number of calls made.
+
+    Args:
+        by: who seeds (permission ``demo.seed``: admin). Without it only a desk with no calls at
+            all is seeded: the first start of the demo.
+
+    Raises:
+        PermissionDenied: ``by`` may not seed, or no ``by`` for a desk that has calls.
     """
+    _may_seed(desk, by)
     rng = random.Random(seed)
     services = desk.services.list()
     operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [

@@ -1,24 +1,36 @@
 """The facade: one :class:`Desk` per database, the way in for the TUI, the CLI and your code.
 
 >>> from bpsm import Desk
->>> desk = Desk.open("sqlite:///:memory:")            # doctest: +SKIP
+>>> desk = Desk.open("sqlite:///desk.sqlite3")        # doctest: +SKIP
 >>> call = desk.calls.register(caller="Kim", channel="phone", summary="laptop will not boot",
 ...                            service="laptop", by="anna")  # doctest: +SKIP
+
+What a desk acts on is what its database publishes: the services, the staff list and the
+``desk.yaml`` settings of the last seed, load or change. Opening a desk never changes them; only an
+empty database is seeded from the catalogue folder. Loading a folder afterwards is an explicit,
+traced act: :meth:`Desk.catalogue_plan` then :meth:`Desk.apply_catalogue`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bpsm.catalogue.loader import Catalogue, load_catalogue
+from bpsm.catalogue.published import (
+    Published,
+    published,
+    published_revision,
+    published_services,
+)
 from bpsm.catalogue.schema import DeskConfig
-from bpsm.catalogue.sync import SyncReport, sync_catalogue
-from bpsm.errors import PermissionDenied
+from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
+from bpsm.errors import ConcurrentModification, PermissionDenied, ValidationError
 from bpsm.kpi import Kpis
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
@@ -31,15 +43,27 @@ from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
 from bpsm.store.db import default_database_url, open_engine, safe_url
-from bpsm.store.tables import AuditEventRow, StaffRow
-from bpsm.store.uow import UnitOfWork
+from bpsm.store.tables import AuditEventRow, PublishedCatalogueRow, StaffRow
+from bpsm.store.tables.catalogue import PUBLISHED_ID
+from bpsm.store.uow import UnitOfWork, translate
 from bpsm.views import AuditEvent
 
 __all__ = ["Desk"]
 
+_PERSON = select(
+    StaffRow.name,
+    StaffRow.roles,
+    StaffRow.group,
+    StaffRow.active,
+    select(PublishedCatalogueRow.revision)
+    .where(PublishedCatalogueRow.id == PUBLISHED_ID)
+    .scalar_subquery()
+    .label("revision"),
+).where(StaffRow.id == bindparam("ident"))
+
 
 class Desk:
-    """A service desk on one database, with its catalogue and processes.
+    """A service desk on one database, with its published catalogue and processes.
 
     Attributes:
         calls: reactive management (:class:`bpsm.processes.calls.facade.Calls`).
@@ -55,7 +79,6 @@ class Desk:
             (:class:`bpsm.processes.improvements.facade.Improvements`).
         recommendations: add-ons and leads, per-person KPIs
             (:class:`bpsm.processes.recommendations.facade.Recommendations`).
-        catalogue: the catalogue files this desk was opened with.
     """
 
     calls: Calls
@@ -65,12 +88,12 @@ class Desk:
     improvements: Improvements
     recommendations: Recommendations
 
-    def __init__(self, engine: Engine, catalogue: Catalogue):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self.catalogue = catalogue
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._url = safe_url(engine.url)
-        self._staff: dict[str, Person] | None = None
+        self._published: Published | None = None
+        self._catalogue: Catalogue | None = None
         for name, facade in FACADES.items():  # the one list of processes
             setattr(self, name, facade(self))
         self.services = Services(self)
@@ -82,32 +105,89 @@ class Desk:
         url: str | None = None,
         *,
         catalogue: Path | str | Catalogue | None = None,
-        sync: bool = True,
+        seed: bool = True,
     ) -> Desk:
-        """Open (and migrate) the database at ``url`` and load the catalogue into it.
+        """Open (and migrate) the database at ``url``; seed it from the catalogue if it is empty.
+
+        Opening never changes a published catalogue. ``catalogue`` names the folder an empty
+        database is seeded from; on a database that publishes a catalogue already it must be the
+        folder that catalogue was loaded from (a desk never silently acts on another folder's
+        services or staff: load it first, ``bpsm catalogue load``).
 
         Args:
             url: SQLAlchemy URL; default ``BPSM_DATABASE_URL`` or the embedded SQLite file.
             catalogue: a folder, or an already loaded :class:`Catalogue`; default from settings.
-            sync: load the catalogue's services and staff into the database (idempotent).
+            seed: seed an empty database (False: leave it empty, e.g. for a first
+                ``catalogue load``).
 
         Raises:
-            ValidationError: the catalogue has errors (nothing is loaded) or the URL is bad.
+            ValidationError: the catalogue has errors (nothing is loaded), the URL is bad, or
+                ``catalogue`` is not the folder the database publishes.
         """
         settings = Settings()
-        if not isinstance(catalogue, Catalogue):
-            catalogue = load_catalogue(catalogue or settings.catalogue_path)
         engine = open_engine(url or settings.database_url or default_database_url())
-        desk = cls(engine, catalogue)
-        if sync:
-            with desk.transaction() as s:
-                sync_catalogue(s, catalogue)
+        desk = cls(engine)
+        try:
+            desk._bind(catalogue, settings, seed=seed)
+        except BaseException:
+            engine.dispose()
+            raise
         return desk
+
+    def _bind(self, catalogue: Path | str | Catalogue | None, settings: Settings, *, seed: bool):
+        if self._reload() is None:
+            if not seed:
+                return
+            if not isinstance(catalogue, Catalogue):
+                catalogue = load_catalogue(catalogue or settings.catalogue_path)
+            with suppress(ConcurrentModification):  # another process seeded it meanwhile
+                seed_catalogue(self.unit, catalogue)
+            if self._reload() is None:
+                raise ValidationError("catalogue: the empty database could not be seeded")
+            return
+        if catalogue is not None:
+            folder = catalogue.root if isinstance(catalogue, Catalogue) else Path(catalogue)
+            bound = self._settings().root
+            if folder_key(folder) != folder_key(bound):
+                raise ValidationError(
+                    f"catalogue: this database publishes the catalogue loaded from {bound}, "
+                    f"not {folder}; compare them with `bpsm catalogue diff {folder}`, publish it "
+                    f"with `bpsm catalogue load {folder} --rebind`"
+                )
+
+    def _reload(self, s: Session | None = None) -> Published | None:
+        if s is None:
+            with self.transaction() as session:
+                return self._reload(session)
+        self._published, self._catalogue = published(s), None
+        return self._published
+
+    def _settings(self) -> Published:
+        found = self._published or self._reload()
+        if found is None:
+            raise ValidationError(
+                "catalogue: this database publishes no catalogue yet; "
+                "load one with `bpsm catalogue load DIR`"
+            )
+        return found
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The published catalogue: the bound folder, ``desk.yaml`` and the active services.
+
+        Raises:
+            ValidationError: the database publishes no catalogue yet.
+        """
+        settings = self._settings()
+        if self._catalogue is None:
+            with self.transaction() as s:
+                self._catalogue = settings.with_services(published_services(s))
+        return self._catalogue
 
     @property
     def config(self) -> DeskConfig:
-        """``desk.yaml``: hours, channels, groups, staff, checklist and thresholds."""
-        return self.catalogue.desk
+        """``desk.yaml`` as published: hours, channels, groups, staff, checklist and thresholds."""
+        return self._settings().desk
 
     def close(self) -> None:
         """Release the database connections."""
@@ -133,28 +213,129 @@ class Desk:
         with self.unit() as uow:
             yield uow.session
 
-    def sync_catalogue(self, by: str, catalogue: Catalogue | None = None) -> SyncReport:
-        """Reload the catalogue (from its folder unless given) into the database."""
-        person = self.person(by)
-        require(person, "catalogue.sync")
-        catalogue = catalogue or load_catalogue(self.catalogue.root)
+    def working_catalogue(self, catalogue: Path | str | Catalogue | None = None) -> Catalogue:
+        """The catalogue folder as loaded from disk (default: the bound folder, else configured).
+
+        Raises:
+            ValidationError: the folder has errors.
+        """
+        if isinstance(catalogue, Catalogue):
+            return catalogue
+        if catalogue is None:
+            found = self._published or self._reload()
+            catalogue = found.root if found else Settings().catalogue_path
+        return load_catalogue(catalogue)
+
+    def catalogue_plan(
+        self, catalogue: Path | str | Catalogue | None = None, *, rebind: bool = False
+    ) -> CataloguePlan:
+        """What loading ``catalogue`` would change: per service, staff and ``desk.yaml``.
+
+        Changes nothing; open to everyone. ``catalogue`` defaults to the folder the database was
+        loaded from (or, for an empty database, the configured one).
+
+        Raises:
+            ValidationError: the folder has errors.
+        """
+        working = self.working_catalogue(catalogue)
         with self.transaction() as s:
-            report = sync_catalogue(s, catalogue)
-        self.catalogue, self._staff = catalogue, None
-        return report
+            return plan_load(s, working, rebind=rebind)
+
+    def authorize_catalogue_load(self, by: str, catalogue: Path | str | Catalogue) -> Person:
+        """The person ``by`` if they may load ``catalogue`` (change manager or admin).
+
+        On a database without a catalogue yet the staff list is the one being loaded.
+
+        Raises:
+            PermissionDenied: not on the staff list, or without the role.
+        """
+        working = self.working_catalogue(catalogue)
+        with self.transaction() as s:
+            return self._loader(s, by, working)
+
+    def _loader(self, s: Session, by: str, working: Catalogue) -> Person:
+        if published_revision(s):
+            person = self._staff_member(s, by)
+        else:
+            member = next((p for p in working.desk.staff if p.id == by), None)
+            if member is None:
+                raise PermissionDenied(
+                    str(by),
+                    "load the catalogue",
+                    f"not on the staff list of {working.root} (the database has no staff yet)",
+                )
+            person = Person(member.id, member.name, frozenset(member.roles), member.group)
+        require(person, "catalogue.load")
+        return person
+
+    def apply_catalogue(
+        self,
+        catalogue: Path | str | Catalogue | None = None,
+        *,
+        by: str,
+        rebind: bool = False,
+        expected: CataloguePlan | None = None,
+    ) -> CataloguePlan:
+        """Publish a catalogue folder: one traced act (a ``catalogue`` audit event).
+
+        Args:
+            catalogue: the folder (default: the one the database was loaded from).
+            by: a change manager or admin (on an empty database: on the folder's staff list).
+            rebind: make a folder other than the bound one the desk's catalogue, retiring the
+                services and staff it lacks (without it such a load is refused).
+            expected: the plan shown to the person; applying fails if the database moved on.
+
+        Returns:
+            The plan as applied.
+
+        Raises:
+            PermissionDenied: ``by`` may not load the catalogue.
+            ValidationError: the folder has errors, or a foreign folder would retire without
+                ``rebind``.
+            ConcurrentModification: the published catalogue changed after ``expected``.
+        """
+        working = self.working_catalogue(catalogue)
+        with self.transaction() as s:
+            person = self._loader(s, by, working)
+            applied = apply_load(s, working, by=person.id, rebind=rebind, expected=expected)
+        self._reload()
+        return applied
+
+    def sync_catalogue(
+        self, by: str, catalogue: Catalogue | None = None, *, rebind: bool = False
+    ) -> CataloguePlan:
+        """Plan and apply in one call (:meth:`apply_catalogue` without an expected plan)."""
+        return self.apply_catalogue(catalogue, by=by, rebind=rebind)
+
+    def catalogue_history(self) -> list[AuditEvent]:
+        """Every publication of the catalogue (seed and loads), oldest first."""
+        return self.history("catalogue", "published")
 
     def person(self, ident: str) -> Person:
-        """The active staff member ``ident``, or :class:`PermissionDenied` if there is none."""
-        if self._staff is None:
-            with self.transaction() as s:
-                rows = s.scalars(select(StaffRow).where(StaffRow.active.is_(True))).all()
-                self._staff = {
-                    r.id: Person(r.id, r.name, frozenset(r.roles), r.group) for r in rows
-                }
-        found = self._staff.get(ident)
-        if found is None:
+        """The active staff member ``ident``, or :class:`PermissionDenied` if there is none.
+
+        Read from the database every time, so a person deactivated by a load is refused at once
+        on desks opened before; a republished catalogue is re-read here too.
+        """
+        try:
+            with self.engine.connect() as conn:  # one round trip: the person and the revision
+                found = conn.execute(_PERSON, {"ident": str(ident)}).first() if ident else None
+        except DBAPIError as exc:
+            raise translate(exc, self._url) or exc from None
+        if found is not None and (
+            self._published is None or self._published.revision != found.revision
+        ):
+            self._reload()
+        if found is None or not found.active:
             raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
-        return found
+        return Person(str(ident), found.name, frozenset(found.roles), found.group)
+
+    @staticmethod
+    def _staff_member(s: Session, ident: str) -> Person:
+        row = s.get(StaffRow, ident) if isinstance(ident, str) and ident else None
+        if row is None or not row.active:
+            raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
+        return Person(row.id, row.name, frozenset(row.roles), row.group)
 
     def history(self, record: object, record_id: object | None = None) -> list[AuditEvent]:
         """The full audit trail of a record, oldest first.

@@ -23,7 +23,7 @@ DESK = frozenset({OPERATOR, SPECIALIST})
 #: Actions of the desk itself, outside any process. Every other permission comes from the
 #: processes' step tables (:data:`bpsm.processes.PERMISSIONS`).
 DESK_ACTIONS: dict[str, frozenset[str]] = {
-    "catalogue.sync": frozenset({ADMIN, CHANGE_MANAGER}),
+    "catalogue.load": frozenset({ADMIN, CHANGE_MANAGER}),
     "demo.seed": frozenset({ADMIN}),
 }
 

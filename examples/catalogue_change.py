@@ -1,9 +1,10 @@
 """A request we don't offer becomes a standard service: relation management, then the change gate.
 
 The change writes the new service file into the catalogue folder, so this script works on a
-temporary copy of the catalogue. Run: python examples/catalogue_change.py
+temporary copy of the catalogue and a throwaway database. Run: python examples/catalogue_change.py
 """
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +13,9 @@ from bpsm import Desk, GuardFailed, Settings
 
 folder = Path(tempfile.mkdtemp()) / "catalogue"
 shutil.copytree(Settings().catalogue_path, folder)
-desk = Desk.open(catalogue=folder)
+# A throwaway database, never your real desk (BPSM_EXAMPLE_DATABASE_URL picks another one).
+scratch = f"sqlite:///{tempfile.mkdtemp()}/desk.sqlite3"
+desk = Desk.open(os.environ.get("BPSM_EXAMPLE_DATABASE_URL", scratch), catalogue=folder)
 
 # An operator refers a request for something that is not in the catalogue.
 call = desk.calls.register(

@@ -1,11 +1,16 @@
 """A call that is not about a standard service: make an exception, or refer to relation management.
 
-Run: python examples/not_standard.py   (uses BPSM_DATABASE_URL or the embedded SQLite file)
+Run: python examples/not_standard.py   (on a throwaway database)
 """
+
+import os
+import tempfile
 
 from bpsm import Desk, GuardFailed
 
-desk = Desk.open()
+# A throwaway database, never your real desk (BPSM_EXAMPLE_DATABASE_URL picks another one).
+scratch = f"sqlite:///{tempfile.mkdtemp()}/desk.sqlite3"
+desk = Desk.open(os.environ.get("BPSM_EXAMPLE_DATABASE_URL", scratch))
 
 # "Is this part of our standard service?" No service fits, so the call is registered without one.
 ipad = desk.calls.register(

@@ -1,13 +1,17 @@
 """Proactive work: maintenance falling due, a recurring disruption, and an add-on sold on the spot.
 
-Run: python examples/proactive.py   (uses BPSM_DATABASE_URL or the embedded SQLite file)
+Run: python examples/proactive.py   (on a throwaway database)
 """
 
+import os
+import tempfile
 from datetime import timedelta
 
 from bpsm import Desk
 
-desk = Desk.open()
+# A throwaway database, never your real desk (BPSM_EXAMPLE_DATABASE_URL picks another one).
+scratch = f"sqlite:///{tempfile.mkdtemp()}/desk.sqlite3"
+desk = Desk.open(os.environ.get("BPSM_EXAMPLE_DATABASE_URL", scratch))
 
 # Preventative maintenance and account contacts: plans from the catalogue, tasks from their rules.
 report = desk.maintenance.generate(horizon=timedelta(days=45), by="ben")

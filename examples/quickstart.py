@@ -1,6 +1,11 @@
+import os
+import tempfile
+
 from bpsm import Desk, InvalidTransition
 
-desk = Desk.open()  # BPSM_DATABASE_URL or an embedded SQLite file; catalogue from ./catalogue
+# A throwaway database, never your real desk (BPSM_EXAMPLE_DATABASE_URL picks another one).
+scratch = f"sqlite:///{tempfile.mkdtemp()}/desk.sqlite3"
+desk = Desk.open(os.environ.get("BPSM_EXAMPLE_DATABASE_URL", scratch))  # catalogue from ./catalogue
 laptop = desk.services.search("laptop")[0]
 call = desk.calls.register(
     caller="Kim Jansen",

@@ -88,7 +88,7 @@ def test_cli_validate_lists_every_problem_and_exits_non_zero(broken: Path) -> No
 def test_a_catalogue_with_any_error_loads_nothing(broken: Path, db_url: str) -> None:
     with pytest.raises(ValidationError):
         Desk.open(db_url, catalogue=broken)
-    desk = Desk.open(db_url, catalogue=CATALOGUE, sync=False)
+    desk = Desk.open(db_url, catalogue=CATALOGUE, seed=False)
     assert desk.services.list() == []
     result = runner.invoke(app, ["catalogue", "load", str(broken), "--db", db_url])
     assert result.exit_code == 1 and desk.services.list() == []
@@ -138,7 +138,7 @@ def test_loading_is_idempotent_and_versioned(desk: Desk, tmp_path: Path) -> None
     laptop = root / "services" / "laptop.yaml"
     laptop.write_text(laptop.read_text().replace("lead_time: P5D", "lead_time: P3D", 1))
     (root / "services" / "mail-and-parcels.yaml").unlink()
-    report = desk.sync_catalogue("admin", load_catalogue(root))
+    report = desk.sync_catalogue("admin", load_catalogue(root), rebind=True)
     assert (
         report.updated == ["laptop"]
         and report.retired == ["mail-and-parcels"]

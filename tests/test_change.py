@@ -306,3 +306,33 @@ def test_a_stale_change_is_not_overwritten(cdesk: Desk) -> None:
     with pytest.raises(ConcurrentModification):
         cdesk.changes.reject(c.id, reason="stale view", by="carla", expected_version=c.version)
     assert cdesk.changes.get(c.id).state == "submitted"
+
+
+def test_rollback_restores_the_same_content_as_a_linked_version_and_the_file_bytes(
+    db_url: str, folder: Path
+) -> None:
+    from bpsm.catalogue.sync import content_hash
+    from bpsm.store.tables import ServiceVersionRow
+
+    laptop = folder / "services" / "laptop.yaml"
+    text = laptop.read_text().replace("faq:", "# Answers checked with the pilot group.\nfaq:", 1)
+    laptop.write_text("# Owned by IT; reviewed every quarter.\n" + text)
+    original = laptop.read_bytes()
+    with Desk.open(db_url, catalogue=folder) as desk:
+        c = in_state(desk, "implemented")
+        written = laptop.read_text()
+        assert written.startswith("# Owned by IT; reviewed every quarter.\n")  # header kept
+        assert "# Answers checked with the pilot group.\nfaq:" in written  # untouched key kept
+        assert "lead_time: P3D" in written and "lead_time: P5D" not in written
+        assert load_catalogue(folder).services["laptop"] == desk.services.get("laptop")
+        desk.changes.roll_back(c.id, reason="pilot users want 5 days back", by="carla")
+        assert laptop.read_bytes() == original  # comments and layout of version 1, byte for byte
+        with desk.transaction() as s:
+            v1, v2, v3 = (s.get(ServiceVersionRow, ("laptop", n)) for n in (1, 2, 3))
+            assert v3 is not None and v1 is not None and v2 is not None
+            assert (v3.restores_version, v3.content_hash) == (1, v1.content_hash)
+            assert v2.restores_version is None and v2.content_hash != v1.content_hash
+        assert content_hash(desk.services.get("laptop")) == v1.content_hash
+        assert desk.history(c)[-1].data == {"restores_version": 1, "published_version": 3}
+        assert desk.changes.diff().clean
+        assert desk.catalogue_plan().empty  # files and database agree

@@ -16,12 +16,16 @@ def run(*args: str):
 
 def test_seed_then_kpi_then_proactive(db_url: str) -> None:
     assert (
-        run("demo", "seed", "--db", db_url, "-c", str(CATALOGUE), "--calls", "20").output
+        run(
+            "demo", "seed", "--db", db_url, "-c", str(CATALOGUE), "--calls", "20", "--as", "admin"
+        ).output
         == "seeded 20 calls\n"
     )
     out = run("kpi", "--db", db_url, "-c", str(CATALOGUE)).output
     assert "open" in out and "first time right" in out
-    result = run("proactive", "--db", db_url, "-c", str(CATALOGUE), "--horizon", "30")
+    result = run(
+        "proactive", "--db", db_url, "-c", str(CATALOGUE), "--horizon", "30", "--as", "admin"
+    )
     assert result.exit_code == 0, result.output
     assert "scheduled" in result.output and "tasks due or overdue now" in result.output
 

@@ -184,7 +184,7 @@ def test_the_database_refuses_the_same_burst_twice(desk: Desk) -> None:
 
 @pytest.mark.skipif(not PG_URL, reason="a true race needs concurrent writers (PostgreSQL)")
 def test_two_detectors_racing_report_the_burst_once(db_url: str, catalogue: Catalogue) -> None:
-    desks = [Desk.open(db_url, catalogue=catalogue, sync=i == 0) for i in range(2)]
+    desks = [Desk.open(db_url, catalogue=catalogue) for i in range(2)]
     with freeze_time(MONDAY) as clock:
         calls_on(desks[0], "printing", 5, clock, step=timedelta(hours=2))
         start, results = threading.Barrier(2), []

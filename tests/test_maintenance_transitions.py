@@ -171,7 +171,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(planned: Desk) -> None:
 def test_two_desks_on_one_database_never_overwrite_each_other(
     planned: Desk, db_url: str, catalogue
 ) -> None:
-    other = Desk.open(db_url, catalogue=catalogue, sync=False)
+    other = Desk.open(db_url, catalogue=catalogue)
     task = task_in(planned, "scheduled")
     seen_by_other = other.maintenance.get(task.id)
     planned.maintenance.complete(

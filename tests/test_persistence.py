@@ -37,7 +37,7 @@ def test_times_are_stored_in_utc_and_come_back_aware(desk: Desk) -> None:
 
 def test_two_operators_never_silently_overwrite_each_other(db_url: str, catalogue) -> None:
     anna_desk = Desk.open(db_url, catalogue=catalogue)
-    omar_desk = Desk.open(db_url, catalogue=catalogue, sync=False)
+    omar_desk = Desk.open(db_url, catalogue=catalogue)
     call = call_in(anna_desk, "in_progress")
     seen_by_omar = omar_desk.calls.get(call.id)
     anna_desk.calls.resolve(

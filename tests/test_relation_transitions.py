@@ -247,7 +247,7 @@ def test_a_stale_expected_version_is_refused_and_changes_nothing(desk: Desk, tri
 
 def test_two_account_managers_never_silently_overwrite_each_other(db_url: str, catalogue) -> None:
     dave_desk = Desk.open(db_url, catalogue=catalogue)
-    fatima_desk = Desk.open(db_url, catalogue=catalogue, sync=False)
+    fatima_desk = Desk.open(db_url, catalogue=catalogue)
     case = case_in(dave_desk, "bespoke_assessment")
     seen_by_fatima = fatima_desk.relations.get(case.id)
     dave_desk.relations.answer(

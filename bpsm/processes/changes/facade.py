@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from bpsm.catalogue.loader import load_catalogue
 from bpsm.catalogue.schema import Service
-from bpsm.catalogue.sync import content_hash
+from bpsm.catalogue.sync import plan_load
 from bpsm.processes.changes import steps as change
 from bpsm.processes.changes.views import CatalogueDiff, ChangeView, ChecklistStatus
 from bpsm.processes.facade import ProcessFacade
 from bpsm.store.tables.change import ChangeRow
-from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
 __all__ = ["CatalogueDiff", "ChangeView", "Changes", "ChecklistStatus"]
 
@@ -171,23 +170,12 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
             return [self._view(s, r) for r in s.scalars(stmt).all()]
 
     def diff(self) -> CatalogueDiff:
-        """Compare the published catalogue in the database with the catalogue folder's files."""
-        files = load_catalogue(self._desk.catalogue.root).services
+        """Compare the published catalogue in the database with the bound folder's files.
+
+        The full plan (staff, ``desk.yaml``, versions) is :meth:`bpsm.Desk.catalogue_plan`.
+        """
         with self._session() as s:
-            rows = s.execute(
-                select(ServiceRow.id, ServiceVersionRow.content_hash)
-                .join(
-                    ServiceVersionRow,
-                    (ServiceVersionRow.service_id == ServiceRow.id)
-                    & (ServiceVersionRow.version == ServiceRow.current_version),
-                )
-                .where(ServiceRow.active.is_(True))
-            ).all()
-        in_db = dict(rows)
+            plan = plan_load(s, load_catalogue(self._desk.catalogue.root))
         return CatalogueDiff(
-            only_in_files=sorted(set(files) - set(in_db)),
-            only_in_database=sorted(set(in_db) - set(files)),
-            different=sorted(
-                sid for sid in set(files) & set(in_db) if content_hash(files[sid]) != in_db[sid]
-            ),
+            only_in_files=plan.added, only_in_database=plan.retired, different=plan.updated
         )

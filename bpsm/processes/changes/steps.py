@@ -6,7 +6,8 @@ people mark the checklist items of ``desk.yaml`` as met, with evidence. Only a c
 ``approve``, and only when every item is met (and a rollback plan exists from the configured
 impact level up); otherwise the refusal lists every unmet item. ``implement`` publishes a new
 catalogue version and writes the service file back into the catalogue folder; ``roll_back``
-restores what was there before.
+restores what was there before: the previous definition republished as version n+2 with
+``restores_version = n`` (same content hash), and the file's exact text of version n.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from bpsm import clock
 from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
+from bpsm.catalogue.writeback import rewrite_service_file, service_yaml
 from bpsm.errors import NotFound, ValidationError
 from bpsm.processes.base import (
     Ask,
@@ -36,6 +37,7 @@ from bpsm.processes.base import (
     reason,
 )
 from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, MANAGER, SPECIALIST, Person
+from bpsm.store.tables.catalogue import PUBLISHED_ID, PublishedCatalogueRow
 from bpsm.store.tables.change import ChangeRow, ChecklistMarkRow
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 
@@ -168,20 +170,33 @@ def _service_present(ctx: Context) -> bool | str:
 
 
 def _write_back(ctx: Context, op: FileOp) -> None:
-    """Write the service file once the database has committed (never if it rolls back)."""
-    files = ctx.env.catalogue.files
-
-    def apply() -> None:
-        op.apply()
-        files[ctx.row.service_id] = op.path
-
-    ctx.uow.after_commit(apply)
+    """Record the publication and write the service file once the database has committed."""
+    published = ctx.session.get(PublishedCatalogueRow, PUBLISHED_ID)
+    if published is not None:
+        files = dict(published.files)
+        if op.content is None:
+            files.pop(ctx.row.service_id, None)
+        else:
+            files[ctx.row.service_id] = _relative(op.path, Path(published.folder))
+        published.files, published.revision = files, published.revision + 1
+        published.published_at, published.published_by = clock.now(), ctx.by.id
+    ctx.uow.after_commit(op.apply)
     ctx.result = op
 
 
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return (Path("services") / path.name).as_posix()
+
+
 def _file(ctx: Context) -> Path:
-    cat = ctx.env.catalogue
-    return cat.files.get(ctx.row.service_id, cat.root / "services" / f"{ctx.row.service_id}.yaml")
+    sid, published = ctx.row.service_id, ctx.session.get(PublishedCatalogueRow, PUBLISHED_ID)
+    if published is None:
+        raise ValidationError("catalogue: this database publishes no catalogue to write back to")
+    root = Path(published.folder)
+    return root / published.files.get(sid, f"services/{sid}.yaml")
 
 
 def _implement(ctx: Context) -> None:
@@ -190,20 +205,34 @@ def _implement(ctx: Context) -> None:
     row.previous_version = (
         current.current_version if current is not None and current.active else None
     )
+    path = _file(ctx)
     if row.kind == "retire":
         assert current is not None
         current.active, current.updated_at = False, clock.now()
         row.published_version = None
-        op = FileOp(_file(ctx), None)
+        op = FileOp(path, None)
     else:
         service = Service.model_validate(row.definition)
-        _, row.published_version = publish_service(s, service, f"change:{row.id}")
-        op = FileOp(_file(ctx), service_yaml(service))
+        text = rewrite_service_file(_current_text(path), service)
+        _, row.published_version = publish_service(s, service, f"change:{row.id}", text=text)
+        op = FileOp(path, text)
     row.implemented_at = clock.now()
     _write_back(ctx, op)
 
 
+def _current_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _roll_back(ctx: Context) -> None:
+    """Restore the previous definition as a new version with the same content (``restores``).
+
+    The file gets back the exact text the restored version was published from, comments and
+    all; only a version without recorded text (none so far) is written from its definition.
+    """
     row, s = ctx.row, ctx.session
     current = s.get(ServiceRow, row.service_id)
     if current is None:
@@ -216,8 +245,12 @@ def _roll_back(ctx: Context) -> None:
     before = s.get(ServiceVersionRow, (row.service_id, row.previous_version))
     assert before is not None
     service = Service.model_validate(before.definition)
-    publish_service(s, service, f"rollback of change:{row.id}")
-    _write_back(ctx, FileOp(_file(ctx), service_yaml(service)))
+    text = before.file_text or service_yaml(service)
+    _, version = publish_service(
+        s, service, f"rollback of change:{row.id}", text=text, restores=before.version
+    )
+    ctx.data["published_version"] = version
+    _write_back(ctx, FileOp(_file(ctx), text))
 
 
 S = Step.row
@@ -372,13 +405,6 @@ class FileOp:
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(self.content, encoding="utf-8")
         tmp.replace(self.path)
-
-
-def service_yaml(service: Service) -> str:
-    """A service as catalogue-file YAML (the same schema the loader reads)."""
-    data = service.model_dump(mode="json", exclude_defaults=True)
-    data = {"id": data.pop("id"), **data}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def load(s: Session, change_id: int, expected_version: int | None = None) -> ChangeRow:

@@ -1,6 +1,13 @@
 """The database schema, one module per area; importing this package registers every table."""
 
-from bpsm.store.tables import change, proactive, recommendation, relation  # noqa: F401  (register tables)
+from bpsm.store.tables import (  # noqa: F401  (register tables)
+    catalogue,
+    change,
+    proactive,
+    recommendation,
+    relation,
+)
+from bpsm.store.tables.catalogue import PublishedCatalogueRow
 from bpsm.store.tables.core import (
     AuditEventRow,
     Base,
@@ -18,6 +25,7 @@ __all__ = [
     "Base",
     "CallContactRow",
     "CallRow",
+    "PublishedCatalogueRow",
     "RelationCaseRow",
     "ServiceRow",
     "ServiceVersionRow",

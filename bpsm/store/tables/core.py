@@ -109,6 +109,10 @@ class ServiceVersionRow(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(300))
+    file_text: Mapped[str | None] = mapped_column(Text)
+    """The catalogue file's exact text for this version (comments included), for a rollback."""
+    restores_version: Mapped[int | None] = mapped_column(Integer)
+    """Set on a rollback: the earlier version whose content this one restores."""
 
 
 class CallRow(VersionedRecord, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:49:06.330591
+Create Date: 2026-12-01 20:58:50.186297
 """
 
 import sqlalchemy as sa
@@ -66,6 +66,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_changes_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_changes_state"), ["state"], unique=False)
 
+    op.create_table(
+        "published_catalogue",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("folder", sa.Text(), nullable=False),
+        sa.Column("desk_config", sa.JSON(), nullable=False),
+        sa.Column("files", sa.JSON(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column(
+            "published_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "services",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -273,6 +286,8 @@ def upgrade() -> None:
             "published_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("file_text", sa.Text(), nullable=True),
+        sa.Column("restores_version", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["service_id"],
             ["services.id"],
@@ -487,6 +502,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_services_department"))
 
     op.drop_table("services")
+    op.drop_table("published_catalogue")
     with op.batch_alter_table("changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_changes_state"))
         batch_op.drop_index(batch_op.f("ix_changes_service_id"))
