@@ -18,6 +18,7 @@ from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
     ConcurrentModification,
+    DatabaseError,
     DatabaseUnavailable,
     GuardFailed,
     InvalidTransition,
@@ -70,6 +71,7 @@ __all__ = [
     "ChecklistStatus",
     "ConcurrentModification",
     "ContactView",
+    "DatabaseError",
     "DatabaseUnavailable",
     "Desk",
     "DeskConfig",

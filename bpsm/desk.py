@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bpsm.catalogue.loader import Catalogue, load_catalogue
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import SyncReport, sync_catalogue
-from bpsm.errors import PermissionDenied
+from bpsm.errors import PermissionDenied, Problem, ValidationError
 from bpsm.kpi import Kpis
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
@@ -33,6 +33,7 @@ from bpsm.settings import Settings
 from bpsm.store.db import default_database_url, open_engine
 from bpsm.store.tables import AuditEventRow, StaffRow
 from bpsm.store.uow import UnitOfWork
+from bpsm.validation import clean_text, limit_of, shown
 from bpsm.views import AuditEvent
 
 __all__ = ["Desk"]
@@ -151,7 +152,7 @@ class Desk:
                 self._staff = {
                     r.id: Person(r.id, r.name, frozenset(r.roles), r.group) for r in rows
                 }
-        found = self._staff.get(ident)
+        found = self._staff.get(ident) if isinstance(ident, str) else None
         if found is None:
             raise PermissionDenied(str(ident), "act on this desk", "not on the desk's staff list")
         return found
@@ -164,8 +165,15 @@ class Desk:
         if record_id is None:
             kind = getattr(record, "audit_type", None)
             if kind is None:
-                raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
+                raise ValidationError(
+                    Problem(
+                        f"cannot tell the record type of {shown(record)}; pass (type, id)",
+                        field="record",
+                    )
+                )
             record, record_id = kind, record.id  # type: ignore[attr-defined]
+        record = clean_text("record", record, limit=limit_of(AuditEventRow.record_type))
+        record_id = clean_text("record_id", str(record_id), limit=limit_of(AuditEventRow.record_id))
         with self.transaction() as s:
             rows = s.scalars(
                 select(AuditEventRow)
