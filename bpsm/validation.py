@@ -36,9 +36,11 @@ from bpsm import clock
 from bpsm.errors import NotFound, Problem, ValidationError
 
 __all__ = [
+    "DAYS_AHEAD_MAX",
     "ID_MAX",
     "INT_MAX",
     "INT_MIN",
+    "NESTING_MAX",
     "PAGE_LIMIT",
     "SEARCH_LIMIT",
     "TEXT_LIMIT",
@@ -68,7 +70,9 @@ ID_MAX = INT_MAX
 #: The most rows one page of a queue or list returns.
 PAGE_LIMIT = 1_000
 #: How deep a structured answer (a service definition, considerations) may nest.
-_DEPTH = 32
+NESTING_MAX = 32
+#: The longest look ahead in days (``maintenance.due``'s upcoming days, ``generate``'s horizon).
+DAYS_AHEAD_MAX = 3_660
 
 
 def _refuse(field: str, message: str) -> ValidationError:
@@ -167,8 +171,8 @@ def clean_structure(field: str, value: Any, *, limit: int = TEXT_LIMIT, depth: i
     Raises:
         ValidationError: naming the path of the first bad text (``definition.faq[2].answer``).
     """
-    if depth > _DEPTH:
-        raise _refuse(field, f"nests deeper than {_DEPTH} levels")
+    if depth > NESTING_MAX:
+        raise _refuse(field, f"nests deeper than {NESTING_MAX} levels")
     if isinstance(value, str):
         wrong = text_problem(value, limit)
         if wrong:
@@ -233,6 +237,8 @@ def paging(offset: Any, limit: Any) -> tuple[int, int]:
 
 def search_text(value: Any, field: str = "text") -> str:
     """A search text: the text rules with :data:`SEARCH_LIMIT` characters; empty is allowed."""
+    if not isinstance(value, str):
+        raise _refuse(field, f"{shown(value)} is not text")
     return clean_text(field, value, limit=SEARCH_LIMIT, required=False) or ""
 
 

@@ -21,6 +21,7 @@ caller in ``String(200)``, PostgreSQL would refuse it — both now refuse it, wi
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from types import TracebackType
 
@@ -127,6 +128,10 @@ def translate(exc: BaseException, url: str = "the database") -> BpsmError | None
 def refuse_unfit_values(session: Session, flush_context: object, instances: object) -> None:
     """Before a flush: every new or changed text fits its column (the same on every database).
 
+    A ``String(n)`` column holds ``n`` characters; no text holds a NUL character or a lone
+    surrogate, JSON included. (The length of a ``Text`` column is the boundary's rule for what
+    people enter, not checked here: the desk's own derived texts may be longer.)
+
     Raises:
         ValidationError: naming the column: ``caller: at most 200 characters (got 201)``.
     """
@@ -141,9 +146,10 @@ def refuse_unfit_values(session: Session, flush_context: object, instances: obje
             value = state.dict.get(key)
             if isinstance(column.type, JSON):
                 if value is not None:
-                    clean_structure(key, value)
+                    clean_structure(key, value, limit=sys.maxsize)
             elif isinstance(value, str):
-                wrong = text_problem(value, limit_of(column))
+                limit = limit_of(column) if column.type.length else sys.maxsize
+                wrong = text_problem(value, limit)
                 if wrong:
                     raise ValidationError(Problem(wrong, field=key))
 

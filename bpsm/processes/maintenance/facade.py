@@ -30,11 +30,17 @@ from bpsm.processes.maintenance import steps as maintenance
 from bpsm.processes.maintenance.steps import GenerationReport, PlanSyncReport
 from bpsm.processes.maintenance.views import PlanView, TaskView, plan_view, task_view
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
-from bpsm.validation import clean_text, limit_of, moment, paging, record_id, shown, whole_number
+from bpsm.validation import (
+    DAYS_AHEAD_MAX,
+    clean_text,
+    limit_of,
+    moment,
+    paging,
+    record_id,
+    shown,
+    whole_number,
+)
 from bpsm.views import Page
-
-#: The longest look ahead of :meth:`Maintenance.due` (``include_upcoming_days``): ten years.
-UPCOMING_DAYS_MAX = 3_660
 
 __all__ = ["GenerationReport", "Maintenance", "PlanSyncReport", "PlanView", "TaskView"]
 
@@ -92,14 +98,12 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
 
         Raises:
             ValidationError: a negative horizon, one longer than ten years
-                (:data:`UPCOMING_DAYS_MAX` days), or one so long a rule yields over 10,000 tasks.
+                (:data:`DAYS_AHEAD_MAX` days), or one so long a rule yields over 10,000 tasks.
             PermissionDenied: ``by`` may not ``task.generate``.
         """
-        if isinstance(horizon, timedelta) and horizon > timedelta(days=UPCOMING_DAYS_MAX):
+        if isinstance(horizon, timedelta) and horizon > timedelta(days=DAYS_AHEAD_MAX):
             raise ValidationError(
-                Problem(
-                    f"{shown(horizon)} is longer than {UPCOMING_DAYS_MAX:,} days", field="horizon"
-                )
+                Problem(f"{shown(horizon)} is longer than {DAYS_AHEAD_MAX:,} days", field="horizon")
             )
         person = self._desk.person(by)
         with self._session() as s:
@@ -166,12 +170,12 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         if (
             isinstance(include_upcoming_days, bool)
             or not isinstance(include_upcoming_days, int)
-            or not 0 <= include_upcoming_days <= UPCOMING_DAYS_MAX
+            or not 0 <= include_upcoming_days <= DAYS_AHEAD_MAX
         ):
             raise ValidationError(
                 Problem(
                     f"{shown(include_upcoming_days)} must be a whole number of days "
-                    f"from 0 to {UPCOMING_DAYS_MAX:,}",
+                    f"from 0 to {DAYS_AHEAD_MAX:,}",
                     field="include_upcoming_days",
                 )
             )
