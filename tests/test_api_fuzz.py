@@ -329,3 +329,49 @@ def test_facade_functions_refuse_hostile_arguments_with_a_typed_error_and_change
 
 def test_the_fuzz_desk_has_a_catalogue_folder_of_its_own(fdesk: Desk, folder: Path) -> None:
     assert Path(fdesk.catalogue.root) == folder
+
+
+REACTIVE = PROCESSES["call"]
+NEXT = {(src, s.trigger): s.dest or src for s in REACTIVE.table for src in s.source}
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    caller=hostile,
+    moves=st.lists(
+        st.tuples(st.sampled_from(REACTIVE.triggers), st.booleans(), st.integers(0, 9), hostile),
+        max_size=10,
+    ),
+)
+def test_a_call_end_to_end_under_hostile_answers_follows_its_table_and_refuses_cleanly(
+    fdesk: Desk, caller: Any, moves: list[tuple[str, bool, int, Any]]
+) -> None:
+    """Register (with a hostile caller, or else a fine one), then steps with hostile answers mixed
+    in: every refusal is typed and leaves no trace; every success moves as the table says."""
+    register = {"caller": caller, "channel": "phone", "summary": "s", "by": "anna"}
+    refused_cleanly(fdesk, lambda: fdesk.calls.register(**register, service="laptop"))
+    call = fdesk.calls.register(
+        caller="Kim", channel="phone", summary="s", service="laptop", by="anna"
+    )
+    state = call.state
+    for trigger, spoil, slot, value in moves:
+        step = REACTIVE.step(trigger, state)
+        args = {a.name: _valid(fdesk, a) for a in step.asks}
+        if trigger == "escalate":
+            args["to_group"] = next(g for g in fdesk.config.groups if g != call.group)
+        who: Any = "anna"
+        if spoil:
+            names = [*args, "by"]
+            target = names[slot % len(names)]
+            if target == "by":
+                who = value
+            else:
+                args[target] = value
+        before = snapshot(fdesk)
+        try:
+            call = fdesk.calls.fire(call.id, trigger, by=who, **args)
+        except BpsmError:
+            assert snapshot(fdesk) == before
+        else:
+            state = NEXT[(state, trigger)]
+        assert fdesk.calls.get(call.id).state == state
