@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import JSON, String, event, inspect
+from sqlalchemy import JSON, String, event
 from sqlalchemy import exc as sa
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy.orm.base import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from bpsm.errors import (
@@ -135,23 +138,50 @@ def refuse_unfit_values(session: Session, flush_context: object, instances: obje
     Raises:
         ValidationError: naming the column: ``caller: at most 200 characters (got 201)``.
     """
-    for obj in (*session.new, *session.dirty):
-        state = inspect(obj)
-        for column in state.mapper.columns:
-            if not isinstance(column.type, String | JSON):
-                continue
-            key = state.mapper.get_property_by_column(column).key
-            if obj not in session.new and not state.attrs[key].history.has_changes():
-                continue
-            value = state.dict.get(key)
-            if isinstance(column.type, JSON):
-                if value is not None:
-                    clean_structure(key, value, limit=sys.maxsize)
-            elif isinstance(value, str):
-                limit = limit_of(column) if column.type.length else sys.maxsize
-                wrong = text_problem(value, limit)
-                if wrong:
-                    raise ValidationError(Problem(wrong, field=key))
+    for obj in session.new:
+        state = instance_state(obj)
+        for key, limit in _texts(state.mapper):
+            _fits(key, limit, state.dict.get(key))
+    for obj in session.dirty:
+        state = instance_state(obj)
+        changed = state.committed_state  # the attributes set since the row was loaded
+        for key, limit in _texts(state.mapper):
+            if key in changed:
+                _fits(key, limit, state.dict.get(key))
+
+
+_TEXTS: dict[Mapper[Any], tuple[tuple[str, int | None], ...]] = {}
+
+
+def _texts(mapper: Mapper[Any]) -> tuple[tuple[str, int | None], ...]:
+    """A mapper's text and JSON attributes with their limits (None: JSON), worked out once."""
+    found = _TEXTS.get(mapper)
+    if found is None:
+        found = tuple(
+            (
+                mapper.get_property_by_column(column).key,
+                None
+                if isinstance(column.type, JSON)
+                else (limit_of(column) if column.type.length else sys.maxsize),
+            )
+            for column in mapper.columns
+            if isinstance(column.type, String | JSON)
+        )
+        _TEXTS[mapper] = found
+    return found
+
+
+def _fits(key: str, limit: int | None, value: Any) -> None:
+    if limit is None:
+        if value is not None:
+            clean_structure(key, value, limit=sys.maxsize)
+    elif isinstance(value, str):
+        wrong = text_problem(value, limit)
+        if wrong:
+            raise ValidationError(Problem(wrong, field=key))
+
+
+_ARMED: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
 
 
 class UnitOfWork:
@@ -164,8 +194,9 @@ class UnitOfWork:
     def __init__(self, sessions: sessionmaker[Session], url: str = "the database"):
         self._sessions = sessions
         self._url = url
-        if not event.contains(sessions, "before_flush", refuse_unfit_values):
+        if sessions not in _ARMED:
             event.listen(sessions, "before_flush", refuse_unfit_values)
+            _ARMED.add(sessions)
         self._after: list[Callable[[], None]] = []
         self.session: Session
 
