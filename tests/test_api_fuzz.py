@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,11 @@ HOSTILE: list[Any] = [
     {"\x00": "\ud800"},
     b"bytes",
     object(),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),  # no UTC equivalent
+    datetime.max.replace(tzinfo=timezone(timedelta(hours=-5))),
+    datetime(2026, 2, 1),  # naive
+    timedelta.max,
+    timedelta(days=-1),
 ]
 hostile = st.sampled_from(HOSTILE) | st.text(max_size=12) | st.integers() | st.floats()
 

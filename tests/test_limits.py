@@ -58,21 +58,28 @@ def test_a_long_text_answer_of_a_step_is_refused_and_changes_nothing(desk: Desk)
     assert desk.calls.get(call.id).state == "in_progress"
 
 
+def test_a_step_answer_bounded_by_its_column_is_refused_by_the_ask(desk: Desk) -> None:
+    case = case_in(desk, "delivered")
+    keep = desk.relations.keep_standard_delivery
+    err = refused(
+        desk, ValidationError, lambda: keep(case.id, steps=["order"], name="n" * 201, by="dave")
+    )
+    assert str(err) == "name: at most 200 characters (got 201)"
+    assert keep(case.id, steps=["order"], name="n" * 200, by="dave").state == "standard_delivery"
+
+
 def test_a_field_the_boundary_forgets_is_still_refused_alike_by_the_unit_of_work(
     desk: Desk,
 ) -> None:
-    case = case_in(desk, "delivered")
-    err = refused(
-        desk,
-        ValidationError,
-        lambda: desk.relations.keep_standard_delivery(
-            case.id, steps=["order it"], name="n" * 201, by="dave"
-        ),
-    )
-    assert str(err) == "name: at most 200 characters (got 201)"
+    """SQLite would store 65 characters in a String(64) column; PostgreSQL would fail."""
+    before = snapshot(desk)
     too_long = pytest.raises(ValidationError, match=r"^id: at most 64 characters \(got 65\)$")
     with too_long, desk.transaction() as s:
         s.add(StaffRow(id="x" * 65, name="X", roles=[], group="service-desk", active=True))
+    nul = pytest.raises(ValidationError, match=r"^name: contains a NUL character")
+    with nul, desk.transaction() as s:
+        s.get_one(StaffRow, "anna").name = "An\x00na"
+    assert snapshot(desk) == before
 
 
 # -- characters no database should get -------------------------------------------------------------
