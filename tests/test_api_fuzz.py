@@ -197,6 +197,7 @@ def _calls(d: Desk) -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
         ),
         "calls.get": (d.calls.get, {"call_id": call.id}),
         "calls.contacts": (d.calls.contacts, {"call_id": call.id}),
+        "calls.allowed": (d.calls.allowed, {"record": call, "by": "anna"}),
         "calls.queue": (
             d.calls.queue,
             {"offset": 0, "limit": 5, "states": ("registered",), "group": "service-desk"},
@@ -279,6 +280,7 @@ FACADE_CALLS = sorted(
         "calls.register",
         "calls.get",
         "calls.contacts",
+        "calls.allowed",
         "calls.queue",
         "calls.wait",
         "relations.open",

@@ -143,7 +143,7 @@ class Ask:
         elif self.kind == "choice":
             clean_text(self.name, value, limit=limit, required=False, strip=False)
             if self.choices and value not in self.choices:
-                self._refuse(f"{value!r} is not one of {', '.join(self.choices)}")
+                self._refuse(f"{shown(value)} is not one of {', '.join(self.choices)}")
         elif self.kind == "mapping" and not isinstance(value, Mapping):
             self._refuse(f"{shown(value)} must map names to values")
         elif self.kind in ("mapping", "any"):
