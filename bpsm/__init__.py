@@ -18,6 +18,7 @@ from bpsm.desk import Desk
 from bpsm.errors import (
     BpsmError,
     ConcurrentModification,
+    DatabaseError,
     DatabaseUnavailable,
     GuardFailed,
     InvalidTransition,
@@ -71,6 +72,7 @@ __all__ = [
     "ChecklistStatus",
     "ConcurrentModification",
     "ContactView",
+    "DatabaseError",
     "DatabaseUnavailable",
     "Desk",
     "DeskConfig",

@@ -30,7 +30,7 @@ from bpsm.catalogue.published import (
 )
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
-from bpsm.errors import ConcurrentModification, PermissionDenied, ValidationError
+from bpsm.errors import ConcurrentModification, PermissionDenied, Problem, ValidationError
 from bpsm.kpi import Kpis
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
@@ -46,6 +46,7 @@ from bpsm.store.db import default_database_url, open_engine, safe_url
 from bpsm.store.tables import AuditEventRow, PublishedCatalogueRow, StaffRow
 from bpsm.store.tables.catalogue import PUBLISHED_ID
 from bpsm.store.uow import UnitOfWork, translate
+from bpsm.validation import clean_text, limit_of, shown, text_problem
 from bpsm.views import AuditEvent
 
 __all__ = ["Desk"]
@@ -319,7 +320,11 @@ class Desk:
         """
         try:
             with self.engine.connect() as conn:  # one round trip: the person and the revision
-                found = conn.execute(_PERSON, {"ident": str(ident)}).first() if ident else None
+                found = (
+                    conn.execute(_PERSON, {"ident": ident}).first()
+                    if isinstance(ident, str) and ident and text_problem(ident, 64) is None
+                    else None
+                )
         except DBAPIError as exc:
             raise translate(exc, self._url) or exc from None
         if found is not None and (
@@ -345,8 +350,15 @@ class Desk:
         if record_id is None:
             kind = getattr(record, "audit_type", None)
             if kind is None:
-                raise TypeError(f"cannot tell the record type of {record!r}; pass (type, id)")
+                raise ValidationError(
+                    Problem(
+                        f"cannot tell the record type of {shown(record)}; pass (type, id)",
+                        field="record",
+                    )
+                )
             record, record_id = kind, record.id  # type: ignore[attr-defined]
+        record = clean_text("record", record, limit=limit_of(AuditEventRow.record_type))
+        record_id = clean_text("record_id", str(record_id), limit=limit_of(AuditEventRow.record_id))
         with self.transaction() as s:
             rows = s.scalars(
                 select(AuditEventRow)

@@ -11,8 +11,10 @@ standard-library exception that carries the same meaning, so callers can catch e
     ├── NotFound (LookupError)              no record with that id
     ├── ConcurrentModification (RuntimeError)
     │                                       someone else changed the record since it was read
-    └── DatabaseUnavailable (ConnectionError)
-                                            the database cannot be reached or opened
+    ├── DatabaseUnavailable (ConnectionError)
+    │                                       the database cannot be reached or opened
+    └── DatabaseError (RuntimeError)        the database refused a statement for a reason that
+                                            is not in the input (a defect; no SQL is shown)
 
 Catch :class:`InvalidTransition` and :class:`GuardFailed` to tell a user why a button does
 nothing; catch :class:`ConcurrentModification` to reload and retry; :class:`ValidationError`
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 __all__ = [
     "BpsmError",
     "ConcurrentModification",
+    "DatabaseError",
     "DatabaseUnavailable",
     "GuardFailed",
     "InvalidTransition",
@@ -134,3 +137,17 @@ class DatabaseUnavailable(BpsmError, ConnectionError):
     def __init__(self, url: str, reason: str):
         self.url, self.reason = url, reason
         super().__init__(f"cannot open the database {url}: {reason}")
+
+
+class DatabaseError(BpsmError, RuntimeError):
+    """The database refused a statement for a reason that is not the caller's input.
+
+    A defect to report (with :attr:`kind` and :attr:`reason`); the message never carries SQL.
+    Nothing was changed.
+    """
+
+    def __init__(self, kind: str, reason: str):
+        self.kind, self.reason = kind, reason
+        super().__init__(
+            f"the database refused the request ({kind}: {reason}); nothing was changed"
+        )

@@ -20,6 +20,7 @@ from bpsm import clock
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
 from bpsm.store.tables import CallRow
+from bpsm.validation import moment
 
 if TYPE_CHECKING:
     from bpsm.port import DeskPort
@@ -66,7 +67,7 @@ class Kpis:
 
     def window(self, since: datetime, until: datetime) -> KpiSnapshot:
         """KPIs for calls registered / resolved / closed in ``[since, until)`` (aware datetimes)."""
-        since, until = clock.to_utc(since), clock.to_utc(until)
+        since, until = moment("since", since), moment("until", until)
         in_window = lambda col: and_(col >= since, col < until)  # noqa: E731
         count_if = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
         resolved = in_window(CallRow.resolved_at)

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 from bpsm.services import escape_like
 from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.relation import StandardDeliveryRow
+from bpsm.validation import SEARCH_LIMIT
 from bpsm.views import View
 
 __all__ = [
     "ALTERNATIVE_BOOST",
     "MAX_CANDIDATES",
+    "MAX_QUERY_WORDS",
     "Candidate",
     "Suggestion",
     "find_candidates",
@@ -177,6 +179,8 @@ _STOP = frozenset(
     ]
 )
 MAX_CANDIDATES = 200
+#: The most words of a need that go into the database's ``LIKE`` filters.
+MAX_QUERY_WORDS = 64
 
 
 def _stem(word: str) -> str:
@@ -380,8 +384,13 @@ def _service_candidates(s: Session, where: Any, order: Any = None) -> list[Candi
 
 def find_candidates(s: Session, text: str) -> list[Candidate]:
     """Active services and standard deliveries that share a word with ``text``, plus the declared
-    alternatives of those services — fetched with ``LIKE`` filters, at most a few hundred."""
-    words = list(_significant(text))
+    alternatives of those services — fetched with ``LIKE`` filters, at most a few hundred.
+
+    The filters use the first :data:`MAX_QUERY_WORDS` significant words of ``text``, each cut to
+    :data:`~bpsm.validation.SEARCH_LIMIT` characters, so a long need never builds a statement the
+    database refuses (SQLite's expression depth and ``LIKE`` pattern length).
+    """
+    words = [w[:SEARCH_LIMIT] for w in list(_significant(text))[:MAX_QUERY_WORDS]]
     if not words:
         return []
     svc_where, svc_hits = _like_any(ServiceRow.search_text, words)

@@ -9,6 +9,7 @@ from sqlalchemy import case, or_, select
 from bpsm.catalogue.schema import Service
 from bpsm.errors import NotFound
 from bpsm.store.tables import ServiceRow, ServiceVersionRow
+from bpsm.validation import clean_text, limit_of, paging, record_id, search_text
 from bpsm.views import ServiceHit, ServiceView
 
 if TYPE_CHECKING:
@@ -26,8 +27,16 @@ class Services:
     def search(self, text: str, *, limit: int = 20) -> list[ServiceHit]:
         """Services whose name, keywords, description or FAQ contain every word of ``text``.
 
-        Name matches rank first. An empty text lists services by name.
+        Name matches rank first. An empty text lists services by name. ``%``, ``_`` and ``\\``
+        match themselves.
+
+        Raises:
+            ValidationError: ``text`` is not a text of at most
+                :data:`~bpsm.validation.SEARCH_LIMIT` characters (or holds a NUL character or a
+                lone surrogate), or ``limit`` is not 1 … :data:`~bpsm.validation.PAGE_LIMIT`.
         """
+        text = search_text(text)
+        limit = paging(0, limit)[1]
         words = [w for w in text.lower().split() if w]
         stmt = select(ServiceRow).where(ServiceRow.active.is_(True))
         for w in words:
@@ -72,7 +81,16 @@ class Services:
             return [ServiceView.model_validate(r) for r in s.scalars(stmt)]
 
     def get(self, service_id: str, version: int | None = None) -> Service:
-        """The definition of a service, current version unless ``version`` is given."""
+        """The definition of a service, current version unless ``version`` is given.
+
+        Raises:
+            NotFound: no such service, or no such version of it.
+            ValidationError: ``service_id`` is not a text that fits the column, or ``version`` is
+                not a whole number.
+        """
+        service_id = clean_text("service_id", service_id, limit=limit_of(ServiceRow.id)) or ""
+        if version is not None:
+            version = record_id("service version", version, "version")
         with self._desk.unit() as uow:
             s = uow.session
             row = s.get(ServiceRow, service_id)

@@ -16,7 +16,6 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from bpsm import (
     ConcurrentModification,
@@ -128,7 +127,10 @@ def test_add_ons_and_leads_never_share_a_transition() -> None:
 
 def test_the_database_refuses_an_add_on_in_a_lead_state(desk: Desk) -> None:
     r = add_on(desk)
-    with pytest.raises(IntegrityError), desk.transaction() as s:
+    with (
+        pytest.raises(ValidationError, match="ck_recommendations_kind_state"),
+        desk.transaction() as s,
+    ):
         s.execute(update(RecommendationRow).where(RecommendationRow.id == r.id).values(state="won"))
     assert desk.recommendations.get(r.id) == r
 

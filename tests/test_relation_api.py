@@ -286,7 +286,9 @@ def test_the_queue_pages_open_cases_oldest_first_and_filters_by_state(desk: Desk
     assert desk.relations.queue(states=("withdrawn",)).total == 1
     with pytest.raises(ValidationError, match="paging"):
         desk.relations.queue(limit=0)
-    with pytest.raises(ValidationError, match="states: 'closed' not a relation state"):
+    with pytest.raises(
+        ValidationError, match=r"states: \['closed'\]: not states of the relation process"
+    ):
         desk.relations.queue(states=("closed",))
 
 

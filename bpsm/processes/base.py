@@ -20,6 +20,7 @@ function, which asks :meth:`Process.require` first.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +39,17 @@ from bpsm.errors import (
 )
 from bpsm.roles import Person, require
 from bpsm.store.tables import AuditEventRow
+from bpsm.validation import (
+    INT_MAX,
+    INT_MIN,
+    PAGE_LIMIT,
+    TEXT_LIMIT,
+    clean_structure,
+    clean_text,
+    record_id,
+    shown,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     from bpsm.store.uow import UnitOfWork
@@ -68,6 +80,11 @@ class Ask:
         choices_from: a desk list the answer must come from (``groups``, ``channels``,
             ``checklist``); checked by the step's guards or effect, shown by screens.
         check: a further test of a given answer, returning what is wrong with it (or None).
+        max_length: the most characters a text answer (or each line) may have; default the
+            length of a ``Text`` column (:data:`bpsm.validation.TEXT_LIMIT`). Give the column's
+            own with ``max_length=limit_of(Row.column)``. Every text, inside ``lines``,
+            ``mapping`` and ``any`` answers too, also obeys :func:`bpsm.validation.clean_text`'s
+            rules: no NUL character, no lone surrogate.
     """
 
     name: str
@@ -81,6 +98,7 @@ class Ask:
     choices: tuple[str, ...] = ()
     choices_from: str | None = None
     check: Callable[[Any], str | None] | None = None
+    max_length: int | None = None
 
     def take(self, answers: Mapping[str, Any]) -> Any:
         """The cleaned answer from ``answers`` (text stripped), or raise what a bad one deserves.
@@ -106,42 +124,56 @@ class Ask:
     def _clean(self, value: Any) -> Any:
         if value is None:
             return None
+        limit = self.max_length or TEXT_LIMIT
         if self.kind == "text":
-            if not isinstance(value, str):
-                self._refuse(f"{value!r} is not text")
-            return value.strip() or None
+            return clean_text(self.name, value, limit=limit, required=False)
         if self.kind == "lines":
             if isinstance(value, str) or not isinstance(value, list | tuple):
-                self._refuse(f"{value!r} must be a list of texts")
+                self._refuse(f"{shown(value)} must be a list of texts")
+            if len(value) > PAGE_LIMIT:
+                self._refuse(f"at most {PAGE_LIMIT:,} entries (got {len(value):,})")
             for i, v in enumerate(value):
                 if not isinstance(v, str) or not v.strip():
-                    self._refuse(f"{v!r} must be a non-empty text", f"{self.name}[{i}]")
+                    self._refuse(f"{shown(v)} must be a non-empty text", f"{self.name}[{i}]")
+                clean_text(f"{self.name}[{i}]", v, limit=limit)
             return [v.strip() for v in value] or None
         if self.kind in ("int", "number"):
-            number = (
-                value if isinstance(value, int | float) and not isinstance(value, bool) else None
-            )
-            low, high = self.low, self.high
-            if (
-                number is None
-                or (self.kind == "int" and not isinstance(number, int))
-                or (low is not None and number < low)
-                or (high is not None and number > high)
-            ):
-                span = (
-                    f"from {low:g} to {high:g}"
-                    if low is not None and high is not None
-                    else (f"of at least {low:g}" if low is not None else "")
-                )
-                what = "an answer" if self.kind == "int" else "a number"
-                self._refuse(f"{value!r} is not {what} {span}".rstrip())
+            self._number(value)
         elif self.kind == "yes_no" and not isinstance(value, bool):
-            self._refuse(f"{value!r} must be True or False")
-        elif self.kind == "choice" and self.choices and value not in self.choices:
-            self._refuse(f"{value!r} is not one of {', '.join(self.choices)}")
+            self._refuse(f"{shown(value)} must be True or False")
+        elif self.kind == "choice":
+            clean_text(self.name, value, limit=limit, required=False, strip=False)
+            if self.choices and value not in self.choices:
+                self._refuse(f"{shown(value)} is not one of {', '.join(self.choices)}")
         elif self.kind == "mapping" and not isinstance(value, Mapping):
-            self._refuse(f"{value!r} must map names to values")
+            self._refuse(f"{shown(value)} must map names to values")
+        elif self.kind in ("mapping", "any"):
+            clean_structure(self.name, value, limit=limit)
         return value
+
+    def _number(self, value: Any) -> None:
+        whole = self.kind == "int"
+        low = self.low if self.low is not None else (INT_MIN if whole else None)
+        high = self.high if self.high is not None else (INT_MAX if whole else None)
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if (
+            number is None
+            or (whole and not isinstance(number, int))
+            or (isinstance(number, float) and not math.isfinite(number))
+            or (low is not None and number < low)
+            or (high is not None and number > high)
+        ):
+            span = (
+                f"from {_figure(low)} to {_figure(high)}"
+                if low is not None and high is not None
+                else (f"of at least {_figure(low)}" if low is not None else "")
+            )
+            what = "an answer" if whole else "a number"
+            self._refuse(f"{shown(value)} is not {what} {span}".rstrip())
+
+
+def _figure(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def text(
@@ -544,6 +576,9 @@ def load_row(
         NotFound: no such record.
         ConcurrentModification: it changed since the caller read ``expected_version``.
     """
+    ident = record_id(label, ident)
+    if expected_version is not None:
+        whole_number("expected_version", expected_version)
     row = session.get(row_type, ident)
     if row is None:
         raise NotFound(label, ident)

@@ -7,7 +7,7 @@ see the desk only through :class:`DeskPort` — processes never import :class:`b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bpsm.errors import Problem, ValidationError
 from bpsm.port import DeskPort
 from bpsm.processes.base import Action, Context, Process, load_row
+from bpsm.validation import shown, some_of
 
 __all__ = ["DeskPort", "ProcessFacade"]
 
@@ -65,8 +66,16 @@ class ProcessFacade(Generic[RowT, ViewT]):
         the record refuses (``accept`` on a call without a catalogue service).
 
         Each one's ``.step.asks`` says what it asks.
+
+        Raises:
+            ValidationError: ``record`` is not a record of this process (it has no known state).
         """
-        return self.process.allowed(record.state, self._desk.person(by), record=record)
+        state = getattr(record, "state", None)
+        if not isinstance(state, str) or state not in self.process.states:
+            raise ValidationError(
+                Problem(f"{shown(record)} is not a {self.process.name} record", field="record")
+            )
+        return self.process.allowed(state, self._desk.person(by), record=record)
 
     # -- for subclasses ---------------------------------------------------------------------------
 
@@ -89,6 +98,8 @@ class ProcessFacade(Generic[RowT, ViewT]):
         expected_version: int | None,
         answers: dict[str, Any],
     ) -> tuple[ViewT, Context]:
+        if not isinstance(trigger, str):
+            raise ValidationError(Problem(f"{shown(trigger)} is not a step name", field="trigger"))
         person = self._desk.person(by)
         with self._desk.unit() as uow:
             row = self._load(uow.session, record_id, expected_version)
@@ -102,14 +113,20 @@ class ProcessFacade(Generic[RowT, ViewT]):
         with self._desk.unit() as uow:
             yield uow.session
 
-    def _check_states(self, states: Iterable[str] | None) -> None:
-        """Refuse state names the process does not have (a filter that silently matches nothing)."""
-        bad = [st for st in states or () if st not in self.process.states]
-        if bad:
-            raise ValidationError(
-                Problem(
-                    f"{bad!r}: not states of the {self.process.name} process "
-                    f"({', '.join(self.process.states)})",
-                    field="states",
-                )
-            )
+    def _check_states(self, states: Any) -> tuple[str, ...] | None:
+        """The states to filter on (None: no filter), refusing names the process does not have.
+
+        A filter that silently matches nothing would hide the mistake. One state name is taken
+        as a list of one.
+
+        Raises:
+            ValidationError: ``states: ['done']: not states of the improvement process (...)``.
+        """
+        if states is None:
+            return None
+        return some_of(
+            "states",
+            states,
+            self.process.states,
+            what=f"states of the {self.process.name} process",
+        )

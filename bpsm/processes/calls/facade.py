@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from bpsm.errors import ValidationError
+from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
 from bpsm.store.tables import CallContactRow, CallRow
+from bpsm.validation import clean_text, limit_of, one_of, paging, shown
 from bpsm.views import Page
 
 __all__ = ["Calls", "Page"]
@@ -47,12 +48,27 @@ class Calls(ProcessFacade[CallRow, CallView]):
         With ``accept=True`` the call is also accepted as standard, and with a ``solution`` also
         resolved at this first contact — all in one transaction, so either every step happens
         (each with its own audit event) or none does.
+
+        Raises:
+            ValidationError: naming the field — an empty or too long caller (see
+                ``docs/limits.md``) or summary, a channel or service the desk does not have, a
+                solution without ``accept``.
         """
+        person = self._desk.person(by)
+        REACTIVE.require(person, "register")  # a refused person is told so before any field
+        caller = clean_text("caller", caller, limit=limit_of(CallRow.caller))
+        summary = clean_text("summary", summary, limit=limit_of(CallRow.summary))
+        channel = one_of("channel", channel, self._desk.config.channels, what="desk's channels")
+        if service is not None:
+            service = clean_text("service", service, limit=limit_of(CallRow.service_id))
+        if not isinstance(accept, bool):
+            raise ValidationError(Problem(f"{shown(accept)} must be True or False", field="accept"))
+        if solution is not None:  # an empty one is the resolve step's guard to refuse
+            clean_text("solution", solution, limit=limit_of(CallRow.solution), required=False)
         if solution is not None and not accept:
             raise ValidationError(
                 "solution: resolving at first contact needs accept=True (a standard service)"
             )
-        person = self._desk.person(by)
         with self._desk.unit() as uow:
             row = register(
                 uow.session,
@@ -111,7 +127,7 @@ class Calls(ProcessFacade[CallRow, CallView]):
         expected_version: int | None = None,
     ) -> CallView:
         """Wait for the ``"customer"`` or a ``"supplier"``."""
-        if for_ not in ("customer", "supplier"):
+        if not isinstance(for_, str) or for_ not in ("customer", "supplier"):
             raise ValidationError(f"waiting for: {for_!r} must be 'customer' or 'supplier'")
         return self.fire(
             call_id, f"wait_for_{for_}", reason=reason, by=by, expected_version=expected_version
@@ -247,7 +263,12 @@ class Calls(ProcessFacade[CallRow, CallView]):
         )
 
     def get(self, call_id: int) -> CallView:
-        """One call by id (:class:`~bpsm.errors.NotFound` if there is none)."""
+        """One call by id.
+
+        Raises:
+            NotFound: there is no such call (also for a whole number no id can have).
+            ValidationError: ``call_id`` is not a whole number (a float, a bool, a text...).
+        """
         with self._desk.unit() as uow:
             return CallView.model_validate(self._load(uow.session, call_id))
 
@@ -267,16 +288,21 @@ class Calls(ProcessFacade[CallRow, CallView]):
         *,
         offset: int = 0,
         limit: int = 50,
-        states: Sequence[str] = OPEN_STATES,
+        states: Sequence[str] | None = OPEN_STATES,
         group: str | None = None,
     ) -> Page[CallView]:
-        """A page of calls in ``states`` (default: open), oldest first; counted and paged in SQL."""
-        if limit < 1 or offset < 0:
-            raise ValidationError(
-                f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1"
-            )
-        where: list[ColumnElement[bool]] = [CallRow.state.in_(list(states))]
+        """A page of calls in ``states`` (default: open; None: every state), oldest first, of one
+        ``group`` if given; counted and paged in SQL.
+
+        Raises:
+            ValidationError: bad paging (see ``docs/limits.md``), or a state or group the desk does
+                not have, naming it.
+        """
+        offset, limit = paging(offset, limit)
+        wanted = self._check_states(states)
+        where: list[ColumnElement[bool]] = [] if wanted is None else [CallRow.state.in_(wanted)]
         if group is not None:
+            group = one_of("group", group, self._desk.config.groups, what="desk's groups")
             where.append(CallRow.group == group)
         with self._desk.unit() as uow:
             s = uow.session

@@ -10,12 +10,23 @@ from sqlalchemy.orm import Session
 from bpsm.catalogue.loader import load_catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.catalogue.sync import plan_load
+from bpsm.errors import Problem, ValidationError
 from bpsm.processes.changes import steps as change
 from bpsm.processes.changes.views import CatalogueDiff, ChangeView, ChecklistStatus
 from bpsm.processes.facade import ProcessFacade
 from bpsm.store.tables.change import ChangeRow
+from bpsm.validation import clean_structure, clean_text, limit_of, shown
 
 __all__ = ["CatalogueDiff", "ChangeView", "Changes", "ChecklistStatus"]
+
+
+def _origin(origin: Any) -> tuple[str, object]:
+    """Where a proposal comes from: ``(record type, id)``, each fitting its column."""
+    if not isinstance(origin, tuple | list) or len(origin) != 2:
+        raise ValidationError(Problem(f"{shown(origin)} must be (record type, id)", field="origin"))
+    kind = clean_text("origin", origin[0], limit=limit_of(ChangeRow.origin_type))
+    clean_text("origin", str(origin[1]), limit=limit_of(ChangeRow.origin_id))
+    return kind or "", origin[1]
 
 
 class Changes(ProcessFacade[ChangeRow, ChangeView]):
@@ -48,8 +59,28 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
         rollback_plan: str | None = None,
         origin: tuple[str, object] | None = None,
     ) -> ChangeView:
-        """Propose adding, modifying or retiring a service (state ``draft``)."""
+        """Propose adding, modifying or retiring a service (state ``draft``).
+
+        Raises:
+            ValidationError: naming the field — unknown kind or impact, an empty or too long text
+                (``docs/limits.md``), a definition that breaks the schema.
+        """
         person = self._desk.person(by)
+        self.process.require(person, "propose")  # a refused person is told so before any field
+        summary = clean_text("summary", summary, limit=limit_of(ChangeRow.summary))
+        if service_id is not None:
+            service_id = clean_text("service_id", service_id, limit=limit_of(ChangeRow.service_id))
+        if rollback_plan is not None:
+            limit = limit_of(ChangeRow.rollback_plan)
+            rollback_plan = clean_text("rollback_plan", rollback_plan, limit=limit, required=False)
+        if definition is not None and not isinstance(definition, Service):
+            if not isinstance(definition, dict):
+                raise ValidationError(
+                    Problem(f"{shown(definition)} must map names to values", field="definition")
+                )
+            clean_structure("definition", definition)
+        if origin is not None:
+            origin = _origin(origin)
         with self._session() as s:
             row = change.propose(
                 s,
@@ -163,6 +194,7 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
 
     def list(self, *, states: tuple[str, ...] | None = None) -> list[ChangeView]:
         """Changes, newest first (optionally only in ``states``)."""
+        states = self._check_states(states)
         stmt = select(ChangeRow).order_by(ChangeRow.id.desc())
         if states:
             stmt = stmt.where(ChangeRow.state.in_(states))

@@ -16,6 +16,7 @@ from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.improvements import steps as improvement
 from bpsm.processes.improvements.views import ImprovementView
 from bpsm.store.tables.proactive import ImprovementRow
+from bpsm.validation import clean_text, limit_of
 
 __all__ = ["ImprovementView", "Improvements"]
 
@@ -43,9 +44,19 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
             service_id: the catalogue service it concerns, if any.
 
         Raises:
-            ValidationError: unknown source, empty title/description, unknown service.
+            ValidationError: unknown source, an empty or too long title/description
+                (``docs/limits.md``), unknown service.
         """
         person = self._desk.person(by)
+        self.process.require(person, "identify")  # a refused person is told so before any field
+        title = clean_text("title", title, limit=limit_of(ImprovementRow.title))
+        description = clean_text(
+            "description", description, limit=limit_of(ImprovementRow.description)
+        )
+        if service_id is not None:
+            service_id = clean_text(
+                "service_id", service_id, limit=limit_of(ImprovementRow.service_id)
+            )
         with self._session() as s:
             row = improvement.identify(
                 s,
@@ -152,13 +163,18 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
 
         Optionally only those in ``states``, from ``source`` or on ``service_id``.
         """
-        if source is not None and source not in improvement.SOURCES:
+        known = improvement.SOURCES
+        if source is not None and (not isinstance(source, str) or source not in known):
             raise ValidationError(
                 Problem(
                     f"{source!r} is not one of {', '.join(improvement.SOURCES)}", field="source"
                 )
             )
-        self._check_states(states)
+        states = self._check_states(states)
+        if service_id is not None:
+            service_id = clean_text(
+                "service_id", service_id, limit=limit_of(ImprovementRow.service_id)
+            )
         stmt = select(ImprovementRow).order_by(ImprovementRow.id.desc())
         if states:
             stmt = stmt.where(ImprovementRow.state.in_(states))

@@ -37,6 +37,16 @@ from bpsm.processes.maintenance.plans import PlanSyncReport
 from bpsm.processes.maintenance.recurrence import due_after
 from bpsm.processes.maintenance.views import PlanView, TaskView, plan_view, task_view
 from bpsm.store.tables.proactive import MaintenancePlanRow, TaskRow
+from bpsm.validation import (
+    DAYS_AHEAD_MAX,
+    clean_text,
+    limit_of,
+    moment,
+    paging,
+    record_id,
+    shown,
+    whole_number,
+)
 from bpsm.views import Page
 
 __all__ = ["GenerationReport", "Maintenance", "PlanSyncReport", "PlanView", "TaskView"]
@@ -55,7 +65,7 @@ def _aware(name: str, value: datetime | None) -> datetime:
         raise ValidationError(
             Problem(f"{value!r} must be an aware datetime (with a time zone)", field=name)
         )
-    return clock.to_utc(value)
+    return moment(name, value)
 
 
 class Maintenance(ProcessFacade[TaskRow, TaskView]):
@@ -94,9 +104,14 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         """Sync the plans, then create every occurrence up to now + ``horizon`` (never twice).
 
         Raises:
-            ValidationError: a negative horizon, or one so long a rule yields over 10,000 tasks.
+            ValidationError: a negative horizon, one longer than ten years
+                (:data:`DAYS_AHEAD_MAX` days), or one so long a rule yields over 10,000 tasks.
             PermissionDenied: ``by`` may not ``task.generate``.
         """
+        if isinstance(horizon, timedelta) and horizon > timedelta(days=DAYS_AHEAD_MAX):
+            raise ValidationError(
+                Problem(f"{shown(horizon)} is longer than {DAYS_AHEAD_MAX:,} days", field="horizon")
+            )
         person = self._desk.person(by)
         with self._session() as s:
             return generation.generate(s, person, self._desk.config, horizon)
@@ -110,9 +125,15 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         include_inactive: bool = False,
     ) -> list[PlanView]:
         """Plans by service and activity, optionally of one service, kind or subject reference."""
-        if kind is not None and kind not in maintenance.KINDS:
+        if kind is not None and (not isinstance(kind, str) or kind not in maintenance.KINDS):
             raise ValidationError(
                 Problem(f"{kind!r} is not one of {', '.join(maintenance.KINDS)}", field="kind")
+            )
+        if service is not None:
+            service = clean_text("service", service, limit=limit_of(MaintenancePlanRow.service_id))
+        if reference is not None:
+            reference = clean_text(
+                "reference", reference, limit=limit_of(MaintenancePlanRow.subject_ref)
             )
         stmt = select(MaintenancePlanRow).order_by(
             MaintenancePlanRow.service_id,
@@ -133,6 +154,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
 
     def plan(self, plan_id: int) -> PlanView:
         """One plan by id (:class:`~bpsm.errors.NotFound` if there is none)."""
+        plan_id = record_id("maintenance plan", plan_id)
         with self._session() as s:
             plan = s.get(MaintenancePlanRow, plan_id)
             if plan is None:
@@ -237,11 +259,12 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         if (
             isinstance(include_upcoming_days, bool)
             or not isinstance(include_upcoming_days, int)
-            or include_upcoming_days < 0
+            or not 0 <= include_upcoming_days <= DAYS_AHEAD_MAX
         ):
             raise ValidationError(
                 Problem(
-                    f"{include_upcoming_days!r} must be a whole number of days >= 0",
+                    f"{shown(include_upcoming_days)} must be a whole number of days "
+                    f"from 0 to {DAYS_AHEAD_MAX:,}",
                     field="include_upcoming_days",
                 )
             )
@@ -256,9 +279,16 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
             return [task_view(t, p, status, at) for t, p, status in rows]
 
     def _assignees(self, assignee: str | Sequence[str]) -> list[str]:
-        wanted = [assignee] if isinstance(assignee, str) else list(assignee)
+        if isinstance(assignee, str):
+            wanted = [assignee]
+        elif isinstance(assignee, list | tuple | set | frozenset):
+            wanted = list(assignee)
+        else:
+            raise ValidationError(
+                Problem(f"{shown(assignee)} is not a staff id or group", field="assignee")
+            )
         known = {p.id for p in self._desk.config.staff} | set(self._desk.config.groups)
-        unknown = [a for a in wanted if a not in known]
+        unknown = [a for a in wanted if not isinstance(a, str) or a not in known]
         if unknown or not wanted:
             raise ValidationError(
                 Problem(
@@ -276,13 +306,11 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         limit: int = 50,
     ) -> Page[TaskView]:
         """A page of tasks by due date (optionally of one plan, or in ``states``); paged in SQL."""
-        if limit < 1 or offset < 0:
-            raise ValidationError(
-                f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1"
-            )
-        self._check_states(states)
+        offset, limit = paging(offset, limit)
+        states = self._check_states(states)
         where = []
         if plan_id is not None:
+            plan_id = whole_number("plan_id", plan_id)
             where.append(TaskRow.plan_id == plan_id)
         if states:
             where.append(TaskRow.state.in_(list(states)))
@@ -307,6 +335,7 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
 
     def get(self, task_id: int) -> TaskView:
         """One task by id (:class:`~bpsm.errors.NotFound` if there is none)."""
+        task_id = record_id("task", task_id)
         with self._session() as s:
             return self._one(s, task_id)
 

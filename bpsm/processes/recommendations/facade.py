@@ -22,13 +22,13 @@ from typing import Any
 
 from sqlalchemy import Select, String, and_, case, cast, func, literal, select, union
 
-from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.recommendations import steps as rec
 from bpsm.processes.recommendations.views import Potential, RecommendationStats, RecommendationView
 from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
+from bpsm.validation import ID_MAX, clean_text, limit_of, moment
 
 __all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
 
@@ -118,6 +118,16 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             ValidationError: naming the field (customer, description, item/value, call_id, task_id).
         """
         person = self._desk.person(by)
+        self.process.require(person, "register")  # a refused person is told so before any field
+        customer = clean_text("customer", customer, limit=limit_of(RecommendationRow.customer))
+        description = clean_text(
+            "description", description, limit=limit_of(RecommendationRow.description)
+        )
+        for field, ident, kind in (("call_id", call_id, "call"), ("task_id", task_id, "task")):
+            if isinstance(ident, int) and not isinstance(ident, bool) and not 1 <= ident <= ID_MAX:
+                raise ValidationError(Problem(f"there is no {kind} {ident!r}", field=field))
+        if item is not None:
+            item = clean_text("item", item, limit=limit_of(RecommendationRow.price_list_item))
         with self._session() as s:
             row = rec.register(
                 s,
@@ -211,11 +221,15 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
         recommended_by: str | None = None,
     ) -> list[RecommendationView]:
         """Recommendations, newest first, optionally filtered by state, kind or person."""
-        if kind is not None and kind not in rec.KINDS:
+        if kind is not None and (not isinstance(kind, str) or kind not in rec.KINDS):
             raise ValidationError(
                 Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind")
             )
-        self._check_states(states)
+        states = self._check_states(states)
+        if recommended_by is not None:
+            recommended_by = clean_text(
+                "recommended_by", recommended_by, limit=limit_of(RecommendationRow.recommended_by)
+            )
         stmt = select(RecommendationRow).order_by(RecommendationRow.id.desc())
         if states:
             stmt = stmt.where(RecommendationRow.state.in_(states))
@@ -232,7 +246,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
 
         Two grouped SQL queries (jobs per person; the recommendation cohort per person).
         """
-        since, until = clock.to_utc(since), clock.to_utc(until)
+        since, until = moment("since", since), moment("until", until)
         if until <= since:
             raise ValidationError(
                 Problem(

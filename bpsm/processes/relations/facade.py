@@ -25,6 +25,7 @@ from bpsm.roles import ACCOUNT_MANAGER, Person
 from bpsm.store.tables.core import ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 from bpsm.store.uow import UnitOfWork
+from bpsm.validation import clean_text, limit_of, paging, record_id
 from bpsm.views import Page
 
 __all__ = [
@@ -48,8 +49,15 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
     label = "relation case"
 
     def open(self, *, customer: str, request: str, by: str) -> RelationCaseView:
-        """Open a case for a request that did not come in through a call (state ``received``)."""
+        """Open a case for a request that did not come in through a call (state ``received``).
+
+        Raises:
+            ValidationError: an empty or too long customer or request (``docs/limits.md``).
+        """
         person = self._desk.person(by)
+        self.process.require(person, "open")  # a refused person is told so before any field
+        customer = clean_text("customer", customer, limit=limit_of(RelationCaseRow.customer))
+        request = clean_text("request", request, limit=limit_of(RelationCaseRow.request))
         with self._session() as s:
             return RelationCaseView.model_validate(
                 relation.open_case(s, person, customer=customer, request=request)
@@ -94,8 +102,10 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
     def suggestions(self, case: RelationCaseView | int, *, limit: int = 10) -> list[Suggestion]:
         """The alternatives the catalogue and the standard deliveries offer for a case right now."""
+        limit = paging(0, limit)[1]
+        ident = case.id if isinstance(case, RelationCaseView) else case
         with self._session() as s:
-            row = self._load(s, case if isinstance(case, int) else case.id)
+            row = self._load(s, ident)
             return relation.rank_case(s, row, limit)
 
     def accept_alternative(
@@ -337,22 +347,22 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
             return RelationCaseView.model_validate(self._load(s, case_id))
 
     def queue(
-        self, *, offset: int = 0, limit: int = 50, states: Sequence[str] = relation.OPEN_STATES
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        states: Sequence[str] | None = relation.OPEN_STATES,
     ) -> Page[RelationCaseView]:
-        """A page of cases in ``states`` (default: open), oldest first; counted and paged in SQL."""
-        if limit < 1 or offset < 0:
-            raise ValidationError(
-                f"paging: offset {offset} and limit {limit} must be >= 0 and >= 1"
-            )
-        unknown = sorted(set(states) - set(self.process.states))
-        if unknown:
-            raise ValidationError(f"states: {', '.join(map(repr, unknown))} not a relation state")
-        where = RelationCaseRow.state.in_(list(states))
+        """A page of cases in ``states`` (default: open; None: every state), oldest first; counted
+        and paged in SQL."""
+        offset, limit = paging(offset, limit)
+        wanted = self._check_states(states)
+        where = [] if wanted is None else [RelationCaseRow.state.in_(wanted)]
         with self._session() as s:
-            total = s.scalar(select(func.count()).select_from(RelationCaseRow).where(where)) or 0
+            total = s.scalar(select(func.count()).select_from(RelationCaseRow).where(*where)) or 0
             rows = s.scalars(
                 select(RelationCaseRow)
-                .where(where)
+                .where(*where)
                 .order_by(RelationCaseRow.opened_at, RelationCaseRow.id)
                 .offset(offset)
                 .limit(limit)
@@ -369,6 +379,7 @@ class Relations(ProcessFacade[RelationCaseRow, RelationCaseView]):
 
     def standard_delivery(self, delivery_id: int) -> StandardDeliveryView:
         """One standard delivery by id."""
+        delivery_id = record_id("standard delivery", delivery_id)
         with self._session() as s:
             row = s.get(StandardDeliveryRow, delivery_id)
             if row is None:

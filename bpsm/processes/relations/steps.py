@@ -42,6 +42,7 @@ from bpsm.processes.changes import steps as change
 from bpsm.roles import ACCOUNT_MANAGER, DESK, SPECIALIST, Person
 from bpsm.store.tables.core import CallRow, ServiceRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
+from bpsm.validation import limit_of
 
 __all__ = [
     "CONSIDERATIONS",
@@ -555,7 +556,11 @@ RELATION = Process(
                     missing="keywords",
                     why="list the words a similar request uses",
                 ),
-                optional("name", "Its name (default: the request)"),
+                optional(
+                    "name",
+                    "Its name (default: the request)",
+                    max_length=limit_of(StandardDeliveryRow.name),
+                ),
             ],
             effect=_keep_standard_delivery,
         ),
