@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bpsm import Desk, ValidationError, load_catalogue
-from bpsm.catalogue.schema import format_duration, parse_duration
+from bpsm.catalogue.schema import MAX_DURATION, format_duration, parse_duration
 from bpsm.cli import app
 from tests.conftest import CATALOGUE
 from tests.helpers import OP, call_in
@@ -172,9 +172,14 @@ def test_search_finds_services_by_name_keyword_and_faq(desk: Desk) -> None:
     st.sampled_from(["minute", "hour", "day", "week"]),
     st.booleans(),
 )
-def test_plain_durations_parse(n: int, unit: str, plural: bool) -> None:
+def test_plain_durations_parse_up_to_the_limit(n: int, unit: str, plural: bool) -> None:
     seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[unit]
-    assert parse_duration(f"{n} {unit}{'s' if plural else ''}") == timedelta(seconds=n * seconds)
+    text = f"{n} {unit}{'s' if plural else ''}"
+    if timedelta(seconds=n * seconds) <= MAX_DURATION:
+        assert parse_duration(text) == timedelta(seconds=n * seconds)
+    else:
+        with pytest.raises(ValueError, match="is longer than 3650 days"):
+            parse_duration(text)
 
 
 @given(
