@@ -111,6 +111,9 @@ FRAGMENTS: list[bytes] = [
     b"price: 1e309\n",
     b"every_nth_call: 99999999999999999999999\n",
     b"timezone: ../../etc/passwd\n",
+    b"Europe",
+    b"EURO",
+    b"y" * 300,
     b"x" * 70_000,
     _LAUGHS,
 ]

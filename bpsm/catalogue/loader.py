@@ -152,6 +152,10 @@ def load_catalogue(root: Path | str) -> Catalogue:
     for path in service_files:
         doc = read_yaml(path, rel(path))
         raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+        if doc.data is None and path.stem not in declared:
+            # an unreadable file stands for the service its name says (services/<id>.yaml), so
+            # references to it do not cascade into more problems
+            declared[path.stem] = path
         if isinstance(raw_id, str):
             if raw_id in declared:
                 problems.append(

@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -138,9 +139,19 @@ Duration = Annotated[
     timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
 ]
 Slug = Annotated[str, Field(pattern=_SLUG, min_length=1, max_length=64)]
-Text = Annotated[str, Field(min_length=1)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain_text(value: str) -> str:
+    """Refuse control characters (tab and line breaks are text): no database stores NUL."""
+    if bad := _CONTROL.search(value):
+        raise ValueError(f"control character U+{ord(bad.group()):04X} is not allowed in text")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_plain_text)]
 #: A name shown in lists (a service's or a person's): at most 200 characters, as stored.
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 
 
 class _Model(BaseModel):
@@ -330,8 +341,8 @@ class DeskConfig(_Model):
 
         try:
             ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {tz!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
+            raise ValueError(f"unknown time zone {short_repr(tz)}") from None
         return tz
 
     @model_validator(mode="after")
