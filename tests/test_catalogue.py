@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from bpsm import Desk, ValidationError, load_catalogue
 from bpsm.catalogue.loader import MAX_PROBLEMS_PER_FILE, MAX_SERVICE_FILES, validate_service
 from bpsm.catalogue.schema import MAX_DURATION, format_duration, parse_duration
-from bpsm.catalogue.yamlfile import MAX_DEPTH, MAX_FILE_BYTES
+from bpsm.catalogue.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_NUMBER_CHARS, MAX_VALUES
 from bpsm.cli import app
 from bpsm.errors import Problem
-from tests.conftest import CATALOGUE
+from tests.conftest import CATALOGUE, ROOT
 from tests.helpers import OP, call_in
 
 runner = CliRunner()
@@ -536,3 +536,17 @@ def test_an_escaped_control_character_in_a_file_is_refused_with_its_line(tmp_pat
     _with_laptop(root, laptop.read_text().replace("owner: Head of IT Operations", owner, 1))
     problem = _only_problem_of(root, "laptop.yaml")
     assert (problem.field, problem.line) == ("owner", _line_of(laptop, "owner:"))
+
+
+def test_the_documented_limits_are_the_ones_enforced() -> None:
+    doc = (ROOT / "docs" / "catalogue-files.md").read_text(encoding="utf-8")
+    for stated in (
+        f"{MAX_FILE_BYTES:,} bytes",
+        f"| {MAX_SERVICE_FILES:,} |",
+        f"{MAX_DEPTH} levels",
+        f"| {MAX_VALUES:,} |",
+        f"{MAX_NUMBER_CHARS} characters",
+        f"{MAX_DURATION.days:,} days",
+        f"At most {MAX_PROBLEMS_PER_FILE} problems",
+    ):
+        assert stated in doc, stated

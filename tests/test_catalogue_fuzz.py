@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -175,32 +176,56 @@ mutations_strategy = st.lists(
 )
 
 
+def _stub(source: Path) -> bytes:
+    """A small valid stand-in for a service file: its id, names and people, the rest minimal."""
+    real = yaml.safe_load(source.read_text(encoding="utf-8"))
+    keep = ("id", "name", "department", "owner", "account_manager", "group")
+    stub = {key: real[key] for key in keep if key in real}
+    stub |= {
+        "description": "Stand-in.",
+        "keywords": [real["id"]],
+        "faq": [{"q": "Why?", "a": "A stand-in."}, {"q": "How?", "a": "Fuzzing."}],
+        "quality_levels": [real["quality_levels"][0]],
+        "ordering": "Call the desk.",
+        "delivery": real["delivery"],
+    }
+    return yaml.safe_dump(stub, sort_keys=False).encode()
+
+
+STUBS: dict[Path, bytes] = {path: _stub(path) for path in SOURCES[1:]}
+
+
 @contextmanager
 def fuzz_folder() -> Iterator[Path]:
-    """A small catalogue folder (desk.yaml and two services) to write mutated files into."""
+    """The example catalogue (valid as it starts), its services as small stand-ins.
+
+    One real file at a time is mutated into its place (:func:`load_mutated`); the stand-ins keep
+    every reference valid while costing little to read.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "catalogue"
         (root / "services").mkdir(parents=True)
-        shutil.copyfile(CATALOGUE / "desk.yaml", root / "desk.yaml")
-        for name in ("laptop.yaml", "loan-device.yaml"):
-            shutil.copyfile(CATALOGUE / "services" / name, root / "services" / name)
+        shutil.copyfile(SOURCES[0], root / "desk.yaml")
+        for path, stub in STUBS.items():
+            (root / "services" / path.name).write_bytes(stub)
         yield root
 
 
 def load_mutated(root: Path, source: Path, mutations: list[Mutation]) -> bytes:
-    """Write ``source`` mutated into ``root`` (in its own place) and load the catalogue."""
-    target = root / "desk.yaml" if source.name == "desk.yaml" else root / "services" / source.name
+    """Write ``source`` mutated into its place in ``root``, load the catalogue, then restore it."""
+    target = root / source.relative_to(CATALOGUE)
     data = mutate(source.read_bytes(), mutations)
     target.write_bytes(data)
     try:
         load_catalogue(root)
     finally:
-        target.unlink()
-        if source.name == "desk.yaml":
-            shutil.copyfile(CATALOGUE / "desk.yaml", target)
-        elif source.name in ("laptop.yaml", "loan-device.yaml"):
-            shutil.copyfile(source, target)
+        target.write_bytes(STUBS.get(source) or source.read_bytes())
     return data
+
+
+def test_the_fuzz_folder_loads_before_any_mutation() -> None:
+    with fuzz_folder() as root:
+        assert len(load_catalogue(root)) == len(SOURCES) - 1
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
