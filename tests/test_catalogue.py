@@ -550,3 +550,25 @@ def test_the_documented_limits_are_the_ones_enforced() -> None:
         f"At most {MAX_PROBLEMS_PER_FILE} problems",
     ):
         assert stated in doc, stated
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        (LAUGHS, "anchor &l0"),
+        ("x: " + "[" * 1000 + "]" * 1000 + "\n", f"nested more than {MAX_DEPTH} levels deep"),
+        ("? [a, b]\n: 1\n", "a key must be a single name, not a list"),
+        ("x: !!binary aGVsbG8=\n", "tag !!binary is not allowed"),
+        ("---\nid: other\n", "more than one YAML document"),
+    ],
+)
+def test_without_libyaml_the_same_files_are_refused_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, addition: str, message: str
+) -> None:
+    monkeypatch.setattr("yaml.__with_libyaml__", False)
+    root = _copy(tmp_path)
+    laptop = root / "services" / "laptop.yaml"
+    _with_laptop(root, laptop.read_text() + addition)
+    problem = _only_problem_of(root, "laptop.yaml")
+    assert message in problem.message
+    assert problem.line == len(laptop.read_text().splitlines()) - len(addition.splitlines()) + 1

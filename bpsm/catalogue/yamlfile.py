@@ -289,10 +289,11 @@ def _walk(
 
 def _yaml_problem(exc: yaml.YAMLError, file: str, text: str, what: str) -> Problem:
     mark = getattr(exc, "problem_mark", None)
+    position = getattr(exc, "position", None)  # a reader error has an offset instead
     if mark is not None:
         line: int | None = mark.line + 1
-    elif isinstance(getattr(exc, "position", None), int):  # a reader error: an offset
-        line = text.encode("utf-8")[: exc.position].count(b"\n") + 1  # type: ignore[attr-defined]
+    elif isinstance(position, int):
+        line = text.count("\n", 0, position) + 1
     else:
         line = None
     msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
