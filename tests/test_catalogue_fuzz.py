@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import signal
 import tempfile
 import time
@@ -27,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -192,55 +192,77 @@ def _stub(source: Path) -> bytes:
     return yaml.safe_dump(stub, sort_keys=False).encode()
 
 
-STUBS: dict[Path, bytes] = {path: _stub(path) for path in SOURCES[1:]}
+STUBS: dict[str, bytes] = {path.stem: _stub(path) for path in SOURCES[1:]}
+_DESK = yaml.safe_load(SOURCES[0].read_text(encoding="utf-8"))
+_PRICED = {item["service"] for item in _DESK["recommendations"]["price_list"] if "service" in item}
+
+
+def _needed(source: Path) -> set[str]:
+    """The services a catalogue holding ``source`` needs so that every reference resolves."""
+    if source == SOURCES[0]:
+        return set(_PRICED)
+    real = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return _PRICED | set(real.get("alternatives", [])) | {source.stem}
+
+
+NEEDED: dict[Path, set[str]] = {source: _needed(source) for source in SOURCES}
 
 
 @contextmanager
 def fuzz_folder() -> Iterator[Path]:
-    """The example catalogue (valid as it starts), its services as small stand-ins.
-
-    One real file at a time is mutated into its place (:func:`load_mutated`); the stand-ins keep
-    every reference valid while costing little to read.
-    """
+    """A folder that :func:`load_mutated` fills with one small, valid catalogue at a time."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "catalogue"
         (root / "services").mkdir(parents=True)
-        shutil.copyfile(SOURCES[0], root / "desk.yaml")
-        for path, stub in STUBS.items():
-            (root / "services" / path.name).write_bytes(stub)
         yield root
 
 
 def load_mutated(root: Path, source: Path, mutations: list[Mutation]) -> bytes:
-    """Write ``source`` mutated into its place in ``root``, load the catalogue, then restore it."""
-    target = root / source.relative_to(CATALOGUE)
+    """Load a catalogue in which ``source`` is mutated; the rest is just enough to be valid.
+
+    The catalogue holds ``desk.yaml``, ``source`` and small stand-ins for the services they
+    name, so every reference resolves while each load costs little.
+    """
     data = mutate(source.read_bytes(), mutations)
-    target.write_bytes(data)
-    try:
-        load_catalogue(root)
-    finally:
-        target.write_bytes(STUBS.get(source) or source.read_bytes())
+    files = {f"{sid}.yaml": STUBS[sid] for sid in NEEDED[source]}
+    desk = data if source == SOURCES[0] else SOURCES[0].read_bytes()
+    if source != SOURCES[0]:
+        files[source.name] = data
+    for present in (root / "services").iterdir():
+        if present.name not in files:
+            present.unlink()
+    for name, content in files.items():
+        (root / "services" / name).write_bytes(content)
+    (root / "desk.yaml").write_bytes(desk)
+    load_catalogue(root)
     return data
 
 
-def test_the_fuzz_folder_loads_before_any_mutation() -> None:
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_each_fuzz_catalogue_loads_before_any_mutation(source: Path) -> None:
     with fuzz_folder() as root:
-        assert len(load_catalogue(root)) == len(SOURCES) - 1
+        load_mutated(root, source, [])
+
+
+@pytest.fixture(scope="module")
+def fuzz_root() -> Iterator[Path]:
+    """One folder for all the examples (a folder per example costs more than the load)."""
+    with fuzz_folder() as root:
+        yield root
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(source=st.sampled_from(SOURCES), mutations=mutations_strategy)
 def test_a_mutated_catalogue_file_loads_or_is_refused_with_its_file_named(
-    source: Path, mutations: list[Mutation]
+    fuzz_root: Path, source: Path, mutations: list[Mutation]
 ) -> None:
-    with fuzz_folder() as root:
-        try:
-            load_mutated(root, source, mutations)
-        except ValidationError as exc:
-            assert exc.problems
-            for problem in exc.problems:
-                assert problem.file, problem
-                assert "\n" not in problem.message, problem
+    try:
+        load_mutated(fuzz_root, source, mutations)
+    except ValidationError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.file, problem
+            assert "\n" not in problem.message, problem
 
 
 class _Timeout(Exception):
