@@ -277,7 +277,7 @@ def test_a_billion_laughs_alias_bomb_is_refused_at_its_first_anchor(tmp_path: Pa
     laptop = root / "services" / "laptop.yaml"
     _with_laptop(root, laptop.read_text() + LAUGHS)
     problem = _only_problem_of(root, "laptop.yaml")
-    assert problem.line == _line_of(laptop, "l0: &l0")
+    assert (problem.line, problem.field) == (_line_of(laptop, "l0: &l0"), "l0")
     assert "anchor &l0: anchors and aliases are not allowed" in problem.message
 
 
@@ -287,6 +287,7 @@ def test_a_self_referencing_alias_is_refused(tmp_path: Path) -> None:
     _with_laptop(root, laptop.read_text().replace("alternatives: [", "alternatives: &a [*a, ", 1))
     problem = _only_problem_of(root, "laptop.yaml")
     assert problem.line == _line_of(laptop, "alternatives:") and "anchor &a" in problem.message
+    assert problem.field == "alternatives"
 
 
 @pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 1000])
@@ -299,6 +300,7 @@ def test_deeply_nested_lists_are_refused_at_the_line_that_nests_too_deep(
     _with_laptop(root, laptop.read_text().replace("keywords:", deep, 1))
     problem = _only_problem_of(root, "laptop.yaml")
     assert problem.line == _line_of(laptop, "[[[[")
+    assert problem.field is None or problem.field.startswith("keywords.0.0.0")
     if levels == MAX_DEPTH + 1:
         assert problem.message == f"nested more than {MAX_DEPTH} levels deep"
     else:  # libyaml may stop it first, at its own limit: the same line, in its own words
@@ -441,6 +443,7 @@ def test_a_value_a_catalogue_has_no_use_for_is_refused_with_its_line(
     )
     problem = _only_problem_of(root, "laptop.yaml")
     assert message in problem.message and problem.line == _line_of(laptop, "owner:")
+    assert problem.field == "owner"
     assert len(problem.message) < 200
 
 

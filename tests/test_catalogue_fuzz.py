@@ -4,8 +4,8 @@ The mutations start from the real example catalogue (``catalogue/desk.yaml`` and
 ``catalogue/services/*.yaml``): byte flips, insertions of YAML syntax fragments (complex keys,
 anchors and aliases, deep nesting, tabs, NUL, invalid UTF-8, huge numbers and durations, tags),
 duplicated lines, deletions and truncation. Every mutated catalogue must either load or raise
-:class:`~bpsm.errors.ValidationError` whose every problem names its file. The work per file is
-bounded by the loader's own limits (size, nesting depth, no aliases), not by a clock.
+:class:`~bpsm.errors.ValidationError` whose every problem names its file and line. The work per
+file is bounded by the loader's own limits (size, nesting depth, no aliases), not by a clock.
 
 Run a larger campaign by hand (outside the suite), with a per-file timeout::
 
@@ -261,7 +261,7 @@ def test_a_mutated_catalogue_file_loads_or_is_refused_with_its_file_named(
     except ValidationError as exc:
         assert exc.problems
         for problem in exc.problems:
-            assert problem.file, problem
+            assert problem.file and problem.line, problem  # no mutation here exceeds the size cap
             assert "\n" not in problem.message, problem
 
 

@@ -84,8 +84,26 @@ def line_of(lines: dict[PathKey, int], path: PathKey) -> int | None:
 class _Refused(Exception):
     """A structural problem found while composing; stops reading the file."""
 
-    def __init__(self, message: str, mark: Any) -> None:
-        self.message, self.line = message, mark.line + 1 if mark is not None else None
+    def __init__(self, message: str, mark: Any, field: str | None = None) -> None:
+        self.message, self.line, self.field = message, mark.line + 1, field
+
+
+Frame = tuple[yaml.Node, list[yaml.Node]]
+
+
+def _field(stack: list[Frame]) -> str | None:
+    """The dotted path of the value about to be read (the path of its mapping, at a key)."""
+    parts: list[str] = []
+    for depth, (node, children) in enumerate(stack):
+        # outer frames already hold the collection being read as their last child
+        before = len(children) - (depth < len(stack) - 1)
+        if isinstance(node, yaml.SequenceNode):
+            parts.append(str(before))
+        elif before % 2:
+            parts.append(str(children[before - 1].value))
+        else:
+            break
+    return ".".join(parts) or None
 
 
 def _read_bytes(path: Path, file: str) -> bytes | Problem:
@@ -161,11 +179,19 @@ def _compose(parser: Any) -> yaml.Node | None:
     """Build the node tree from parser events, refusing what a catalogue file may not hold.
 
     Iterative (no recursion, whatever the nesting), and it stops at the first refusal, so the
-    work never exceeds the limits.
+    work never exceeds the limits. A refusal names the field being read.
     """
+    stack: list[Frame] = []
+    try:
+        return _build(parser, stack)
+    except _Refused as exc:
+        exc.field = exc.field or _field(stack)
+        raise
+
+
+def _build(parser: Any, stack: list[Frame]) -> yaml.Node | None:
     resolver = Resolver()
     root: yaml.Node | None = None
-    stack: list[tuple[yaml.Node, list[yaml.Node]]] = []
     values = 0
     parser.get_event()  # StreamStart
     if parser.check_event(yaml.StreamEndEvent):
@@ -300,11 +326,20 @@ def _yaml_problem(exc: yaml.YAMLError, file: str, text: str, what: str) -> Probl
     return Problem(f"{what}: {msg}", file, line)
 
 
+def _with_field(problem: Problem, lines: dict[PathKey, int]) -> Problem:
+    """``problem`` naming the deepest field that starts on its line."""
+    on_line: list[PathKey] = [p for p, line in lines.items() if p and line == problem.line]
+    if not on_line:
+        return problem
+    deepest: PathKey = max(on_line, key=len)
+    return Problem(problem.message, problem.file, problem.line, ".".join(map(str, deepest)))
+
+
 def _guarded(file: str, text: str, step: Callable[[], Any], what: str) -> Any:
     try:
         return step()
     except _Refused as exc:
-        return Problem(exc.message, file, exc.line)
+        return Problem(exc.message, file, exc.line, exc.field)
     except yaml.YAMLError as exc:
         return _yaml_problem(exc, file, text, what)
 
@@ -346,5 +381,5 @@ def read_yaml(path: Path, display: str | None = None) -> Located:
         return Located(file, None, lines, problems)
     data = _guarded(file, text, lambda: _Constructor().construct_document(node), "YAML error")
     if isinstance(data, Problem):
-        return Located(file, None, lines, [data])
+        return Located(file, None, lines, [_with_field(data, lines)])
     return Located(file, data, lines, problems)
