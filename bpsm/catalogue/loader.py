@@ -13,11 +13,23 @@ from typing import Any
 
 import pydantic
 
-from bpsm.catalogue.schema import DeskConfig, Service
+from bpsm.catalogue.schema import DeskConfig, Service, short_repr
 from bpsm.catalogue.yamlfile import Located, read_yaml
 from bpsm.errors import Problem, ValidationError
 
-__all__ = ["Catalogue", "load_catalogue", "problems_from_pydantic", "validate_service"]
+__all__ = [
+    "MAX_PROBLEMS_PER_FILE",
+    "MAX_SERVICE_FILES",
+    "Catalogue",
+    "load_catalogue",
+    "problems_from_pydantic",
+    "validate_service",
+]
+
+#: The most service files a catalogue folder may hold (the example has 30).
+MAX_SERVICE_FILES = 1000
+#: The most problems reported for one file; the rest are counted in one last line.
+MAX_PROBLEMS_PER_FILE = 50
 
 
 @dataclass(frozen=True)
@@ -62,18 +74,25 @@ def problems_from_pydantic(
             and err["type"] not in ("value_error", "assertion_error")
             and not isinstance(err["input"], (dict, list))
         ):
-            msg += f" (got {err['input']!r})"
+            msg += f" (got {short_repr(err['input'])})"
         out.append(Problem(msg, file, line, ".".join(map(str, loc)) or None))
     return out
 
 
 def _validate(model: type[pydantic.BaseModel], doc: Located) -> tuple[Any, list[Problem]]:
     if doc.problems or doc.data is None:
-        return None, list(doc.problems)
+        return None, _capped(doc.problems, doc.file)
     try:
         return model.model_validate(doc.data), []
     except pydantic.ValidationError as exc:
-        return None, problems_from_pydantic(exc, doc, doc.file)
+        return None, _capped(problems_from_pydantic(exc, doc, doc.file), doc.file)
+
+
+def _capped(problems: list[Problem], file: str) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS_PER_FILE:
+        return list(problems)
+    more = len(problems) - MAX_PROBLEMS_PER_FILE
+    return [*problems[:MAX_PROBLEMS_PER_FILE], Problem(f"… and {more:,} more problem(s)", file)]
 
 
 def validate_service(data: dict[str, Any], source: str = "<proposal>") -> Service:
@@ -119,12 +138,24 @@ def load_catalogue(root: Path | str) -> Catalogue:
     )
     if not service_files:
         problems.append(Problem("no service files (services/*.yaml)", rel(root / "services")))
+    elif len(service_files) > MAX_SERVICE_FILES:
+        raise ValidationError(
+            Problem(
+                f"{len(service_files):,} service files; a catalogue may hold at most "
+                f"{MAX_SERVICE_FILES:,}",
+                rel(root / "services"),
+            )
+        )
     declared: dict[
         str, Path
     ] = {}  # every id a file declares, valid or not: for duplicates and references
     for path in service_files:
         doc = read_yaml(path, rel(path))
         raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+        if doc.data is None and path.stem not in declared:
+            # an unreadable file stands for the service its name says (services/<id>.yaml), so
+            # references to it do not cascade into more problems
+            declared[path.stem] = path
         if isinstance(raw_id, str):
             if raw_id in declared:
                 problems.append(

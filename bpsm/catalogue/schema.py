@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +24,7 @@ from pydantic import (
 from bpsm.catalogue.rules import check_rule, format_period
 
 __all__ = [
+    "MAX_DURATION",
     "ChecklistItem",
     "Delivery",
     "DeskConfig",
@@ -35,6 +37,7 @@ __all__ = [
     "StaffMember",
     "format_duration",
     "parse_duration",
+    "short_repr",
 ]
 
 Department = Literal["IT", "Facilities", "HR"]
@@ -59,31 +62,64 @@ _ISO = re.compile(
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 
+#: The longest duration a catalogue may state (ten years of 365 days): lead times, targets,
+#: maintenance durations and intervals. It also keeps every duration within the database's
+#: 32-bit columns of seconds.
+MAX_DURATION = timedelta(days=3650)
+_MAX_DURATION_TEXT = 64
+
+
+def short_repr(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, fit to quote in a one-line message."""
+    if isinstance(value, str):
+        return repr(value[:limit] + "…" if len(value) > limit else value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too large to print
+        return "a number too large to show"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_duration(value: object) -> timedelta:
     """Parse ``"P5D"``, ``"PT4H"``, ``"P1W"`` (ISO 8601, no months/years) or ``"5 days"``.
 
+    The result lies between zero and :data:`MAX_DURATION` (ten years).
+
     Raises:
-        ValueError: naming the value and the accepted forms.
+        ValueError: naming the value and the accepted forms, or the limit it exceeds.
     """
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, str):
+        seconds: float = value.total_seconds()
+        if seconds < 0:
+            raise ValueError(f"{format_duration(-value)} must not be negative")
+    elif isinstance(value, str) and len(value) <= _MAX_DURATION_TEXT:
         text = value.strip()
         if m := _PLAIN.match(text):
-            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
-        if (m := _ISO.match(text.upper())) and text:
+            seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
+        elif (m := _ISO.match(text.upper())) and text:
             parts = {k: int(v or 0) for k, v in m.groupdict().items()}
-            return timedelta(
-                weeks=parts["w"],
-                days=parts["d"],
-                hours=parts["h"],
-                minutes=parts["m"],
-                seconds=parts["s"],
+            seconds = (
+                parts["w"] * _UNITS["week"]
+                + parts["d"] * _UNITS["day"]
+                + parts["h"] * _UNITS["hour"]
+                + parts["m"] * _UNITS["minute"]
+                + parts["s"]
             )
-    raise ValueError(
-        f"{value!r} is not a duration; write ISO 8601 like 'P5D' or 'PT4H', "
-        "or '5 days', '4 hours', '2 weeks'"
-    )
+        else:
+            seconds = -1
+    else:
+        seconds = -1
+    if seconds < 0:
+        raise ValueError(
+            f"{short_repr(value)} is not a duration; write ISO 8601 like 'P5D' or 'PT4H', "
+            "or '5 days', '4 hours', '2 weeks'"
+        )
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(
+            f"{short_repr(value)} is longer than {MAX_DURATION.days} days (about ten years), "
+            "the longest duration a catalogue may state"
+        )
+    return value if isinstance(value, timedelta) else timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
@@ -105,11 +141,26 @@ Duration = Annotated[
     timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
 ]
 Slug = Annotated[str, Field(pattern=_SLUG, min_length=1, max_length=64)]
-Text = Annotated[str, Field(min_length=1)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain_text(value: str) -> str:
+    """Refuse control characters (tab and line breaks are text): no database stores NUL."""
+    if bad := _CONTROL.search(value):
+        raise ValueError(f"control character U+{ord(bad.group()):04X} is not allowed in text")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_plain_text)]
+#: A name shown in lists (a service's or a person's): at most 200 characters, as stored.
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Numbers are finite: ``.inf`` and ``.nan`` are no price, threshold or count.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class FaqEntry(_Model):
@@ -194,7 +245,7 @@ class Service(_Model):
     """One standard service in the catalogue."""
 
     id: Slug
-    name: Text
+    name: Name
     department: Department
     description: Text
     keywords: list[Text] = Field(min_length=1)
@@ -260,7 +311,7 @@ class StaffMember(_Model):
     """A person working the desk, with the roles that decide what they may do."""
 
     id: Slug
-    name: Text
+    name: Name
     roles: list[Role] = Field(min_length=1)
     group: Slug = "service-desk"
 
@@ -291,7 +342,7 @@ class Recommendations(_Model):
     """Add-ons at or below the threshold are settled on the spot; above it they are sales leads."""
 
     lead_threshold: float = Field(gt=0)
-    currency: str = "EUR"
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
     price_list: list[PriceListItem] = Field(default_factory=list)
 
 
@@ -325,8 +376,8 @@ class DeskConfig(_Model):
 
         try:
             ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {tz!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
+            raise ValueError(f"unknown time zone {short_repr(tz)}") from None
         return tz
 
     @model_validator(mode="after")
