@@ -57,7 +57,7 @@ def test_a_registration_after_a_killed_bulk_seed_works(
 def test_a_registration_during_a_bulk_seed_does_not_collide(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, db_url: str, catalogue
 ) -> None:
-    other = Desk.open(db_url, catalogue=catalogue, sync=False)
+    other = Desk.open(db_url, catalogue=catalogue, seed=False)
     made: list[int] = []
 
     def register_meanwhile(n: int) -> None:

@@ -387,7 +387,7 @@ def test_a_10_mb_service_file_is_refused_and_nothing_is_stored(tmp_path: Path, d
     )
     with pytest.raises(ValidationError):
         Desk.open(db_url, catalogue=root)
-    assert Desk.open(db_url, catalogue=CATALOGUE, sync=False).services.list() == []
+    assert Desk.open(db_url, catalogue=CATALOGUE, seed=False).services.list() == []
 
 
 def test_a_file_of_exactly_the_size_limit_is_read(tmp_path: Path) -> None:
@@ -504,7 +504,7 @@ def test_a_service_name_longer_than_its_column_is_refused_and_nothing_is_stored(
     assert problem.field == "name" and "at most 200 characters" in problem.message
     with pytest.raises(ValidationError):
         Desk.open(db_url, catalogue=root)
-    assert Desk.open(db_url, catalogue=CATALOGUE, sync=False).services.list() == []
+    assert Desk.open(db_url, catalogue=CATALOGUE, seed=False).services.list() == []
 
 
 def test_a_file_with_very_many_problems_reports_the_first_fifty_and_counts_the_rest(
