@@ -12,7 +12,6 @@ screens use it as the call screens do.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from textual import work
@@ -32,12 +31,12 @@ from bpsm import (
     Settings,
     ValidationError,
 )
+from bpsm_tui.areas import AREAS
 from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text
 from bpsm_tui.dialogs.call_dialogs import dialog_for
 from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
-from bpsm_tui.screens.queue import QueueScreen
 
 __all__ = ["DeskApp", "run"]
 
@@ -96,9 +95,9 @@ class DeskApp(App[None]):
         self._identity_error: BpsmError | None = None
         self._acting = False
         self._keymap = dict(Settings().keymap if keymap is None else keymap)
-        # one mode per area of work; the change board, relation cases, proactive work and KPIs
-        # join here
-        self.add_mode("calls", partial(QueueScreen, page_size=page_size))
+        for area in AREAS:  # one mode per area of work (bpsm_tui.areas: one row each)
+            options = {"page_size": page_size} if area.mode == "calls" else {}
+            self.add_mode(area.mode, area.factory(**options))
 
     @property
     def who(self) -> str:
