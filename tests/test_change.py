@@ -336,3 +336,13 @@ def test_rollback_restores_the_same_content_as_a_linked_version_and_the_file_byt
         assert desk.history(c)[-1].data == {"restores_version": 1, "published_version": 3}
         assert desk.changes.diff().clean
         assert desk.catalogue_plan().empty  # files and database agree
+
+
+def test_a_proposal_whose_file_would_exceed_the_catalogue_limit_is_refused(cdesk: Desk) -> None:
+    definition = laptop_faster(cdesk)
+    definition["faq"] = [{"q": f"Question {i}?", "a": "word " * 3000} for i in range(80)]
+    with pytest.raises(ValidationError, match=r"definition: its file would be [\d,]+ bytes"):
+        cdesk.changes.propose(
+            kind="modify", definition=definition, impact="low", summary="x", by="dave"
+        )
+    assert cdesk.changes.list() == []

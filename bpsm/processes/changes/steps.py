@@ -24,6 +24,7 @@ from bpsm.catalogue.loader import validate_service
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.catalogue.sync import publish_service
 from bpsm.catalogue.writeback import rewrite_service_file, service_yaml
+from bpsm.catalogue.yamlfile import MAX_FILE_BYTES
 from bpsm.errors import NotFound, ValidationError
 from bpsm.processes.base import (
     Ask,
@@ -77,6 +78,27 @@ def _check_item(ctx: Context) -> None:
     )
 
 
+def proposed_service(definition: Service | dict[str, Any]) -> Service:
+    """The proposed definition, validated as a catalogue file would be, size included.
+
+    Raises:
+        ValidationError: the definition is invalid, or its file would exceed the catalogue's
+            file limit (the next load would refuse the file the change writes back).
+    """
+    service = (
+        definition
+        if isinstance(definition, Service)
+        else validate_service(definition, "definition")
+    )
+    size = len(service_yaml(service).encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(
+            f"definition: its file would be {size:,} bytes; a catalogue file may be at most "
+            f"{MAX_FILE_BYTES:,} bytes (1 MiB)"
+        )
+    return service
+
+
 def _amendments(ctx: Context) -> dict[str, Any]:
     row, changes = ctx.row, {}
     definition, rollback_plan = ctx.answers.get("definition"), ctx.answers.get("rollback_plan")
@@ -84,11 +106,7 @@ def _amendments(ctx: Context) -> dict[str, Any]:
     if definition is not None:
         if row.kind == "retire":
             raise ValidationError("definition: a retirement carries no definition")
-        service = (
-            definition
-            if isinstance(definition, Service)
-            else validate_service(definition, "definition")
-        )
+        service = proposed_service(definition)
         if service.id != row.service_id:
             raise ValidationError(
                 f"definition: id {service.id!r} differs from the change's service "
@@ -443,11 +461,7 @@ def propose(
             raise ValidationError(
                 f"definition: a change of kind {kind!r} needs the proposed service definition"
             )
-        service = (
-            definition
-            if isinstance(definition, Service)
-            else validate_service(definition, "definition")
-        )
+        service = proposed_service(definition)
         if service_id is not None and service_id != service.id:
             raise ValidationError(
                 f"service_id: {service_id!r} differs from the definition's id {service.id!r}"
