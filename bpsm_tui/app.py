@@ -16,7 +16,8 @@ lists the current screen's keys (:mod:`bpsm_tui.screens.help`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -48,7 +49,7 @@ from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
 from bpsm_tui.screens.help import HelpScreen, keys_of
 from bpsm_tui.screens.menu import AreaMenu
 
-__all__ = ["DeskApp", "run"]
+__all__ = ["DeskApp", "area_bindings", "prefill", "run"]
 
 _ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
     (ConcurrentModification, "Changed by someone else — reloaded, please try again"),
@@ -60,7 +61,8 @@ _ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
-def _area_bindings() -> list[Binding]:
+def area_bindings(areas: Sequence[Area] = AREAS) -> list[Binding]:
+    """One number-key binding per area (id ``go.<mode>``, remappable in the keymap)."""
     return [
         Binding(
             a.key,
@@ -70,7 +72,7 @@ def _area_bindings() -> list[Binding]:
             id=f"go.{a.mode}",
             tooltip=f"Go to {a.title}",
         )
-        for a in AREAS
+        for a in areas
     ]
 
 
@@ -104,7 +106,7 @@ class DeskApp(App[None]):
     """The service desk for one person on one :class:`bpsm.Desk`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *_area_bindings(),
+        *area_bindings(),
         Binding(
             "f2,m",
             "menu",
@@ -122,7 +124,7 @@ class DeskApp(App[None]):
     ]
     """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? the keys."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # beside this module, for subclasses too
     TITLE = "bpsm desk"
     COMMANDS = App.COMMANDS | {DeskCommands}
     NOTIFICATION_TIMEOUT = 8
@@ -172,9 +174,10 @@ class DeskApp(App[None]):
 
     @property
     def who(self) -> str:
-        """The operator for the KPI bar: ``Anna de Vries (operator)``."""
+        """The person for the header: ``Anna de Vries (operator)``, ``Carla Mulder (change
+        manager)``."""
         if self.person is not None:
-            return f"{self.person.name} ({', '.join(sorted(self.person.roles))})"
+            return f"{self.person.name} ({roles_text(self.person.roles)})"
         return f"{self.operator} (not on the staff list)" if self._identity_error else self.operator
 
     @property
