@@ -217,10 +217,11 @@ def kpi_rows(today: KpiSnapshot, month: KpiSnapshot) -> list[tuple[str, str, str
     """The KPI screen's rows: ``(figure, today, this month)``, the happiness figures first.
 
     First time right shows its numerator and denominator; the survey means say how many
-    customers answered, so a mean of one answer is not mistaken for a trend.
+    customers answered, so a mean of one answer is not mistaken for a trend. The open calls are
+    a count of now, so they stand in the today column only.
     """
     rows: list[tuple[str, str, str]] = [
-        ("First time right (resolved at first contact)", _share(today), _share(month)),
+        ("First time right", _share(today), _share(month)),
         (
             "Customer effort (1 easy – 7 hard)",
             _mean(today.effort_mean, today.surveyed),
@@ -236,8 +237,8 @@ def kpi_rows(today: KpiSnapshot, month: KpiSnapshot) -> list[tuple[str, str, str
         ("Calls registered", "registered"),
         ("Calls resolved", "resolved"),
         ("Exceptions registered", "exceptions"),
-        ("Referred to relation management", "referred"),
+        ("Referred (relation management)", "referred"),
     )
     rows += [(label, f"{getattr(today, f):,}", f"{getattr(month, f):,}") for label, f in volumes]
-    rows.append(("Open now", f"{today.open_now:,}", f"{month.open_now:,}"))
+    rows.append(("Open now", f"{today.open_now:,}", ""))  # a count of now, not of a window
     return rows

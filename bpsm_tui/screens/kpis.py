@@ -78,6 +78,11 @@ class KpiScreen(Screen[None]):
         with VerticalScroll(id="kpi-body"):
             yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
             yield Static("Computing today's and this month's KPIs…", id="kpi-note")
+            yield Static(
+                "First time right: resolved during the contact that registered the call, never "
+                "escalated or reopened. Effort and satisfaction: survey answers of calls closed.",
+                id="kpi-legend",
+            )
         yield Footer()
 
     def on_mount(self) -> None:
