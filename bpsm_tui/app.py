@@ -256,6 +256,7 @@ class DeskApp(App[None]):
         if isinstance(screen, HelpScreen):
             return
         about = (type(screen).__doc__ or type(screen).__name__).strip().splitlines()[0]
+        about = about.replace("``", "")
         here = next((a.title for a in AREAS if a.mode == self.current_mode), "")
         self.push_screen(HelpScreen(f"{here} · {about}" if here else about, keys_of(screen)))
 

@@ -44,7 +44,7 @@ class DeskCommands(Provider):
             if area.roles & roles:
                 go = partial(app.run_action, f"go('{area.mode}')")
                 found.append(
-                    (f"go: {area.title.lower()}", f"Open {area.title} · key {area.key}", go)
+                    (f"go: {_spoken(area.title)}", f"Open {area.title} · key {area.key}", go)
                 )
         return found
 

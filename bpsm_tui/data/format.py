@@ -192,7 +192,7 @@ def error_text(error: BaseException) -> str:
         steps = ", ".join(t.replace("_", " ") for t in error.allowed)
         allowed = f"; possible here: {steps}" if steps else ""
         text = f"{error.record}: cannot {error.trigger.replace('_', ' ')} while "
-        text += f"'{error.state}'{allowed}"
+        text += f"{state_label(error.state)}{allowed}"
     elif isinstance(error, ConcurrentModification) and error.expected is not None:
         text = f"{error.record} was changed by someone else meanwhile; it has been reloaded"
     elif isinstance(error, BpsmError):

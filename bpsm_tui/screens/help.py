@@ -2,7 +2,8 @@
 
 Nothing here is written by hand: the keys are the screen's active bindings with the person's
 keymap applied (:attr:`textual.screen.Screen.active_bindings`), grouped into the screen's own
-keys (its widgets' included) and the keys the whole desk has.
+keys, the keys of the widget that has the focus (a table's cursor keys) and the keys the whole
+desk has.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 __all__ = ["HelpScreen", "KeyHelp", "keys_of"]
 
@@ -30,8 +33,22 @@ class KeyHelp:
     enabled: bool = True
 
 
+_ORDER = {"this screen": 0, "the desk": 2}
+
+
+def _group(node: DOMNode) -> str:
+    if isinstance(node, App):
+        return "the desk"
+    if isinstance(node, Screen):
+        return "this screen"
+    kinds = ((DataTable, "table"), (OptionList, "list"), (Input, "field"), (Select, "choice"))
+    word = next((w for kind, w in kinds if isinstance(node, kind)), type(node).__name__)
+    return f"the {word}"
+
+
 def keys_of(screen: Screen[object]) -> list[KeyHelp]:
-    """Every key active on ``screen`` (keymap applied): first the screen's, then the app's.
+    """Every key active on ``screen`` (keymap applied): the screen's, the focused widget's, then
+    the app's.
 
     A binding reached by several keys (``pagedown`` and ``]``) is one line with both keys; keys
     the screen disables right now are listed as such.
@@ -40,7 +57,7 @@ def keys_of(screen: Screen[object]) -> list[KeyHelp]:
     merged: dict[tuple[str, str, str], tuple[list[str], Binding, bool]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        group = "the desk" if isinstance(active.node, App) else "this screen"
+        group = _group(active.node)
         found = merged.setdefault(
             (group, binding.action, binding.id or ""), ([], binding, active.enabled)
         )
@@ -55,7 +72,7 @@ def keys_of(screen: Screen[object]) -> list[KeyHelp]:
         )
         for (group, _, _), (keys, binding, enabled) in merged.items()
     ]
-    lines.sort(key=lambda line: line.group != "this screen")  # stable: the screen's own first
+    lines.sort(key=lambda line: _ORDER.get(line.group, 1))  # stable within a group
     return lines
 
 
@@ -85,10 +102,14 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Where", "Keys", "Action", "What it does")
+        table.add_columns("Keys", "Action", "What it does")
+        group = None
         for line in self._lines:
+            if line.group != group:  # a heading row per group: the table stays narrow
+                group = line.group
+                table.add_row(Text(group.capitalize(), style="bold"), "", "")
             name = line.name if line.enabled else f"{line.name} (not now)"
-            table.add_row(line.group, line.keys, name, line.help)
+            table.add_row(line.keys, name, line.help)
         table.focus()
 
     async def action_dismiss(self, result: None = None) -> None:

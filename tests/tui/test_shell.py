@@ -15,9 +15,10 @@ import bpsm_tui.app
 import bpsm_tui.areas
 import bpsm_tui.commands
 import bpsm_tui.screens.menu
-from bpsm import Desk
+from bpsm import ConcurrentModification, Desk, InvalidTransition, NotFound
 from bpsm_tui.app import DeskApp, area_bindings
 from bpsm_tui.areas import AREAS, Area
+from bpsm_tui.data.format import error_text, record_label, speak
 from bpsm_tui.dialogs import TextPrompt
 from bpsm_tui.screens import QueueScreen
 from bpsm_tui.screens.help import HelpScreen
@@ -122,13 +123,16 @@ async def test_the_palette_offers_go_entries_for_the_areas_the_role_may_open(
 ) -> None:
     async with running(desk, "anna", app_type=gated) as s:
         await s.press("ctrl+p")
-        await s.type("go: kp")
+        await s.type("go:")
+        await s.pilot.wait_for_scheduled_animations()
+        await s.settle()
+        results = s.app.screen.query_one(OptionList)
+        offered = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert any("go: KPIs" in o for o in offered) and any("go: calls" in o for o in offered)
+        assert not any("change board" in o.lower() for o in offered)  # not for an operator
+        await s.type(" KP")
         await s.press("enter")
         assert s.app.current_mode == "kpis"
-        await s.press("ctrl+p")
-        await s.type("go: change board")
-        await s.press("enter")
-        assert s.app.current_mode == "kpis"  # not offered to an operator: nothing to choose
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -139,22 +143,21 @@ async def test_help_lists_every_key_of_the_current_screen_with_the_keymap(
         await s.press("question_mark")
         helpscreen = s.app.screen
         assert isinstance(helpscreen, HelpScreen)
-        rows = [
-            tuple(str(c) for c in helpscreen.query_one(DataTable).get_row_at(i))
-            for i in range(helpscreen.query_one(DataTable).row_count)
-        ]
-        by_action = {r[2]: r for r in rows}
-        assert by_action["New call"][:2] == ("this screen", "^o")  # remapped from n
-        assert by_action["Escalate"][:2] == ("this screen", "e")
-        assert by_action["Next page"][1] == "pgdn ]"
-        assert by_action["Menu"][:2] == ("the desk", "f2 m")
-        assert rows.index(by_action["Escalate"]) < rows.index(by_action["Menu"])
+        table = helpscreen.query_one(DataTable)
+        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        by_action = {r[1]: r for r in rows}
+        assert by_action["New call"][0] == "^o"  # remapped from n
+        assert by_action["Escalate"][0] == "e"
+        assert by_action["Next page"][0] == "pgdn ]"
+        assert by_action["Menu"][0] == "f2 m"
+        groups = [r[0] for r in rows if not r[1]]
+        assert groups == ["This screen", "The table", "The desk"]
+        assert rows.index(by_action["Escalate"]) < rows.index(("The desk", "", ""))
+        assert rows.index(("The desk", "", "")) < rows.index(by_action["Menu"])
         await s.press("escape")
         await s.press("7", "question_mark")
-        rows = [
-            str(s.app.screen.query_one(DataTable).get_row_at(i)[2])
-            for i in range(s.app.screen.query_one(DataTable).row_count)
-        ]
+        table = s.app.screen.query_one(DataTable)
+        rows = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert "Refresh" in rows and "New call" not in rows  # the KPI screen's own keys
 
 
@@ -191,3 +194,31 @@ async def test_the_typed_reason_is_kept_after_a_concurrent_change(
         await s.press("enter")
         assert desk.calls.get(call.id).solution == "Replaced the power adapter"
         assert s.app.draft("calls", call.id, "resolve") is None  # kept only until it succeeds
+
+
+@pytest.mark.parametrize(
+    ("kind", "ident", "shown"),
+    [
+        ("call", 159, "C-000159"),
+        ("change", 12, "CH-12"),
+        ("relation", 3, "RC-3"),
+        ("task", 7, "T-7"),
+        ("improvement", 2, "IM-2"),
+        ("recommendation", 5, "R-5"),
+    ],
+)
+def test_every_process_names_its_records_one_way(kind: str, ident: int, shown: str) -> None:
+    assert record_label(kind, ident) == shown
+    assert error_text(NotFound(kind, ident)) == f"no {shown}"
+    moved = error_text(ConcurrentModification(f"{kind} {ident}", 1, 2))
+    assert moved == f"{shown} was changed by someone else meanwhile; it has been reloaded"
+
+
+def test_library_messages_are_spoken_with_the_screens_labels_and_states() -> None:
+    refused = InvalidTransition("change 12", "approve", "rolled_back", ["check_item", "withdraw"])
+    assert error_text(refused) == (
+        "CH-12: cannot approve while rolled back; possible here: check item, withdraw"
+    )
+    assert speak("call 159 is 'waiting_customer'") == "C-000159 is waiting: customer"
+    assert speak("the service 'laptop' is not 'x_y'") == "the service 'laptop' is not 'x_y'"
+    assert speak("recall 12 and call 12a") == "recall 12 and call 12a"  # only whole words
