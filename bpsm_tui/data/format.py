@@ -130,22 +130,32 @@ def staff_name(config: DeskConfig, ident: str) -> str:
     return ident
 
 
-def kpi_line(kpis: KpiSnapshot, who: str) -> str:
+def kpi_line(kpis: KpiSnapshot, who: str, *, width: int | None = None) -> str:
     """The queue's header: today's first-time-right share, the open calls, and who is working.
 
     For example::
 
         First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)
+
+    When that is wider than ``width`` the short form is used, so the person's name and role
+    stay in view on an 80-column terminal::
+
+        First time right 67% (4/6) · Open 23 · Anna de Vries (operator)
     """
     share = kpis.first_time_right_share
     if share is None:
         ftr = "First time right today: — (nothing resolved yet)"
+        short = "First time right —"
     else:
         ftr = (
             f"First time right today: {share:.0%} "
             f"({kpis.first_time_right} of {kpis.resolved} resolved)"
         )
-    return f"{ftr} · Open calls: {kpis.open_now} · {who}"
+        short = f"First time right {share:.0%} ({kpis.first_time_right}/{kpis.resolved})"
+    line = f"{ftr} · Open calls: {kpis.open_now} · {who}"
+    if width is not None and len(line) > width:
+        return f"{short} · Open {kpis.open_now} · {who}"
+    return line
 
 
 def page_status(offset: int, shown: int, total: int, limit: int) -> str:

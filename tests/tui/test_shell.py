@@ -222,3 +222,11 @@ def test_library_messages_are_spoken_with_the_screens_labels_and_states() -> Non
     assert speak("call 159 is 'waiting_customer'") == "C-000159 is waiting: customer"
     assert speak("the service 'laptop' is not 'x_y'") == "the service 'laptop' is not 'x_y'"
     assert speak("recall 12 and call 12a") == "recall 12 and call 12a"  # only whole words
+
+
+async def test_the_kpi_bar_keeps_the_person_and_role_in_view_at_80_columns(desk: Desk) -> None:
+    call_in(desk, "closed")
+    async with running(desk, "anna", size=(80, 24)) as s:
+        assert s.kpi() == "First time right 100% (1/1) · Open 0 · Anna de Vries (operator)"
+    async with running(desk, "anna", size=(160, 48)) as s:
+        assert s.kpi().startswith("First time right today: 100% (1 of 1 resolved)")
