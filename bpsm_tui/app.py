@@ -79,8 +79,9 @@ def area_bindings(areas: Sequence[Area] = AREAS) -> list[Binding]:
 def prefill(dialog: Screen[Any], answers: Mapping[str, Any]) -> None:
     """Put earlier answers back into a dialog's fields (found by the answer's name).
 
-    A field is the widget with id ``<name>`` or ``ask-<name>``; a dialog with a single text field
-    and a single text answer (a reason) takes it there.
+    A field is the widget with id ``<name>`` or ``ask-<name>``, else a list offering the value
+    (highlighted again); a dialog with a single text field
+    whose single text answer found no field by name (a reason prompt) takes it there.
     """
     rest = dict(answers)
     for name, value in answers.items():
@@ -96,9 +97,16 @@ def prefill(dialog: Screen[Any], answers: Mapping[str, Any]) -> None:
                 continue
             rest.pop(name, None)
             break
+    for name, value in list(rest.items()):  # a choice from a list (the group to escalate to)
+        for choices in dialog.query(OptionList):
+            found = [i for i, o in enumerate(choices.options) if o.id == value]
+            if found:
+                choices.highlighted = found[0]
+                rest.pop(name)
+                break
     fields = list(dialog.query(Input))
-    texts = [v for v in rest.values() if isinstance(v, str)]
-    if len(fields) == 1 and len(texts) == 1 and not fields[0].value:
+    texts = [v for v in answers.values() if isinstance(v, str)]
+    if len(rest) == len(answers) == len(texts) == len(fields) == 1:  # nothing placed by name
         fields[0].value = texts[0]
 
 

@@ -19,7 +19,7 @@ from bpsm import ConcurrentModification, Desk, InvalidTransition, NotFound
 from bpsm_tui.app import DeskApp, area_bindings
 from bpsm_tui.areas import AREAS, Area
 from bpsm_tui.data.format import error_text, record_label, speak
-from bpsm_tui.dialogs import TextPrompt
+from bpsm_tui.dialogs import EscalateDialog, TextPrompt
 from bpsm_tui.screens import QueueScreen
 from bpsm_tui.screens.help import HelpScreen
 from bpsm_tui.screens.kpis import KpiScreen
@@ -230,3 +230,22 @@ async def test_the_kpi_bar_keeps_the_person_and_role_in_view_at_80_columns(desk:
         assert s.kpi() == "First time right 100% (1/1) · Open 0 · Anna de Vries (operator)"
     async with running(desk, "anna", size=(160, 48)) as s:
         assert s.kpi().startswith("First time right today: 100% (1 of 1 resolved)")
+
+
+async def test_the_group_and_reason_of_a_refused_escalation_are_kept(desk: Desk) -> None:
+    call = call_in(desk, "in_progress")
+    async with running(desk, "anna", size=(80, 24)) as s:
+        desk.calls.log_contact(call.id, channel="phone", note="called back", by="omar")
+        await s.press("e", "down", "enter")  # second-line-it, facilities-team, ...
+        await s.type("Broken chair")
+        await s.press("enter")
+        assert s.errors()[0].startswith(f"{call.number} was changed by someone else")
+
+        await s.press("e")
+        dialog = s.app.screen
+        assert isinstance(dialog, EscalateDialog)
+        groups = dialog.query_one(OptionList)
+        assert groups.get_option_at_index(groups.highlighted or 0).id == "facilities-team"
+        assert dialog.query_one(Input).value == "Broken chair"
+        await s.press("tab", "enter")
+        assert desk.calls.get(call.id).group == "facilities-team"
