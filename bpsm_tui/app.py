@@ -6,18 +6,27 @@ asks, then ``desk.<facade>.fire`` in a thread worker with ``expected_version`` s
 never overwrite each other. Results come back as :class:`DeskApp.ActionDone` /
 :class:`DeskApp.ActionFailed` messages; any :class:`bpsm.BpsmError` becomes an error toast and
 changes nothing. The runner knows no process: the change board, relation cases and proactive
-screens use it as the call screens do.
+screens use it as the call screens do. When a step is refused, what the person typed is kept and
+the next dialog for that record and step opens with it.
+
+The shell is generated from :data:`bpsm_tui.areas.AREAS`: one mode per area, the person lands in
+their role's home area, number keys and the menu (F2, ``m``) switch areas they may open, ``?``
+lists the current screen's keys (:mod:`bpsm_tui.screens.help`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, OptionList, Select
 
 from bpsm import (
     BpsmError,
@@ -31,14 +40,16 @@ from bpsm import (
     Settings,
     ValidationError,
 )
-from bpsm_tui.areas import AREAS
+from bpsm_tui.areas import AREAS, Area, area, home_area, roles_text
 from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
-from bpsm_tui.data.format import error_text
+from bpsm_tui.data.format import error_text, speak
 from bpsm_tui.dialogs.call_dialogs import dialog_for
 from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
+from bpsm_tui.screens.help import HelpScreen, keys_of
+from bpsm_tui.screens.menu import AreaMenu
 
-__all__ = ["DeskApp", "run"]
+__all__ = ["DeskApp", "area_bindings", "prefill", "run"]
 
 _ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
     (ConcurrentModification, "Changed by someone else — reloaded, please try again"),
@@ -50,10 +61,78 @@ _ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
-class DeskApp(App[None]):
-    """The service desk for one operator on one :class:`bpsm.Desk`."""
+def area_bindings(areas: Sequence[Area] = AREAS) -> list[Binding]:
+    """One number-key binding per area (id ``go.<mode>``, remappable in the keymap)."""
+    return [
+        Binding(
+            a.key,
+            f"app.go('{a.mode}')",
+            a.title,
+            show=False,
+            id=f"go.{a.mode}",
+            tooltip=f"Go to {a.title}",
+        )
+        for a in areas
+    ]
 
-    CSS_PATH = "app.tcss"
+
+def prefill(dialog: Screen[Any], answers: Mapping[str, Any]) -> None:
+    """Put earlier answers back into a dialog's fields (found by the answer's name).
+
+    A field is the widget with id ``<name>`` or ``ask-<name>``, else a list offering the value
+    (highlighted again); a dialog with a single text field
+    whose single text answer found no field by name (a reason prompt) takes it there.
+    """
+    rest = dict(answers)
+    for name, value in answers.items():
+        for widget in dialog.query(f"#{name}, #ask-{name}"):
+            if isinstance(widget, Input) and value is not None:
+                widget.value = "; ".join(value) if isinstance(value, list) else str(value)
+            elif isinstance(widget, Select) and value is not None:
+                widget.value = value
+            elif isinstance(widget, OptionList):
+                found = [i for i, o in enumerate(widget.options) if o.id == value]
+                widget.highlighted = found[0] if found else widget.highlighted
+            else:
+                continue
+            rest.pop(name, None)
+            break
+    for name, value in list(rest.items()):  # a choice from a list (the group to escalate to)
+        for choices in dialog.query(OptionList):
+            found = [i for i, o in enumerate(choices.options) if o.id == value]
+            if found:
+                choices.highlighted = found[0]
+                rest.pop(name)
+                break
+    fields = list(dialog.query(Input))
+    texts = [v for v in answers.values() if isinstance(v, str)]
+    if len(rest) == len(answers) == len(texts) == len(fields) == 1:  # nothing placed by name
+        fields[0].value = texts[0]
+
+
+class DeskApp(App[None]):
+    """The service desk for one person on one :class:`bpsm.Desk`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *area_bindings(),
+        Binding(
+            "f2,m",
+            "menu",
+            "Menu",
+            id="app.menu",
+            tooltip="Choose an area of the desk",
+        ),
+        Binding(
+            "question_mark",
+            "help",
+            "Keys",
+            id="app.help",
+            tooltip="List every key of this screen",
+        ),
+    ]
+    """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? the keys."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # beside this module, for subclasses too
     TITLE = "bpsm desk"
     COMMANDS = App.COMMANDS | {DeskCommands}
     NOTIFICATION_TIMEOUT = 8
@@ -94,24 +173,35 @@ class DeskApp(App[None]):
         self.operator = operator
         self._identity_error: BpsmError | None = None
         self._acting = False
+        self._moved = False  # the person chose an area before they were looked up
+        self._drafts: dict[tuple[str, Any, str], dict[str, Any]] = {}
         self._keymap = dict(Settings().keymap if keymap is None else keymap)
-        for area in AREAS:  # one mode per area of work (bpsm_tui.areas: one row each)
-            options = {"page_size": page_size} if area.mode == "calls" else {}
-            self.add_mode(area.mode, area.factory(**options))
+        for row in AREAS:  # one mode per area of work (bpsm_tui.areas: one row each)
+            options = {"page_size": page_size} if row.mode == "calls" else {}
+            self.add_mode(row.mode, row.factory(**options))
 
     @property
     def who(self) -> str:
-        """The operator for the KPI bar: ``Anna de Vries (operator)``."""
+        """The person for the header: ``Anna de Vries (operator)``, ``Carla Mulder (change
+        manager)``."""
         if self.person is not None:
-            return f"{self.person.name} ({', '.join(sorted(self.person.roles))})"
+            return f"{self.person.name} ({roles_text(self.person.roles)})"
         return f"{self.operator} (not on the staff list)" if self._identity_error else self.operator
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The person's roles (none until looked up, or if not on the staff list)."""
+        return self.person.roles if self.person is not None else frozenset()
 
     def on_mount(self) -> None:
         self.title = self.desk.config.name
         self.sub_title = self.operator
         self.set_keymap(self._keymap)
         self._identify()
-        self.switch_mode("calls")
+        # land at once where the catalogue's staff list says (no database on the loop);
+        # the person as the database knows them may move it when they are looked up
+        staff = {m.id: frozenset(m.roles) for m in self.desk.config.staff}
+        self.switch_mode(home_area(staff.get(self.operator, frozenset())).mode)
 
     @work(thread=True, exclusive=True, group="staff")
     def _identify(self) -> None:
@@ -125,6 +215,58 @@ class DeskApp(App[None]):
             self._identity_error = message.error
             self.show_error(message.error, title="You cannot act on this desk")
         self.person = message.person
+        self.sub_title = self.who
+        home = home_area(self.roles)
+        if not self._moved and self.current_mode != home.mode:
+            self.switch_mode(home.mode)
+
+    # -- areas, the menu and the keys --------------------------------------------------------------
+
+    def may_open(self, where: Area) -> bool:
+        """Whether the person's roles reach area ``where``."""
+        return bool(where.roles & self.roles)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # not over a dialog or a form: the key belongs to it
+        return not (action in ("go", "menu") and isinstance(self.screen, ModalScreen))
+
+    def action_go(self, mode: str) -> None:
+        """Open area ``mode``, or say in one line which roles may."""
+        where = area(mode)
+        if self.person is None and self._identity_error is None:
+            self.notify("Still looking you up on the staff list — one moment.", severity="warning")
+            return
+        if not self.may_open(where):
+            yours = roles_text(self.roles) or "not on the staff list"
+            self.notify(
+                f"{where.title} is for {roles_text(where.roles)}; you are {yours}.",
+                title="Not for your role",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._moved = True
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_menu(self) -> None:
+        """Open the menu of areas; the one chosen is opened."""
+
+        def chosen(mode: str | None) -> None:
+            if mode is not None:
+                self.action_go(mode)
+
+        self.push_screen(AreaMenu(self.roles, self.current_mode), chosen)
+
+    def action_help(self) -> None:
+        """List every key of the current screen, the keymap applied."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        about = (type(screen).__doc__ or type(screen).__name__).strip().splitlines()[0]
+        about = about.replace("``", "")
+        here = next((a.title for a in AREAS if a.mode == self.current_mode), "")
+        self.push_screen(HelpScreen(f"{here} · {about}" if here else about, keys_of(screen)))
 
     # -- running a step ----------------------------------------------------------------------------
 
@@ -164,14 +306,22 @@ class DeskApp(App[None]):
         if dialog is None:
             self._start(facade, record, action, {})
             return
+        draft_key = (facade, record.id, action.trigger)
 
         def answered(answers: dict[str, Any] | None) -> None:
             if answers is not None:
+                self._drafts[draft_key] = answers  # kept until the step succeeds
                 self._start(facade, record, action, answers)
             elif first_contact:
                 self.notify(f"{record.number} stays resolved; close it later with c.", markup=False)
 
         self.push_screen(dialog, answered)
+        if draft := self._drafts.get(draft_key):
+            dialog.call_after_refresh(prefill, dialog, draft)
+
+    def draft(self, facade: str, record_id: Any, trigger: str) -> dict[str, Any] | None:
+        """What was typed for ``trigger`` on a record the last time it was refused, if anything."""
+        return self._drafts.get((facade, record_id, trigger))
 
     def _start(
         self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]
@@ -188,11 +338,12 @@ class DeskApp(App[None]):
         except Exception as err:
             self.post_message(self.ActionFailed(record, action.name, err))
             return
+        self._drafts.pop((facade, record.id, action.trigger), None)
         self.post_message(self.ActionDone(view, text))
 
     def on_desk_app_action_done(self, message: ActionDone) -> None:
         self._acting = False
-        self.notify(message.text, markup=False)
+        self.notify(speak(message.text), markup=False)
         self.reload_screens(keep=message.record.id)
 
     def on_desk_app_action_failed(self, message: ActionFailed) -> None:
@@ -208,7 +359,7 @@ class DeskApp(App[None]):
                 screen.reload(keep=keep)
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
-        """Show an error toast with the library's own message."""
+        """Show an error toast: the library's message, records and states as the screens say."""
         if title is None:
             title = next((t for kind, t in _ERROR_TITLES if isinstance(error, kind)), "Error")
         self.notify(error_text(error), title=title, severity="error", markup=False)

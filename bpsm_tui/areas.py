@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-__all__ = ["AREAS", "Area"]
+__all__ = ["AREAS", "Area", "area", "home_area", "open_to", "roles_text"]
 
 EVERYONE = frozenset(
     {"operator", "specialist", "change_manager", "account_manager", "manager", "admin"}
@@ -49,6 +49,34 @@ class Area:
         return make
 
 
+def open_to(roles: frozenset[str]) -> list[Area]:
+    """The areas someone with ``roles`` may open, in menu order."""
+    return [a for a in AREAS if a.roles & roles]
+
+
+def home_area(roles: frozenset[str]) -> Area:
+    """Where someone with ``roles`` lands: the first area that is home for one of them.
+
+    Else the first area they may open, else the first area (where a person the desk does not
+    know is told why they cannot act).
+    """
+    homes = [a for a in AREAS if a.home_for & roles]
+    return (homes or open_to(roles) or list(AREAS))[0]
+
+
+def area(mode: str) -> Area:
+    """The area whose mode is ``mode`` (:class:`KeyError` for none)."""
+    for row in AREAS:
+        if row.mode == mode:
+            return row
+    raise KeyError(mode)
+
+
+def roles_text(roles: frozenset[str]) -> str:
+    """Roles in words, sorted: ``account manager, change manager``."""
+    return ", ".join(sorted(r.replace("_", " ") for r in roles))
+
+
 #: Every area, in menu order. One row per screen.
 AREAS: tuple[Area, ...] = (
     Area(
@@ -57,5 +85,12 @@ AREAS: tuple[Area, ...] = (
         "1",
         "bpsm_tui.screens.queue:QueueScreen",
         home_for=frozenset({"operator", "specialist", "admin"}),
+    ),
+    Area(
+        "kpis",
+        "KPIs",
+        "7",
+        "bpsm_tui.screens.kpis:KpiScreen",
+        home_for=frozenset({"manager"}),
     ),
 )

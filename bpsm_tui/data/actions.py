@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpsm import Desk, Person, Process, Step
+from bpsm_tui.data.format import record_label, state_label
 
 __all__ = ["KEYS", "RecordAction", "actions_for", "confirmation", "perform", "preflight"]
 
@@ -152,7 +153,7 @@ def perform(
 
 def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping[str, Any]) -> str:
     """The line shown after a step: what the person needs to know, not just the new state."""
-    number = getattr(before, "number", f"{action.process} {before.id}")
+    number = getattr(before, "number", None) or record_label(action.process, before.id)
     match action.trigger:
         case "escalate":
             return f"{number} escalated to {answers['to_group']}"
@@ -170,4 +171,4 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
             return f"{number} is now about {after.service_id} v{after.service_version}"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
-    return f"{number} is now {after.state.replace('_', ' ')}"
+    return f"{number} is now {state_label(after.state)}"

@@ -1,25 +1,56 @@
-"""How the desk's values are shown: ages, states, local times, the KPI line and the page status.
+"""How the desk's values are shown: record labels, states, ages, local times, KPIs and errors.
 
-Pure functions (no Textual), so they are tested and reused by every screen alike.
+Pure functions (no Textual), so they are tested and reused by every screen alike. Records are
+named one way everywhere (:data:`RECORD_LABELS`: ``C-000159``, ``CH-12``...), and every error a
+person reads goes through :func:`error_text`, which speaks the screen's language: the library says
+``call 159`` and ``'waiting_customer'``, the toast says ``C-000159`` and ``waiting: customer``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bpsm import BpsmError, DeskConfig, KpiSnapshot, ValidationError
+from bpsm import (
+    BpsmError,
+    Calls,
+    Changes,
+    ConcurrentModification,
+    DeskConfig,
+    Improvements,
+    InvalidTransition,
+    KpiSnapshot,
+    Maintenance,
+    Recommendations,
+    Relations,
+    ValidationError,
+)
 
 __all__ = [
+    "RECORD_LABELS",
     "age",
     "error_text",
     "kpi_line",
+    "kpi_rows",
     "local_time",
     "page_status",
+    "record_label",
+    "speak",
     "staff_name",
     "state_label",
     "survey_label",
 ]
+
+RECORD_LABELS: dict[str, str] = {
+    "call": "C-{:06d}",
+    "change": "CH-{}",
+    "relation": "RC-{}",
+    "task": "T-{}",
+    "improvement": "IM-{}",
+    "recommendation": "R-{}",
+}
+"""How each process's records are named on screen, by process name (``call`` → ``C-000159``)."""
 
 _STATE_LABELS = {
     "registered": "registered",
@@ -31,6 +62,17 @@ _STATE_LABELS = {
     "referred": "referred",
     "cancelled": "cancelled",
 }
+
+
+def record_label(kind: str, ident: int | str) -> str:
+    """A record as the screens name it: ``record_label("call", 159)`` → ``"C-000159"``.
+
+    A kind without a label scheme, or an id that is not a whole number, is shown as ``kind id``.
+    """
+    pattern = RECORD_LABELS.get(kind)
+    if pattern is None or not str(ident).isdigit():
+        return f"{kind} {ident}"
+    return pattern.format(int(ident))
 
 
 def _aware(at: datetime) -> datetime:
@@ -56,7 +98,7 @@ def age(since: datetime, now: datetime | None = None) -> str:
 
 
 def state_label(state: str, *, is_exception: bool = False) -> str:
-    """A call state in words (``waiting_customer`` → ``waiting: customer``), flagging exceptions."""
+    """A state in words (``waiting_customer`` → ``waiting: customer``), flagging exceptions."""
     label = _STATE_LABELS.get(state, state.replace("_", " "))
     return f"{label} (exception)" if is_exception else label
 
@@ -88,22 +130,32 @@ def staff_name(config: DeskConfig, ident: str) -> str:
     return ident
 
 
-def kpi_line(kpis: KpiSnapshot, who: str) -> str:
+def kpi_line(kpis: KpiSnapshot, who: str, *, width: int | None = None) -> str:
     """The queue's header: today's first-time-right share, the open calls, and who is working.
 
     For example::
 
         First time right today: 67% (4 of 6 resolved) · Open calls: 23 · Anna de Vries (operator)
+
+    When that is wider than ``width`` the short form is used, so the person's name and role
+    stay in view on an 80-column terminal::
+
+        First time right 67% (4/6) · Open 23 · Anna de Vries (operator)
     """
     share = kpis.first_time_right_share
     if share is None:
         ftr = "First time right today: — (nothing resolved yet)"
+        short = "First time right —"
     else:
         ftr = (
             f"First time right today: {share:.0%} "
             f"({kpis.first_time_right} of {kpis.resolved} resolved)"
         )
-    return f"{ftr} · Open calls: {kpis.open_now} · {who}"
+        short = f"First time right {share:.0%} ({kpis.first_time_right}/{kpis.resolved})"
+    line = f"{ftr} · Open calls: {kpis.open_now} · {who}"
+    if width is not None and len(line) > width:
+        return f"{short} · Open {kpis.open_now} · {who}"
+    return line
 
 
 def page_status(offset: int, shown: int, total: int, limit: int) -> str:
@@ -114,16 +166,89 @@ def page_status(offset: int, shown: int, total: int, limit: int) -> str:
     return f"Calls {offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"
 
 
-def error_text(error: BaseException) -> str:
-    """An error as the operator should read it: the library's message, one line per problem.
+_RECORD = re.compile(r"\b(" + "|".join(RECORD_LABELS) + r") '?(\d+)'?(?![\w-])")
+_QUOTED_STATE = re.compile(r"'([a-z]+(?:_[a-z]+)*)'")
+_STATES = frozenset(
+    state
+    for facade in (Calls, Changes, Relations, Maintenance, Improvements, Recommendations)
+    for state in facade.process.states
+)
 
-    Validation problems from forms have no file, so they are shown without the ``<input>:``
-    prefix; anything that is not a :class:`bpsm.BpsmError` is named by its type.
+
+def speak(text: str) -> str:
+    """The library's words with records and states as the screens show them.
+
+    ``call 159`` becomes ``C-000159`` (:data:`RECORD_LABELS`); a quoted state of any process
+    (``'waiting_customer'``) becomes ``waiting: customer``.
+    """
+    text = _RECORD.sub(lambda m: record_label(m.group(1), m.group(2)), text)
+    return _QUOTED_STATE.sub(
+        lambda m: state_label(m.group(1)) if m.group(1) in _STATES else m.group(0), text
+    )
+
+
+def error_text(error: BaseException) -> str:
+    """An error as the person should read it: the library's message, one line per problem.
+
+    Records and states are named as the screens name them (:func:`speak`). Validation problems
+    from forms have no file, so they are shown without the ``<input>:`` prefix; anything that is
+    not a :class:`bpsm.BpsmError` is named by its type.
     """
     if isinstance(error, ValidationError):
-        return "\n".join(
+        text = "\n".join(
             f"{p.field}: {p.message}" if p.field else p.message for p in error.problems
         )
-    if isinstance(error, BpsmError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+    elif isinstance(error, InvalidTransition):
+        steps = ", ".join(t.replace("_", " ") for t in error.allowed)
+        allowed = f"; possible here: {steps}" if steps else ""
+        text = f"{error.record}: cannot {error.trigger.replace('_', ' ')} while "
+        text += f"{state_label(error.state)}{allowed}"
+    elif isinstance(error, ConcurrentModification) and error.expected is not None:
+        text = f"{error.record} was changed by someone else meanwhile; it has been reloaded"
+    elif isinstance(error, BpsmError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return speak(text)
+
+
+def _mean(value: float | None, answered: int) -> str:
+    return "—" if value is None else f"{value:.1f} ({answered} answered)"
+
+
+def _share(kpis: KpiSnapshot) -> str:
+    share = kpis.first_time_right_share
+    if share is None:
+        return "— (nothing resolved)"
+    return f"{share:.0%} ({kpis.first_time_right} of {kpis.resolved})"
+
+
+def kpi_rows(today: KpiSnapshot, month: KpiSnapshot) -> list[tuple[str, str, str]]:
+    """The KPI screen's rows: ``(figure, today, this month)``, the happiness figures first.
+
+    First time right shows its numerator and denominator; the survey means say how many
+    customers answered, so a mean of one answer is not mistaken for a trend. The open calls are
+    a count of now, so they stand in the today column only.
+    """
+    rows: list[tuple[str, str, str]] = [
+        ("First time right", _share(today), _share(month)),
+        (
+            "Customer effort (1 easy – 7 hard)",
+            _mean(today.effort_mean, today.surveyed),
+            _mean(month.effort_mean, month.surveyed),
+        ),
+        (
+            "Satisfaction (1 – 5)",
+            _mean(today.satisfaction_mean, today.surveyed),
+            _mean(month.satisfaction_mean, month.surveyed),
+        ),
+    ]
+    volumes = (
+        ("Calls registered", "registered"),
+        ("Calls resolved", "resolved"),
+        ("Exceptions registered", "exceptions"),
+        ("Referred (relation management)", "referred"),
+    )
+    rows += [(label, f"{getattr(today, f):,}", f"{getattr(month, f):,}") for label, f in volumes]
+    rows.append(("Open now", f"{today.open_now:,}", ""))  # a count of now, not of a window
+    return rows

@@ -50,10 +50,10 @@ CALL_BINDINGS = bindings_for(CALL_ACTIONS)
 COMMON_BINDINGS = [
     Binding(
         "question_mark",
-        "toggle_keys",
+        "app.help",
         "Keys",
         id="app.keys",
-        tooltip="Show or hide every key on this screen",
+        tooltip="List every key of this screen",
     ),
     Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit the desk"),
 ]

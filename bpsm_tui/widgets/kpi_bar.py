@@ -1,4 +1,7 @@
-"""The bar on top of the queue: today's first-time-right share, open calls, who is working."""
+"""The bar on top of the queue: today's first-time-right share, open calls, who is working.
+
+On a narrow terminal it takes the short form, so the person and their role stay in view.
+"""
 
 from __future__ import annotations
 
@@ -25,4 +28,4 @@ class KpiBar(Static):
             return Content(
                 f"Loading today's KPIs… · {self.who}" if self.who else "Loading today's KPIs…"
             )
-        return Content(kpi_line(self.kpis, self.who))
+        return Content(kpi_line(self.kpis, self.who, width=self.content_size.width))

@@ -104,16 +104,19 @@ async def running(
     *,
     page_size: int | None = None,
     keymap: dict[str, str] | None = None,
+    size: tuple[int, int] = SIZE,
+    app_type: type[DeskApp] = DeskApp,
 ) -> AsyncIterator[Session]:
-    """Run the desk app headless at 160×48, loaded and settled (no keymap unless given)."""
-    app = DeskApp(desk, operator, page_size=page_size, keymap=keymap or {})
+    """Run the desk app headless (160×48 unless ``size``), loaded and settled (no keymap unless
+    given); ``app_type`` runs a subclass (a test's own areas)."""
+    app = app_type(desk, operator, page_size=page_size, keymap=keymap or {})
     notes: list[Notification] = []
 
     def hook(message: Message) -> None:
         if isinstance(message, Notify):
             notes.append(message.notification)
 
-    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+    async with app.run_test(size=size, message_hook=hook) as pilot:
         session = Session(pilot, notes)
         await session.settle()
         yield session
