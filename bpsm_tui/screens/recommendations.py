@@ -234,7 +234,7 @@ class RecommendationsScreen(RecordTabsScreen):
             yield Static("", id="potential-result")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual runs the base class's on_mount too (it lays out the lists and loads them)
         self.query_one("#leaderboard-table", DataTable).add_columns(
             "#",
             "Name",
