@@ -7,11 +7,13 @@ import io
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from bpsm import Desk
 from bpsm_tui.dialogs import TextPrompt
 from bpsm_tui.dialogs.ask_form import AskForm
+from bpsm_tui.dialogs.recommend_dialog import RecommendDialog
+from bpsm_tui.screens.call_detail import CallDetailScreen
 from bpsm_tui.screens.recommendations import RecommendationsScreen
 from tests.helpers import new_call
 from tests.tui.driver import Session
@@ -144,3 +146,55 @@ async def test_potential_is_recomputed_from_typed_inputs_and_bad_ones_are_named(
         assert "cannot exceed 100 %" in potential_text(s)
         await s.press("escape", "ctrl+r")  # back to the data
         assert jobs.value == "2"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_operator_offers_an_add_on_on_the_call_and_sells_it(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    call = new_call(desk)  # a laptop call: the laptop's add-ons come first
+    async with on_screen(desk, "anna", "calls", size) as s:
+        await s.press("enter")
+        assert isinstance(s.app.screen, CallDetailScreen)
+        await s.press("d")
+        assert isinstance(s.app.screen, RecommendDialog)
+        await s.press("enter", "ctrl+s")  # the first item, as it is
+        assert isinstance(s.app.screen, CallDetailScreen)
+        [offer] = desk.recommendations.page(call_id=call.id).items
+        assert (offer.kind, offer.state, offer.price_list_item, offer.customer) == (
+            "add_on",
+            "offered",
+            "docking-station",
+            "Kim Jansen",
+        )
+        table = s.app.screen.query_one("#recommendations", DataTable)
+        assert [str(c) for c in table.get_row_at(0)][:3] == [str(offer.id), "add-on", "offered"]
+        assert any(f"Add-on {offer.id} offered (EUR 189)" in n for n in s.infos())
+        await s.app.switch_mode("recommendations")
+        await s.settle()
+        await s.press("o", "a", "enter")
+        assert desk.recommendations.get(offer.id).state == "accepted"
+
+
+async def test_operator_hands_a_lead_to_sales_from_the_call(desk: Desk) -> None:
+    call = new_call(desk)
+    async with on_screen(desk, "anna", "calls", (80, 24)) as s:
+        await s.press("enter", "d", "end", "enter")
+        await s.type("20 laptops for finance")
+        await s.press("tab")
+        await s.type("24000")
+        await s.press("enter", "enter")
+        [lead] = desk.recommendations.page(call_id=call.id).items
+        assert (lead.kind, lead.state, lead.value) == ("lead", "handed_over", 24000.0)
+        assert any(f"Lead {lead.id} handed over to sales" in n for n in s.infos())
+
+
+async def test_a_recommendation_without_a_value_is_refused_in_the_dialog(desk: Desk) -> None:
+    call = new_call(desk)
+    async with on_screen(desk, "anna", "calls", (80, 24)) as s:
+        await s.press("enter", "d", "end", "enter")
+        await s.type("something big")
+        await s.press("ctrl+s")
+        assert isinstance(s.app.screen, RecommendDialog)
+        assert "Type its value" in s.text(".dialog-error")
+        assert desk.recommendations.page(call_id=call.id).total == 0
