@@ -2,7 +2,8 @@
 
 Four lists paged from the database (:class:`~bpsm_tui.widgets.record_tabs.RecordTabsScreen`):
 
-* **Maintenance** (``m``): tasks of the maintenance plans by due date, with the service, the
+* **Maintenance** (``m``): tasks of the maintenance plans by due date (first the person's own
+  and their group's, ``f`` for everyone's, done, skipped, all), with the service, the
   activity and the subject; overdue in red, due today in yellow. ``c`` completes (a note),
   ``s`` skips (the reason).
 * **Account contacts** (``o``): the account-contact plans' tasks, the same keys (the library
@@ -34,7 +35,7 @@ from bpsm import (
 )
 from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import local_time, staff_name
-from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
+from bpsm_tui.widgets.record_tabs import MINE, RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["ProactiveScreen"]
 
@@ -126,7 +127,8 @@ def _disruptions(
 
 
 _TASK_FILTERS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("to do (scheduled, by due date)", {"states": ("scheduled",)}),
+    ("to do: mine and my group's", {"states": ("scheduled",), "assignee": MINE}),
+    ("to do: everyone's", {"states": ("scheduled",)}),
     ("done", {"states": ("done",)}),
     ("skipped", {"states": ("skipped",)}),
     ("all", {}),

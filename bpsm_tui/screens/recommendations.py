@@ -217,10 +217,10 @@ class RecommendationsScreen(RecordTabsScreen):
         self._typed = False
 
     def extra_panes(self) -> ComposeResult:
-        with TabPane("Leaderboard [b]", id="leaderboard"):
+        with TabPane("Leaderboard (b)", id="leaderboard"):
             yield Static("Loading…", id="leaderboard-status", classes="list-status")
             yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
-        with TabPane("Potential [c]", id="potential"), VerticalScroll():
+        with TabPane("Potential (c)", id="potential"), VerticalScroll():
             yield Static(
                 Text("Potential = jobs × add-on rate × hit rate × value + jobs × lead rate × "
                      "lead hit rate × lead value − baseline. Taken from the data; type to try "

@@ -28,7 +28,10 @@ from bpsm_tui.data.actions import RecordAction
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
-__all__ = ["RecordTab", "RecordTabsScreen", "step_bindings"]
+__all__ = ["MINE", "RecordTab", "RecordTabsScreen", "step_bindings"]
+
+MINE = object()
+"""A filter's ``assignee``: the person at the keyboard and their group."""
 
 PAGE_SIZE = 100
 """Records per page: more than any terminal shows, never the whole table."""
@@ -117,7 +120,7 @@ class RecordTabsScreen(Screen[None]):
         yield Static(Text(self.HEADING, style="bold"), classes="tabs-heading")
         with TabbedContent(id="record-tabs"):
             for tab in self.TABS:
-                with TabPane(f"{tab.title} [{tab.key}]", id=tab.id):
+                with TabPane(f"{tab.title} ({tab.key})", id=tab.id):
                     yield Static("Loading…", id=f"{tab.id}-status", classes="list-status")
                     yield DataTable(id=f"{tab.id}-table", cursor_type="row", zebra_stripes=True)
             yield from self.extra_panes()
@@ -160,7 +163,11 @@ class RecordTabsScreen(Screen[None]):
 
     def _load(self, tab: RecordTab, keep: int | None = None) -> None:
         desk = self.desk_app.desk
-        where = tab.filters[self._filter[tab.id]][1]
+        where = dict(tab.filters[self._filter[tab.id]][1])
+        if where.get("assignee") is MINE:
+            person = getattr(self.app, "person", None)
+            mine = [self.desk_app.operator] + ([person.group] if person and person.group else [])
+            where["assignee"] = mine
         offset = self._offset[tab.id]
 
         def fetch() -> None:

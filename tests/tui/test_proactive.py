@@ -68,7 +68,9 @@ async def test_specialist_completes_one_maintenance_task_and_skips_the_next(
     tasks_due: Desk, size: tuple[int, int]
 ) -> None:
     desk = tasks_due
-    todo = desk.maintenance.tasks(kind="maintenance", states=("scheduled",), limit=2).items
+    todo = desk.maintenance.tasks(
+        kind="maintenance", states=("scheduled",), assignee=["ben", "second-line-it"], limit=2
+    ).items
     async with on_screen(desk, "ben", "proactive", size) as s:
         assert isinstance(s.app.screen, ProactiveScreen)
         await s.press("m")
@@ -103,12 +105,18 @@ async def test_skip_without_a_reason_is_refused_and_the_task_stays_scheduled(
         assert tasks_due.maintenance.get(first.id).state == "scheduled"
 
 
-async def test_account_manager_lands_on_proactive_and_sees_contacts_due(tasks_due: Desk) -> None:
+async def test_account_manager_sees_their_contacts_due_first_then_everyones(
+    tasks_due: Desk,
+) -> None:
     async with on_screen(tasks_due, "dave", "proactive", (160, 48)) as s:
         await s.press("o")
         shown = rows(s, "contacts")
         assert shown, "the account-contact plans have tasks"
         assert {r[1] for r in shown} == {"overdue"}
+        assert {r[3] for r in shown} == {"Dave Peters"}
+        await s.press("f")
+        assert len({r[3] for r in rows(s, "contacts")}) > 1
+        await s.press("f", "f", "f", "f")  # done, skipped, all, back to mine
         await s.press("c")
         await s.type("finance wants docking stations")
         await s.press("enter")

@@ -303,14 +303,30 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         plan_id: int | None = None,
         states: Sequence[str] | None = None,
         kind: str | None = None,
+        assignee: str | Sequence[str] | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> Page[TaskView]:
-        """A page of tasks by due date (optionally of one plan, in ``states``, or of plans of
-        ``kind``: ``maintenance`` or ``account_contact``); paged in SQL."""
+        """A page of tasks by due date; paged in SQL.
+
+        Optionally only of one plan, in ``states``, of plans of ``kind`` (``maintenance`` or
+        ``account_contact``), or of plans assigned to ``assignee`` (a staff id or group, or any
+        of several).
+
+        Raises:
+            ValidationError: an unknown state, kind or assignee, or paging out of bounds.
+        """
         offset, limit = paging(offset, limit)
         states = self._check_states(states)
         where: list[ColumnElement[bool]] = []
+        if assignee is not None:
+            where.append(
+                TaskRow.plan_id.in_(
+                    select(MaintenancePlanRow.id).where(
+                        MaintenancePlanRow.assignee.in_(self._assignees(assignee))
+                    )
+                )
+            )
         if kind is not None:
             if not isinstance(kind, str) or kind not in maintenance.KINDS:
                 raise ValidationError(
