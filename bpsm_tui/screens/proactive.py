@@ -53,9 +53,9 @@ def _task_row(task: TaskView, config: DeskConfig) -> list[str | Text]:
         local_time(task.due_at, config.timezone),
         _status(task),
         task.service_id,
-        Text(task.activity),
-        Text(task.subject or "—"),
         Text(staff_name(config, task.assignee)),
+        Text(task.subject or "—"),
+        Text(task.activity),
     ]
 
 
@@ -79,8 +79,8 @@ def _improvement_row(item: ImprovementView, config: DeskConfig) -> list[str | Te
         item.state,
         item.source.replace("_", " "),
         item.service_id or "—",
-        Text(item.title),
         _change(item),
+        Text(item.title),
     ]
 
 
@@ -151,7 +151,7 @@ class ProactiveScreen(RecordTabsScreen):
             "Maintenance",
             "m",
             "maintenance",
-            ("Due", "Status", "Service", "Activity", "Subject", "Assigned to"),
+            ("Due", "Status", "Service", "Assigned to", "Subject", "Activity"),
             _task_row,
             _tasks("maintenance"),
             _TASK_FILTERS,
@@ -173,7 +173,7 @@ class ProactiveScreen(RecordTabsScreen):
             "Improvements",
             "i",
             "improvements",
-            ("#", "State", "Source", "Service", "Title", "Change"),
+            ("#", "State", "Source", "Service", "Change", "Title"),
             _improvement_row,
             _improvements,
             _IMPROVEMENT_FILTERS,
@@ -220,7 +220,8 @@ class ProactiveScreen(RecordTabsScreen):
     def describe(self, record: Any) -> str:
         if isinstance(record, TaskView):
             when = record.due_at.strftime("%Y-%m-%d")
-            return f"{record.activity} · {record.service_id} · due {when}"
+            what = record.activity if len(record.activity) <= 40 else record.activity[:39] + "…"
+            return f"{what} · {record.service_id} · due {when} · {record.status}"
         return f"improvement {record.id}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -71,12 +71,12 @@ def _add_on_row(rec: RecommendationView, config: DeskConfig) -> list[str | Text]
     return [
         str(rec.id),
         rec.state,
-        Text(rec.customer),
-        Text(rec.description),
         _money(rec.value, rec.currency),
+        Text(rec.customer),
+        _call(rec),
         Text(staff_name(config, rec.recommended_by)),
         local_time(rec.recommended_at, config.timezone),
-        _call(rec),
+        Text(rec.description),
     ]
 
 
@@ -85,12 +85,12 @@ def _lead_row(rec: RecommendationView, config: DeskConfig) -> list[str | Text]:
     return [
         str(rec.id),
         rec.state.replace("_", " "),
-        Text(rec.customer),
-        Text(rec.description),
         _money(rec.value, rec.currency),
         _money(rec.booked_value, rec.currency),
-        Text(staff_name(config, rec.recommended_by)),
         "—" if turnaround is None else f"{turnaround.total_seconds() / 86400:.1f} d",
+        Text(rec.customer),
+        Text(staff_name(config, rec.recommended_by)),
+        Text(rec.description),
     ]
 
 
@@ -143,7 +143,7 @@ class RecommendationsScreen(RecordTabsScreen):
             "Add-ons",
             "o",
             "recommendations",
-            ("#", "State", "Customer", "What", "Value", "By", "When", "Call"),
+            ("#", "State", "Value", "Customer", "Call", "By", "When", "What"),
             _add_on_row,
             _of_kind("add_on"),
             (
@@ -159,7 +159,7 @@ class RecommendationsScreen(RecordTabsScreen):
             "Leads",
             "e",
             "recommendations",
-            ("#", "State", "Customer", "What", "Estimate", "Booked", "By", "Turnaround"),
+            ("#", "State", "Estimate", "Booked", "Turnaround", "Customer", "By", "What"),
             _lead_row,
             _of_kind("lead"),
             (

@@ -152,7 +152,7 @@ async def test_change_manager_approves_an_improvement_into_a_change_and_sees_its
         assert rows(s, "improvements") == []  # gone from the open ones
         await s.press("f", "f", "f")  # open → identified → assessed → approved
         assert "approved" in s.text("#improvements-status")
-        assert rows(s, "improvements")[0][-1] == f"change {approved.change_id}"
+        assert rows(s, "improvements")[0][4] == f"change {approved.change_id}"
         assert desk.changes.get(approved.change_id).state == "draft"
 
 

@@ -45,7 +45,7 @@ async def test_operator_sells_an_add_on_offered_on_a_call(
         assert isinstance(s.app.screen, RecommendationsScreen)
         await s.press("o")
         first = rows(s, "add-ons")[0]
-        assert first[:2] == [str(offer.id), "offered"] and first[-1] == call.number
+        assert first[:5] == [str(offer.id), "offered", "EUR 189", "Kim Jansen", call.number]
         await s.press("a")
         assert isinstance(s.app.screen, TextPrompt)
         await s.type("signed the sheet")
