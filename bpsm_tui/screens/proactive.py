@@ -221,8 +221,11 @@ class ProactiveScreen(RecordTabsScreen):
         if isinstance(record, TaskView):
             when = record.due_at.strftime("%Y-%m-%d")
             what = record.activity if len(record.activity) <= 40 else record.activity[:39] + "…"
-            return f"{what} · {record.service_id} · due {when} · {record.status}"
+            return f"{what} · {record.service_id} · due {when} ·"
         return f"improvement {record.id}"
+
+    def state_text(self, record: Any) -> str:
+        return record.status if isinstance(record, TaskView) else super().state_text(record)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.current

@@ -103,6 +103,11 @@ def _of_kind(kind: str) -> Any:
     return fetch
 
 
+def _figure(value: float) -> str:
+    """A prefilled input: at most two decimals, no trailing zeros (``0.53``, ``24000``)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -227,11 +232,11 @@ class RecommendationsScreen(RecordTabsScreen):
                      "other figures.", style="dim"),
                 classes="potential-formula",
             )  # fmt: skip
+            yield Static("", id="potential-result")  # above the fields: never scrolled away
             with Grid(id="potential-inputs"):
                 for name, label, _ in INPUTS:
                     yield Label(label)
                     yield Input(id=f"pot-{name}", type="number")
-            yield Static("", id="potential-result")
 
     def on_mount(self) -> None:
         # Textual runs the base class's on_mount too (it lays out the lists and loads them)
@@ -270,6 +275,11 @@ class RecommendationsScreen(RecordTabsScreen):
             self._load_board(self.desk_app.desk, WINDOWS[self._window])
             return
         super().action_filter()
+
+    @on(TabbedContent.TabActivated)
+    def _to_the_fields(self, event: TabbedContent.TabActivated) -> None:
+        if self.query_one("#record-tabs", TabbedContent).active == "potential":
+            self.query_one("#pot-jobs", Input).focus()
 
     def action_leave_fields(self) -> None:
         """Leave the calculator's fields: the tabs take the focus, so letter keys work again."""
@@ -325,7 +335,7 @@ class RecommendationsScreen(RecordTabsScreen):
         with self.prevent(Input.Changed):
             for name, _, percent in INPUTS:
                 value = values[name] * (100 if percent else 1)
-                self.query_one(f"#pot-{name}", Input).value = f"{value:.4g}"
+                self.query_one(f"#pot-{name}", Input).value = _figure(value)
         self._compute(self._inputs())
 
     def action_prefill(self) -> None:

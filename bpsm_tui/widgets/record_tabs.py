@@ -237,7 +237,7 @@ class RecordTabsScreen(Screen[None]):
             if a.key and self._may(a) and record.state in a.step.source
         ]
         keys = " · ".join(f"{a.key} {a.step.label}" for a in offered)
-        state = record.state.replace("_", " ")
+        state = self.state_text(record)
         hint.update(
             Text.assemble(
                 (f"{self.describe(record)} ", "bold"),
@@ -249,6 +249,10 @@ class RecordTabsScreen(Screen[None]):
     def describe(self, record: Any) -> str:
         """How the hint line names a record (``task 12``)."""
         return f"{record.audit_type} {record.id}"
+
+    def state_text(self, record: Any) -> str:
+        """How the hint line says a record's state (``handed over``)."""
+        return str(record.state).replace("_", " ")
 
     def _roles(self) -> frozenset[str] | None:
         person = getattr(self.app, "person", None)
