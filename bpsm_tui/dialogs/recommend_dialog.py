@@ -28,6 +28,7 @@ OTHER = "other"
 class RecommendDialog(Dialog[dict[str, Any]]):
     """Dismisses with ``register``'s answers: customer, description, and ``item`` or ``value``."""
 
+    CSS_PATH = "recommend_dialog.tcss"
     KEYS = "↑/↓ item · tab/enter move · ctrl+s or enter on the last field confirms · esc cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
         *FIELD_BINDINGS,
