@@ -17,11 +17,14 @@ __all__ = ["DeskCommands"]
 
 
 class DeskCommands(Provider):
-    """Call and view commands of the current screen."""
+    """The commands of the current screen (any screen with ``palette_commands``)."""
 
     def _commands(self) -> list[PaletteCommand]:
         screen = self.screen
-        return screen.palette_commands() if isinstance(screen, CallScreen) else []
+        if isinstance(screen, CallScreen):
+            return screen.palette_commands()
+        listed = getattr(screen, "palette_commands", None)  # the proactive and other tab screens
+        return list(listed()) if callable(listed) else []
 
     async def discover(self) -> Hits:
         for command in self._commands():

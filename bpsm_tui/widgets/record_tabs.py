@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -28,7 +29,7 @@ from bpsm_tui.data.actions import RecordAction
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
-__all__ = ["MINE", "RecordTab", "RecordTabsScreen", "step_bindings"]
+__all__ = ["MINE", "PaletteEntry", "RecordTab", "RecordTabsScreen", "step_bindings"]
 
 MINE = object()
 """A filter's ``assignee``: the person at the keyboard and their group."""
@@ -62,6 +63,15 @@ class RecordTab:
     fetch: Callable[[Desk, dict[str, Any], int, int], Page[Any]]
     filters: tuple[tuple[str, dict[str, Any]], ...] = (("all", {}),)
     actions: dict[str, RecordAction] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    """A command-palette entry: namespaced name (``task: complete``), help and its action."""
+
+    name: str
+    help: str
+    action: str
 
 
 def step_bindings(actions: Sequence[RecordAction]) -> list[Binding]:
@@ -312,3 +322,19 @@ class RecordTabsScreen(Screen[None]):
             self.app.action_hide_help_panel()
         else:
             self.app.action_show_help_panel()
+
+    def palette_commands(self) -> list[PaletteEntry]:
+        """The palette's entries: every binding with an id that is offered here now."""
+        found: dict[str, PaletteEntry] = {}
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.id or binding.id.startswith("app."):
+                continue
+            _, action, params = parse(binding.action)
+            if not self.check_action(action, params):
+                continue
+            name = f"{binding.id.split('.', 1)[0]}: {binding.description.lower()}"
+            keys = self.app.get_key_display(binding)
+            found.setdefault(
+                name, PaletteEntry(name, f"{binding.tooltip} · key {keys}", binding.action)
+            )
+        return list(found.values())

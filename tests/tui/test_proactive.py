@@ -184,3 +184,36 @@ async def test_change_manager_runs_the_detector_and_sees_the_burst(
         await s.press("r")  # the same burst is never reported twice
         assert len(rows(s, "disruptions")) == 1
         assert any("No new recurring disruption" in n for n in s.infos())
+
+
+async def test_palette_lists_what_the_change_manager_may_do_here(desk: Desk) -> None:
+    async with on_screen(desk, "carla", "proactive", (80, 24)) as s:
+        await s.press("d")
+        names = {c.name for c in s.app.screen.palette_commands()}  # type: ignore[attr-defined]
+        assert {"improvement: approve", "improvement: detect now", "list: filter"} <= names
+        assert "task: complete" not in names  # a change manager does not complete tasks
+
+
+async def test_specialist_assesses_and_the_change_manager_drops_with_a_reason(desk: Desk) -> None:
+    idea = desk.improvements.identify(
+        source="customer_needs", title="Quieter printers", description="Too loud.", by="anna"
+    )
+    async with on_screen(desk, "ben", "proactive", (160, 48)) as s:
+        await s.press("i", "a")
+        assert isinstance(s.app.screen, AskForm)
+        await s.press("enter", "down", "enter")  # worth it? the first choice: yes
+        await s.press("tab")
+        await s.type("4")
+        await s.press("tab")
+        await s.type("fewer complaints")
+        await s.press("ctrl+s")
+        assessed = desk.improvements.get(idea.id)
+        assert (assessed.state, assessed.worth_it, assessed.effort_hours) == ("assessed", True, 4.0)
+    async with on_screen(desk, "carla", "proactive", (80, 24)) as s:
+        await s.press("i", "x")
+        await s.press("enter")  # no reason: refused in the prompt
+        assert isinstance(s.app.screen, TextPrompt)
+        await s.type("the new printers are quiet")
+        await s.press("enter")
+        dropped = desk.improvements.get(idea.id)
+        assert (dropped.state, dropped.drop_reason) == ("dropped", "the new printers are quiet")
