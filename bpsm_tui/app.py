@@ -353,10 +353,11 @@ class DeskApp(App[None]):
             self.reload_screens(keep=message.record.id)
 
     def reload_screens(self, *, keep: int | None = None) -> None:
-        """Reload every call screen on the stack (the queue under a detail screen too)."""
+        """Reload every screen on the stack that can (the queue under a detail screen too)."""
         for screen in self.screen_stack:
-            if isinstance(screen, CallScreen):
-                screen.reload(keep=keep)
+            reload = getattr(screen, "reload", None)
+            if isinstance(screen, CallScreen) or callable(reload):
+                screen.reload(keep=keep)  # type: ignore[attr-defined]
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
         """Show an error toast: the library's message, records and states as the screens say."""

@@ -12,11 +12,18 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from bpsm import Improvements, Maintenance, Process, Recommendations
+
 __all__ = ["AREAS", "Area", "area", "home_area", "open_to", "roles_text"]
 
 EVERYONE = frozenset(
     {"operator", "specialist", "change_manager", "account_manager", "manager", "admin"}
 )
+
+
+def _roles_of(*processes: Process) -> frozenset[str]:
+    """Everyone who may fire some step of ``processes`` (from their step tables)."""
+    return frozenset().union(*(step.roles for p in processes for step in p.table))
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,21 @@ AREAS: tuple[Area, ...] = (
         "1",
         "bpsm_tui.screens.queue:QueueScreen",
         home_for=frozenset({"operator", "specialist", "admin"}),
+    ),
+    Area(
+        "proactive",
+        "Proactive",
+        "4",
+        "bpsm_tui.screens.proactive:ProactiveScreen",
+        roles=_roles_of(Maintenance.process, Improvements.process),
+        home_for=frozenset({"account_manager"}),
+    ),
+    Area(
+        "recommendations",
+        "Recommendations",
+        "5",
+        "bpsm_tui.screens.recommendations:RecommendationsScreen",
+        roles=_roles_of(Recommendations.process),
     ),
     Area(
         "kpis",

@@ -50,6 +50,19 @@ KEYS: dict[str, dict[str, KeySpec]] = {
         "cancel": KeySpec("cancel", "k", footer=False),
         "set_service": KeySpec("service", "v", footer=False),
     },
+    "task": {"complete": KeySpec("complete", "c"), "skip": KeySpec("skip", "s")},
+    "improvement": {
+        "assess": KeySpec("assess", "a"),
+        "approve": KeySpec("approve", "p"),
+        "drop": KeySpec("drop", "x"),
+    },
+    "recommendation": {
+        "accept": KeySpec("accept", "a"),
+        "decline": KeySpec("decline", "x"),
+        "send_proposal": KeySpec("proposal", "p"),
+        "win": KeySpec("win", "w"),
+        "lose": KeySpec("lose", "l"),
+    },
 }
 
 
@@ -169,6 +182,8 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
             return f"{number} closed" + (f" ({', '.join(said)})" if said else "")
         case "set_service":
             return f"{number} is now about {after.service_id} v{after.service_version}"
+        case "approve" if getattr(after, "change_id", None) is not None:
+            return f"{number} approved: change {after.change_id} opened"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
     return f"{number} is now {state_label(after.state)}"

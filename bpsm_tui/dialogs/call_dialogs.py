@@ -27,8 +27,11 @@ from bpsm_tui.dialogs.text_prompt import TextPrompt
 __all__ = ["EscalateDialog", "LogContactDialog", "SurveyDialog", "dialog_for"]
 
 
-def _about(call: CallView) -> str:
-    return f"{call.caller}: {call.summary}"
+def _about(record: Any) -> str:
+    """The subtitle: a call's caller and summary; any other record's title or description."""
+    if isinstance(record, CallView):
+        return f"{record.caller}: {record.summary}"
+    return str(getattr(record, "title", None) or getattr(record, "description", ""))
 
 
 def _typed(text: str) -> int | str | None:
@@ -231,7 +234,8 @@ def dialog_for(
             a catalogue service gets the search dialog (else the generic form's text field).
     """
     names = [a.name for a in step.asks]
-    title = f"{step.label[:1].upper()}{step.label[1:]} {call.number}"
+    number = getattr(call, "number", None) or f"{getattr(call, 'audit_type', '')} {call.id}"
+    title = f"{step.label[:1].upper()}{step.label[1:]} {number.strip()}"
     if not names:
         return None
     if search is not None and any(a.choices_from == "services" for a in step.asks):

@@ -1,6 +1,8 @@
-"""One call in full: every field, the contacts with the customer, and the audit trail.
+"""One call in full: every field, the contacts with the customer, the recommendations made on it,
+and the audit trail.
 
-The same action keys as on the queue work here; after an action the screen reloads.
+The same action keys as on the queue work here; after an action the screen reloads. ``d``
+recommends something to the caller (an add-on from the price list, or a lead by value).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
-from bpsm import AuditEvent, BpsmError, CallView, ContactView
+from bpsm import AuditEvent, BpsmError, CallView, ContactView, Recommendations, RecommendationView
 from bpsm_tui.data.format import local_time, staff_name, state_label, survey_label
+from bpsm_tui.dialogs.recommend_dialog import RecommendDialog
 from bpsm_tui.screens.call_screen import (
     CALL_BINDINGS,
     COMMON_BINDINGS,
@@ -37,6 +40,13 @@ class CallDetailScreen(CallScreen):
         Binding("escape,backspace", "back", "Back", id="view.back", tooltip="Back to the queue"),
         *CALL_BINDINGS,
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the call again"),
+        Binding(
+            "d",
+            "recommend",
+            "Recommend",
+            id="recommendation.register",
+            tooltip="Recommend an add-on from the price list, or a lead, to this caller",
+        ),
         *COMMON_BINDINGS,
     ]
     """Escape goes back; the call action keys act on this call."""
@@ -80,6 +90,8 @@ class CallDetailScreen(CallScreen):
             yield Static("", id="detail-fields")
             yield Label("Contacts", classes="section")
             yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
+            yield Label("Recommendations", classes="section")
+            yield DataTable(id="recommendations", cursor_type="row", zebra_stripes=True)
             yield Label("History", classes="section")
             yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Static("", id="call-hint")
@@ -90,6 +102,9 @@ class CallDetailScreen(CallScreen):
         self.query_one("#history", DataTable).add_columns(
             "When", "Who", "What", "From → to", "Why / details"
         )
+        self.query_one("#recommendations", DataTable).add_columns(
+            "#", "Kind", "State", "What", "Value", "By"
+        )
         self.query_one("#history", DataTable).focus()
         self.reload()
 
@@ -98,6 +113,7 @@ class CallDetailScreen(CallScreen):
 
     def reload(self, *, keep: int | None = None) -> None:
         self._load(self.call_id)
+        self._load_recommendations(self.call_id)
 
     @work(thread=True, exclusive=True, group="call-detail")
     def _load(self, call_id: int) -> None:
@@ -225,3 +241,85 @@ class CallDetailScreen(CallScreen):
     def action_refresh(self) -> None:
         """Load the call again."""
         self.reload()
+
+    # -- recommendations made on this call -----------------------------------------------------
+
+    class Recommended(Message):
+        """The recommendations on the call (after loading or registering one), or an error."""
+
+        def __init__(
+            self,
+            items: list[RecommendationView],
+            made: RecommendationView | None = None,
+            error: Exception | None = None,
+        ) -> None:
+            super().__init__()
+            self.items, self.made, self.error = items, made, error
+
+    @work(thread=True, exclusive=True, group="call-recommendations")
+    def _load_recommendations(self, call_id: int) -> None:
+        try:
+            page = self.desk_app.desk.recommendations.page(call_id=call_id, limit=100)
+        except BpsmError as err:
+            self.post_message(self.Recommended([], error=err))
+            return
+        self.post_message(self.Recommended(page.items))
+
+    def action_recommend(self) -> None:
+        """Recommend something to the caller: an add-on from the price list, or a lead."""
+        call, person = self._call, getattr(self.app, "person", None)
+        if call is None:
+            return
+        try:
+            if person is not None:
+                Recommendations.process.require(person, "register")
+        except BpsmError as err:
+            self.desk_app.show_error(err)
+            return
+
+        def answered(answers: dict[str, object] | None) -> None:
+            if answers is not None:
+                self._register(call.id, answers)
+
+        self.app.push_screen(RecommendDialog(call, self.desk_app.desk.config), answered)
+
+    @work(thread=True, exclusive=True, group="call-recommend")
+    def _register(self, call_id: int, answers: dict[str, object]) -> None:
+        desk = self.desk_app.desk
+        try:
+            made = desk.recommendations.register(
+                call_id=call_id,
+                by=self.desk_app.operator,
+                **answers,  # type: ignore[arg-type]
+            )
+            page = desk.recommendations.page(call_id=call_id, limit=100)
+        except BpsmError as err:
+            self.post_message(self.Recommended([], error=err))
+            return
+        self.post_message(self.Recommended(page.items, made))
+
+    def on_call_detail_screen_recommended(self, message: Recommended) -> None:
+        if message.error is not None:
+            self.desk_app.show_error(message.error)
+            return
+        config = self.desk_app.desk.config
+        table = self.query_one("#recommendations", DataTable)
+        table.clear()
+        for r in message.items:
+            table.add_row(
+                str(r.id),
+                r.kind.replace("_", "-"),
+                r.state.replace("_", " "),
+                Text(r.description),
+                f"{r.currency} {r.value:,.0f}",
+                Text(staff_name(config, r.recommended_by)),
+            )
+        made = message.made
+        if made is not None:
+            what = (
+                f"Add-on {made.id} offered ({made.currency} {made.value:,.0f}): "
+                "settle it on the recommendations screen"
+                if made.kind == "add_on"
+                else f"Lead {made.id} handed over to sales ({made.currency} {made.value:,.0f})"
+            )
+            self.notify(what, markup=False)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.improvements import steps as improvement
 from bpsm.processes.improvements.views import ImprovementView
 from bpsm.store.tables.proactive import ImprovementRow
-from bpsm.validation import clean_text, limit_of
+from bpsm.validation import clean_text, limit_of, paging
+from bpsm.views import Page
 
 __all__ = ["ImprovementView", "Improvements"]
 
@@ -184,3 +185,40 @@ class Improvements(ProcessFacade[ImprovementRow, ImprovementView]):
             stmt = stmt.where(ImprovementRow.service_id == service_id)
         with self._session() as s:
             return [ImprovementView.model_validate(r) for r in s.scalars(stmt).all()]
+
+    def page(
+        self,
+        *,
+        states: tuple[str, ...] | None = None,
+        source: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[ImprovementView]:
+        """A page of improvements, newest first, optionally in ``states`` or from ``source``.
+
+        Paged in SQL, with the total, for screens that must never load the whole table.
+
+        Raises:
+            ValidationError: an unknown state or source, or paging out of bounds.
+        """
+        offset, limit = paging(offset, limit)
+        if source is not None and (not isinstance(source, str) or source not in self.sources):
+            raise ValidationError(
+                Problem(f"{source!r} is not one of {', '.join(self.sources)}", field="source")
+            )
+        states = self._check_states(states)
+        where: list[ColumnElement[bool]] = []
+        if states:
+            where.append(ImprovementRow.state.in_(states))
+        if source is not None:
+            where.append(ImprovementRow.source == source)
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(ImprovementRow).where(*where)) or 0
+            rows = s.scalars(
+                select(ImprovementRow)
+                .where(*where)
+                .order_by(ImprovementRow.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return Page([ImprovementView.model_validate(r) for r in rows], offset, limit, total)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from bpsm import clock
@@ -302,13 +302,41 @@ class Maintenance(ProcessFacade[TaskRow, TaskView]):
         *,
         plan_id: int | None = None,
         states: Sequence[str] | None = None,
+        kind: str | None = None,
+        assignee: str | Sequence[str] | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> Page[TaskView]:
-        """A page of tasks by due date (optionally of one plan, or in ``states``); paged in SQL."""
+        """A page of tasks by due date; paged in SQL.
+
+        Optionally only of one plan, in ``states``, of plans of ``kind`` (``maintenance`` or
+        ``account_contact``), or of plans assigned to ``assignee`` (a staff id or group, or any
+        of several).
+
+        Raises:
+            ValidationError: an unknown state, kind or assignee, or paging out of bounds.
+        """
         offset, limit = paging(offset, limit)
         states = self._check_states(states)
-        where = []
+        where: list[ColumnElement[bool]] = []
+        if assignee is not None:
+            where.append(
+                TaskRow.plan_id.in_(
+                    select(MaintenancePlanRow.id).where(
+                        MaintenancePlanRow.assignee.in_(self._assignees(assignee))
+                    )
+                )
+            )
+        if kind is not None:
+            if not isinstance(kind, str) or kind not in maintenance.KINDS:
+                raise ValidationError(
+                    Problem(f"{kind!r} is not one of {', '.join(maintenance.KINDS)}", field="kind")
+                )
+            where.append(
+                TaskRow.plan_id.in_(
+                    select(MaintenancePlanRow.id).where(MaintenancePlanRow.kind == kind)
+                )
+            )
         if plan_id is not None:
             plan_id = whole_number("plan_id", plan_id)
             where.append(TaskRow.plan_id == plan_id)

@@ -20,7 +20,18 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union,
+)
 
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
@@ -28,7 +39,8 @@ from bpsm.processes.recommendations import steps as rec
 from bpsm.processes.recommendations.views import Potential, RecommendationStats, RecommendationView
 from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
-from bpsm.validation import ID_MAX, clean_text, limit_of, moment
+from bpsm.validation import ID_MAX, clean_text, limit_of, moment, paging, record_id
+from bpsm.views import Page
 
 __all__ = ["Potential", "RecommendationStats", "RecommendationView", "Recommendations", "potential"]
 
@@ -239,6 +251,43 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             stmt = stmt.where(RecommendationRow.recommended_by == recommended_by)
         with self._session() as s:
             return [RecommendationView.model_validate(r) for r in s.scalars(stmt).all()]
+
+    def page(
+        self,
+        *,
+        states: tuple[str, ...] | None = None,
+        kind: str | None = None,
+        call_id: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[RecommendationView]:
+        """A page of recommendations, newest first, optionally in ``states``, of ``kind``
+        (``add_on`` or ``lead``) or made on call ``call_id``. Paged in SQL, with the total.
+
+        Raises:
+            ValidationError: an unknown state or kind, a call id that is not an id, or paging
+                out of bounds.
+        """
+        offset, limit = paging(offset, limit)
+        if kind is not None and (not isinstance(kind, str) or kind not in rec.KINDS):
+            raise ValidationError(
+                Problem(f"{kind!r} is not one of {', '.join(rec.KINDS)}", field="kind")
+            )
+        states = self._check_states(states)
+        R = RecommendationRow
+        where: builtins.list[ColumnElement[bool]] = []
+        if states:
+            where.append(R.state.in_(states))
+        if kind is not None:
+            where.append(R.kind == kind)
+        if call_id is not None:
+            where.append(R.call_id == record_id("call", call_id, "call_id"))
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(R).where(*where)) or 0
+            rows = s.scalars(
+                select(R).where(*where).order_by(R.id.desc()).offset(offset).limit(limit)
+            ).all()
+            return Page([RecommendationView.model_validate(r) for r in rows], offset, limit, total)
 
     def stats(self, since: datetime, until: datetime) -> builtins.list[RecommendationStats]:
         """Per person with jobs or recommendations in ``[since, until)``: jobs, rates, value,
