@@ -36,7 +36,7 @@ from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text
 from bpsm_tui.dialogs.call_dialogs import dialog_for
-from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
+from bpsm_tui.screens.call_screen import CALL_ACTIONS
 
 __all__ = ["DeskApp", "run"]
 
@@ -152,7 +152,7 @@ class DeskApp(App[None]):
         try:
             preflight(getattr(self.desk, facade).process, self.person, record, action)
         except BpsmError as err:
-            self.show_error(err)
+            self._refused(record, action.name, err)
             return
         dialog = dialog_for(
             action.step,
@@ -193,19 +193,28 @@ class DeskApp(App[None]):
     def on_desk_app_action_done(self, message: ActionDone) -> None:
         self._acting = False
         self.notify(message.text, markup=False)
+        if callable(done := getattr(self.screen, "step_done", None)):
+            done(message.record, message.text)  # a screen with a message area says it there too
         self.reload_screens(keep=message.record.id)
 
     def on_desk_app_action_failed(self, message: ActionFailed) -> None:
         self._acting = False
-        self.show_error(message.error)
+        self._refused(message.record, message.action, message.error)
         if isinstance(message.error, ConcurrentModification | NotFound):
             self.reload_screens(keep=message.record.id)
 
+    def _refused(self, record: Any, action: str, error: BaseException) -> None:
+        """Say a step was refused: a toast, and the whole message on a screen with a message
+        area (one that has ``step_failed``, such as the change board)."""
+        self.show_error(error)
+        if callable(failed := getattr(self.screen, "step_failed", None)):
+            failed(record, action, error)
+
     def reload_screens(self, *, keep: int | None = None) -> None:
-        """Reload every call screen on the stack (the queue under a detail screen too)."""
+        """Reload every screen on the stack that has records (the list under a detail too)."""
         for screen in self.screen_stack:
-            if isinstance(screen, CallScreen):
-                screen.reload(keep=keep)
+            if callable(reload := getattr(screen, "reload", None)):  # CallScreen, ChangeScreen...
+                reload(keep=keep)
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
         """Show an error toast with the library's own message."""

@@ -27,8 +27,11 @@ from bpsm_tui.dialogs.text_prompt import TextPrompt
 __all__ = ["EscalateDialog", "LogContactDialog", "SurveyDialog", "dialog_for"]
 
 
-def _about(call: CallView) -> str:
-    return f"{call.caller}: {call.summary}"
+def _about(record: Any) -> str:
+    """What the record is about, for a dialog's subtitle (a call's caller and summary)."""
+    caller = getattr(record, "caller", None)
+    summary = getattr(record, "summary", "")
+    return f"{caller}: {summary}" if caller else str(summary)
 
 
 def _typed(text: str) -> int | str | None:
@@ -231,7 +234,8 @@ def dialog_for(
             a catalogue service gets the search dialog (else the generic form's text field).
     """
     names = [a.name for a in step.asks]
-    title = f"{step.label[:1].upper()}{step.label[1:]} {call.number}"
+    number = getattr(call, "number", f"{step.trigger} {getattr(call, 'id', '')}")
+    title = f"{step.label[:1].upper()}{step.label[1:]} {number}"
     if not names:
         return None
     if search is not None and any(a.choices_from == "services" for a in step.asks):
@@ -258,5 +262,9 @@ def dialog_for(
         title,
         step.asks,
         subtitle=_about(call),
-        lists={"groups": list(config.groups), "channels": list(config.channels)},
+        lists={
+            "groups": list(config.groups),
+            "channels": list(config.channels),
+            "checklist": [item.id for item in config.checklist],
+        },
     )

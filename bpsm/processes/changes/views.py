@@ -50,6 +50,11 @@ class ChangeView(BaseModel):
     audit_type: ClassVar[str] = "change"
 
     @property
+    def number(self) -> str:
+        """The change's number as people say it, e.g. ``CH-000042``."""
+        return f"CH-{self.id:06d}"
+
+    @property
     def unmet(self) -> list[str]:
         """Ids of checklist items not met yet."""
         return [i.id for i in self.checklist if not i.met]
