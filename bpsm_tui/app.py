@@ -192,9 +192,10 @@ class DeskApp(App[None]):
 
     def on_desk_app_action_done(self, message: ActionDone) -> None:
         self._acting = False
-        self.notify(message.text, markup=False)
         if callable(done := getattr(self.screen, "step_done", None)):
-            done(message.record, message.text)  # a screen with a message area says it there too
+            done(message.record, message.text)  # a screen with a message area says it there
+        else:
+            self.notify(message.text, markup=False)
         self.reload_screens(keep=message.record.id)
 
     def on_desk_app_action_failed(self, message: ActionFailed) -> None:
@@ -204,11 +205,12 @@ class DeskApp(App[None]):
             self.reload_screens(keep=message.record.id)
 
     def _refused(self, record: Any, action: str, error: BaseException) -> None:
-        """Say a step was refused: a toast, and the whole message on a screen with a message
-        area (one that has ``step_failed``, such as the change board)."""
-        self.show_error(error)
+        """Say a step was refused: in the screen's own message area if it has one (it has
+        ``step_failed``, as the change board does: the whole message, never cut), else a toast."""
         if callable(failed := getattr(self.screen, "step_failed", None)):
             failed(record, action, error)
+        else:
+            self.show_error(error)
 
     def reload_screens(self, *, keep: int | None = None) -> None:
         """Reload every screen on the stack that has records (the list under a detail too)."""

@@ -144,8 +144,8 @@ class ChangeBoardScreen(ChangeScreen):
         table.add_column("Service", key="service")
         table.add_column("Impact", key="impact")
         table.add_column("Checklist", key="checklist")
-        table.add_column("Summary", key="summary")
         table.add_column("Proposed by", key="by")
+        table.add_column("Summary", key="summary")
         table.focus()
         self._show_title()
         self.reload()
@@ -209,8 +209,8 @@ class ChangeBoardScreen(ChangeScreen):
                 c.service_id,
                 c.impact,
                 f"{met}/{len(c.checklist)}",
-                Text(c.summary),
                 Text(staff_name(config, c.proposed_by)),
+                Text(c.summary),
                 key=str(c.id),
             )
             if c.id == keep:

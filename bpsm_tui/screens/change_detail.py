@@ -8,6 +8,7 @@ which keys work on the selected change for this person in its state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -69,7 +70,7 @@ def refusal_text(number: str, action: str, error: BaseException) -> Text:
     if not sep:
         return out + Text(message)
     out.append("the checklist is not met:")
-    for item in rest.split("; "):
+    for item in re.split(r"(?<=\)); ", rest):  # "id (text); id (text); rollback plan: ..."
         out.append(f"\n  ✗ {item}")
     return out
 
