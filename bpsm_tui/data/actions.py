@@ -180,6 +180,9 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
             return f"{number} is now about {after.service_id} v{after.service_version}"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
+        case "amend":
+            fields = [k.replace("_", " ") for k, v in answers.items() if v is not None]
+            return f"{number} amended: {', '.join(fields)}"
         case "check_item":
             met = "met" if answers.get("met") is not False else "not met"
             return f"{number}: {answers['item']} marked {met}"

@@ -58,7 +58,6 @@ class ChangeBoardScreen(ChangeScreen):
             "open_change",
             "Open",
             id="change.open",
-            priority=True,
             key_display="⏎",
             tooltip="Show the change: its service diff, checklist and history",
         ),
@@ -230,6 +229,11 @@ class ChangeBoardScreen(ChangeScreen):
     def on_change_board_screen_load_failed(self, message: LoadFailed) -> None:
         self.say(refusal_text("the change board", "loading", message.error))
 
+    @on(DataTable.RowSelected, "#changes")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        # enter on the table: the row it selected, after every key typed before it
+        self._open(int(event.row_key.value or 0))
+
     @on(DataTable.RowHighlighted, "#changes")
     def _highlighted(self) -> None:
         self._show_hint()
@@ -255,7 +259,10 @@ class ChangeBoardScreen(ChangeScreen):
         if change is None:
             self.notify("No change selected.", severity="warning")
             return
-        self.app.push_screen(ChangeDetailScreen(change.id))
+        self._open(change.id)
+
+    def _open(self, change_id: int) -> None:
+        self.app.push_screen(ChangeDetailScreen(change_id))
 
     def action_next_filter(self, step: int = 1) -> None:
         """Show the next (``step`` -1: previous) state filter, from its first page."""

@@ -214,3 +214,11 @@ async def test_marking_an_item_not_met_withdraws_the_earlier_mark(cdesk: Desk) -
         withdrawn = cdesk.changes.get(change.id).checklist[0]
         assert (withdrawn.met, withdrawn.evidence) == (False, "the pilot found a driver problem")
         assert "CH-000001: tested marked not met" in shown(s, "#change-message")
+
+
+async def test_enter_typed_right_after_down_opens_the_change_moved_to(cdesk: Desk) -> None:
+    ids = [submitted_change(cdesk).id for _ in range(3)]
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        await s.burst("down", "enter")  # as a fast typist sends them: both before the first runs
+        assert isinstance(s.app.screen, ChangeDetailScreen)
+        assert s.app.screen.change_id == ids[1]
