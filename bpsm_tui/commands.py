@@ -1,6 +1,6 @@
 """The command palette's desk entries, namespaced like ``call: resolve`` and ``view: refresh``.
 
-Each call screen lists its own entries (:meth:`CallScreen.palette_commands`); choosing one runs
+Each call or change screen lists its own entries (``palette_commands()``); choosing one runs
 the same action its key runs, on the screen the palette was opened from.
 """
 
@@ -11,7 +11,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from bpsm_tui.screens.call_screen import CallScreen, PaletteCommand
+from bpsm_tui.screens.call_screen import PaletteCommand
 
 __all__ = ["DeskCommands"]
 
@@ -20,8 +20,8 @@ class DeskCommands(Provider):
     """Call and view commands of the current screen."""
 
     def _commands(self) -> list[PaletteCommand]:
-        screen = self.screen
-        return screen.palette_commands() if isinstance(screen, CallScreen) else []
+        commands = getattr(self.screen, "palette_commands", None)  # call and change screens
+        return commands() if callable(commands) else []
 
     async def discover(self) -> Hits:
         for command in self._commands():

@@ -222,3 +222,17 @@ async def test_enter_typed_right_after_down_opens_the_change_moved_to(cdesk: Des
         await s.burst("down", "enter")  # as a fast typist sends them: both before the first runs
         assert isinstance(s.app.screen, ChangeDetailScreen)
         assert s.app.screen.change_id == ids[1]
+
+
+async def test_the_palette_lists_the_change_steps_namespaced_with_their_keys(cdesk: Desk) -> None:
+    submitted_change(cdesk)
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        board = s.app.screen
+        assert isinstance(board, ChangeBoardScreen)
+        names = {c.name: c.help for c in board.palette_commands()}
+        assert {"change: approve", "change: implement", "change: roll back"} <= set(names)
+        assert "key a" in names["change: approve"]
+        await s.press("ctrl+p")
+        await s.type("change: appr")
+        await s.press("enter", "enter")  # the entry, then the approval's note prompt
+        assert "the checklist is not met" in shown(s, "#change-message")
