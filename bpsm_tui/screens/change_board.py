@@ -196,7 +196,7 @@ class ChangeBoardScreen(ChangeScreen):
         page, config = message.page, self.desk_app.desk.config
         self._page, self._allowed, self._offset = page, message.allowed, page.offset
         table = self.query_one("#changes", DataTable)
-        keep = self._keep if self._keep is not None else None
+        keep = self._keep
         table.clear()
         cursor = 0
         for index, c in enumerate(page.items):
