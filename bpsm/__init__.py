@@ -31,7 +31,13 @@ from bpsm.kpi import KpiSnapshot
 from bpsm.processes import Action, Ask, Process, Step
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.calls.views import CallView, ContactView
-from bpsm.processes.changes.facade import CatalogueDiff, Changes, ChangeView, ChecklistStatus
+from bpsm.processes.changes.facade import (
+    CatalogueDiff,
+    Changes,
+    ChangeView,
+    ChecklistStatus,
+    DefinitionDiff,
+)
 from bpsm.processes.improvements.facade import Improvements, ImprovementView
 from bpsm.processes.maintenance.facade import (
     GenerationReport,
@@ -74,6 +80,7 @@ __all__ = [
     "ContactView",
     "DatabaseError",
     "DatabaseUnavailable",
+    "DefinitionDiff",
     "Desk",
     "DeskConfig",
     "GenerationReport",

@@ -45,7 +45,7 @@ from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text, speak
 from bpsm_tui.dialogs.call_dialogs import dialog_for
-from bpsm_tui.screens.call_screen import CALL_ACTIONS, CallScreen
+from bpsm_tui.screens.call_screen import CALL_ACTIONS
 from bpsm_tui.screens.help import HelpScreen, keys_of
 from bpsm_tui.screens.menu import AreaMenu
 
@@ -294,7 +294,7 @@ class DeskApp(App[None]):
         try:
             preflight(getattr(self.desk, facade).process, self.person, record, action)
         except BpsmError as err:
-            self.show_error(err)
+            self._refused(record, action.name, err)
             return
         dialog = dialog_for(
             action.step,
@@ -343,21 +343,31 @@ class DeskApp(App[None]):
 
     def on_desk_app_action_done(self, message: ActionDone) -> None:
         self._acting = False
-        self.notify(speak(message.text), markup=False)
+        if callable(done := getattr(self.screen, "step_done", None)):
+            done(message.record, speak(message.text))  # a screen with a message area says it there
+        else:
+            self.notify(speak(message.text), markup=False)
         self.reload_screens(keep=message.record.id)
 
     def on_desk_app_action_failed(self, message: ActionFailed) -> None:
         self._acting = False
-        self.show_error(message.error)
+        self._refused(message.record, message.action, message.error)
         if isinstance(message.error, ConcurrentModification | NotFound):
             self.reload_screens(keep=message.record.id)
 
+    def _refused(self, record: Any, action: str, error: BaseException) -> None:
+        """Say a step was refused: in the screen's own message area if it has one (it has
+        ``step_failed``, as the change board does: the whole message, never cut), else a toast."""
+        if callable(failed := getattr(self.screen, "step_failed", None)):
+            failed(record, action, error)
+        else:
+            self.show_error(error)
+
     def reload_screens(self, *, keep: int | None = None) -> None:
-        """Reload every screen on the stack that can (the queue under a detail screen too)."""
+        """Reload every screen on the stack that has records (the list under a detail too)."""
         for screen in self.screen_stack:
-            reload = getattr(screen, "reload", None)
-            if isinstance(screen, CallScreen) or callable(reload):
-                screen.reload(keep=keep)  # type: ignore[attr-defined]
+            if callable(reload := getattr(screen, "reload", None)):  # CallScreen, ChangeScreen...
+                reload(keep=keep)
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
         """Show an error toast: the library's message, records and states as the screens say."""

@@ -94,6 +94,16 @@ AREAS: tuple[Area, ...] = (
         home_for=frozenset({"operator", "specialist", "admin"}),
     ),
     Area(
+        "changes",
+        "Change board",
+        "2",
+        "bpsm_tui.screens.change_board:ChangeBoardScreen",
+        # proposers (account manager, specialist, manager) follow and work their changes;
+        # specialists and account managers mark checklist items; the change manager decides
+        roles=EVERYONE - {"operator"},
+        home_for=frozenset({"change_manager"}),
+    ),
+    Area(
         "proactive",
         "Proactive",
         "4",

@@ -63,6 +63,16 @@ KEYS: dict[str, dict[str, KeySpec]] = {
         "win": KeySpec("win", "w"),
         "lose": KeySpec("lose", "l"),
     },
+    "change": {
+        "submit": KeySpec("submit", "s", footer=False),
+        "amend": KeySpec("amend", "m", footer=False),
+        "check_item": KeySpec("mark", "k"),
+        "approve": KeySpec("approve", "a"),
+        "reject": KeySpec("reject", "x"),
+        "implement": KeySpec("implement", "i"),
+        "roll_back": KeySpec("roll_back", "b"),
+        "withdraw": KeySpec("withdraw", "w", footer=False),
+    },
 }
 
 
@@ -186,4 +196,16 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
             return f"{number} approved: change {after.change_id} opened"
         case "log_contact":
             return f"{number}: contact {after.contact_count} logged ({answers['channel']})"
+        case "amend":
+            fields = [k.replace("_", " ") for k, v in answers.items() if v is not None]
+            return f"{number} amended: {', '.join(fields)}"
+        case "check_item":
+            met = "met" if answers.get("met") is not False else "not met"
+            return f"{number}: {answers['item']} marked {met}"
+        case "implement" if getattr(after, "published_version", None):
+            return f"{number} implemented: {after.service_id} v{after.published_version} published"
+        case "implement":
+            return f"{number} implemented: {after.service_id} retired"
+        case "roll_back" if getattr(after, "previous_version", None):
+            return f"{number} rolled back: {after.service_id} v{after.previous_version} restored"
     return f"{number} is now {state_label(after.state)}"

@@ -28,10 +28,13 @@ __all__ = ["EscalateDialog", "LogContactDialog", "SurveyDialog", "dialog_for"]
 
 
 def _about(record: Any) -> str:
-    """The subtitle: a call's caller and summary; any other record's title or description."""
+    """The subtitle: a call's caller and summary; any other record's title or summary."""
     if isinstance(record, CallView):
         return f"{record.caller}: {record.summary}"
-    return str(getattr(record, "title", None) or getattr(record, "description", ""))
+    for name in ("title", "summary", "description"):
+        if text := getattr(record, name, None):
+            return str(text)
+    return ""
 
 
 def _typed(text: str) -> int | str | None:
@@ -262,5 +265,9 @@ def dialog_for(
         title,
         step.asks,
         subtitle=_about(call),
-        lists={"groups": list(config.groups), "channels": list(config.channels)},
+        lists={
+            "groups": list(config.groups),
+            "channels": list(config.channels),
+            "checklist": [item.id for item in config.checklist],
+        },
     )

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bpsm.catalogue.loader import load_catalogue
 from bpsm.catalogue.schema import Service
 from bpsm.catalogue.sync import plan_load
+from bpsm.catalogue.writeback import service_yaml
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.changes import steps as change
-from bpsm.processes.changes.views import CatalogueDiff, ChangeView, ChecklistStatus
+from bpsm.processes.changes.views import (
+    CatalogueDiff,
+    ChangeView,
+    ChecklistStatus,
+    DefinitionDiff,
+)
 from bpsm.processes.facade import ProcessFacade
 from bpsm.store.tables.change import ChangeRow
-from bpsm.validation import clean_structure, clean_text, limit_of, shown
+from bpsm.store.tables.core import ServiceRow, ServiceVersionRow
+from bpsm.validation import clean_structure, clean_text, limit_of, paging, record_id, shown
+from bpsm.views import Page
 
-__all__ = ["CatalogueDiff", "ChangeView", "Changes", "ChecklistStatus"]
+__all__ = ["CatalogueDiff", "ChangeView", "Changes", "ChecklistStatus", "DefinitionDiff"]
 
 
 def _origin(origin: Any) -> tuple[str, object]:
@@ -201,6 +211,77 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
         with self._session() as s:
             return [self._view(s, r) for r in s.scalars(stmt).all()]
 
+    def page(
+        self, *, states: Sequence[str] | None = None, offset: int = 0, limit: int = 50
+    ) -> Page[ChangeView]:
+        """A page of changes, newest first (only those in ``states`` if given), counted and paged
+        in SQL.
+
+        Raises:
+            ValidationError: bad paging (``docs/limits.md``) or a state the process does not have.
+        """
+        offset, limit = paging(offset, limit)
+        wanted = self._check_states(states)
+        where = [] if wanted is None else [ChangeRow.state.in_(wanted)]
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(ChangeRow).where(*where)) or 0
+            rows = s.scalars(
+                select(ChangeRow)
+                .where(*where)
+                .order_by(ChangeRow.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return Page([self._view(s, r) for r in rows], offset, limit, total)
+
+    def definition_diff(self, change_id: int) -> DefinitionDiff:
+        """What the change does to its service: the published definition against the proposed
+        (or, once implemented, the published) one, as catalogue YAML and a unified diff.
+
+        Before implementation the change is measured against the service's current version;
+        afterwards against the version it replaced (``previous_version``). An add has nothing
+        before it, a retirement nothing after.
+
+        Raises:
+            NotFound: no such change.
+        """
+        change_id = record_id("change", change_id)
+        with self._session() as s:
+            row = self._load(s, change_id, None)
+            before_version: int | None = row.previous_version
+            if row.implemented_at is None and row.kind != "add":
+                current = s.get(ServiceRow, row.service_id)
+                before_version = current.current_version if current is not None else None
+            after: dict[str, Any] | None = row.definition
+            after_version = row.published_version
+            if after_version is not None:
+                published = s.get(ServiceVersionRow, (row.service_id, after_version))
+                after = published.definition if published is not None else after
+            before = None
+            if before_version is not None:
+                version_row = s.get(ServiceVersionRow, (row.service_id, before_version))
+                before = version_row.definition if version_row is not None else None
+            kind, service_id = row.kind, row.service_id
+        old, new = _yaml(before), _yaml(None if kind == "retire" else after)
+        lines = list(
+            difflib.unified_diff(
+                old.splitlines(),
+                new.splitlines(),
+                f"{service_id} v{before_version}" if before_version else "(not in the catalogue)",
+                f"{service_id} v{after_version}" if after_version else f"{service_id} (proposed)",
+                lineterm="",
+            )
+        )
+        return DefinitionDiff(
+            service_id=service_id,
+            kind=kind,
+            before_version=before_version,
+            after_version=after_version if kind != "retire" else None,
+            before=old,
+            after=new,
+            lines=lines,
+        )
+
     def diff(self) -> CatalogueDiff:
         """Compare the published catalogue in the database with the bound folder's files.
 
@@ -211,3 +292,7 @@ class Changes(ProcessFacade[ChangeRow, ChangeView]):
         return CatalogueDiff(
             only_in_files=plan.added, only_in_database=plan.retired, different=plan.updated
         )
+
+
+def _yaml(definition: dict[str, Any] | None) -> str:
+    return "" if definition is None else service_yaml(Service.model_validate(definition))

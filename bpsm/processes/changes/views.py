@@ -1,4 +1,5 @@
-"""The views of the change process: a change with its checklist, and the catalogue diff."""
+"""The views of the change process: a change with its checklist, its definition diff, and the
+catalogue diff."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["CatalogueDiff", "ChangeView", "ChecklistStatus"]
+__all__ = ["CatalogueDiff", "ChangeView", "ChecklistStatus", "DefinitionDiff"]
 
 
 class ChecklistStatus(BaseModel):
@@ -49,6 +50,11 @@ class ChangeView(BaseModel):
     audit_type: ClassVar[str] = "change"
 
     @property
+    def number(self) -> str:
+        """The change's number as people say it, e.g. ``CH-000042``."""
+        return f"CH-{self.id:06d}"
+
+    @property
     def unmet(self) -> list[str]:
         """Ids of checklist items not met yet."""
         return [i.id for i in self.checklist if not i.met]
@@ -65,3 +71,27 @@ class CatalogueDiff(BaseModel):
     @property
     def clean(self) -> bool:
         return not (self.only_in_files or self.only_in_database or self.different)
+
+
+class DefinitionDiff(BaseModel):
+    """What a change does to one service, as YAML texts and their unified diff.
+
+    ``before`` is the published definition the change is measured against (the version before
+    it was implemented, or the current one while it is not; empty for an add), ``after`` what it
+    proposes or published (empty for a retirement). ``lines`` is ``difflib.unified_diff`` of the
+    two, without line endings: ``+`` lines are new, ``-`` lines go.
+    """
+
+    model_config = ConfigDict(frozen=True)
+    service_id: str
+    kind: str
+    before_version: int | None
+    after_version: int | None
+    before: str
+    after: str
+    lines: list[str]
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the proposal is the published definition as it is."""
+        return not self.lines
