@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from bpsm import Relations
+
 __all__ = ["AREAS", "Area"]
 
 EVERYONE = frozenset(
@@ -58,4 +60,14 @@ AREAS: tuple[Area, ...] = (
         "bpsm_tui.screens.queue:QueueScreen",
         home_for=frozenset({"operator", "specialist", "admin"}),
     ),
+    Area(
+        "relations",
+        "Relation cases",
+        "3",
+        "bpsm_tui.screens.relations:RelationCasesScreen",
+        # whoever the relation process lets work a case, and the manager who oversees them
+        roles=frozenset().union(*(step.roles for step in Relations.process.table)) | {"manager"},
+        home_for=frozenset({"account_manager"}),
+    ),
+    Area("catalogue", "Catalogue", "6", "bpsm_tui.screens.catalogue:CatalogueScreen"),
 )

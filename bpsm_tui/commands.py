@@ -21,7 +21,10 @@ class DeskCommands(Provider):
 
     def _commands(self) -> list[PaletteCommand]:
         screen = self.screen
-        return screen.palette_commands() if isinstance(screen, CallScreen) else []
+        if isinstance(screen, CallScreen):
+            return screen.palette_commands()
+        listed = getattr(screen, "palette_commands", None)  # the other areas' screens
+        return list(listed()) if callable(listed) else []
 
     async def discover(self) -> Hits:
         for command in self._commands():

@@ -76,7 +76,7 @@ class AskForm(Dialog[dict[str, Any]]):
     def _raw(self, ask: Ask) -> Any:
         widget = self.query_one(f"#ask-{ask.name}")
         if isinstance(widget, Select):
-            return None if widget.value is Select.BLANK else widget.value
+            return None if widget.is_blank() else widget.value
         value = widget.value.strip() if isinstance(widget, Input) else ""
         if not value:
             return None
