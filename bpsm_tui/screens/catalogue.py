@@ -73,7 +73,7 @@ class CatalogueScreen(Screen[None]):
             tooltip="Type to search names, keywords, descriptions and FAQs",
         ),
         Binding(
-            "ctrl+d",
+            "ctrl+g",
             "department",
             "Department",
             id="catalogue.department",
@@ -95,7 +95,7 @@ class CatalogueScreen(Screen[None]):
         ),
         *COMMON_BINDINGS,
     ]
-    """``/`` searches, ctrl+d picks a department, ctrl+l the list, ctrl+o reads the service."""
+    """``/`` searches, ctrl+g picks a department, ctrl+l the list, ctrl+o reads the service."""
 
     class Found(Message):
         """The services matching the search (from the worker)."""
