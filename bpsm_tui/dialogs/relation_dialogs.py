@@ -61,7 +61,7 @@ class ScrollingDialog(Dialog[dict[str, Any]]):
 
     DEFAULT_CSS = """
     ScrollingDialog .dialog { max-width: 100%; max-height: 100%; }
-    ScrollingDialog .dialog-fields { height: auto; max-height: 1fr; }
+    ScrollingDialog .dialog-fields { height: auto; max-height: 60vh; }
     """
 
     def compose(self) -> ComposeResult:
@@ -69,7 +69,9 @@ class ScrollingDialog(Dialog[dict[str, Any]]):
             yield Static(Text(self._title), classes="dialog-title")
             if self._subtitle:
                 yield Static(Text(self._subtitle), classes="dialog-subtitle")
-            with VerticalScroll(classes="dialog-fields"):
+            fields = VerticalScroll(classes="dialog-fields")
+            fields.can_focus = False  # the fields take the focus; it scrolls to the focused one
+            with fields:
                 yield from self.body()
             yield Static("", classes="dialog-error")
             yield Static(Text(self.KEYS), classes="dialog-keys")
@@ -77,6 +79,10 @@ class ScrollingDialog(Dialog[dict[str, Any]]):
 
 class KeptAskForm(AskForm):
     """The generic step form, filled with what was typed before and showing the last refusal."""
+
+    DEFAULT_CSS = """
+    KeptAskForm .dialog { max-width: 100%; }
+    """
 
     def __init__(
         self,

@@ -311,11 +311,12 @@ class RelationCaseScreen(Screen[None]):
         return [t for t in RELATION_KEYS if t in self.allowed and t in RELATION_ACTIONS]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer a step's key only when the library allows it to this person now."""
+        """Offer a step's key only when the library allows it to this person now (the others are
+        not shown; the hint line lists what is next)."""
         if action == "step" and parameters:
-            return str(parameters[0]) in self.allowed or None
+            return str(parameters[0]) in self.allowed
         if action == "answer":
-            return "answer" in self.allowed or None
+            return "answer" in self.allowed
         return True
 
     # -- firing steps --------------------------------------------------------------------------

@@ -145,7 +145,7 @@ class RelationCasesScreen(Screen[None]):
         table = self.query_one("#cases", DataTable)
         table.add_column("Case", width=8)
         table.add_column("State", width=20)
-        table.add_column("Customer", width=16)
+        table.add_column("Customer", width=18)
         table.add_column("Opened", width=7)
         table.add_column("Request / need")
         table.focus()

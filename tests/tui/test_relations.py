@@ -180,3 +180,76 @@ async def test_manager_sees_the_cases_but_opening_one_is_refused_with_the_reason
         await s.press("n")
         assert isinstance(s.app.screen, RelationCasesScreen)
         assert any("relation.open" in e for e in s.errors())
+
+
+async def test_a_no_chosen_in_a_yes_no_field_is_sent_as_no_not_as_unanswered() -> None:
+    from textual.app import App
+    from textual.widgets import Select
+
+    from bpsm import Ask
+
+    got: list[object] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            asks = [Ask("customer_agrees", "Does the customer agree?", "yes_no")]
+            self.push_screen(KeptAskForm("Agree", asks), got.append)
+
+    app = Host()
+    async with app.run_test() as pilot:
+        app.screen.query_one("#ask-customer_agrees", Select).value = False
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert got == [{"customer_agrees": False}]
+
+
+def delivered_case(desk: Desk) -> int:
+    case = desk.relations.open(customer="HR", request="A digital signing tool", by="dave")
+    desk.relations.clarify_need(case.id, need="contracts signed remotely within a day", by="dave")
+    desk.relations.assess_bespoke(case.id, reason="nothing signs documents", by="dave")
+    for q in ("feasible", "want", "budget"):
+        desk.relations.answer(case.id, q, yes=True, reason=f"{q}: yes", by="dave")
+    desk.relations.agree(case.id, customer_agrees=True, by="dave")
+    desk.relations.deliver(case.id, notes="set up for HR", steps=["buy", "configure"], by="dave")
+    return case.id
+
+
+async def test_account_manager_standardizes_a_delivered_solution_into_a_change_proposal(
+    desk: Desk,
+) -> None:
+    case_id = delivered_case(desk)
+    async with running(desk, "dave") as s:
+        await to_relations(s)
+        while case_screen_or_none(s) is None:
+            await s.press("f")  # on to the "delivered" filter
+            if any(c.id == case_id for c in s.app.screen.cases):  # type: ignore[attr-defined]
+                await s.press("enter")
+        await s.press("s")
+        await s.settle()  # the library's draft is loaded in a worker
+        assert s.app.screen.query_one("#std-id").value  # type: ignore[attr-defined]
+        await s.press(*["tab"] * 6)
+        for text in [
+            "Ask the desk for a signing licence",
+            "2 days",
+            "By mail with the login",
+            "HR team lead",
+            "How do I sign?",
+            "Open the document and click sign.",
+            "Is it legally binding?",
+            "Yes, for employment contracts.",
+            "standard",
+            "Office hours support",
+            "4 hours",
+            "2 days",
+        ]:
+            await s.type(text)
+            await s.press("tab")
+        await s.press("ctrl+s")
+        case = desk.relations.get(case_id)
+        assert case.state == "standardized" and case.change_id is not None, s.errors()
+        assert desk.changes.get(case.change_id).state == "draft"
+        assert f"CH-{case.change_id:06d}" in shown(s, "#case-facts")
+
+
+def case_screen_or_none(s: Session) -> RelationCaseScreen | None:
+    return s.app.screen if isinstance(s.app.screen, RelationCaseScreen) else None
