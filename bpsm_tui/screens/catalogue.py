@@ -100,9 +100,16 @@ class CatalogueScreen(Screen[None]):
     class Found(Message):
         """The services matching the search (from the worker)."""
 
-        def __init__(self, hits: list[ServiceHit], departments: list[str] | None) -> None:
+        def __init__(self, hits: list[ServiceHit]) -> None:
             super().__init__()
-            self.hits, self.departments = hits, departments
+            self.hits = hits
+
+    class Departments(Message):
+        """The departments that publish services (from the worker)."""
+
+        def __init__(self, departments: list[str]) -> None:
+            super().__init__()
+            self.departments = departments
 
     class Shown(Message):
         """A service in full and its versions (from the worker)."""
@@ -122,7 +129,6 @@ class CatalogueScreen(Screen[None]):
         super().__init__()
         self.hits: list[ServiceHit] = []
         self.shown: Service | None = None
-        self._departments_known = False
 
     @property
     def desk_app(self) -> DeskHost:
@@ -147,7 +153,8 @@ class CatalogueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#catalogue-search", Input).focus()
-        self._search("", None, first=True)
+        self._search("", None)
+        self._load_departments()
 
     # -- searching -----------------------------------------------------------------------------
 
@@ -170,23 +177,29 @@ class CatalogueScreen(Screen[None]):
         self.action_list()
 
     @work(thread=True, exclusive=True, group="catalogue-search")
-    def _search(self, text: str, department: str | None, *, first: bool = False) -> None:
-        services = self.desk_app.desk.services
+    def _search(self, text: str, department: str | None) -> None:
         worker = get_current_worker()
         try:
-            hits = services.search(text, limit=self.LIMIT, department=department)
-            departments = services.departments() if first else None
+            hits = self.desk_app.desk.services.search(text, limit=self.LIMIT, department=department)
         except Exception as err:
             self.post_message(self.Failed(err))
             return
-        if not worker.is_cancelled:
-            self.post_message(self.Found(hits, departments))
+        if not worker.is_cancelled:  # a later key press superseded this search
+            self.post_message(self.Found(hits))
+
+    @work(thread=True, group="catalogue-departments")
+    def _load_departments(self) -> None:
+        try:
+            self.post_message(self.Departments(self.desk_app.desk.services.departments()))
+        except Exception as err:
+            self.post_message(self.Failed(err))
+
+    def on_catalogue_screen_departments(self, message: Departments) -> None:
+        self.query_one("#catalogue-department", Select).set_options(
+            [("every department", _ALL), *((d, d) for d in message.departments)]
+        )
 
     def on_catalogue_screen_found(self, message: Found) -> None:
-        if message.departments is not None:
-            self.query_one("#catalogue-department", Select).set_options(
-                [("every department", _ALL), *((d, d) for d in message.departments)]
-            )
         self.hits = message.hits
         listing = self.query_one("#catalogue-list", OptionList)
         listing.clear_options()
