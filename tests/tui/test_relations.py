@@ -253,3 +253,14 @@ async def test_account_manager_standardizes_a_delivered_solution_into_a_change_p
 
 def case_screen_or_none(s: Session) -> RelationCaseScreen | None:
     return s.app.screen if isinstance(s.app.screen, RelationCaseScreen) else None
+
+
+def test_the_relation_area_is_the_account_managers_home_and_the_catalogue_is_everyones() -> None:
+    from bpsm_tui.areas import AREAS, EVERYONE
+
+    areas = {a.mode: a for a in AREAS}
+    assert areas["relations"].home_for == {"account_manager"}
+    assert {"operator", "specialist", "account_manager"} <= areas["relations"].roles
+    assert "change_manager" not in areas["relations"].roles
+    assert areas["catalogue"].roles == EVERYONE
+    assert (areas["relations"].key, areas["catalogue"].key) == ("3", "6")
