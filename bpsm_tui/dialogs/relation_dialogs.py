@@ -92,9 +92,21 @@ class KeptAskForm(AskForm):
         typed: Mapping[str, Any] | None = None,
         error: str = "",
         subtitle: str = "",
+        needed: Iterable[str] = (),
     ) -> None:
+        """``needed``: questions the step's guards require though the step asks them as optional
+        (a refusal's explanation and options): labelled required, checked by the library."""
         super().__init__(title, asks, subtitle=subtitle)
-        self._typed, self._error = dict(typed or {}), error
+        self._typed, self._error, self._needed = dict(typed or {}), error, set(needed)
+
+    def body(self) -> ComposeResult:
+        asks = iter(self._asks)
+        for widget in super().body():
+            if isinstance(widget, Label):
+                ask = next(asks)
+                if ask.name in self._needed:
+                    widget = Label(f"{ask.prompt} (required)", markup=False)
+            yield widget
 
     def on_mount(self) -> None:
         for ask in self._asks:

@@ -395,7 +395,18 @@ class RelationCaseScreen(Screen[None]):
         return palette_from_bindings(self)
 
 
+#: Answers a step asks as optional but its guards require (the refusal's explanation and options).
+NEEDED = {"refuse": ("explanation", "options")}
+
+
 def _kept_form(
     title: str, action: RecordAction, about: str, typed: Mapping[str, Any], error: str
 ) -> Dialog[Any]:
-    return KeptAskForm(title, action.step.asks, typed=typed, error=error, subtitle=about)
+    return KeptAskForm(
+        title,
+        action.step.asks,
+        typed=typed,
+        error=error,
+        subtitle=about,
+        needed=NEEDED.get(action.trigger, ()),
+    )

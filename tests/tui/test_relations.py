@@ -12,7 +12,7 @@ import io
 
 import pytest
 from rich.console import Console
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from bpsm import Desk
 from bpsm_tui.dialogs.relation_dialogs import AlternativesDialog, AnswerDialog, KeptAskForm
@@ -101,6 +101,8 @@ async def test_account_manager_refusal_needs_the_explanation_and_options_and_kee
 
         await s.press("r")  # refuse, but say nothing yet but the explanation
         assert isinstance(s.app.screen, KeptAskForm)
+        labels = [str(label.content) for label in s.app.screen.query(Label)]
+        assert "Which options are left? (required)" in labels
         await s.type("The lab's budget is spent this year")
         await s.press("ctrl+s")
         refusal = s.app.screen
