@@ -16,7 +16,8 @@ lists the current screen's keys (:mod:`bpsm_tui.screens.help`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,6 +45,7 @@ from bpsm_tui.areas import AREAS, Area, area, home_area, roles_text
 from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text, speak
+from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.call_dialogs import dialog_for
 from bpsm_tui.screens.call_screen import CALL_ACTIONS
 from bpsm_tui.screens.help import HelpScreen, keys_of
@@ -156,9 +158,15 @@ class DeskApp(App[None]):
     class ActionFailed(Message):
         """A step was refused (or failed); nothing was changed."""
 
-        def __init__(self, record: Any, action: str, error: Exception) -> None:
+        def __init__(
+            self,
+            record: Any,
+            action: str,
+            error: Exception,
+            retry: Callable[[], None] | None = None,
+        ) -> None:
             super().__init__()
-            self.record, self.action, self.error = record, action, error
+            self.record, self.action, self.error, self.retry = record, action, error, retry
 
     def __init__(
         self,
@@ -275,7 +283,13 @@ class DeskApp(App[None]):
         self.run_step("calls", call, CALL_ACTIONS[name], first_contact=first_contact)
 
     def run_step(
-        self, facade: str, record: Any, action: RecordAction, *, first_contact: bool = False
+        self,
+        facade: str,
+        record: Any,
+        action: RecordAction,
+        *,
+        first_contact: bool = False,
+        dialog: Callable[[Mapping[str, Any], str], Dialog[Any]] | None = None,
     ) -> None:
         """Fire ``action`` on ``record`` via ``desk.<facade>``: check, ask what it needs, run it.
 
@@ -284,6 +298,10 @@ class DeskApp(App[None]):
             record: the record as the person last saw it (its ``version`` guards the change).
             action: the step, with this desk's key for it.
             first_contact: the close right after "resolve now": escape skips the survey.
+            dialog: a dialog shaped for this step, made from the answers typed so far and an
+                error line (both empty at first). When the library refuses the answers (a guard
+                or a validation), the dialog comes back with what was typed and the library's
+                message, so nothing typed is lost.
         """
         if self._acting:
             self.notify("Still saving the previous action — one moment.", severity="warning")
@@ -296,14 +314,17 @@ class DeskApp(App[None]):
         except BpsmError as err:
             self._refused(record, action.name, err)
             return
-        dialog = dialog_for(
+        if dialog is not None:
+            self._ask(facade, record, action, dialog, {}, "")
+            return
+        generic = dialog_for(
             action.step,
             record,
             self.desk.config,
             first_contact=first_contact,
             search=self.desk.services.search,
         )
-        if dialog is None:
+        if generic is None:
             self._start(facade, record, action, {})
             return
         draft_key = (facade, record.id, action.trigger)
@@ -315,28 +336,61 @@ class DeskApp(App[None]):
             elif first_contact:
                 self.notify(f"{record.number} stays resolved; close it later with c.", markup=False)
 
-        self.push_screen(dialog, answered)
+        self.push_screen(generic, answered)
         if draft := self._drafts.get(draft_key):
-            dialog.call_after_refresh(prefill, dialog, draft)
+            generic.call_after_refresh(prefill, generic, draft)
 
     def draft(self, facade: str, record_id: Any, trigger: str) -> dict[str, Any] | None:
         """What was typed for ``trigger`` on a record the last time it was refused, if anything."""
         return self._drafts.get((facade, record_id, trigger))
 
+    def _ask(
+        self,
+        facade: str,
+        record: Any,
+        action: RecordAction,
+        dialog: Callable[[Mapping[str, Any], str], Dialog[Any]],
+        typed: Mapping[str, Any],
+        error: str,
+    ) -> None:
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is None:
+                return
+
+            def retry(err: str) -> None:
+                self._ask(facade, record, action, dialog, answers, err)
+
+            self._start(facade, record, action, answers, retry)
+
+        self.push_screen(dialog(typed, error), answered)
+
     def _start(
-        self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]
+        self,
+        facade: str,
+        record: Any,
+        action: RecordAction,
+        answers: dict[str, Any],
+        retry: Callable[[str], None] | None = None,
     ) -> None:
         self._acting = True  # until the worker reports back: one action at a time
-        self._perform(facade, record, action, answers)
+        self._perform(facade, record, action, answers, retry)
 
     @work(thread=True, exclusive=True, group="step")
     def _perform(
-        self, facade: str, record: Any, action: RecordAction, answers: dict[str, Any]
+        self,
+        facade: str,
+        record: Any,
+        action: RecordAction,
+        answers: dict[str, Any],
+        retry: Callable[[str], None] | None = None,
     ) -> None:
         try:
             view, text = perform(self.desk, facade, self.operator, record, action, answers)
         except Exception as err:
-            self.post_message(self.ActionFailed(record, action.name, err))
+            again = None
+            if retry is not None and isinstance(err, GuardFailed | ValidationError):
+                again = partial(retry, error_text(err))
+            self.post_message(self.ActionFailed(record, action.name, err, again))
             return
         self._drafts.pop((facade, record.id, action.trigger), None)
         self.post_message(self.ActionDone(view, text))
@@ -352,6 +406,8 @@ class DeskApp(App[None]):
     def on_desk_app_action_failed(self, message: ActionFailed) -> None:
         self._acting = False
         self._refused(message.record, message.action, message.error)
+        if message.retry is not None:
+            message.retry()  # the dialog again, with what was typed and the library's message
         if isinstance(message.error, ConcurrentModification | NotFound):
             self.reload_screens(keep=message.record.id)
 

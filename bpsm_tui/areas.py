@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from bpsm import Improvements, Maintenance, Process, Recommendations
+from bpsm import Improvements, Maintenance, Process, Recommendations, Relations
 
 __all__ = ["AREAS", "Area", "area", "home_area", "open_to", "roles_text"]
 
@@ -104,12 +104,20 @@ AREAS: tuple[Area, ...] = (
         home_for=frozenset({"change_manager"}),
     ),
     Area(
+        "relations",
+        "Relation cases",
+        "3",
+        "bpsm_tui.screens.relations:RelationCasesScreen",
+        # whoever the relation process lets work a case, and the manager who oversees them
+        roles=frozenset().union(*(step.roles for step in Relations.process.table)) | {"manager"},
+        home_for=frozenset({"account_manager"}),
+    ),
+    Area(
         "proactive",
         "Proactive",
         "4",
         "bpsm_tui.screens.proactive:ProactiveScreen",
         roles=_roles_of(Maintenance.process, Improvements.process),
-        home_for=frozenset({"account_manager"}),
     ),
     Area(
         "recommendations",
@@ -118,6 +126,7 @@ AREAS: tuple[Area, ...] = (
         "bpsm_tui.screens.recommendations:RecommendationsScreen",
         roles=_roles_of(Recommendations.process),
     ),
+    Area("catalogue", "Catalogue", "6", "bpsm_tui.screens.catalogue:CatalogueScreen"),
     Area(
         "kpis",
         "KPIs",

@@ -20,6 +20,14 @@ class DeskHost(Protocol):
 
     def act(self, call: Any, name: str, *, first_contact: bool = False) -> None: ...
 
-    def run_step(self, facade: str, record: Any, action: Any) -> None: ...
+    def run_step(
+        self,
+        facade: str,
+        record: Any,
+        action: Any,
+        *,
+        first_contact: bool = False,
+        dialog: Any = None,
+    ) -> None: ...
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None: ...

@@ -267,9 +267,13 @@ def _calls(d: Desk) -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
             d.recommendations.stats,
             {"since": since, "until": since + timedelta(days=30)},
         ),
-        "services.search": (d.services.search, {"text": "laptop", "limit": 5}),
+        "services.search": (
+            d.services.search,
+            {"text": "laptop", "limit": 5, "department": "IT"},
+        ),
         "services.get": (d.services.get, {"service_id": "laptop", "version": 1}),
         "services.list": (d.services.list, {"include_retired": True}),
+        "services.versions": (d.services.versions, {"service_id": "laptop"}),
         "history": (d.history, {"record": "call", "record_id": call.id}),
         "kpis.window": (d.kpis.window, {"since": since, "until": since + timedelta(days=30)}),
     }
@@ -310,6 +314,7 @@ FACADE_CALLS = sorted(
         "services.search",
         "services.get",
         "services.list",
+        "services.versions",
         "history",
         "kpis.window",
     ]
