@@ -424,6 +424,8 @@ class DeskApp(App[None]):
         for screen in self.screen_stack:
             if callable(reload := getattr(screen, "reload", None)):  # CallScreen, ChangeScreen...
                 reload(keep=keep)
+            elif callable(reload := getattr(screen, "reload_records", None)):  # relation cases
+                reload(keep=keep)
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
         """Show an error toast: the library's message, records and states as the screens say."""
