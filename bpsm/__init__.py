@@ -57,7 +57,7 @@ from bpsm.processes.relations.facade import Relations, StandardDeliveryView
 from bpsm.processes.relations.views import RelationCaseView
 from bpsm.roles import Person
 from bpsm.settings import Settings
-from bpsm.views import AuditEvent, Page, ServiceHit, ServiceView
+from bpsm.views import AuditEvent, Cursor, KeysetPage, Page, ServiceHit, ServiceView
 
 Suggestion = RelationCaseView.Suggestion
 
@@ -78,6 +78,7 @@ __all__ = [
     "ChecklistStatus",
     "ConcurrentModification",
     "ContactView",
+    "Cursor",
     "DatabaseError",
     "DatabaseUnavailable",
     "DefinitionDiff",
@@ -88,6 +89,7 @@ __all__ = [
     "ImprovementView",
     "Improvements",
     "InvalidTransition",
+    "KeysetPage",
     "KpiSnapshot",
     "Maintenance",
     "NotFound",

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["AuditEvent", "Page", "ServiceHit", "ServiceView", "View"]
+__all__ = ["AuditEvent", "Cursor", "KeysetPage", "Page", "ServiceHit", "ServiceView", "View"]
 
 T = TypeVar("T")
 
@@ -35,6 +35,43 @@ class Page(Generic[T]):
     @property
     def has_next(self) -> bool:
         return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page ends: the sort it was made for, the sort key and the id of the row.
+
+    Hand it back as ``after=`` (the page that follows) or ``before=`` (the one that precedes);
+    a cursor of another sort is refused.
+    """
+
+    sort: str
+    key: Any
+    id: int
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[T]):
+    """One page found by key (never by offset), with cursors to the pages either side.
+
+    ``next`` is None on the last page and ``previous`` on the first one; the total is counted
+    separately (``desk.calls.count``), so paging never waits for it.
+    """
+
+    items: list[T]
+    limit: int
+    next: Cursor | None
+    previous: Cursor | None
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page follows this one."""
+        return self.next is not None
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page precedes this one."""
+        return self.previous is not None
 
 
 class ServiceView(View):

@@ -14,13 +14,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
+from bpsm import clock
 from bpsm.errors import Problem, ValidationError
+from bpsm.processes.calls import queue as q
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
+from bpsm.roles import Person
 from bpsm.store.tables import CallContactRow, CallRow
-from bpsm.validation import clean_text, limit_of, one_of, paging, shown
-from bpsm.views import Page
+from bpsm.validation import clean_text, limit_of, one_of, paging, search_text, shown
+from bpsm.views import Cursor, KeysetPage, Page
 
 __all__ = ["Calls", "Page"]
 
@@ -315,3 +318,130 @@ class Calls(ProcessFacade[CallRow, CallView]):
                 .limit(limit)
             ).all()
             return Page([CallView.model_validate(r) for r in rows], offset, limit, total)
+
+    def find(
+        self,
+        *,
+        filter: str = "open",
+        search: str = "",
+        sort: str = "age",
+        descending: bool = False,
+        after: Cursor | None = None,
+        before: Cursor | None = None,
+        at: int | None = None,
+        last: bool = False,
+        limit: int = 50,
+        by: str | None = None,
+    ) -> KeysetPage[CallView]:
+        """One page of the queue, found by key: filtered, searched and sorted in SQL.
+
+        Args:
+            filter: one of :data:`~bpsm.processes.calls.queue.FILTERS` — ``open`` (default),
+                ``mine`` (open calls registered by ``by``: the desk has no assignee, the person
+                who registered a call owns it), ``group`` (open calls of ``by``'s group),
+                ``waiting``, ``overdue`` (unresolved, past the service version's delivery lead
+                time), ``resolved`` (not yet closed), ``closed``, ``referred`` or ``all``.
+            search: words matched (case-insensitively, ``%`` and ``_`` as themselves) inside
+                the caller or the summary; a call number (``C-000123`` or ``123``) also finds
+                that call.
+            sort: ``number``, ``caller``, ``service``, ``state``, ``group`` or ``age`` (oldest
+                first); ties are broken by number.
+            descending: the other way round.
+            after: the page after this cursor (a page's ``next``).
+            before: the page before this cursor (a page's ``previous``).
+            at: the page that starts at this call id (it must match the filter and search).
+            last: the last page.
+            limit: calls per page.
+            by: the person looking (needed by ``mine`` and ``group``).
+
+        Raises:
+            ValidationError: naming the field — an unknown filter or sort, a search text too
+                long, a cursor of another sort, more than one of ``after``/``before``/``at``/
+                ``last``, bad ``limit``.
+            NotFound: ``at`` names no call.
+        """
+        limit = paging(0, limit)[1]
+        filter, sort, search, person = self._queue_args(filter, sort, search, by)
+        if sum(x is not None for x in (after, before, at)) + bool(last) > 1:
+            raise ValidationError(
+                Problem("give at most one of after, before, at and last", field="after")
+            )
+        for name, cursor in (("after", after), ("before", before)):
+            if cursor is not None and (not isinstance(cursor, Cursor) or cursor.sort != sort):
+                raise ValidationError(
+                    Problem(f"{shown(cursor)} is not a cursor of sort {sort!r}", field=name)
+                )
+        if not isinstance(descending, bool):
+            raise ValidationError(
+                Problem(f"{shown(descending)} must be True or False", field="descending")
+            )
+        with self._desk.unit() as uow:
+            s = uow.session
+            start = None
+            if at is not None:
+                row = self._load(s, at)
+                start = Cursor(sort, q.key_of(row, sort), row.id)
+            where = q.matching(s, filter=filter, search=search, person=person, now=clock.now())
+            stmt, backwards = q.page_query(
+                where,
+                sort=sort,
+                descending=descending,
+                after=after,
+                before=before,
+                at=start,
+                last=last,
+                limit=limit,
+            )
+            rows = list(s.scalars(stmt).all())
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if backwards:
+                rows.reverse()
+            items = [CallView.model_validate(r) for r in rows]
+            if not rows:
+                return KeysetPage(items, limit, None, None)
+            first, final = (Cursor(sort, q.key_of(r, sort), r.id) for r in (rows[0], rows[-1]))
+            if backwards:
+                previous = first if more else None
+                next_ = final if before is not None else None
+            else:
+                next_ = final if more else None
+                previous = first if (after is not None or at is not None) else None
+            if at is not None and previous is not None:
+                previous = self._has_before(s, where, sort, descending, first)
+            return KeysetPage(items, limit, next_, previous)
+
+    def count(self, *, filter: str = "open", search: str = "", by: str | None = None) -> int:
+        """How many calls a filter and search text select (see :meth:`find`), counted in SQL.
+
+        Slower than a page on a large desk: a screen asks for it off its key path.
+        """
+        filter, _, search, person = self._queue_args(filter, "age", search, by)
+        with self._desk.unit() as uow:
+            s = uow.session
+            where = q.matching(s, filter=filter, search=search, person=person, now=clock.now())
+            return s.scalar(select(func.count()).select_from(CallRow).where(*where)) or 0
+
+    def _queue_args(
+        self, filter: str, sort: str, search: str, by: str | None
+    ) -> tuple[str, str, str, Person | None]:
+        filter = one_of("filter", filter, q.FILTERS, what="queue's filters")
+        sort = one_of("sort", sort, q.SORTS, what="queue's columns")
+        search = search_text(search, "search").strip()
+        person = self._desk.person(by) if by is not None else None
+        return filter, sort, search, person
+
+    def _has_before(
+        self, s: Any, where: Any, sort: str, descending: bool, first: Cursor
+    ) -> Cursor | None:
+        stmt, _ = q.page_query(
+            where,
+            sort=sort,
+            descending=descending,
+            after=None,
+            before=first,
+            at=None,
+            last=False,
+            limit=1,
+        )
+        return first if s.scalars(stmt).first() is not None else None

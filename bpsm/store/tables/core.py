@@ -144,7 +144,15 @@ class CallRow(VersionedRecord, Base):
     survey: Mapped[str | None] = mapped_column(String(16))
     """On closing: ``answered``, ``not_answered`` (asked, no answer) or ``not_asked`` (policy)."""
 
-    __table_args__ = (Index("ix_calls_state_registered", "state", "registered_at"),)
+    __table_args__ = (
+        Index("ix_calls_state_registered", "state", "registered_at"),
+        # the queue pages by key: each sort column with the id that breaks its ties
+        Index("ix_calls_registered_id", "registered_at", "id"),
+        Index("ix_calls_caller_id", "caller", "id"),
+        Index("ix_calls_state_id", "state", "id"),
+        Index("ix_calls_group_registered", "group", "registered_at", "id"),
+        Index("ix_calls_by_registered", "registered_by", "registered_at", "id"),
+    )
 
 
 class CallContactRow(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:58:50.186297
+Create Date: 2026-12-01 21:11:18.154701
 """
 
 import sqlalchemy as sa
@@ -162,10 +162,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_calls_by_registered", ["registered_by", "registered_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_calls_caller_id", ["caller", "id"], unique=False)
+        batch_op.create_index(
+            "ix_calls_group_registered", ["group", "registered_at", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_calls_registered_at"), ["registered_at"], unique=False)
+        batch_op.create_index("ix_calls_registered_id", ["registered_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_resolved_at"), ["resolved_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_state"), ["state"], unique=False)
+        batch_op.create_index("ix_calls_state_id", ["state", "id"], unique=False)
         batch_op.create_index("ix_calls_state_registered", ["state", "registered_at"], unique=False)
 
     op.create_table(
@@ -487,10 +496,15 @@ def downgrade() -> None:
     op.drop_table("checklist_marks")
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.drop_index("ix_calls_state_registered")
+        batch_op.drop_index("ix_calls_state_id")
         batch_op.drop_index(batch_op.f("ix_calls_state"))
         batch_op.drop_index(batch_op.f("ix_calls_service_id"))
         batch_op.drop_index(batch_op.f("ix_calls_resolved_at"))
+        batch_op.drop_index("ix_calls_registered_id")
         batch_op.drop_index(batch_op.f("ix_calls_registered_at"))
+        batch_op.drop_index("ix_calls_group_registered")
+        batch_op.drop_index("ix_calls_caller_id")
+        batch_op.drop_index("ix_calls_by_registered")
 
     op.drop_table("calls")
     with op.batch_alter_table("standard_deliveries", schema=None) as batch_op:

@@ -1,0 +1,176 @@
+"""The call queue as SQL: filters, text search, sort by column and keyset paging.
+
+One definition of each filter lives here (:data:`FILTERS`); ``desk.calls.find`` pages with it and
+``desk.calls.count`` counts with it. Pages are found by key — the sort column and the call id of
+the row next to the page — never by ``OFFSET``, so the last page of a million calls costs what the
+first one does.
+
+*Overdue* follows the service's terms of delivery: an unresolved open call whose registration is
+longer ago than the ``delivery.lead_time`` of the service version it is about. The lead times
+come from the published ``service_versions`` (a small table) and become one SQL condition per
+version; a call without a service has no delivery terms and is never overdue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from bpsm.catalogue.schema import parse_duration
+from bpsm.errors import Problem, ValidationError
+from bpsm.processes.calls.steps import OPEN_STATES, WAITING
+from bpsm.roles import Person
+from bpsm.services import escape_like
+from bpsm.store.tables import CallRow, ServiceVersionRow
+from bpsm.views import Cursor
+
+__all__ = ["FILTERS", "SORTS", "key_of", "lead_times", "matching", "sort_column"]
+
+FILTERS: dict[str, str] = {
+    "open": "every open call (registered, in progress, waiting, resolved)",
+    "mine": "open calls I registered",
+    "group": "open calls of my group",
+    "waiting": "calls waiting for the customer or a supplier",
+    "overdue": "unresolved open calls past their service's lead time",
+    "resolved": "resolved, not yet closed",
+    "closed": "closed calls",
+    "referred": "calls referred to relation management",
+    "all": "every call, whatever its state",
+}
+"""The queue's filters, by name, with what each one shows."""
+
+SORTS: dict[str, Any] = {
+    "number": CallRow.id,
+    "caller": CallRow.caller,
+    "service": func.coalesce(CallRow.service_id, ""),
+    "state": CallRow.state,
+    "group": CallRow.group,
+    "age": CallRow.registered_at,
+}
+"""The columns the queue sorts by. ``age`` ascending is oldest first."""
+
+_NUMBER = re.compile(r"^\s*(?:c-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def sort_column(sort: str) -> Any:
+    """The SQL expression of sort column ``sort``."""
+    return SORTS[sort]
+
+
+def key_of(row: CallRow, sort: str) -> Any:
+    """The value of the sort column ``sort`` on one call (what a cursor remembers)."""
+    if sort == "number":
+        return row.id
+    if sort == "service":
+        return row.service_id or ""
+    return getattr(row, {"age": "registered_at"}.get(sort, sort))
+
+
+def lead_times(s: Session) -> dict[tuple[str, int], timedelta]:
+    """The lead time of every published service version that states one."""
+    found: dict[tuple[str, int], timedelta] = {}
+    for service, version, definition in s.execute(
+        select(
+            ServiceVersionRow.service_id, ServiceVersionRow.version, ServiceVersionRow.definition
+        )
+    ):
+        lead = ((definition or {}).get("delivery") or {}).get("lead_time")
+        try:
+            found[(service, version)] = parse_duration(lead)
+        except (TypeError, ValueError):
+            continue  # a definition without (valid) delivery terms: nothing is overdue by it
+    return found
+
+
+def _overdue(s: Session, now: datetime) -> ColumnElement[bool]:
+    by_lead: dict[timedelta, list[tuple[str, int]]] = {}
+    for key, lead in lead_times(s).items():
+        by_lead.setdefault(lead, []).append(key)
+    late = [
+        and_(
+            tuple_(CallRow.service_id, CallRow.service_version).in_(keys),
+            CallRow.registered_at < now - lead,
+        )
+        for lead, keys in by_lead.items()
+    ]
+    unresolved = tuple(st for st in OPEN_STATES if st != "resolved")
+    return and_(CallRow.state.in_(unresolved), or_(*late) if late else false())
+
+
+def _filter(s: Session, name: str, person: Person | None, now: datetime) -> list[Any]:
+    if name in ("mine", "group") and person is None:
+        raise ValidationError(Problem(f"filter {name!r} needs the person (by=)", field="by"))
+    match name:
+        case "open":
+            return [CallRow.state.in_(OPEN_STATES)]
+        case "mine":
+            assert person is not None
+            return [CallRow.state.in_(OPEN_STATES), CallRow.registered_by == person.id]
+        case "group":
+            assert person is not None
+            return [CallRow.state.in_(OPEN_STATES), CallRow.group == person.group]
+        case "waiting":
+            return [CallRow.state.in_(WAITING)]
+        case "overdue":
+            return [_overdue(s, now)]
+        case "resolved" | "closed" | "referred":
+            return [CallRow.state == name]
+    return []
+
+
+def _search(text: str) -> list[Any]:
+    if not text:
+        return []
+    pattern = f"%{escape_like(text)}%"
+    found: list[Any] = [
+        CallRow.caller.ilike(pattern, escape="\\"),
+        CallRow.summary.ilike(pattern, escape="\\"),
+    ]
+    if number := _NUMBER.match(text):
+        found.append(CallRow.id == int(number.group(1)))
+    return [or_(*found)]
+
+
+def matching(
+    s: Session, *, filter: str, search: str, person: Person | None, now: datetime
+) -> list[Any]:
+    """The SQL conditions for the calls a filter and a search text select."""
+    return [*_filter(s, filter, person, now), *_search(search)]
+
+
+def page_query(
+    where: Sequence[Any],
+    *,
+    sort: str,
+    descending: bool,
+    after: Cursor | None,
+    before: Cursor | None,
+    at: Cursor | None,
+    last: bool,
+    limit: int,
+) -> tuple[Select[CallRow], bool]:
+    """The statement for one page (``limit + 1`` rows, to tell whether there are more).
+
+    Returns:
+        The statement and whether it reads backwards (its rows come out in reverse sort order).
+    """
+    column = sort_column(sort)
+    keys = (column,) if sort == "number" else (column, CallRow.id)
+    backwards = before is not None or last
+    forward_desc = descending != backwards  # the direction this statement reads in
+    conditions = list(where)
+    anchor = before or after or at
+    if anchor is not None:
+        mark = (anchor.key,) if sort == "number" else (anchor.key, anchor.id)
+        row, value = (keys[0], mark[0]) if len(keys) == 1 else (tuple_(*keys), mark)
+        if at is not None:
+            conditions.append(row <= value if descending else row >= value)
+        else:
+            conditions.append(row < value if forward_desc else row > value)
+    order = [k.desc() if forward_desc else k.asc() for k in keys]
+    return select(CallRow).where(*conditions).order_by(*order).limit(limit + 1), backwards
