@@ -128,6 +128,7 @@ def test_pages_by_key_forward_back_last_and_at_a_call(desk: Desk) -> None:
     at = desk.calls.find(at=made[2], limit=3)
     assert ids(at) == made[2:5] and at.previous is not None
     assert desk.calls.find(at=made[0], limit=3).previous is None
+    assert desk.calls.count(before=Cursor("age", at.items[0].registered_at, made[2])) == 2
 
 
 def test_bad_queue_arguments_are_refused_naming_the_field(desk: Desk) -> None:

@@ -411,15 +411,30 @@ class Calls(ProcessFacade[CallRow, CallView]):
                 previous = self._has_before(s, where, sort, descending, first)
             return KeysetPage(items, limit, next_, previous)
 
-    def count(self, *, filter: str = "open", search: str = "", by: str | None = None) -> int:
+    def count(
+        self,
+        *,
+        filter: str = "open",
+        search: str = "",
+        by: str | None = None,
+        before: Cursor | None = None,
+        descending: bool = False,
+    ) -> int:
         """How many calls a filter and search text select (see :meth:`find`), counted in SQL.
 
-        Slower than a page on a large desk: a screen asks for it off its key path.
+        With ``before`` (a page's ``previous`` cursor, or a cursor of its first call) only the
+        calls that come before it in that cursor's sort: the position of a page. Slower than a
+        page on a large desk, so a screen asks for it off its key path.
         """
-        filter, _, search, person = self._queue_args(filter, "age", search, by)
+        sort = before.sort if isinstance(before, Cursor) else "age"
+        filter, sort, search, person = self._queue_args(filter, sort, search, by)
+        if before is not None and not isinstance(before, Cursor):
+            raise ValidationError(Problem(f"{shown(before)} is not a cursor", field="before"))
         with self._desk.unit() as uow:
             s = uow.session
             where = q.matching(s, filter=filter, search=search, person=person, now=clock.now())
+            if before is not None:
+                where.append(q.before(before, descending))
             return s.scalar(select(func.count()).select_from(CallRow).where(*where)) or 0
 
     def _queue_args(

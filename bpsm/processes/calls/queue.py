@@ -29,7 +29,7 @@ from bpsm.services import escape_like
 from bpsm.store.tables import CallRow, ServiceVersionRow
 from bpsm.views import Cursor
 
-__all__ = ["FILTERS", "SORTS", "key_of", "lead_times", "matching", "sort_column"]
+__all__ = ["FILTERS", "SORTS", "before", "key_of", "lead_times", "matching", "page_query"]
 
 FILTERS: dict[str, str] = {
     "open": "every open call (registered, in progress, waiting, resolved)",
@@ -143,6 +143,25 @@ def matching(
     return [*_filter(s, filter, person, now), *_search(search)]
 
 
+def _keys(sort: str) -> tuple[Any, ...]:
+    column = sort_column(sort)
+    return (column,) if sort == "number" else (column, CallRow.id)
+
+
+def _mark(cursor: Cursor) -> tuple[Any, ...]:
+    return (cursor.key,) if cursor.sort == "number" else (cursor.key, cursor.id)
+
+
+def _compare(keys: tuple[Any, ...], mark: tuple[Any, ...], op: str) -> Any:
+    row, value = (keys[0], mark[0]) if len(keys) == 1 else (tuple_(*keys), mark)
+    return {"<": row < value, ">": row > value, "<=": row <= value, ">=": row >= value}[op]
+
+
+def before(cursor: Cursor, descending: bool) -> Any:
+    """The SQL condition for the calls that come before ``cursor`` in its sort."""
+    return _compare(_keys(cursor.sort), _mark(cursor), ">" if descending else "<")
+
+
 def page_query(
     where: Sequence[Any],
     *,
@@ -159,18 +178,14 @@ def page_query(
     Returns:
         The statement and whether it reads backwards (its rows come out in reverse sort order).
     """
-    column = sort_column(sort)
-    keys = (column,) if sort == "number" else (column, CallRow.id)
+    keys = _keys(sort)
     backwards = before is not None or last
     forward_desc = descending != backwards  # the direction this statement reads in
     conditions = list(where)
     anchor = before or after or at
     if anchor is not None:
-        mark = (anchor.key,) if sort == "number" else (anchor.key, anchor.id)
-        row, value = (keys[0], mark[0]) if len(keys) == 1 else (tuple_(*keys), mark)
-        if at is not None:
-            conditions.append(row <= value if descending else row >= value)
-        else:
-            conditions.append(row < value if forward_desc else row > value)
+        inclusive = "<=" if descending else ">="
+        op = inclusive if at is not None else ("<" if forward_desc else ">")
+        conditions.append(_compare(keys, _mark(anchor), op))
     order = [k.desc() if forward_desc else k.asc() for k in keys]
     return select(CallRow).where(*conditions).order_by(*order).limit(limit + 1), backwards
