@@ -422,9 +422,9 @@ class DeskApp(App[None]):
     def reload_screens(self, *, keep: int | None = None) -> None:
         """Reload every screen on the stack that has records (the list under a detail too)."""
         for screen in self.screen_stack:
-            if callable(reload := getattr(screen, "reload", None)):  # CallScreen, ChangeScreen...
-                reload(keep=keep)
-            elif callable(reload := getattr(screen, "reload_records", None)):  # relation cases
+            # CallScreen, ChangeScreen... have ``reload``; the relation screens ``reload_records``
+            reload = getattr(screen, "reload", None) or getattr(screen, "reload_records", None)
+            if callable(reload):
                 reload(keep=keep)
 
     def show_error(self, error: BaseException, *, title: str | None = None) -> None:
