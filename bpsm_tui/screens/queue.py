@@ -1,23 +1,27 @@
-"""The operator's call queue: open calls one page at a time, today's KPIs on top.
+"""The call queue: filtered, searched and sorted in the database, a page at a time by key.
 
-The page, the KPIs and the allowed actions are loaded together in one exclusive thread worker
-(never the whole queue: ``desk.calls.queue(offset, limit)`` pages in SQL), after every action,
-on return from another screen and every :attr:`QueueScreen.REFRESH_EVERY` seconds.
+The key path is one exclusive thread worker that fetches one page (``desk.calls.find``: a
+keyset page, never ``OFFSET``) and what the person may do to each call on it. The count, the
+page's position and today's KPIs come from a second worker of their own, so paging, filtering
+and searching never wait for them. Both run after every action, on return from another screen
+and every :attr:`QueueScreen.REFRESH_EVERY` seconds; only the newest request paints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from bpsm import BpsmError, CallView, KpiSnapshot, Page
+from bpsm import BpsmError, CallView, Cursor, KeysetPage, KpiSnapshot
 from bpsm_tui.data.format import page_status
 from bpsm_tui.screens.call_detail import CallDetailScreen
 from bpsm_tui.screens.call_screen import (
@@ -27,14 +31,76 @@ from bpsm_tui.screens.call_screen import (
     allowed_hint,
 )
 from bpsm_tui.screens.new_call import NewCallOutcome, NewCallScreen
-from bpsm_tui.widgets.call_table import CallTable
+from bpsm_tui.widgets.call_table import SORTS, CallTable, sort_key
 from bpsm_tui.widgets.kpi_bar import KpiBar
 
-__all__ = ["QueueScreen"]
+__all__ = ["QueueScreen", "QueueView"]
+
+FILTERS = ("open", "mine", "group", "waiting", "overdue", "resolved", "closed", "referred", "all")
+"""The filters in the order ``t`` steps through them (``desk.calls.find``'s filter names)."""
+_FILTER_LABELS = {"group": "my group", "resolved": "resolved, not closed"}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """What the queue shows: filter, search text, sort column and direction, and where."""
+
+    filter: str = "open"
+    search: str = ""
+    sort: str = "age"
+    descending: bool = False
+    after: Cursor | None = None
+    before: Cursor | None = None
+    at: int | None = None
+    last: bool = False
+
+    def moved(self, **where: Any) -> QueueView:
+        """The same list, at another place (first page unless ``where`` says otherwise)."""
+        place: dict[str, Any] = {"after": None, "before": None, "at": None, "last": False}
+        return replace(self, **{**place, **where})
+
+    def describe(self) -> str:
+        """``"open · search 'kim' · by age ↑"`` for the status line."""
+        parts = [_FILTER_LABELS.get(self.filter, self.filter)]
+        if self.search:
+            parts.append(f"search {self.search!r}")
+        parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
+        return " · ".join(parts)
+
+
+def _binding(key: str, action: str, label: str, id: str, tooltip: str, **kw: Any) -> Binding:
+    return Binding(key, action, label, id=id, tooltip=tooltip, **kw)
+
+
+QUEUE_BINDINGS: list[BindingType] = [
+    _binding("t", "filter(1)", "Filter", "queue.filter-next", "Show the next filter's calls"),
+    _binding("T", "filter(-1)", "Filter back", "queue.filter-previous", "The previous filter",
+             show=False),
+    _binding("slash", "search", "Search", "queue.search", "Search number, caller and summary",
+             key_display="/"),
+    _binding("greater_than_sign", "sort(1)", "Sort", "queue.sort-next", "Sort by the next column",
+             key_display=">"),
+    _binding("less_than_sign", "reverse", "Reverse", "queue.sort-reverse",
+             "Reverse the sort order", key_display="<", show=False),
+    _binding("number_sign,ctrl+g", "jump", "Jump to", "queue.jump", "Jump to a call number",
+             key_display="#"),
+    _binding("pagedown,right_square_bracket", "page(1)", "Next page", "view.next-page",
+             "Show the next page of calls", priority=True, show=False),
+    _binding("pageup,left_square_bracket", "page(-1)", "Previous page", "view.previous-page",
+             "Show the previous page of calls", priority=True, show=False),
+    _binding("ctrl+home", "first_page", "First page", "view.first-page",
+             "Jump to the first page", show=False),
+    _binding("ctrl+end", "last_page", "Last page", "view.last-page", "Jump to the last page",
+             show=False),
+    _binding("g", "refresh", "Refresh", "view.refresh", "Load the queue and the KPIs again"),
+]  # fmt: skip
+"""t/T filter, / search, >/< sort, # or ctrl+g jump, PgDn/PgUp (or ]/[) page, g refresh."""
 
 
 class QueueScreen(CallScreen):
-    """Open calls, oldest first, a page at a time."""
+    """The calls of one filter, a page at a time, with today's KPIs on top."""
+
+    CSS_PATH = "queue.tcss"
 
     PAGE_SIZE = 40
     """Calls per page."""
@@ -42,90 +108,40 @@ class QueueScreen(CallScreen):
     """Seconds between automatic refreshes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "n",
-            "new_call",
-            "New call",
-            id="call.new",
-            tooltip="Register a new call (search the catalogue)",
-        ),
-        Binding(
-            "enter",
-            "open_call",
-            "Details",
-            id="call.details",
-            priority=True,
-            key_display="⏎",
-            tooltip="Show the call with its contacts and audit trail",
-        ),
+        Binding("n", "new_call", "New call", id="call.new",
+                tooltip="Register a new call (search the catalogue)"),
+        Binding("enter", "open_call", "Details", id="call.details", priority=True,
+                key_display="⏎", tooltip="Show the call with its contacts and audit trail"),
         *CALL_BINDINGS,
-        Binding(
-            "pagedown,right_square_bracket",
-            "page(1)",
-            "Next page",
-            id="view.next-page",
-            priority=True,
-            show=False,
-            tooltip="Show the next page of calls",
-        ),
-        Binding(
-            "pageup,left_square_bracket",
-            "page(-1)",
-            "Previous page",
-            id="view.previous-page",
-            priority=True,
-            show=False,
-            tooltip="Show the previous page of calls",
-        ),
-        Binding(
-            "ctrl+home",
-            "first_page",
-            "First page",
-            id="view.first-page",
-            show=False,
-            tooltip="Jump to the oldest open calls",
-        ),
-        Binding(
-            "ctrl+end",
-            "last_page",
-            "Last page",
-            id="view.last-page",
-            show=False,
-            tooltip="Jump to the newest open calls",
-        ),
-        Binding(
-            "g",
-            "refresh",
-            "Refresh",
-            id="view.refresh",
-            tooltip="Load the queue and the KPIs again",
-        ),
+        *QUEUE_BINDINGS,
         *COMMON_BINDINGS,
-    ]
-    """n, enter and the call step keys; PgDn/PgUp (or ]/[) page, ctrl+home/end jump; g refreshes.
+    ]  # fmt: skip
+    """n, enter, the call step keys and the queue's keys (:data:`QUEUE_BINDINGS`).
 
     The command palette lists these (:func:`~bpsm_tui.screens.call_screen.palette_from_bindings`).
     """
 
     class Loaded(Message):
-        """A page, today's KPIs and what the operator may do to each call (from the worker)."""
+        """A page and what the person may do to each call on it (from the page worker)."""
 
         def __init__(
             self,
             request: int,
-            page: Page[CallView],
-            kpis: KpiSnapshot,
-            services: dict[str, str],
+            view: QueueView,
+            page: KeysetPage[CallView],
+            services: dict[str, str] | None,
             allowed: Mapping[int, Sequence[str]],
         ) -> None:
             super().__init__()
-            self.request, self.page, self.kpis, self.services, self.allowed = (
-                request,
-                page,
-                kpis,
-                services,
-                allowed,
-            )
+            self.request, self.view, self.page = request, view, page
+            self.services, self.allowed = services, allowed
+
+    class Counted(Message):
+        """How many calls match, where the page starts and today's KPIs (from the count worker)."""
+
+        def __init__(self, request: int, total: int, position: int, kpis: KpiSnapshot) -> None:
+            super().__init__()
+            self.request, self.total, self.position, self.kpis = request, total, position, kpis
 
     class LoadFailed(Message):
         """The queue could not be loaded."""
@@ -137,19 +153,23 @@ class QueueScreen(CallScreen):
     def __init__(self, *, page_size: int | None = None) -> None:
         super().__init__()
         self.page_size = page_size or self.PAGE_SIZE
-        self._offset = 0
-        self._total = 0
+        self.view = QueueView()
+        self._page: KeysetPage[CallView] = KeysetPage([], self.page_size, None, None)
+        self._services: dict[str, str] | None = None
         self._keep: int | None = None
-        self._pending_keep: int | None = None
-        self._pending_last = False
         self._top = False
         self._requests = 0
+        self._counted = 0
         self._allowed: Mapping[int, Sequence[str]] = {}
+        self._jumping = False
 
     def compose(self) -> ComposeResult:
         yield KpiBar(id="kpi-bar")
         yield CallTable(id="calls")
-        yield Static("Loading the queue…", id="queue-status")
+        yield Input(id="queue-input", classes="hidden")
+        with Horizontal(id="queue-line"):
+            yield Static("Loading the queue…", id="queue-status")
+            yield Static("", id="queue-view")
         yield Static("", id="call-hint")
         yield Footer()
 
@@ -159,8 +179,7 @@ class QueueScreen(CallScreen):
         self.query_one(CallTable).focus()
 
     def on_screen_resume(self) -> None:
-        # also on first show: the first load happens here
-        self.reload()
+        self.reload()  # also on first show: the first load happens here
 
     def _show_person(self) -> None:
         self.query_one(KpiBar).who = self.desk_app.who
@@ -171,56 +190,107 @@ class QueueScreen(CallScreen):
         return self.query_one(CallTable).selected_call
 
     def reload(self, *, keep: int | None = None, last_page: bool = False) -> None:
-        # a call to keep in view (or a jump to the last page) asked for earlier stays wanted until
-        # a load has delivered it, even if a newer reload overtakes the one that asked
-        if keep is not None:
-            self._pending_keep = keep
-        self._pending_last = self._pending_last or last_page
+        """Load the page shown again (or the last one), keeping call ``keep`` or the selection."""
         selected = self.selected_call()
-        self._keep = (
-            self._pending_keep
-            if self._pending_keep is not None
-            else (selected.id if selected else None)
-        )
+        self._keep = keep if keep is not None else (selected.id if selected else None)
+        if last_page:
+            self.view = self.view.moved(last=True)
+        self._show(self.view)
+
+    def _show(self, view: QueueView, *, top: bool = False) -> None:
+        self._top = self._top or top
         self._requests += 1
-        self._load(self._requests, self._offset, self._pending_last)
+        self.query_one("#queue-view", Static).update(view.describe())
+        self._load(self._requests, view, self._services is None)
 
     @work(thread=True, exclusive=True, group="queue")
-    def _load(self, request: int, offset: int, last_page: bool) -> None:
-        desk, operator, size = self.desk_app.desk, self.desk_app.operator, self.page_size
-        worker = get_current_worker()
+    def _load(self, request: int, view: QueueView, with_services: bool) -> None:
+        desk, person, worker = self.desk_app.desk, self.desk_app.operator, get_current_worker()
         try:
-            page = desk.calls.queue(offset=offset, limit=size)
-            if page.total and (last_page or not page.items):
-                last = (page.total - 1) // size * size
-                if last != page.offset:
-                    page = desk.calls.queue(offset=last, limit=size)
-            kpis = desk.kpis.today()
-            services = {s.id: s.name for s in desk.services.list(include_retired=True)}
+            page = self._find(view)
+            if view.at is not None and not page.items:  # not in this list: look among all
+                view = view.moved(filter="all", search="", at=view.at)
+                page = self._find(view)
+            services = None
+            if with_services:
+                services = {s.id: s.name for s in desk.services.list(include_retired=True)}
             try:
-                allowed = {c.id: desk.calls.allowed(c, operator) for c in page.items}
+                allowed = {c.id: desk.calls.allowed(c, person) for c in page.items}
             except BpsmError:  # not on the staff list: may do nothing
                 allowed = {c.id: [] for c in page.items}
         except Exception as err:
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(request, page, kpis, services, allowed))
+            self.post_message(self.Loaded(request, view, page, services, allowed))
+
+    def _find(self, view: QueueView) -> KeysetPage[CallView]:
+        found = self.desk_app.desk.calls.find(
+            filter=view.filter,
+            search=view.search,
+            sort=view.sort,
+            descending=view.descending,
+            after=view.after,
+            before=view.before,
+            at=view.at,
+            last=view.last,
+            limit=self.page_size,
+            by=self._by(view),
+        )
+        if view.at is not None and found.items[:1] and found.items[0].id != view.at:
+            return KeysetPage([], self.page_size, None, None)  # the call is not in this list
+        return found
+
+    def _by(self, view: QueueView) -> str | None:
+        return self.desk_app.operator if view.filter in ("mine", "group") else None
+
+    @work(thread=True, exclusive=True, group="queue-count")
+    def _count(self, request: int, view: QueueView, first: Cursor | None) -> None:
+        calls, worker = self.desk_app.desk.calls, get_current_worker()
+        try:
+            f, s, by = view.filter, view.search, self._by(view)
+            total = calls.count(filter=f, search=s, by=by)
+            position = calls.count(
+                filter=f, search=s, by=by, before=first, descending=view.descending
+            )
+            kpis = self.desk_app.desk.kpis.today()
+        except Exception as err:
+            self.post_message(self.LoadFailed(err))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Counted(request, total, position if first else 0, kpis))
 
     def on_queue_screen_loaded(self, message: Loaded) -> None:
         if message.request != self._requests:
             return  # an older load finished after a newer one was asked for
-        page = message.page
-        self._pending_keep, self._pending_last = None, False
-        self._offset, self._total, self._allowed = page.offset, page.total, message.allowed
+        page, self.view, self._page = message.page, message.view, message.page
+        if message.services is not None:
+            self._services = message.services
+        self._allowed = message.allowed
+        keep = self._keep
         table = self.query_one(CallTable)
-        table.show(page.items, message.services, keep=self._keep, row=0 if self._top else None)
+        table.sorted_by = (self.view.sort, self.view.descending)
+        table.show(page.items, self._services or {}, keep=keep, row=0 if self._top else None)
         self._top = False
-        self.query_one(KpiBar).kpis = message.kpis
-        self.query_one("#queue-status", Static).update(
-            page_status(page.offset, len(page.items), page.total, self.page_size)
-        )
+        self.query_one("#queue-view", Static).update(self.view.describe())
+        status = self.query_one("#queue-status", Static)
+        status.update(f"{len(page.items):,} calls shown · counting…" if page.items else "No calls")
         self._show_hint()
+        first = page.items[0] if page.items else None
+        cursor = (
+            Cursor(self.view.sort, sort_key(first, self.view.sort), first.id) if first else None
+        )
+        self._count(message.request, self.view, cursor)
+
+    def on_queue_screen_counted(self, message: Counted) -> None:
+        if message.request != self._requests:
+            return
+        self.query_one(KpiBar).kpis = message.kpis
+        shown, size = len(self._page.items), self.page_size
+        text = page_status(message.position, shown, message.total, size)
+        if message.position % size:  # a page found by key need not start on a multiple
+            text = text.split(" · page")[0]
+        self.query_one("#queue-status", Static).update(text)
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self.desk_app.show_error(message.error, title="Could not load the queue")
@@ -232,30 +302,95 @@ class QueueScreen(CallScreen):
             allowed_hint(call, self._allowed.get(call.id) if call else None)
         )
 
+    @on(DataTable.HeaderSelected, "#calls")
+    def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column in SORTS:
+            same = column == self.view.sort
+            self._show(self.view.moved(sort=column, descending=same and not self.view.descending))
+
+    # -- search and jump -----------------------------------------------------------------------
+
+    def _open_input(self, *, jumping: bool) -> None:
+        box = self.query_one("#queue-input", Input)
+        self._jumping = jumping
+        box.placeholder = "call number, e.g. C-000123 or 123" if jumping else "search"
+        box.value = "" if jumping else self.view.search
+        box.remove_class("hidden")
+        box.focus()
+
+    def _close_input(self) -> None:
+        self.query_one("#queue-input", Input).add_class("hidden")
+        self.query_one(CallTable).focus()
+
+    @on(Input.Changed, "#queue-input")
+    def _search_as_typed(self, event: Input.Changed) -> None:
+        if not self._jumping and event.value.strip() != self.view.search:
+            self._show(self.view.moved(search=event.value.strip()), top=True)
+
+    @on(Input.Submitted, "#queue-input")
+    def _input_done(self, event: Input.Submitted) -> None:
+        self._close_input()
+        if self._jumping:
+            digits = event.value.strip().upper().removeprefix("C-").removeprefix("C")
+            if not digits.isdigit() or not 0 < int(digits) < 10**9:
+                self.notify(f"{event.value.strip()!r} is not a call number", severity="error")
+                return
+            self._keep = int(digits)
+            self._show(self.view.moved(at=int(digits)), top=True)
+
+    def key_escape(self) -> None:
+        """Escape leaves the search or jump box (a search clears)."""
+        if self.query_one("#queue-input", Input).has_class("hidden"):
+            return
+        if not self._jumping and self.view.search:
+            self._show(self.view.moved(search=""), top=True)
+        self._close_input()
+
     # -- actions -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         """Load the page and the KPIs again."""
         self.reload()
 
+    def action_filter(self, step: int) -> None:
+        """Show the next (or previous) filter's calls, from the first page."""
+        index = (FILTERS.index(self.view.filter) + step) % len(FILTERS)
+        self._show(self.view.moved(filter=FILTERS[index]), top=True)
+
+    def action_search(self) -> None:
+        """Type to search the number, caller and summary; enter keeps it, escape clears it."""
+        self._open_input(jumping=False)
+
+    def action_jump(self) -> None:
+        """Ask for a call number and show the page that starts with it."""
+        self._open_input(jumping=True)
+
+    def action_sort(self, step: int) -> None:
+        """Sort by the next column (number, caller, service, state, group, age)."""
+        index = (SORTS.index(self.view.sort) + step) % len(SORTS)
+        self._show(self.view.moved(sort=SORTS[index], descending=False), top=True)
+
+    def action_reverse(self) -> None:
+        """Reverse the sort order."""
+        self._show(self.view.moved(descending=not self.view.descending), top=True)
+
     def action_page(self, step: int) -> None:
-        """Move ``step`` pages forward (or back)."""
-        offset = self._offset + step * self.page_size
-        if offset < 0 or offset >= max(self._total, 1):
+        """Move to the next (``1``) or previous (``-1``) page, by key."""
+        cursor = self._page.next if step > 0 else self._page.previous
+        if cursor is None:
             self.app.bell()
             return
-        self._offset, self._top = offset, True
-        self.reload()
+        where = {"after": cursor} if step > 0 else {"before": cursor}
+        self._show(self.view.moved(**where), top=True)
 
     def action_first_page(self) -> None:
-        """Jump to the oldest calls."""
-        self._offset, self._top = 0, True
-        self.reload()
+        """Jump to the first page."""
+        self._show(self.view.moved(), top=True)
 
     def action_last_page(self) -> None:
-        """Jump to the newest calls."""
-        self._top = True
-        self.reload(last_page=True)
+        """Jump to the last page."""
+        self._show(self.view.moved(last=True), top=True)
 
     def action_open_call(self) -> None:
         """Show the selected call with its contacts and audit trail."""
@@ -275,6 +410,7 @@ class QueueScreen(CallScreen):
         call = outcome.call
         done = {"resolved": "resolved at first contact", "in_progress": "registered and accepted"}
         self.notify(f"{call.number} {done.get(call.state, 'registered')}", markup=False)
-        self.reload(keep=call.id, last_page=True)
+        self._keep = call.id
+        self._show(self.view.moved(at=call.id))
         if call.state == "resolved":
             self.desk_app.act(call, "close", first_contact=True)

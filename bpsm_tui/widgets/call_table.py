@@ -1,9 +1,15 @@
-"""A table of one page of calls (never the whole queue), keeping the cursor on the same call."""
+"""A table of one page of calls (never the whole queue), keeping the cursor on the same call.
+
+The columns follow the width: the number, the state, the caller and the age always show; the
+summary takes what is left; the service and then the group join when the terminal is wide enough
+(the service from 110 columns, the group from 130).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -12,7 +18,17 @@ from textual.widgets import DataTable
 from bpsm import CallView
 from bpsm_tui.data.format import age, state_label
 
-__all__ = ["CallTable"]
+__all__ = ["SORTS", "CallTable", "sort_key"]
+
+SORTS = ("number", "caller", "service", "state", "group", "age")
+"""The columns the queue sorts by, in the order ``>`` steps through them."""
+
+
+def sort_key(call: CallView, sort: str) -> Any:
+    """The value of sort column ``sort`` on ``call`` (what ``desk.calls.find`` orders by)."""
+    keys = {"number": call.id, "service": call.service_id or "", "age": call.registered_at}
+    return keys[sort] if sort in keys else getattr(call, sort)
+
 
 _STATE_STYLES = {
     "registered": "bold",
@@ -39,29 +55,53 @@ class CallTable(DataTable[Text]):
         ("Summary", None),
     )
     """Column titles and widths; the summary takes what is left of the line."""
+    WIDE: ClassVar[dict[str, int]] = {"Service": 110, "Group": 130}
+    """The terminal width from which a column shows (the others always do)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._calls: list[CallView] = []
         self._services: Mapping[str, str] = {}
         self._summary_width = 40
+        self._shown: tuple[tuple[str, int | None], ...] = self.COLUMNS
+        self._sorted_by: tuple[str, bool] | None = None
 
     def on_mount(self) -> None:
         self._add_columns()
 
     def on_resize(self, event: events.Resize) -> None:
-        fixed = sum(w for _, w in self.COLUMNS if w) + 2 * self.cell_padding * len(self.COLUMNS)
+        shown = tuple(
+            (title, w) for title, w in self.COLUMNS if event.size.width >= self.WIDE.get(title, 0)
+        )
+        fixed = sum(w for _, w in shown if w) + 2 * self.cell_padding * len(shown)
         width = max(event.size.width - fixed - 2, 12)  # 2: the vertical scrollbar
-        if width != self._summary_width:
-            self._summary_width = width
-            selected = self.selected_call
-            self.clear(columns=True)
-            self._add_columns()
-            self.show(self._calls, self._services, keep=selected.id if selected else None)
+        if width != self._summary_width or shown != self._shown:
+            self._summary_width, self._shown = width, shown
+            self._rebuild()
+
+    @property
+    def sorted_by(self) -> tuple[str, bool] | None:
+        """The sort column and whether it is descending, marked ▲/▼ in its header."""
+        return self._sorted_by
+
+    @sorted_by.setter
+    def sorted_by(self, value: tuple[str, bool] | None) -> None:
+        if value != self._sorted_by:
+            self._sorted_by = value
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        selected = self.selected_call
+        self.clear(columns=True)
+        self._add_columns()
+        self.show(self._calls, self._services, keep=selected.id if selected else None)
 
     def _add_columns(self) -> None:
-        for title, width in self.COLUMNS:
-            self.add_column(title, width=width or self._summary_width, key=title.lower())
+        sort, descending = self._sorted_by or ("", False)
+        for title, width in self._shown:
+            key = title.lower()
+            label = f"{title} {'▼' if descending else '▲'}" if key == sort else title
+            self.add_column(label, width=width or self._summary_width, key=key)
 
     @property
     def calls(self) -> list[CallView]:
@@ -113,12 +153,13 @@ class CallTable(DataTable[Text]):
             state_label(call.state, is_exception=call.is_exception),
             style=_STATE_STYLES.get(call.state, ""),
         )
-        return [
-            Text(call.number),
-            Text(_fit(call.caller, widths["Caller"] or 0)),
-            service,
-            state,
-            Text(call.group),
-            Text(age(call.registered_at, now), justify="right"),
-            Text(_fit(call.summary, self._summary_width)),
-        ]
+        cells = {
+            "Number": Text(call.number),
+            "Caller": Text(_fit(call.caller, widths["Caller"] or 0)),
+            "Service": service,
+            "State": state,
+            "Group": Text(call.group),
+            "Age": Text(age(call.registered_at, now), justify="right"),
+            "Summary": Text(_fit(call.summary, self._summary_width)),
+        }
+        return [cells[title] for title, _ in self._shown]
