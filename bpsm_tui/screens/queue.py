@@ -393,7 +393,10 @@ class QueueScreen(CallScreen):
         self._show(self.view.moved(last=True), top=True)
 
     def action_open_call(self) -> None:
-        """Show the selected call with its contacts and audit trail."""
+        """Show the selected call with its contacts and audit trail (in the box: submit it)."""
+        if isinstance(self.focused, Input):  # enter is a priority key: the box gets it here
+            self.focused.action_submit()
+            return
         call = self.selected_call()
         if call is None:
             self.notify("No call selected.", severity="warning")
