@@ -395,7 +395,7 @@ class QueueScreen(CallScreen):
     def action_open_call(self) -> None:
         """Show the selected call with its contacts and audit trail (in the box: submit it)."""
         if isinstance(self.focused, Input):  # enter is a priority key: the box gets it here
-            self.focused.action_submit()
+            self.focused.post_message(Input.Submitted(self.focused, self.focused.value))
             return
         call = self.selected_call()
         if call is None:
