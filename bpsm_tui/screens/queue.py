@@ -9,7 +9,7 @@ and every :attr:`QueueScreen.REFRESH_EVERY` seconds; only the newest request pai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -77,24 +77,33 @@ QUEUE_BINDINGS: list[BindingType] = [
     _binding("T", "filter(-1)", "Filter back", "queue.filter-previous", "The previous filter",
              show=False),
     _binding("slash", "search", "Search", "queue.search", "Search number, caller and summary",
-             key_display="/"),
+             key_display="/", priority=True),
     _binding("greater_than_sign", "sort(1)", "Sort", "queue.sort-next", "Sort by the next column",
              key_display=">"),
     _binding("less_than_sign", "reverse", "Reverse", "queue.sort-reverse",
              "Reverse the sort order", key_display="<", show=False),
     _binding("number_sign,ctrl+g", "jump", "Jump to", "queue.jump", "Jump to a call number",
-             key_display="#"),
+             key_display="#", priority=True),
     _binding("pagedown,right_square_bracket", "page(1)", "Next page", "view.next-page",
              "Show the next page of calls", priority=True, show=False),
     _binding("pageup,left_square_bracket", "page(-1)", "Previous page", "view.previous-page",
              "Show the previous page of calls", priority=True, show=False),
     _binding("ctrl+home", "first_page", "First page", "view.first-page",
-             "Jump to the first page", show=False),
+             "Jump to the first page", show=False, priority=True),
     _binding("ctrl+end", "last_page", "Last page", "view.last-page", "Jump to the last page",
-             show=False),
+             show=False, priority=True),
+    _binding("escape", "leave_box", "Leave the box", "queue.leave-box",
+             "Leave the search or jump box (a search clears)", priority=True, show=False),
     _binding("g", "refresh", "Refresh", "view.refresh", "Load the queue and the KPIs again"),
 ]  # fmt: skip
-"""t/T filter, / search, >/< sort, # or ctrl+g jump, PgDn/PgUp (or ]/[) page, g refresh."""
+"""t/T filter, / search, >/< sort, # or ctrl+g jump, PgDn/PgUp (or ]/[) page, g refresh.
+
+The keys that open the box and the page keys are priority keys: the app runs them the moment it
+reads them, so what is typed right after (``/kim``, ``#123⏎``) lands in the box, in order.
+"""
+
+_TYPED_IN_BOX = frozenset({"search", "jump", "page", "first_page", "last_page"})
+"""Actions whose keys are characters for the search / jump box while it has the focus."""
 
 
 class QueueScreen(CallScreen):
@@ -162,6 +171,11 @@ class QueueScreen(CallScreen):
         self._counted = 0
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._jumping = False
+        self._box_open = False
+        self._painted_request = 0
+        self._pending_pages: list[int] = []
+        self.painted = 0
+        """How many pages this screen has painted (benchmarks and tests wait on it)."""
 
     def compose(self) -> ComposeResult:
         yield KpiBar(id="kpi-bar")
@@ -174,6 +188,7 @@ class QueueScreen(CallScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.view = QueueView(filter=self._home_filter())
         self.watch(self.app, "person", self._show_person, init=True)
         self.set_interval(self.REFRESH_EVERY, self.reload)
         self.query_one(CallTable).focus()
@@ -181,8 +196,21 @@ class QueueScreen(CallScreen):
     def on_screen_resume(self) -> None:
         self.reload()  # also on first show: the first load happens here
 
+    def _home_filter(self) -> str:
+        """A specialist (who takes no calls) starts on their group's calls; others on all open."""
+        staff = {m.id: frozenset(m.roles) for m in self.desk_app.desk.config.staff}
+        roles = self.desk_app.roles or staff.get(self.desk_app.operator, frozenset())
+        return "group" if "specialist" in roles and "operator" not in roles else "open"
+
     def _show_person(self) -> None:
         self.query_one(KpiBar).who = self.desk_app.who
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _TYPED_IN_BOX and isinstance(self.focused, Input):
+            return False  # typed into the box
+        if action == "leave_box":
+            return not self.query_one("#queue-input", Input).has_class("hidden")
+        return super().check_action(action, parameters)
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -198,6 +226,9 @@ class QueueScreen(CallScreen):
         self._show(self.view)
 
     def _show(self, view: QueueView, *, top: bool = False) -> None:
+        # the view asked for is the view from now on: keys typed ahead (``ttt``, ``>>``) each
+        # step on from the one before, not from the page still on screen
+        self.view = view
         self._top = self._top or top
         self._requests += 1
         self.query_one("#queue-view", Static).update(view.describe())
@@ -272,10 +303,15 @@ class QueueScreen(CallScreen):
         table.sorted_by = (self.view.sort, self.view.descending)
         table.show(page.items, self._services or {}, keep=keep, row=0 if self._top else None)
         self._top = False
+        self.painted += 1
         self.query_one("#queue-view", Static).update(self.view.describe())
         status = self.query_one("#queue-status", Static)
         status.update(f"{len(page.items):,} calls shown · counting…" if page.items else "No calls")
         self._show_hint()
+        self._painted_request = message.request
+        if self._pending_pages:  # page keys typed while this page loaded: one by one, in order
+            self.action_page(self._pending_pages.pop(0))
+            return
         first = page.items[0] if page.items else None
         cursor = (
             Cursor(self.view.sort, sort_key(first, self.view.sort), first.id) if first else None
@@ -313,39 +349,45 @@ class QueueScreen(CallScreen):
 
     def _open_input(self, *, jumping: bool) -> None:
         box = self.query_one("#queue-input", Input)
-        self._jumping = jumping
+        self._jumping, self._box_open = jumping, True
         box.placeholder = "call number, e.g. C-000123 or 123" if jumping else "search"
         box.value = "" if jumping else self.view.search
         box.remove_class("hidden")
-        box.focus()
+        self.set_focus(box)  # at once, not after the keys already typed: they are for the box
 
-    def _close_input(self) -> None:
-        self.query_one("#queue-input", Input).add_class("hidden")
-        self.query_one(CallTable).focus()
+    def _close_input(self, then: Callable[[str], None]) -> None:
+        """Hide the box and give the table the focus now (the keys typed next are for it), then
+        call ``then`` with the box's text once the box has handled the keys typed into it."""
+        box = self.query_one("#queue-input", Input)
+        self._box_open = False
+        box.add_class("hidden")
+        self.set_focus(self.query_one(CallTable))
+        box.call_later(lambda: then(box.value.strip()))
 
     @on(Input.Changed, "#queue-input")
     def _search_as_typed(self, event: Input.Changed) -> None:
-        if not self._jumping and event.value.strip() != self.view.search:
-            self._show(self.view.moved(search=event.value.strip()), top=True)
+        text = event.input.value.strip()  # what the box holds now: a burst's last key wins
+        if self._box_open and not self._jumping and text != self.view.search:
+            self._show(self.view.moved(search=text), top=True)
 
-    @on(Input.Submitted, "#queue-input")
-    def _input_done(self, event: Input.Submitted) -> None:
-        self._close_input()
-        if self._jumping:
-            digits = event.value.strip().upper().removeprefix("C-").removeprefix("C")
-            if not digits.isdigit() or not 0 < int(digits) < 10**9:
-                self.notify(f"{event.value.strip()!r} is not a call number", severity="error")
-                return
-            self._keep = int(digits)
-            self._show(self.view.moved(at=int(digits)), top=True)
+    def _submit_box(self) -> None:
+        self._close_input(self._jump_to if self._jumping else self._search_for)
 
-    def key_escape(self) -> None:
-        """Escape leaves the search or jump box (a search clears)."""
-        if self.query_one("#queue-input", Input).has_class("hidden"):
+    def _search_for(self, text: str) -> None:
+        if text != self.view.search:
+            self._show(self.view.moved(search=text), top=True)
+
+    def _jump_to(self, text: str) -> None:
+        digits = text.upper().removeprefix("C-").removeprefix("C")
+        if not digits.isdigit() or not 0 < int(digits) < 10**9:
+            self.notify(f"{text!r} is not a call number", severity="error", markup=False)
             return
-        if not self._jumping and self.view.search:
-            self._show(self.view.moved(search=""), top=True)
-        self._close_input()
+        self._keep = int(digits)
+        self._show(self.view.moved(at=int(digits)), top=True)
+
+    def action_leave_box(self) -> None:
+        """Escape leaves the search or jump box (a search clears)."""
+        self._close_input(lambda _: self._search_for("") if not self._jumping else None)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -377,6 +419,9 @@ class QueueScreen(CallScreen):
 
     def action_page(self, step: int) -> None:
         """Move to the next (``1``) or previous (``-1``) page, by key."""
+        if self._painted_request != self._requests:  # a page is on its way: its keys come next
+            self._pending_pages.append(step)
+            return
         cursor = self._page.next if step > 0 else self._page.previous
         if cursor is None:
             self.app.bell()
@@ -395,7 +440,7 @@ class QueueScreen(CallScreen):
     def action_open_call(self) -> None:
         """Show the selected call with its contacts and audit trail (in the box: submit it)."""
         if isinstance(self.focused, Input):  # enter is a priority key: the box gets it here
-            self.focused.post_message(Input.Submitted(self.focused, self.focused.value))
+            self._submit_box()
             return
         call = self.selected_call()
         if call is None:

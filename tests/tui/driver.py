@@ -18,7 +18,18 @@ from bpsm_tui.app import DeskApp
 from bpsm_tui.widgets import CallTable, KpiBar
 
 SIZE = (160, 48)
-_CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "backspace": "\x08"}
+_CHARACTERS = {
+    "enter": "\r",
+    "tab": "\t",
+    "space": " ",
+    "backspace": "\x08",
+    "slash": "/",
+    "number_sign": "#",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+}
 
 
 @dataclass

@@ -109,3 +109,85 @@ async def test_the_state_shows_at_80_columns_and_every_column_at_160(desk: Desk)
         assert headers(s) == ["Number", "Caller", "State", "Age ▲", "Summary"]
     async with queue_at(desk, (160, 48)) as s:
         assert headers(s) == ["Number", "Caller", "Service", "State", "Group", "Age ▲", "Summary"]
+
+
+async def test_search_narrows_as_typed_and_escape_clears_it(desk: Desk) -> None:
+    with freeze_time(T0) as frozen:
+        kim = new_call(desk, caller="Kim Jansen", summary="Laptop will not start").number
+        frozen.tick(60)
+        sanne = new_call(desk, caller="Sanne de Boer", summary="Printer jams").number
+        frozen.tick(60)
+        closed = call_in(desk, "closed", caller="Kim Jansen", summary="Old laptop").number
+    async with queue_at(desk, (80, 24)) as s:
+        await s.burst("slash", "k", "i", "m")  # typed fast: every key lands, the last search wins
+        assert s.numbers() == [kim]
+        assert "search 'kim'" in s.text("#queue-view")
+        await s.burst("escape")
+        assert s.numbers() == [kim, sanne]
+        await s.burst("slash", *"printer", "enter")  # enter keeps the search, back in the table
+        assert s.numbers() == [sanne] and s.app.screen.focused is s.app.screen.query_one(CallTable)
+        await s.burst("slash", *["backspace"] * len("printer"), *kim, "enter")
+        assert s.numbers() == [kim]  # a call number finds that call
+        await s.burst("slash", "backspace", "number_sign", "right_square_bracket", "enter")  # characters, not keys
+        assert "search '#]'" in s.text("#queue-view") and s.numbers() == []
+        await s.burst("slash", "escape", *"tttttttt")  # the search cleared; open → … → all
+        assert s.text("#queue-view").startswith("all")
+        await s.burst("slash", *"laptop", "enter")  # search within the filter: closed ones too
+        assert s.numbers() == [kim, closed]
+
+
+async def test_jump_to_a_number_shows_its_page_even_outside_the_filter(desk: Desk) -> None:
+    with freeze_time(T0) as frozen:
+        numbers = []
+        for i in range(7):
+            numbers.append(new_call(desk, caller=f"Caller {i}").number)
+            frozen.tick(60)
+        closed = call_in(desk, "closed").number
+    async with queue_at(desk, (80, 24), page_size=3) as s:
+        assert s.numbers() == numbers[:3]
+        await s.burst("number_sign", *numbers[5], "enter")
+        assert s.numbers()[0] == numbers[5] and s.errors() == []
+        assert s.app.screen.query_one(CallTable).selected_call.number == numbers[5]
+        await s.burst("number_sign", *closed.removeprefix("C-").lstrip("0"), "enter")
+        assert closed in s.numbers() and s.text("#queue-view").startswith("all")
+        assert s.app.screen.query_one(CallTable).selected_call.number == closed
+        await s.burst("number_sign", *"abc", "enter")
+        assert s.errors()[-1] == "'abc' is not a call number"
+
+
+async def test_pages_by_key_forward_back_first_and_last(desk: Desk) -> None:
+    with freeze_time(T0) as frozen:
+        numbers = []
+        for i in range(7):
+            numbers.append(new_call(desk, caller=f"Caller {i}").number)
+            frozen.tick(60)
+    async with queue_at(desk, (80, 24), page_size=3) as s:
+        screen = s.app.screen
+        assert s.numbers() == numbers[:3]
+        assert "1–3 of 7" in s.text("#queue-status")
+        await s.burst("right_square_bracket")
+        assert s.numbers() == numbers[3:6] and "4–6 of 7" in s.text("#queue-status")
+        await s.burst("right_square_bracket")
+        assert s.numbers() == numbers[6:]
+        painted = screen.painted
+        await s.burst("right_square_bracket")  # no page after the last: a bell, nothing loads
+        assert s.numbers() == numbers[6:] and screen.painted == painted
+        await s.burst("left_square_bracket")
+        assert s.numbers() == numbers[3:6]
+        await s.burst("ctrl+home")
+        assert s.numbers() == numbers[:3]
+        await s.burst("ctrl+end")
+        assert s.numbers() == numbers[4:]  # the last full page by key
+        await s.burst("ctrl+home", "pagedown", "pagedown", "pageup")  # typed ahead: in order
+        assert s.numbers() == numbers[3:6]
+
+
+async def test_a_specialist_lands_on_their_groups_queue(desk: Desk) -> None:
+    specialist = next(m for m in desk.config.staff if m.roles == ["specialist"])
+    theirs = new_call(desk).id
+    desk.calls.accept(theirs, by="anna")
+    desk.calls.escalate(theirs, to_group=specialist.group, reason="needs a technician", by="anna")
+    new_call(desk)  # still with the service desk: not in their group's queue
+    async with queue_at(desk, (80, 24), operator=specialist.id) as s:
+        assert s.text("#queue-view").startswith("my group")
+        assert [c.id for c in s.app.screen.query_one(CallTable).calls] == [theirs]
