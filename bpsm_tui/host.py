@@ -18,6 +18,9 @@ class DeskHost(Protocol):
     @property
     def who(self) -> str: ...
 
+    @property
+    def roles(self) -> frozenset[str]: ...
+
     def act(self, call: Any, name: str, *, first_contact: bool = False) -> None: ...
 
     def run_step(

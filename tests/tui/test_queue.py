@@ -128,7 +128,8 @@ async def test_search_narrows_as_typed_and_escape_clears_it(desk: Desk) -> None:
         assert s.numbers() == [sanne] and s.app.screen.focused is s.app.screen.query_one(CallTable)
         await s.burst("slash", *["backspace"] * len("printer"), *kim, "enter")
         assert s.numbers() == [kim]  # a call number finds that call
-        await s.burst("slash", "backspace", "number_sign", "right_square_bracket", "enter")  # characters, not keys
+        # in the box, # and ] are characters, not the jump and next-page keys
+        await s.burst("slash", "backspace", "number_sign", "right_square_bracket", "enter")
         assert "search '#]'" in s.text("#queue-view") and s.numbers() == []
         await s.burst("slash", "escape", *"tttttttt")  # the search cleared; open → … → all
         assert s.text("#queue-view").startswith("all")
