@@ -47,6 +47,7 @@ from bpsm_tui.data.actions import RecordAction, perform, preflight
 from bpsm_tui.data.format import error_text, speak
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.call_dialogs import dialog_for
+from bpsm_tui.keys import OneKeyAtATime
 from bpsm_tui.screens.call_screen import CALL_ACTIONS
 from bpsm_tui.screens.help import HelpScreen, keys_of
 from bpsm_tui.screens.menu import AreaMenu
@@ -112,7 +113,7 @@ def prefill(dialog: Screen[Any], answers: Mapping[str, Any]) -> None:
         fields[0].value = texts[0]
 
 
-class DeskApp(App[None]):
+class DeskApp(OneKeyAtATime):
     """The service desk for one person on one :class:`bpsm.Desk`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -128,6 +128,7 @@ class SurveyDialog(Dialog[dict[str, Any]]):
             problem = self._problem(name)
             if problem:
                 self.show_error(problem)
+                self._typing_error = True  # a field's problem: correcting the field clears it
                 self.query_one(f"#{name}", Input).focus()
                 return None
         return {n: _typed(self.query_one(f"#{n}", Input).value) for n in self.FIELDS}

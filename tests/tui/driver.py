@@ -47,6 +47,8 @@ class Session:
         """Wait until no worker runs and what they reported has been handled (no sleeping)."""
         for _ in range(100):
             await self.pilot.pause()
+            if self.app.keys_pending:
+                continue
             if not list(self.app.workers):
                 await self.pilot.pause()
                 if not list(self.app.workers):

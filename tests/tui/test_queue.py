@@ -192,3 +192,27 @@ async def test_a_specialist_lands_on_their_groups_queue(desk: Desk) -> None:
     async with queue_at(desk, (80, 24), operator=specialist.id) as s:
         assert s.text("#queue-view").startswith("my group")
         assert [c.id for c in s.app.screen.query_one(CallTable).calls] == [theirs]
+
+
+async def test_keys_typed_ahead_from_the_queue_land_where_they_were_meant(desk: Desk) -> None:
+    """One burst each: ``↓ ↓ ⏎`` opens the third call (not the first); ``c 2 ⏎ 5 ⏎`` closes a
+    resolved call with both answers; ``/ kim ⏎ ⏎`` searches and opens the call found."""
+    from bpsm_tui.screens import CallDetailScreen, QueueScreen
+
+    with freeze_time(T0) as frozen:
+        calls = []
+        for i in range(3):
+            calls.append(call_in(desk, "resolved", caller=f"Caller {i}"))
+            frozen.tick(60)
+        kim = new_call(desk, caller="Kim Jansen")
+    async with queue_at(desk, (80, 24)) as s:
+        await s.burst("down", "down", "enter")
+        assert isinstance(s.app.screen, CallDetailScreen)
+        assert s.app.screen.call_id == calls[2].id
+        await s.burst("escape")
+        assert isinstance(s.app.screen, QueueScreen)
+        await s.burst("up", "up", "c", "2", "enter", "5", "enter")
+        closed = desk.calls.get(calls[0].id)
+        assert (closed.state, closed.effort_score, closed.satisfaction) == ("closed", 2, 5)
+        await s.burst("slash", *"kim", "enter", "enter")
+        assert isinstance(s.app.screen, CallDetailScreen) and s.app.screen.call_id == kim.id
