@@ -32,7 +32,7 @@ __all__ = ["OneKeyAtATime"]
 class OneKeyAtATime(App[Any]):
     """An app that handles the keys it reads one by one (see the module's description)."""
 
-    KEY_WAIT: ClassVar[float] = 1.0
+    KEY_WAIT: ClassVar[float] = 3.0
     """Seconds one step of a key's handling may take before the next key is handed on anyway."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,8 +73,13 @@ class OneKeyAtATime(App[Any]):
             await self._after(pump)
 
     async def _after(self, pump: MessagePump) -> None:
-        done = asyncio.get_running_loop().create_future()
-        if not pump.call_later(done.set_result, None):  # closed meanwhile: nothing to wait on
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def handled() -> None:
+            if not done.done():  # not given up on (timed out) meanwhile
+                done.set_result(None)
+
+        if not pump.call_later(handled):  # closed meanwhile: nothing to wait on
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done, self.KEY_WAIT)
