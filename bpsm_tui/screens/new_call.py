@@ -118,9 +118,7 @@ def service_terms(service: Service, config: DeskConfig) -> Text:
         parts += [Text(f"Q: {entry.q}", style="bold"), Text(f"A: {entry.a}")]
     parts += [
         head("Terms"),
-        Text(
-            f"Lead time {duration_text(service.delivery.lead_time)} · {service.delivery.pickup}"
-        ),
+        Text(f"Lead time {duration_text(service.delivery.lead_time)} · {service.delivery.pickup}"),
     ]
     for level in service.quality_levels:
         parts.append(
@@ -522,9 +520,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         if field:
             widget = self.query_one(field)
             self.set_focus(widget)
-            self.query_one("#new-call-form", VerticalScroll).scroll_to_widget(
-                widget, animate=False
-            )
+            self.query_one("#new-call-form", VerticalScroll).scroll_to_widget(widget, animate=False)
 
     def _say(self, text: Text) -> None:
         self.query_one("#form-error", Static).update(text)
