@@ -40,10 +40,13 @@ from bpsm_tui.widgets.service_search import ServiceSearch
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
-__all__ = ["DECISIONS", "NARROW", "NewCallOutcome", "NewCallScreen", "service_terms"]
+__all__ = ["DECISIONS", "NARROW", "SHORT", "NewCallOutcome", "NewCallScreen", "service_terms"]
 
 NARROW = 110
 """Below this many columns the FAQ and terms go below the search instead of beside the form."""
+
+SHORT = 32
+"""Below this many rows the fields are one line high (no frame), so the form fits 24 rows."""
 
 DECISIONS = {"standard": "accept", "exception": "make_exception", "refer": "refer"}
 """Each decision and the library step it takes after registering."""
@@ -186,7 +189,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             show=False,
             priority=True,
             id="new-call.terms-down",
-            tooltip="Scroll the FAQ and terms (the form, on a narrow terminal) down",
+            tooltip="Scroll the FAQ and terms down",
         ),
         Binding(
             "pageup",
@@ -195,7 +198,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             show=False,
             priority=True,
             id="new-call.terms-up",
-            tooltip="Scroll the FAQ and terms (the form, on a narrow terminal) up",
+            tooltip="Scroll the FAQ and terms up",
         ),
         # Priority: the app runs these before it forwards the next key, so a fast typist's (or a
         # scripted terminal's) text after a tab or enter lands in the next field.
@@ -286,7 +289,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                     with Horizontal(classes="form-row"):
                         yield Label("Service", classes="form-label")
                         yield ServiceSearch(self.desk_app.desk.services.search, id="service-search")
-                    yield Static(_NO_SERVICE, id="terms-inline", classes="terms")
+                    with VerticalScroll(id="terms-inline-pane", can_focus=False):
+                        yield Static(_NO_SERVICE, id="terms-inline", classes="terms")
                     with Horizontal(classes="form-row"):
                         yield Label("Summary", classes="form-label")
                         yield Input(
@@ -295,7 +299,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                     with Horizontal(classes="form-row"):
                         yield Label("Solution", classes="form-label")
                         yield Input(
-                            placeholder="Standard: what solved it now (resolved at first contact)",
+                            placeholder="Standard: what solved it now (first contact)",
                             id="solution",
                         )
                     with Horizontal(classes="form-row"):
@@ -311,6 +315,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
+        self.set_class(event.size.height < SHORT, "short")
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -344,8 +349,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             self.focus_next()
 
     def action_scroll_terms(self, step: int) -> None:
-        """Page through the FAQ and terms (through the form when they are shown in it)."""
-        pane = self.query_one("#new-call-form" if self.has_class("narrow") else "#terms-pane")
+        """Page through the FAQ and terms."""
+        pane = self.query_one("#terms-inline-pane" if self.has_class("narrow") else "#terms-pane")
         assert isinstance(pane, VerticalScroll)
         if step > 0:
             pane.scroll_page_down(animate=False)
@@ -417,7 +422,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
     def _set_terms(self, content: Any) -> None:
         for terms in self.query(".terms").results(Static):
             terms.update(content)
-        self.query_one("#terms-pane", VerticalScroll).scroll_home(animate=False)
+        for pane in self.query("#terms-pane, #terms-inline-pane").results(VerticalScroll):
+            pane.scroll_home(animate=False)
 
     # -- submitting ----------------------------------------------------------------------------
 

@@ -80,9 +80,11 @@ async def test_search_shows_the_faq_and_terms_and_ctrl_s_registers_a_standard_ca
 
 async def test_a_burst_with_a_solution_resolves_at_first_contact(desk: Desk) -> None:
     async with running(desk) as s:
-        # everything in one burst: the search's results arrive after the enter meant for them
-        await fill(s, "Kim", "tab", "tab", "password", "enter", "Locked out", "tab", "Reset")
-        await s.burst("ctrl+s")
+        # everything in one burst: the search's results arrive after the enter meant for them,
+        # and the decision waits for that choice
+        await fill(
+            s, "Kim", "tab", "tab", "password", "enter", "Locked out", "tab", "Reset", "ctrl+s"
+        )
         [call] = desk.calls.find(filter="resolved").items
         assert (call.caller, call.service_id, call.summary, call.solution) == (
             "Kim",
