@@ -385,8 +385,10 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
 
     def on_service_search_chosen(self, event: ServiceSearch.Chosen) -> None:
         self._show_terms(event.hit)
+
+    def on_service_search_settled(self, event: ServiceSearch.Settled) -> None:
         waiting, self._waiting = self._waiting, None
-        if waiting is not None:
+        if waiting is not None and self.is_active:
             waiting()
 
     def _show_terms(self, hit: ServiceHit | None) -> None:

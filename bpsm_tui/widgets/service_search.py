@@ -83,6 +83,10 @@ class ServiceSearch(Vertical):
         def control(self) -> ServiceSearch:
             return self.search
 
+    class Settled(Message):
+        """A choice asked for with :meth:`ServiceSearch.choose_highlighted` was made — or could
+        not be (the search failed): whatever waited for it can go on."""
+
     class Results(Message):
         """A search finished (posted from the worker thread)."""
 
@@ -163,6 +167,7 @@ class ServiceSearch(Vertical):
         if self._choose_pending and self._shown == self.query_text:
             self._choose_pending = False
             self._choose_current()
+            self.post_message(self.Settled())
 
     def _choose_current(self) -> None:
         results = self.query_one(OptionList)
@@ -262,6 +267,7 @@ class ServiceSearch(Vertical):
         moves, self._moves = self._moves, 0
         if moves:
             self._move(moves)
+        self.post_message(self.Highlighted(self, self.highlighted_hit))
         self._settle_choice()
 
     def _choose(self, option_id: str | None) -> None:
