@@ -1,72 +1,179 @@
-"""The new-call form: who calls, how, which catalogue service, what about — and "resolve now".
+"""The new-call form: who calls, how, which catalogue service, what about — and the decision.
 
-``ctrl+s`` registers the call (and accepts it when a catalogue service was chosen; otherwise it
-stays *registered*, to be handled as an exception or referred). ``ctrl+r`` registers, accepts and
-resolves it with the solution typed: the call is solved during the first contact. The library's
-validation messages are shown in the form, which stays open until the call is registered.
+While the operator searches the catalogue, the highlighted service's FAQ and delivery terms (lead
+time, where it is delivered, the quality levels, how to order, when the desk is open) are shown
+beside the form (below the search on a narrow terminal), so the question can be answered at
+first contact. Then one key decides, as the method asks: ``ctrl+s`` *standard* registers and
+accepts the call (and resolves it when a solution is typed: solved at first contact), ``ctrl+o``
+makes an exception and ``ctrl+r`` refers the customer to relation management, both with the
+reason typed. What the library refuses is shown in one line, the field concerned gets the focus,
+and everything typed stays.
+
+The form scrolls, so every field and the error line are reachable at 80×24; keys typed in one
+burst land where they were typed (the field keys are priority bindings, and a decision waits
+until every field has handled the keys sent before it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
-from bpsm import CallView
+from bpsm import CallView, DeskConfig, Service, ServiceHit
 from bpsm_tui.data.format import error_text
+from bpsm_tui.screens.catalogue import duration_text
 from bpsm_tui.widgets.service_search import ServiceSearch
 
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
-__all__ = ["NewCallOutcome", "NewCallScreen"]
+__all__ = ["DECISIONS", "NARROW", "SHORT", "NewCallOutcome", "NewCallScreen", "service_terms"]
 
-KEYS = (
-    "tab/shift+tab move · ↑/↓ results · enter choose · "
-    "ctrl+s register · ctrl+r resolve now · esc cancel"
-)
+NARROW = 110
+"""Below this many columns the FAQ and terms go below the search instead of beside the form."""
+
+SHORT = 32
+"""Below this many rows the fields are one line high (no frame), so the form fits 24 rows."""
+
+DECISIONS = {"standard": "accept", "exception": "make_exception", "refer": "refer"}
+"""Each decision and the library step it takes after registering."""
 
 _FIELD_FOR = {
     "caller": "#caller",
     "summary": "#summary",
     "channel": "#channel",
     "service": "#service-query",
+    "service_in_catalogue": "#service-query",
+    "solution": "#solution",
+    "reason": "#reason",
+}
+_DONE = {
+    "standard": "registered and accepted",
+    "exception": "registered as an exception",
+    "refer": "registered and referred to relation management",
 }
 
 
 @dataclass(frozen=True)
 class NewCallOutcome:
-    """What the form did: the call as registered (and accepted / resolved) in one transaction."""
+    """What the form did: the call as it stands after registering and the decision.
+
+    Attributes:
+        call: the call (in progress, resolved, an exception in progress, or referred).
+        decision: ``standard``, ``exception`` or ``refer``.
+        case: the relation case a referral opened (a :class:`bpsm.RelationCaseView`), else None.
+    """
 
     call: CallView
+    decision: str = "standard"
+    case: Any = None
+
+    @property
+    def line(self) -> str:
+        """One line saying what happened, for a notification."""
+        if self.call.state == "resolved":
+            return f"{self.call.number} resolved at first contact"
+        if self.decision == "standard" and self.call.state == "registered":
+            return f"{self.call.number} registered"  # the decision step did not happen
+        return f"{self.call.number} {_DONE[self.decision]}"
+
+
+def _hours(config: DeskConfig) -> str:
+    """The desk's opening hours in one line, days with the same hours run together."""
+    runs: list[tuple[list[str], str]] = []
+    for day, hours in config.hours.items():
+        opening = "closed" if hours is None else f"{hours[0]:%H:%M}–{hours[1]:%H:%M}"
+        if runs and runs[-1][1] == opening:
+            runs[-1][0].append(day)
+        else:
+            runs.append(([day], opening))
+    parts = [
+        (days[0][:3] if len(days) == 1 else f"{days[0][:3]}–{days[-1][:3]}") + f" {opening}"
+        for days, opening in runs
+    ]
+    return ", ".join(parts) + f" ({config.timezone})"
+
+
+def service_terms(service: Service, config: DeskConfig) -> Text:
+    """A service's FAQ (questions and answers) and delivery terms, as the form shows them."""
+
+    def head(title: str) -> Text:
+        return Text(title, style="bold underline")
+
+    parts: list[Text] = [
+        Text.assemble((service.name, "bold"), (f"  {service.id} · {service.department}", "dim")),
+        head("FAQ"),
+    ]
+    for entry in service.faq:
+        parts += [Text(f"Q: {entry.q}", style="bold"), Text(f"A: {entry.a}")]
+    parts += [
+        head("Terms"),
+        Text(f"Lead time {duration_text(service.delivery.lead_time)} · {service.delivery.pickup}"),
+    ]
+    for level in service.quality_levels:
+        parts.append(
+            Text(
+                f"{level.name}: response {duration_text(level.response_time)}, resolution "
+                f"{duration_text(level.resolution_time)} — {level.description}"
+            )
+        )
+    parts += [
+        Text(f"How to order: {service.ordering}"),
+        Text(f"Desk hours: {_hours(config)}", style="dim"),
+    ]
+    return Text("\n").join(parts)
+
+
+_NO_SERVICE = Text(
+    "No catalogue service highlighted: its FAQ and delivery terms show here.", style="dim italic"
+)
 
 
 class NewCallScreen(ModalScreen[NewCallOutcome | None]):
-    """Register a call while the customer is on the line."""
+    """Register a call while the customer is on the line, and decide: standard, exception, refer."""
 
     AUTO_FOCUS = "#caller"
+    CSS_PATH = "new_call.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",
-            "register",
-            "Register",
-            id="new-call.register",
-            tooltip="Register the call (accepted when a catalogue service is chosen)",
+            "decide('standard')",
+            "Standard",
+            id="new-call.standard",
+            priority=True,
+            tooltip=(
+                "Standard service: register and accept the call (and resolve it at first contact "
+                "if a solution is typed)"
+            ),
+        ),
+        Binding(
+            "ctrl+o",
+            "decide('exception')",
+            "Exception",
+            id="new-call.exception",
+            priority=True,
+            tooltip="Not standard, but we make an exception: register it with the reason typed",
         ),
         Binding(
             "ctrl+r",
-            "resolve_now",
-            "Resolve now",
-            id="new-call.resolve-now",
-            tooltip="Register, accept and resolve with the solution: solved at first contact",
+            "decide('refer')",
+            "Refer",
+            id="new-call.refer",
+            priority=True,
+            tooltip="Not standard, no exception: register and refer to relation management",
         ),
         Binding(
             "escape",
@@ -75,44 +182,83 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             id="new-call.cancel",
             tooltip="Close the form without registering",
         ),
-        # Priority: the app moves focus before it forwards the next keys, so a fast typist's (or a
-        # scripted terminal's) text after a tab lands in the next field, not the one just left.
+        Binding(
+            "pagedown",
+            "scroll_terms(1)",
+            "Scroll FAQ",
+            show=False,
+            priority=True,
+            id="new-call.terms-down",
+            tooltip="Scroll the FAQ and terms down",
+        ),
+        Binding(
+            "pageup",
+            "scroll_terms(-1)",
+            "Scroll FAQ back",
+            show=False,
+            priority=True,
+            id="new-call.terms-up",
+            tooltip="Scroll the FAQ and terms up",
+        ),
+        # Priority: the app runs these before it forwards the next key, so a fast typist's (or a
+        # scripted terminal's) text after a tab or enter lands in the next field.
+        Binding(
+            "enter",
+            "submit_field",
+            "Next / choose",
+            show=False,
+            priority=True,
+            id="new-call.submit-field",
+            tooltip="In the search: choose the highlighted result; elsewhere: the next field",
+        ),
         Binding(
             "tab",
-            "app.focus_next",
+            "next_field",
             "Next field",
             id="new-call.next-field",
             show=False,
             priority=True,
+            tooltip="Go to the next field",
         ),
         Binding(
             "shift+tab",
-            "app.focus_previous",
+            "previous_field",
             "Previous field",
             id="new-call.previous-field",
             show=False,
             priority=True,
+            tooltip="Go back to the previous field",
         ),
     ]
-    """ctrl+s registers, ctrl+r resolves at first contact, escape cancels, tab/shift+tab move."""
+    """ctrl+s standard, ctrl+o exception, ctrl+r refer, escape cancels, enter/tab move."""
 
-    class Registered(Message):
-        """The call was registered (and accepted / resolved, as asked)."""
+    class Decided(Message):
+        """The call was registered and the decision taken."""
 
-        def __init__(self, call: CallView) -> None:
+        def __init__(self, outcome: NewCallOutcome, warning: BaseException | None = None) -> None:
             super().__init__()
-            self.call = call
+            self.outcome, self.warning = outcome, warning
 
     class Refused(Message):
-        """The library refused to register the call; nothing was written."""
+        """The library refused; nothing was written. ``field``: the field it is about."""
 
-        def __init__(self, error: BaseException) -> None:
+        def __init__(self, error: BaseException, field: str | None = None) -> None:
             super().__init__()
-            self.error = error
+            self.error, self.field = error, field
+
+    class TermsRead(Message):
+        """A service's definition was read for the FAQ and terms pane."""
+
+        def __init__(self, service_id: str, service: Service | None, error: str = "") -> None:
+            super().__init__()
+            self.service_id, self.service, self.error = service_id, service, error
 
     def __init__(self) -> None:
         super().__init__()
         self._busy = False
+        self._terms: dict[str, Service] = {}
+        self._showing: str | None = None
+        self._waiting: Callable[[], None] | None = None  # a decision waiting for the choice
 
     @property
     def desk_app(self) -> DeskHost:
@@ -122,34 +268,54 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         config = self.desk_app.desk.config
         channels = list(config.channels)
         default = "phone" if "phone" in channels else channels[0]
-        with Vertical(id="new-call-form"):
+        with Vertical(id="new-call-box"):
             yield Static(
                 Text("New call — is this part of our standard service?", style="bold"),
                 classes="form-title",
             )
-            with Horizontal(classes="form-row"):
-                yield Label("Caller", classes="form-label")
-                yield Input(placeholder="Name of the customer", id="caller")
-                yield Label("Channel", classes="form-label")
-                yield Select(
-                    [(c, c) for c in channels], value=default, allow_blank=False, id="channel"
-                )
-            with Horizontal(classes="form-row"):
-                yield Label("Service", classes="form-label")
-                yield ServiceSearch(self.desk_app.desk.services.search, id="service-search")
-            with Horizontal(classes="form-row"):
-                yield Label("Summary", classes="form-label")
-                yield Input(placeholder="What the customer needs, in their words", id="summary")
-            with Horizontal(classes="form-row"):
-                yield Label("Solution", classes="form-label")
-                yield Input(
-                    placeholder=(
-                        "For ctrl+r, resolve now: what solved it while the customer is on the line"
-                    ),
-                    id="solution",
-                )
+            with Horizontal(id="new-call-body"):
+                with VerticalScroll(id="new-call-form", can_focus=False):
+                    with Horizontal(classes="form-row"):
+                        yield Label("Caller", classes="form-label")
+                        yield Input(placeholder="Name of the customer", id="caller")
+                    with Horizontal(classes="form-row"):
+                        yield Label("Channel", classes="form-label")
+                        yield Select(
+                            [(c, c) for c in channels],
+                            value=default,
+                            allow_blank=False,
+                            id="channel",
+                        )
+                    with Horizontal(classes="form-row"):
+                        yield Label("Service", classes="form-label")
+                        yield ServiceSearch(self.desk_app.desk.services.search, id="service-search")
+                    with VerticalScroll(id="terms-inline-pane", can_focus=False):
+                        yield Static(_NO_SERVICE, id="terms-inline", classes="terms")
+                    with Horizontal(classes="form-row"):
+                        yield Label("Summary", classes="form-label")
+                        yield Input(
+                            placeholder="What the customer needs, in their words", id="summary"
+                        )
+                    with Horizontal(classes="form-row"):
+                        yield Label("Solution", classes="form-label")
+                        yield Input(
+                            placeholder="Standard: what solved it now (first contact)",
+                            id="solution",
+                        )
+                    with Horizontal(classes="form-row"):
+                        yield Label("Reason", classes="form-label")
+                        yield Input(
+                            placeholder="Exception or refer: why it is not standard service",
+                            id="reason",
+                        )
+                with VerticalScroll(id="terms-pane", can_focus=False):
+                    yield Static(_NO_SERVICE, id="terms-side", classes="terms")
             yield Static("", id="form-error")
-            yield Static(Text(KEYS), id="form-keys")
+        yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
+        self.set_class(event.size.height < SHORT, "short")
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -158,63 +324,159 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         if not self._busy:
             self.dismiss(None)
 
-    def action_register(self) -> None:
-        """Register the call (accepted when a catalogue service was chosen)."""
-        self._submit(resolve=False)
+    def action_decide(self, decision: str) -> None:
+        """Register the call and take ``decision`` (standard, exception or refer), once every
+        field holds what was typed into it and the service search has made its choice."""
+        self._after_typing(lambda: self._submit(decision))
 
-    def action_resolve_now(self) -> None:
-        """Register, accept and resolve: solved at first contact."""
-        self._submit(resolve=True)
-
-    @on(ServiceSearch.Chosen)
-    def _service_chosen(self, event: ServiceSearch.Chosen) -> None:
-        self.query_one("#summary", Input).focus()
-
-    @on(Input.Submitted, "#caller, #summary, #solution")
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
+        """Move to the next field now, before the next key is handed on."""
         self.focus_next()
+
+    def action_previous_field(self) -> None:
+        """Move to the previous field now, before the next key is handed on."""
+        self.focus_previous()
+
+    def action_submit_field(self) -> None:
+        """Enter: in the search box choose the highlighted result, in a text field go on."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            raise SkipAction  # the channel choice: enter opens it
+        if focused.id == "service-query":
+            self.query_one(ServiceSearch).choose_highlighted()
+            self.set_focus(self.query_one("#summary", Input))  # now, not after the queued keys
+        elif focused.id != "reason":
+            self.focus_next()
+
+    def action_scroll_terms(self, step: int) -> None:
+        """Page through the FAQ and terms."""
+        pane = self.query_one("#terms-inline-pane" if self.has_class("narrow") else "#terms-pane")
+        assert isinstance(pane, VerticalScroll)
+        if step > 0:
+            pane.scroll_page_down(animate=False)
+        else:
+            pane.scroll_page_up(animate=False)
+
+    def _after_typing(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once every field (and the search behind its box) has handled the keys
+        already sent to it, and a choice asked of the search has been made."""
+        fields: list[Widget] = [*self.query(Input), self.query_one(ServiceSearch)]
+
+        def done() -> None:
+            if not self.is_active:
+                return
+            if self.query_one(ServiceSearch).pending:
+                self._waiting = then  # run when the results arrive and the choice is made
+            else:
+                then()
+
+        def visit(index: int) -> None:
+            if index == len(fields):
+                done()
+            elif not fields[index].call_later(visit, index + 1):
+                visit(index + 1)
+
+        visit(0)
+
+    # -- the catalogue's FAQ and terms ---------------------------------------------------------
+
+    def on_service_search_highlighted(self, event: ServiceSearch.Highlighted) -> None:
+        self._show_terms(event.hit)
+
+    def on_service_search_chosen(self, event: ServiceSearch.Chosen) -> None:
+        self._show_terms(event.hit)
+
+    def on_service_search_settled(self, event: ServiceSearch.Settled) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and self.is_active:
+            waiting()
+
+    def _show_terms(self, hit: ServiceHit | None) -> None:
+        self._showing = hit.id if hit else None
+        if hit is None:
+            self._set_terms(_NO_SERVICE)
+        elif hit.id in self._terms:
+            self._set_terms(service_terms(self._terms[hit.id], self.desk_app.desk.config))
+        else:
+            self._read_terms(hit.id)
+
+    @work(thread=True, exclusive=True, group="new-call-terms")
+    def _read_terms(self, service_id: str) -> None:
+        worker = get_current_worker()
+        try:
+            service = self.desk_app.desk.services.get(service_id)
+        except Exception as err:
+            self.post_message(self.TermsRead(service_id, None, error_text(err)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.TermsRead(service_id, service))
+
+    def on_new_call_screen_terms_read(self, message: TermsRead) -> None:
+        if message.service is not None:
+            self._terms[message.service_id] = message.service
+        if message.service_id != self._showing:
+            return
+        if message.service is None:
+            self._set_terms(Text(message.error, style="red"))
+        else:
+            self._set_terms(service_terms(message.service, self.desk_app.desk.config))
+
+    def _set_terms(self, content: Any) -> None:
+        for terms in self.query(".terms").results(Static):
+            terms.update(content)
+        for pane in self.query("#terms-pane, #terms-inline-pane").results(VerticalScroll):
+            pane.scroll_home(animate=False)
 
     # -- submitting ----------------------------------------------------------------------------
 
-    def _submit(self, *, resolve: bool) -> None:
+    def _submit(self, decision: str) -> None:
         if self._busy:
             return
         search = self.query_one(ServiceSearch)
-        solution = self.query_one("#solution", Input).value.strip()
         if search.query_text.strip() and not search.decided:
             self._refuse(
                 "service: choose a result with enter, or “Not in the catalogue” (the last entry)",
                 "#service-query",
             )
             return
-        if resolve and search.chosen is None:
-            self._refuse(
-                "resolve now needs a catalogue service; for anything else register the call "
-                "(ctrl+s), then make an exception or refer it",
-                "#service-query",
-            )
-            return
-        if resolve and not solution:
-            self._refuse(
-                "solution: type the solution given to the customer to resolve now", "#solution"
-            )
-            return
         self._busy = True
-        self.query_one("#form-error", Static).update(Text("Registering…", style="italic"))
+        self._say(Text("Registering…", style="italic"))
+        solution = self.query_one("#solution", Input).value.strip()
         self._register(
+            decision,
             caller=self.query_one("#caller", Input).value,
             channel=str(self.query_one("#channel", Select).value),
             summary=self.query_one("#summary", Input).value,
             service=search.chosen.id if search.chosen else None,
-            solution=solution if resolve else None,
+            solution=solution or None,
+            reason=self.query_one("#reason", Input).value,
         )
 
     @work(thread=True, exclusive=True, group="new-call")
     def _register(
-        self, *, caller: str, channel: str, summary: str, service: str | None, solution: str | None
+        self,
+        decision: str,
+        *,
+        caller: str,
+        channel: str,
+        summary: str,
+        service: str | None,
+        solution: str | None,
+        reason: str,
     ) -> None:
         desk, by = self.desk_app.desk, self.desk_app.operator
+        standard = decision == "standard"
+        if not standard:
+            # The library's own checks of the decision, before anything is written: may this
+            # person take the step, and is the reason one the step accepts?
+            try:
+                process = desk.calls.process
+                process.require(desk.person(by), DECISIONS[decision])
+                for ask in process.step(DECISIONS[decision], "registered").asks:
+                    ask.take({"reason": reason})
+            except Exception as err:
+                self.post_message(self.Refused(err, "#reason"))
+                return
         try:  # one transaction: registered, accepted and resolved together, or not at all
             call = desk.calls.register(
                 caller=caller,
@@ -222,25 +484,51 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                 summary=summary,
                 service=service,
                 by=by,
-                accept=service is not None,
-                solution=solution,
+                accept=standard,
+                solution=solution if standard else None,
             )
         except Exception as err:
             self.post_message(self.Refused(err))
             return
-        self.post_message(self.Registered(call))
+        outcome = NewCallOutcome(call, decision)
+        try:
+            if decision == "exception":
+                outcome = NewCallOutcome(
+                    desk.calls.make_exception(
+                        call.id, reason=reason, by=by, expected_version=call.version
+                    ),
+                    decision,
+                )
+            elif decision == "refer":
+                referred, case = desk.calls.refer(
+                    call.id, reason=reason, by=by, expected_version=call.version
+                )
+                outcome = NewCallOutcome(referred, decision, case)
+        except Exception as err:  # registered, but the decision failed after its own checks
+            self.post_message(self.Decided(NewCallOutcome(call, "standard"), err))
+            return
+        self.post_message(self.Decided(outcome))
 
-    def on_new_call_screen_registered(self, message: Registered) -> None:
+    def on_new_call_screen_decided(self, message: Decided) -> None:
         self._busy = False
-        self.dismiss(NewCallOutcome(message.call))
+        if message.warning is not None:
+            self.desk_app.show_error(message.warning, title="Registered, not decided")
+        self.dismiss(message.outcome)
 
     def on_new_call_screen_refused(self, message: Refused) -> None:
         self._busy = False
         text = error_text(message.error)
-        field = next((f for name, f in _FIELD_FOR.items() if text.startswith(f"{name}:")), None)
+        field = message.field or next(
+            (f for name, f in _FIELD_FOR.items() if text.startswith(f"{name}:")), None
+        )
         self._refuse(text, field)
 
     def _refuse(self, text: str, field: str | None = None) -> None:
-        self.query_one("#form-error", Static).update(Text(text, style="bold red"))
+        self._say(Text(text, style="bold"))
         if field:
-            self.query_one(field).focus()
+            widget = self.query_one(field)
+            self.set_focus(widget)
+            self.query_one("#new-call-form", VerticalScroll).scroll_to_widget(widget, animate=False)
+
+    def _say(self, text: Text) -> None:
+        self.query_one("#form-error", Static).update(text)

@@ -3,6 +3,10 @@
 The widget does not know the desk: it is given a ``search`` function (``desk.services.search``)
 and calls it in an exclusive thread worker, a short pause after the last key, so typing never
 waits for the database and only the newest query's results are shown.
+
+Keys sent in one burst (a fast typist, a paste) land as typed: ↑/↓ and :meth:`choose_highlighted`
+act once the search box has handled the keys before them, and when the results for what was
+typed have not arrived yet, they are applied (and the choice made) when they do.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class ServiceSearch(Vertical):
             "move(1)",
             "Next result",
             show=False,
+            priority=True,
             id="service-search.next",
             tooltip="Highlight the next service in the results",
         ),
@@ -48,11 +53,13 @@ class ServiceSearch(Vertical):
             "move(-1)",
             "Previous result",
             show=False,
+            priority=True,
             id="service-search.previous",
             tooltip="Highlight the previous service in the results",
         ),
     ]
-    """↑/↓ move through the results while typing goes on in the search box."""
+    """↑/↓ move through the results while typing goes on in the search box (priority keys, run
+    in order behind the typed ones; see the module's docstring)."""
 
     class Chosen(Message):
         """The operator chose a service (``hit``), or "not in the catalogue" (``hit`` is None)."""
@@ -64,6 +71,21 @@ class ServiceSearch(Vertical):
         @property
         def control(self) -> ServiceSearch:
             return self.search
+
+    class Highlighted(Message):
+        """The highlighted result changed: a service (``hit``), or none / "not in the catalogue"."""
+
+        def __init__(self, search: ServiceSearch, hit: ServiceHit | None) -> None:
+            super().__init__()
+            self.search, self.hit = search, hit
+
+        @property
+        def control(self) -> ServiceSearch:
+            return self.search
+
+    class Settled(Message):
+        """A choice asked for with :meth:`ServiceSearch.choose_highlighted` was made — or could
+        not be (the search failed): whatever waited for it can go on."""
 
     class Results(Message):
         """A search finished (posted from the worker thread)."""
@@ -95,15 +117,22 @@ class ServiceSearch(Vertical):
         self.chosen: ServiceHit | None = None
         """The service chosen (None: none, or "not in the catalogue" — see ``decided``)."""
         self.decided = False
-        """True once the operator chose an entry, including "not in the catalogue"."""
+        """True once the operator chose an entry, including "not in the catalogue"; typing a
+        different query afterwards undoes the choice."""
+        self._shown: str | None = None  # the query whose results the list shows
+        self._chosen_for: str | None = None  # the query the choice was made from
+        self._moves = 0  # ↑/↓ typed before the results they were meant for arrived
+        self._choose_pending = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search the catalogue: name, keywords, FAQ…", id="service-query")
         results = OptionList(id="service-results")
         results.can_focus = False
         yield results
-        hint = _HINT if self._offer_none else _HINT.split(";", 1)[0]
-        yield Static(hint, id="service-chosen", markup=False)
+        yield Static(self._hint(), id="service-chosen", markup=False)
+
+    def _hint(self) -> str:
+        return _HINT if self._offer_none else _HINT.split(";", 1)[0]
 
     def on_mount(self) -> None:
         self._run_search("", delay=0)
@@ -113,30 +142,80 @@ class ServiceSearch(Vertical):
         """What is typed in the search box."""
         return self.query_one("#service-query", Input).value
 
+    @property
+    def pending(self) -> bool:
+        """A choice was asked for (enter) and waits for the results of what was typed."""
+        return self._choose_pending
+
+    @property
+    def highlighted_hit(self) -> ServiceHit | None:
+        """The service highlighted in the results (None: none, or "not in the catalogue")."""
+        results = self.query_one(OptionList)
+        if results.highlighted is None:
+            return None
+        return self._hits.get(results.get_option_at_index(results.highlighted).id or "")
+
+    def choose_highlighted(self) -> None:
+        """Choose the highlighted result once the keys typed so far are handled (and, if their
+        results have not arrived yet, when they do): what enter in the search box does."""
+        self._choose_pending = True
+        field = self.query_one("#service-query", Input)
+        if not field.call_later(self.call_later, self._settle_choice):
+            self._settle_choice()
+
+    def _settle_choice(self) -> None:
+        if self._choose_pending and self._shown == self.query_text:
+            self._choose_pending = False
+            self._choose_current()
+            self.post_message(self.Settled())
+
+    def _choose_current(self) -> None:
+        results = self.query_one(OptionList)
+        if results.highlighted is not None:
+            self._choose(results.get_option_at_index(results.highlighted).id)
+
     @on(Input.Changed, "#service-query")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
+        if self.decided and event.value != self._chosen_for:  # a new query: choose again
+            self.decided, self.chosen, self._chosen_for = False, None, None
+            chosen = self.query_one("#service-chosen", Static)
+            chosen.update(self._hint())
+            chosen.remove_class("chosen")
         self._run_search(event.value, delay=self._delay)
 
     @on(Input.Submitted, "#service-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        results = self.query_one(OptionList)
-        if results.highlighted is not None:
-            self._choose(results.get_option_at_index(results.highlighted).id)
+        self.choose_highlighted()
 
     @on(OptionList.OptionSelected, "#service-results")
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._choose(event.option.id)
 
+    @on(OptionList.OptionHighlighted, "#service-results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(self, self._hits.get(event.option.id or "")))
+
     def action_move(self, step: int) -> None:
-        """Move the highlight in the result list without leaving the search box."""
+        """Move the highlight in the result list without leaving the search box (after the keys
+        typed before, on the results for them)."""
+        field = self.query_one("#service-query", Input)
+        if not field.call_later(self._move, step):
+            self._move(step)
+
+    def _move(self, step: int) -> None:
+        if self._shown != self.query_text:
+            self._moves += step
+            return
         results = self.query_one(OptionList)
-        if step > 0:
-            results.action_cursor_down()
-        else:
-            results.action_cursor_up()
+        for _ in range(abs(step)):
+            if step > 0:
+                results.action_cursor_down()
+            else:
+                results.action_cursor_up()
 
     @work(thread=True, exclusive=True, group="service-search")
     def _run_search(self, query: str, delay: float) -> None:
@@ -184,6 +263,12 @@ class ServiceSearch(Vertical):
             )
         results.set_options(options)
         results.highlighted = 0 if message.hits or not self._offer_none else len(options) - 1
+        self._shown = message.query
+        moves, self._moves = self._moves, 0
+        if moves:
+            self._move(moves)
+        self.post_message(self.Highlighted(self, self.highlighted_hit))
+        self._settle_choice()
 
     def _choose(self, option_id: str | None) -> None:
         if option_id == NOT_IN_CATALOGUE:
@@ -196,7 +281,7 @@ class ServiceSearch(Vertical):
             self.chosen, label = hit, f"Chosen: {hit.name} ({hit.department})"
         else:
             return
-        self.decided = True
+        self.decided, self._chosen_for = True, self.query_text
         chosen = self.query_one("#service-chosen", Static)
         chosen.update(Text(label))
         chosen.add_class("chosen")

@@ -79,7 +79,8 @@ class Session:
         self, caller: str, search: str, summary: str, solution: str | None = None
     ) -> None:
         """Open the new-call form with ``n`` and fill it by keys: caller, the best search match,
-        summary, and (tab) the solution; the caller submits with ctrl+s or ctrl+r."""
+        summary, and (tab) the solution; the caller decides with ctrl+s (standard: resolved
+        when a solution was typed), ctrl+o (exception) or ctrl+r (refer)."""
         await self.press("n")
         await self.type(caller)
         await self.press("tab", "tab")  # caller → channel (phone) → service search
