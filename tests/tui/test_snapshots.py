@@ -22,7 +22,7 @@ from freezegun import freeze_time
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from bpsm import Desk
 from bpsm.catalogue.loader import Catalogue
@@ -153,6 +153,11 @@ def _shot(
             await session.press(*keys)
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False  # a blinking cursor is on or off by the split second
+        # A table measures its columns when idle and may have painted its header before that:
+        # paint every table once more, from its final widths.
+        for table in pilot.app.screen.query(DataTable):
+            table._clear_caches()
+            table.refresh()
         await session.settle()
 
     # the clock ticks from NOW (Textual's timers need time to pass); ages are whole minutes
