@@ -1,5 +1,8 @@
 """The frame every dialog shares: a centred box with a title, an error line and a key hint.
 
+The box fits any terminal (80×24 too): it is at most as wide and as high as the screen, and its
+fields scroll between the title and the error line, so the error and the keys always show.
+
 It also holds what makes a dialog of typed fields safe for keys sent in one burst (a fast typist,
 a terminal paste): :data:`FIELD_BINDINGS` and :meth:`Dialog.after_typing`. The app hands each
 key to the focused widget's own message queue and goes on to the next key at once; a field's
@@ -20,7 +23,7 @@ from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -90,7 +93,10 @@ class Dialog(ModalScreen[T | None]):
             yield Static(Text(self._title), classes="dialog-title")
             if self._subtitle:
                 yield Static(Text(self._subtitle), classes="dialog-subtitle")
-            yield from self.body()
+            fields = VerticalScroll(classes="dialog-fields")
+            fields.can_focus = False  # the fields take the focus; it scrolls to the focused one
+            with fields:
+                yield from self.body()
             yield Static("", classes="dialog-error")
             yield Static(Text(self.KEYS), classes="dialog-keys")
 

@@ -16,8 +16,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from bpsm import Ask, BpsmError
@@ -56,33 +55,12 @@ def _shown(value: Any) -> str:
 
 
 class ScrollingDialog(Dialog[dict[str, Any]]):
-    """A dialog whose fields scroll while the title, the error line and the keys stay in view,
-    so a long form works at 80×24 and never hides what is wrong."""
-
-    DEFAULT_CSS = """
-    ScrollingDialog .dialog { max-width: 100%; max-height: 100%; }
-    ScrollingDialog .dialog-fields { height: auto; max-height: 60vh; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self._title), classes="dialog-title")
-            if self._subtitle:
-                yield Static(Text(self._subtitle), classes="dialog-subtitle")
-            fields = VerticalScroll(classes="dialog-fields")
-            fields.can_focus = False  # the fields take the focus; it scrolls to the focused one
-            with fields:
-                yield from self.body()
-            yield Static("", classes="dialog-error")
-            yield Static(Text(self.KEYS), classes="dialog-keys")
+    """A dialog of several fields (every :class:`Dialog` now scrolls its fields between the
+    title and the error line, so a long form works at 80×24 and never hides what is wrong)."""
 
 
 class KeptAskForm(AskForm):
     """The generic step form, filled with what was typed before and showing the last refusal."""
-
-    DEFAULT_CSS = """
-    KeptAskForm .dialog { max-width: 100%; }
-    """
 
     def __init__(
         self,

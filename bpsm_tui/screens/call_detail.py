@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -29,6 +28,7 @@ from bpsm_tui.screens.call_screen import (
     CallScreen,
     allowed_hint,
 )
+from bpsm_tui.widgets.field_pairs import FieldPairs
 
 __all__ = ["CallDetailScreen"]
 
@@ -181,13 +181,9 @@ class CallDetailScreen(CallScreen):
     def on_call_detail_screen_load_failed(self, message: LoadFailed) -> None:
         self.desk_app.show_error(message.error, title="Could not load the call")
 
-    def _fields(self, call: CallView, service: str | None) -> Table:
+    def _fields(self, call: CallView, service: str | None) -> FieldPairs:
         config = self.desk_app.desk.config
         zone = config.timezone
-        grid = Table.grid(padding=(0, 2))
-        for _ in range(2):
-            grid.add_column(style="dim", no_wrap=True)
-            grid.add_column(ratio=1)
         service_text = (
             f"{service} ({call.service_id} v{call.service_version})"
             if call.service_id
@@ -230,9 +226,7 @@ class CallDetailScreen(CallScreen):
             ("Solution", opt(call.solution), "", ""),
             ("Summary", call.summary, "", ""),
         ]
-        for a, b, c, d in rows:
-            grid.add_row(a, Text(b), c, Text(d))
-        return grid
+        return FieldPairs(rows)  # two columns on a wide screen, one on a narrow one
 
     def action_back(self) -> None:
         """Back to the queue."""

@@ -56,7 +56,7 @@ class CatalogueScreen(Screen[None]):
     """At most this many services in the list (refine the search for more)."""
 
     DEFAULT_CSS = """
-    CatalogueScreen #catalogue-left { width: 34; }
+    CatalogueScreen #catalogue-left { width: 34%; min-width: 34; max-width: 44; }
     CatalogueScreen #catalogue-search { margin: 0; }
     CatalogueScreen #catalogue-department { margin: 0; }
     CatalogueScreen #catalogue-list { height: 1fr; }

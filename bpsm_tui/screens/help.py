@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, OptionList, Select, Static
@@ -41,7 +41,13 @@ def _group(node: DOMNode) -> str:
         return "the desk"
     if isinstance(node, Screen):
         return "this screen"
-    kinds = ((DataTable, "table"), (OptionList, "list"), (Input, "field"), (Select, "choice"))
+    kinds = (
+        (DataTable, "table"),
+        (OptionList, "list"),
+        (Input, "field"),
+        (Select, "choice"),
+        (ScrollableContainer, "page"),
+    )
     word = next((w for kind, w in kinds if isinstance(node, kind)), type(node).__name__)
     return f"the {word}"
 
@@ -102,15 +108,31 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Keys", "Action", "What it does")
+        self._fill(table)
+        table.focus()
+
+    def on_resize(self) -> None:
+        self._fill(self.query_one(DataTable))
+
+    def _fill(self, table: DataTable[str | Text]) -> None:
+        """The rows, with the last column as wide as the box leaves and wrapping inside it, so
+        nothing is cut at 80 columns (the keys and names keep their width)."""
+        keys = max((len(t) for line in self._lines for t in (line.keys, line.group)), default=4)
+        names = max(len(line.name) + (10 if not line.enabled else 0) for line in self._lines)
+        keys, names = min(max(keys, 4), 16), min(max(names, 6), 28)
+        # the box's border (2), three cells' padding (6) and the scrollbar (2)
+        room = max(20, min(self.size.width, 140) - 2 - 6 - 2 - keys - names)
+        table.clear(columns=True)
+        table.add_column("Keys", width=keys)
+        table.add_column("Action", width=names)
+        table.add_column("What it does", width=room)
         group = None
         for line in self._lines:
             if line.group != group:  # a heading row per group: the table stays narrow
                 group = line.group
                 table.add_row(Text(group.capitalize(), style="bold"), "", "")
             name = line.name if line.enabled else f"{line.name} (not now)"
-            table.add_row(line.keys, name, line.help)
-        table.focus()
+            table.add_row(line.keys, name, line.help, height=None)
 
     async def action_dismiss(self, result: None = None) -> None:
         """Close the help."""

@@ -144,6 +144,8 @@ class ProactiveScreen(RecordTabsScreen):
     """Due maintenance, account contacts, improvements and recurring disruptions."""
 
     CSS_PATH = "proactive.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    """Screen classes by width: the tab labels pack tighter below 90 columns."""
     HEADING = "Proactive — maintenance, account contacts, improvements"
     TABS = (
         RecordTab(

@@ -132,6 +132,8 @@ def _step_bindings() -> list[Binding]:
 class RelationCaseScreen(Screen[None]):
     """A relation case: where it is in the method, what each step recorded, the next steps."""
 
+    CSS_PATH = "relation_case.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="view.back", tooltip="Back to the cases"),
         *_step_bindings(),

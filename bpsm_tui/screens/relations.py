@@ -51,6 +51,8 @@ CONTACTS_SHOWN = 6
 class RelationCasesScreen(Screen[None]):
     """Relation cases, one page at a time, and the account contacts due."""
 
+    CSS_PATH = "relations.tcss"
+
     PAGE_SIZE = 30
     """Cases per page."""
 
