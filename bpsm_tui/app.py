@@ -16,12 +16,14 @@ lists the current screen's keys (:mod:`bpsm_tui.screens.help`).
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -183,6 +185,8 @@ class DeskApp(App[None]):
         self._acting = False
         self._moved = False  # the person chose an area before they were looked up
         self._drafts: dict[tuple[str, Any, str], dict[str, Any]] = {}
+        self._held_keys: deque[events.Key] = deque()
+        self._key_in_flight: float | None = None  # when the key being handled was handed on
         self._keymap = dict(Settings().keymap if keymap is None else keymap)
         for row in AREAS:  # one mode per area of work (bpsm_tui.areas: one row each)
             options = {"page_size": page_size} if row.mode == "calls" else {}
@@ -227,6 +231,61 @@ class DeskApp(App[None]):
         home = home_area(self.roles)
         if not self._moved and self.current_mode != home.mode:
             self.switch_mode(home.mode)
+
+    # -- keys typed ahead --------------------------------------------------------------------------
+
+    KEY_STUCK_AFTER = 1.0
+    """Seconds after which keys held behind an unfinished key are handed on anyway."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Hand each key on only once the one before it has been handled (keys typed ahead).
+
+        Textual forwards a key to the widget focused when the app reads it, and reads the next
+        key at once: with ``c 2 enter 5 enter`` in one burst, the ``2`` and the ``enter`` reached
+        the queue before ``c`` had opened the survey (the change board was refused, enter opened
+        the call's details), and ``down enter`` opened the row the cursor was on before the down.
+        Here the next key waits until the key before it has gone up through its widgets and the
+        app's bindings, and until a screen or dialog it opened has mounted and taken the focus.
+        """
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        started = self._key_in_flight
+        if started is not None and time.monotonic() - started < self.KEY_STUCK_AFTER:
+            self._held_keys.append(event)
+            return
+        self._held_keys.append(event)
+        await self._release_keys()
+
+    async def _hand_on(self, key: events.Key) -> None:
+        """Handle ``key`` as Textual does; hold the next keys until it has been handled."""
+        screen, target = self.screen, self.focused or self.screen
+        await super().on_event(key)
+        if key.is_forwarded:  # handed to a widget: follow it up to the app's bindings
+            self._key_in_flight = time.monotonic()
+            if not target.call_later(self._follow_key, key, target, screen):
+                self._key_in_flight = None
+        elif self.screen is not screen:  # a priority binding opened a screen: let it mount
+            self._key_in_flight = time.monotonic()
+            self._key_handled(screen)
+
+    def _follow_key(self, key: events.Key, node: Any, screen: Screen[Any]) -> None:
+        """``node`` has handled ``key``; wait for its parent, or for the app's bindings."""
+        parent = node.parent
+        done = parent is None or parent is self or key._stop_propagation
+        if done or not parent.call_later(self._follow_key, key, parent, screen):
+            self.call_later(self._key_handled, screen)
+
+    def _key_handled(self, screen: Screen[Any]) -> None:
+        now = self.screen
+        if now is not screen and now.call_later(self.call_later, self._release_keys):
+            return  # after the new screen has composed and focused its first field
+        self.call_later(self._release_keys)
+
+    async def _release_keys(self) -> None:
+        self._key_in_flight = None
+        while self._held_keys and self._key_in_flight is None:
+            await self._hand_on(self._held_keys.popleft())
 
     # -- areas, the menu and the keys --------------------------------------------------------------
 
