@@ -127,3 +127,14 @@ async def test_the_survey_answers_typed_ahead_with_c_close_the_call(desk: Desk) 
         assert (closed.state, closed.effort_score, closed.satisfaction) == ("closed", 2, 5)
         assert isinstance(s.app.screen, QueueScreen)
         assert [n.severity for n in s.notes] == ["information"]  # closed, nothing refused
+
+
+async def test_a_step_the_role_may_not_take_is_refused_naming_the_call_and_its_state(
+    desk: Desk,
+) -> None:
+    call = call_in(desk, "waiting_customer")
+    async with running(desk, "eve", size=SMALL) as s:
+        await s.press("1", "u")  # the manager lands on the KPIs; resume the waiting call
+        [error] = s.errors()
+        assert error.startswith(f"{call.number} waiting: customer: 'eve' may not call.resume")
+        assert desk.calls.get(call.id) == call
