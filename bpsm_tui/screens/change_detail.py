@@ -264,7 +264,7 @@ class ChangeDetailScreen(ChangeScreen):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1)
         origin = (  # as the origin's own screen names it: IM-2, RC-3
-            record_label(change.origin_type, change.origin_id) if change.origin_type else "—"
+            record_label(change.origin_type, change.origin_id or "") if change.origin_type else "—"
         )
         proposed = f"{self._when(change.proposed_at)} by {staff_name(config, change.proposed_by)}"
         decided = (
