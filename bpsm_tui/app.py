@@ -277,10 +277,22 @@ class DeskApp(App[None]):
             self.call_later(self._key_handled, screen)
 
     def _key_handled(self, screen: Screen[Any]) -> None:
+        # and once what it set going has been handled: by a screen it opened (composed, its
+        # first field focused), else by the focused widget and its parents (a list's choice
+        # reaches the select that owns the list, which then takes the focus back)
         now = self.screen
-        if now is not screen and now.call_later(self.call_later, self._release_keys):
-            return  # after the new screen has composed and focused its first field
-        self.call_later(self._release_keys)
+        if now is not screen:
+            hops: list[Any] = [now]
+        else:
+            hops = [w for w in (now.focused or now).ancestors_with_self if w is not self]
+
+        def hop(index: int) -> None:
+            if index == len(hops):
+                self.call_later(self._release_keys)
+            elif not hops[index].call_later(hop, index + 1):
+                hop(index + 1)
+
+        hop(0)
 
     async def _release_keys(self) -> None:
         self._key_in_flight = None

@@ -138,3 +138,22 @@ async def test_a_step_the_role_may_not_take_is_refused_naming_the_call_and_its_s
         [error] = s.errors()
         assert error.startswith(f"{call.number} waiting: customer: 'eve' may not call.resume")
         assert desk.calls.get(call.id) == call
+
+
+async def test_a_choice_made_in_a_list_then_fields_typed_ahead_land_where_typed(
+    desk: Desk,
+) -> None:
+    idea = desk.improvements.identify(
+        source="other", title="Quieter printers", description="Too loud.", by="anna"
+    )
+    async with running(desk, "carla", size=SMALL) as s:
+        await s.press("4", "i", "a", "enter")  # assess; open the "worth it?" list
+        await s.burst("down", "enter", "tab", "8", "tab", *"fewer complaints", "ctrl+s")
+        assessed = desk.improvements.get(idea.id)
+        assert (assessed.state, assessed.worth_it, assessed.effort_hours, assessed.benefit) == (
+            "assessed",
+            True,
+            8.0,
+            "fewer complaints",
+        )
+        assert cells(s, "improvements")[0][1] == "assessed"
