@@ -44,7 +44,7 @@ from bpsm import (
 from bpsm_tui.areas import AREAS, Area, area, home_area, roles_text
 from bpsm_tui.commands import DeskCommands
 from bpsm_tui.data.actions import RecordAction, perform, preflight
-from bpsm_tui.data.format import error_text, speak
+from bpsm_tui.data.format import error_text, record_label, speak, state_label
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.call_dialogs import dialog_for
 from bpsm_tui.keys import OneKeyAtATime
@@ -418,7 +418,7 @@ class DeskApp(OneKeyAtATime):
         if callable(failed := getattr(self.screen, "step_failed", None)):
             failed(record, action, error)
         else:
-            self.show_error(error)
+            self.show_error(error, about=record)
 
     def reload_screens(self, *, keep: int | None = None) -> None:
         """Reload every screen on the stack that has records (the list under a detail too)."""
@@ -428,11 +428,28 @@ class DeskApp(OneKeyAtATime):
             if callable(reload):
                 reload(keep=keep)
 
-    def show_error(self, error: BaseException, *, title: str | None = None) -> None:
-        """Show an error toast: the library's message, records and states as the screens say."""
+    def show_error(
+        self, error: BaseException, *, title: str | None = None, about: Any = None
+    ) -> None:
+        """Show an error toast: the library's message, records and states as the screens say.
+
+        With ``about`` (the record a refused step was for), a message that does not name it
+        (a permission refusal) starts with its number and state: ``C-000006 waiting: customer:``.
+        """
         if title is None:
             title = next((t for kind, t in _ERROR_TITLES if isinstance(error, kind)), "Error")
-        self.notify(error_text(error), title=title, severity="error", markup=False)
+        text = error_text(error)
+        if about is not None and getattr(about, "id", None) is not None:
+            number = getattr(about, "number", None) or record_label(
+                getattr(about, "audit_type", ""), about.id
+            )
+            if number not in text:
+                state = getattr(about, "status", None) or state_label(
+                    str(getattr(about, "state", "")),
+                    is_exception=bool(getattr(about, "is_exception", False)),
+                )
+                text = f"{number} {state}: {text}"
+        self.notify(text, title=title, severity="error", markup=False)
 
 
 def run(desk: Desk, operator: str) -> None:

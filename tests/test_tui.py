@@ -135,7 +135,9 @@ async def test_accept_without_a_catalogue_service_is_refused_by_the_guard(desk: 
     call = new_call(desk, service=None)
     async with running(desk) as s:
         await s.press("a")
-        assert any(e.startswith("service_in_catalogue:") for e in s.errors())
+        assert any(
+            e.startswith(f"{call.number} registered: service_in_catalogue:") for e in s.errors()
+        )
     assert desk.calls.get(call.id).state == "registered"
 
 

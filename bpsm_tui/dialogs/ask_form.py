@@ -59,7 +59,8 @@ class AskForm(Dialog[dict[str, Any]]):
 
     def body(self) -> ComposeResult:
         for ask in self._asks:
-            yield Label(ask.prompt + ("" if ask.required else " (optional)"), markup=False)
+            said = ask.required or "(optional)" in ask.prompt  # the prompt may say it already
+            yield Label(ask.prompt + ("" if said else " (optional)"), markup=False)
             field_id = f"ask-{ask.name}"
             if ask.kind in ("yes_no", "choice") and self._choices(ask):
                 yield Select(

@@ -18,7 +18,7 @@ from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from bpsm import BpsmError, CallView, DeskConfig, ServiceHit, Step
-from bpsm_tui.data.format import error_text
+from bpsm_tui.data.format import error_text, record_label
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
 from bpsm_tui.dialogs.service_dialog import ServiceDialog
@@ -238,7 +238,7 @@ def dialog_for(
             a catalogue service gets the search dialog (else the generic form's text field).
     """
     names = [a.name for a in step.asks]
-    number = getattr(call, "number", None) or f"{getattr(call, 'audit_type', '')} {call.id}"
+    number = getattr(call, "number", None) or record_label(getattr(call, "audit_type", ""), call.id)
     title = f"{step.label[:1].upper()}{step.label[1:]} {number.strip()}"
     if not names:
         return None

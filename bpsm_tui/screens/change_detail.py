@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, Changes, ChangeView, DefinitionDiff
 from bpsm_tui.data.actions import RecordAction, actions_for
-from bpsm_tui.data.format import error_text, local_time, staff_name
+from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
 from bpsm_tui.screens.call_screen import (
     COMMON_BINDINGS,
     PaletteCommand,
@@ -263,7 +263,9 @@ class ChangeDetailScreen(ChangeScreen):
         grid = Table.grid(padding=(0, 2), expand=True)
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1)
-        origin = f"{change.origin_type} {change.origin_id}" if change.origin_type else "—"
+        origin = (  # as the origin's own screen names it: IM-2, RC-3
+            record_label(change.origin_type, change.origin_id or "") if change.origin_type else "—"
+        )
         proposed = f"{self._when(change.proposed_at)} by {staff_name(config, change.proposed_by)}"
         decided = (
             f"{staff_name(config, change.decided_by)}"

@@ -34,7 +34,7 @@ from bpsm import (
     TaskView,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import local_time, staff_name
+from bpsm_tui.data.format import local_time, record_label, staff_name
 from bpsm_tui.widgets.record_tabs import MINE, RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["ProactiveScreen"]
@@ -223,8 +223,8 @@ class ProactiveScreen(RecordTabsScreen):
         if isinstance(record, TaskView):
             when = record.due_at.strftime("%Y-%m-%d")
             what = record.activity if len(record.activity) <= 40 else record.activity[:39] + "…"
-            return f"{what} · {record.service_id} · due {when} ·"
-        return f"improvement {record.id}"
+            return f"{record_label('task', record.id)} {what} · {record.service_id} · due {when} ·"
+        return record_label("improvement", record.id)  # as the toasts and dialogs name it
 
     def state_text(self, record: Any) -> str:
         return record.status if isinstance(record, TaskView) else super().state_text(record)
