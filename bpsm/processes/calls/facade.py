@@ -10,19 +10,23 @@ someone else got there first. Each method is a name for :meth:`Calls.fire` with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls import queue as q
+from bpsm.processes.calls.lead_time import LeadTimeCompliance, lead_time_compliance
+from bpsm.processes.calls.self_service import SelfServiceReport, self_service_report
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
 from bpsm.roles import Person
-from bpsm.store.tables import CallContactRow, CallRow
-from bpsm.validation import clean_text, limit_of, one_of, paging, search_text, shown
+from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
+from bpsm.validation import clean_text, limit_of, moment, one_of, paging, search_text, shown
 from bpsm.views import Cursor, KeysetPage, Page
 
 __all__ = ["Calls", "Page"]
@@ -239,6 +243,104 @@ class Calls(ProcessFacade[CallRow, CallView]):
             by=by,
             expected_version=expected_version,
         )
+
+    def flag_self_service(
+        self,
+        call_id: int,
+        *,
+        faq: int,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Flag the call as a self-service opportunity: FAQ entry ``faq`` (1 = the first) of the
+        call's service version would have answered it. Flagging again with another entry moves
+        the flag; the audit event names the entry and its question.
+
+        Raises:
+            GuardFailed: ``service_set`` — the call has no catalogue service yet;
+                ``faq_of_service`` — the service version has no such entry; ``other_faq`` —
+                already flagged with that entry.
+            InvalidTransition: the call is no longer open.
+        """
+        return self.fire(
+            call_id,
+            "flag_self_service",
+            faq=faq,
+            reason=reason,
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def unflag_self_service(
+        self,
+        call_id: int,
+        *,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Clear the self-service flag.
+
+        Raises:
+            GuardFailed: ``flagged`` — the call is not flagged.
+            InvalidTransition: the call is no longer open.
+        """
+        return self.fire(
+            call_id, "unflag_self_service", reason=reason, by=by, expected_version=expected_version
+        )
+
+    def self_service(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        service: str | None = None,
+        top: int = 10,
+    ) -> SelfServiceReport:
+        """Self-service opportunities among calls registered in ``[since, until)`` (aware
+        datetimes, each optional), of one ``service`` if given: the share flagged and the ``top``
+        services and FAQ entries. Computed in SQL.
+
+        Raises:
+            ValidationError: a bound that is not a datetime, bad ``top``, or ``service`` not a
+                catalogue service.
+        """
+        top = paging(0, top)[1]
+        with self._desk.unit() as uow:
+            since, until, service = self._window(uow.session, since, until, service)
+            return self_service_report(
+                uow.session, since=since, until=until, service=service, top=top
+            )
+
+    def lead_time_compliance(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        service: str | None = None,
+    ) -> LeadTimeCompliance:
+        """Of the calls resolved in ``[since, until)`` (of one ``service`` if given), the share
+        resolved within their service's lead time counted in the desk's business hours, and
+        the mean business minutes to resolve. Computed in SQL over what ``resolve`` stored.
+        """
+        with self._desk.unit() as uow:
+            since, until, service = self._window(uow.session, since, until, service)
+            return lead_time_compliance(uow.session, since=since, until=until, service=service)
+
+    @staticmethod
+    def _window(
+        s: Session, since: datetime | None, until: datetime | None, service: str | None
+    ) -> tuple[datetime | None, datetime | None, str | None]:
+        since = None if since is None else moment("since", since)
+        until = None if until is None else moment("until", until)
+        if service is not None:
+            service = clean_text("service", service, limit=limit_of(CallRow.service_id))
+            if s.get(ServiceRow, service) is None:
+                raise ValidationError(
+                    Problem(f"{shown(service)} is not a catalogue service", field="service")
+                )
+        return since, until, service
 
     def cancel(
         self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
