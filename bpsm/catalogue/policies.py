@@ -71,6 +71,15 @@ class HolidayCalendar(_Model):
         return self
 
 
+_DEFAULT_TARGET: dict[WorkKind, int] = {
+    "reactive": 50,
+    "relation": 10,
+    "change": 10,
+    "maintenance": 20,
+    "improvement": 10,
+}
+
+
 class EffortPolicy(_Model):
     """How the team means to split its time, and the most one effort entry may log.
 
@@ -79,13 +88,7 @@ class EffortPolicy(_Model):
     """
 
     target: dict[WorkKind, int] = Field(
-        default_factory=lambda: {
-            "reactive": 50,
-            "relation": 10,
-            "change": 10,
-            "maintenance": 20,
-            "improvement": 10,
-        },
+        default_factory=lambda: dict(_DEFAULT_TARGET),
         description="percent of the team's time per kind of work; the shares sum to 100",
     )
     max_minutes: int = Field(

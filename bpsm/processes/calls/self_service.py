@@ -184,5 +184,5 @@ def self_service_report(
         int(calls),
         int(hits),
         [ServiceOpportunity(sid, int(n), int(f)) for sid, n, f in per_service],
-        [FaqOpportunity(sid, q, int(n)) for sid, q, n in per_faq],
+        [FaqOpportunity(str(sid), str(q), int(n)) for sid, q, n in per_faq],
     )

@@ -10,6 +10,7 @@ event on the record's own audit trail (its state unchanged), in the same transac
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +176,7 @@ class Effort:
             group = one_of("group", group, self._desk.config.groups, what="desk's groups")
         if by is not None:
             where.append(EffortRow.by == clean_text("by", by, limit=limit_of(EffortRow.by)))
-        target = self._desk.config.effort.target
+        target: dict[str, int] = {str(k): v for k, v in self._desk.config.effort.target.items()}
         with self._desk.unit() as uow:
             found = dict(balance_minutes(uow.session, where, group))
         total = sum(found.values())
@@ -191,8 +192,10 @@ class Effort:
         return EffortBalance(since, until, total, kinds)
 
     @staticmethod
-    def _where(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = []
+    def _where(
+        since: datetime | None, until: datetime | None
+    ) -> builtins.list[ColumnElement[bool]]:
+        where: builtins.list[ColumnElement[bool]] = []
         if since is not None:
             where.append(EffortRow.at >= moment("since", since))
         if until is not None:
