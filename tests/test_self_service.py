@@ -8,14 +8,18 @@ KPI against a pure-Python count of hand-made calls.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from freezegun import freeze_time
 
 from bpsm import Desk, GuardFailed, InvalidTransition, PermissionDenied, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE
+from tests.conftest import CATALOGUE
 from tests.helpers import OP, call_in, new_call
 
 LAPTOP_Q2 = "My laptop is broken. Do I get a replacement straight away?"
@@ -194,3 +198,22 @@ def test_self_service_filters_by_service_and_open_bounds(flagged_desk: Desk) -> 
 def test_a_bad_filter_is_named(desk: Desk, kwargs: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         desk.calls.self_service(**kwargs)
+
+
+def test_the_entry_is_checked_against_the_faq_of_the_calls_service_version(
+    db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, folder)
+    with Desk.open(db_url, catalogue=folder) as desk:
+        old = call_in(desk, "in_progress")  # laptop v1: four FAQ entries
+        laptop = folder / "services" / "laptop.yaml"
+        definition = yaml.safe_load(laptop.read_text())
+        definition["faq"] = definition["faq"][:2]
+        laptop.write_text(yaml.safe_dump(definition, sort_keys=False))
+        desk.apply_catalogue(folder, by="carla")
+        new = call_in(desk, "in_progress")
+        assert (old.service_version, new.service_version) == (1, 2)
+        assert desk.calls.flag_self_service(old.id, faq=4, by=OP).self_service_faq == 4
+        with pytest.raises(GuardFailed, match="laptop v2 has FAQ entries 1–2, not 4"):
+            desk.calls.flag_self_service(new.id, faq=4, by=OP)
