@@ -27,6 +27,7 @@ LAPTOP_Q2 = "My laptop is broken. Do I get a replacement straight away?"
 
 def test_operator_flags_a_call_with_the_faq_entry_that_answers_it(desk: Desk) -> None:
     call = call_in(desk, "in_progress")
+    assert len(desk.calls.faq(call.id)) == 4 and desk.calls.faq(call.id)[1] == LAPTOP_Q2
     flagged = desk.calls.flag_self_service(call.id, faq=2, by=OP, reason="in the FAQ")
     assert (flagged.state, flagged.self_service_faq, flagged.self_service_question) == (
         "in_progress",
@@ -86,6 +87,7 @@ def test_a_flag_needs_an_faq_entry_of_the_calls_service(
     desk: Desk, service: str | None, faq: object, error: type[Exception], message: str
 ) -> None:
     call = call_in(desk, "registered", service=service)
+    assert (desk.calls.faq(call.id) == []) == (service is None)
     trail = desk.history(call)
     with pytest.raises(error, match=message):
         desk.calls.flag_self_service(call.id, faq=faq, by=OP)  # type: ignore[arg-type]
@@ -214,6 +216,7 @@ def test_the_entry_is_checked_against_the_faq_of_the_calls_service_version(
         desk.apply_catalogue(folder, by="carla")
         new = call_in(desk, "in_progress")
         assert (old.service_version, new.service_version) == (1, 2)
+        assert (len(desk.calls.faq(old.id)), len(desk.calls.faq(new.id))) == (4, 2)
         assert desk.calls.flag_self_service(old.id, faq=4, by=OP).self_service_faq == 4
         with pytest.raises(GuardFailed, match="laptop v2 has FAQ entries 1–2, not 4"):
             desk.calls.flag_self_service(new.id, faq=4, by=OP)

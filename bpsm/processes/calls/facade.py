@@ -20,7 +20,11 @@ from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls import queue as q
 from bpsm.processes.calls.lead_time import LeadTimeCompliance, lead_time_compliance
-from bpsm.processes.calls.self_service import SelfServiceReport, self_service_report
+from bpsm.processes.calls.self_service import (
+    SelfServiceReport,
+    faq_questions,
+    self_service_report,
+)
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
@@ -271,6 +275,16 @@ class Calls(ProcessFacade[CallRow, CallView]):
             by=by,
             expected_version=expected_version,
         )
+
+    def faq(self, call_id: int) -> list[str]:
+        """The FAQ questions of the call's service version, entry 1 first: what
+        :meth:`flag_self_service` may name (empty for a call without a service).
+
+        Raises:
+            NotFound: there is no such call.
+        """
+        with self._desk.unit() as uow:
+            return faq_questions(uow.session, self._load(uow.session, call_id))
 
     def unflag_self_service(
         self,

@@ -27,6 +27,7 @@ __all__ = [
     "SelfServiceReport",
     "ServiceOpportunity",
     "call_window",
+    "faq_questions",
     "self_service_report",
 ]
 
@@ -37,6 +38,14 @@ __all__ = [
 def _faq_of(s: Session, row: CallRow) -> list[dict[str, Any]]:
     version = s.get(ServiceVersionRow, (row.service_id, row.service_version))
     return list(version.definition.get("faq", [])) if version is not None else []
+
+
+def faq_questions(s: Session, row: CallRow) -> list[str]:
+    """The FAQ questions of the call's service version, in order (entry 1 first); [] without a
+    service."""
+    if row.service_id is None:
+        return []
+    return [str(entry["q"]) for entry in _faq_of(s, row)]
 
 
 def faq_of_service(ctx: Context) -> bool | str:
