@@ -220,3 +220,36 @@ def test_the_entry_is_checked_against_the_faq_of_the_calls_service_version(
         assert desk.calls.flag_self_service(old.id, faq=4, by=OP).self_service_faq == 4
         with pytest.raises(GuardFailed, match="laptop v2 has FAQ entries 1–2, not 4"):
             desk.calls.flag_self_service(new.id, faq=4, by=OP)
+
+
+def test_the_new_call_form_flags_at_registration_in_the_same_transaction(desk: Desk) -> None:
+    call = desk.calls.register(
+        caller="Kim",
+        channel="phone",
+        summary="replacement laptop?",
+        service="laptop",
+        self_service_faq=2,
+        accept=True,
+        solution="told her about the loan laptop",
+        by=OP,
+    )
+    assert (call.state, call.self_service_faq, call.self_service_question) == (
+        "resolved",
+        2,
+        LAPTOP_Q2,
+    )
+    assert [e.trigger for e in desk.history(call)] == [
+        "register",
+        "flag_self_service",
+        "accept",
+        "resolve",
+    ]
+    with pytest.raises(GuardFailed, match="service_set"):
+        desk.calls.register(
+            caller="Kim", channel="phone", summary="?", service=None, self_service_faq=1, by=OP
+        )
+    with pytest.raises(GuardFailed, match="faq_of_service"):
+        desk.calls.register(
+            caller="Kim", channel="phone", summary="?", service="laptop", self_service_faq=9, by=OP
+        )
+    assert desk.calls.queue(states=None).total == 1  # the refused ones left nothing behind

@@ -53,12 +53,15 @@ class Calls(ProcessFacade[CallRow, CallView]):
         service: str | None = None,
         accept: bool = False,
         solution: str | None = None,
+        self_service_faq: int | None = None,
     ) -> CallView:
         """Register a call (contact 1). ``service`` is a catalogue service id, or None if none fits.
 
-        With ``accept=True`` the call is also accepted as standard, and with a ``solution`` also
-        resolved at this first contact — all in one transaction, so either every step happens
-        (each with its own audit event) or none does.
+        With ``self_service_faq`` the call is flagged as a self-service opportunity (that FAQ
+        entry of the service would have answered it, see :meth:`flag_self_service`); with
+        ``accept=True`` it is also accepted as standard, and with a ``solution`` also resolved at
+        this first contact — all in one transaction, so either every step happens (each with
+        its own audit event) or none does.
 
         Raises:
             ValidationError: naming the field — an empty or too long caller (see
@@ -90,6 +93,10 @@ class Calls(ProcessFacade[CallRow, CallView]):
                 service_id=service,
                 channels=tuple(self._desk.config.channels),
             )
+            if self_service_faq is not None:
+                REACTIVE.fire(
+                    uow, row, "flag_self_service", person, env=self._desk, faq=self_service_faq
+                )
             if accept:
                 REACTIVE.fire(uow, row, "accept", person, env=self._desk)
             if solution is not None:
