@@ -10,34 +10,27 @@ someone else got there first. Each method is a name for :meth:`Calls.fire` with 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls import queue as q
-from bpsm.processes.calls.lead_time import LeadTimeCompliance, lead_time_compliance
-from bpsm.processes.calls.self_service import (
-    SelfServiceReport,
-    faq_questions,
-    self_service_report,
-)
+from bpsm.processes.calls.reports import CallReports
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
 from bpsm.roles import Person
-from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
-from bpsm.validation import clean_text, limit_of, moment, one_of, paging, search_text, shown
+from bpsm.store.tables import CallContactRow, CallRow
+from bpsm.validation import clean_text, limit_of, one_of, paging, search_text, shown
 from bpsm.views import Cursor, KeysetPage, Page
 
 __all__ = ["Calls", "Page"]
 
 
-class Calls(ProcessFacade[CallRow, CallView]):
-    """The reactive process on one desk."""
+class Calls(CallReports, ProcessFacade[CallRow, CallView]):
+    """The reactive process on one desk (its reports: :class:`CallReports`)."""
 
     process = REACTIVE
     row_type = CallRow
@@ -283,16 +276,6 @@ class Calls(ProcessFacade[CallRow, CallView]):
             expected_version=expected_version,
         )
 
-    def faq(self, call_id: int) -> list[str]:
-        """The FAQ questions of the call's service version, entry 1 first: what
-        :meth:`flag_self_service` may name (empty for a call without a service).
-
-        Raises:
-            NotFound: there is no such call.
-        """
-        with self._desk.unit() as uow:
-            return faq_questions(uow.session, self._load(uow.session, call_id))
-
     def unflag_self_service(
         self,
         call_id: int,
@@ -310,58 +293,6 @@ class Calls(ProcessFacade[CallRow, CallView]):
         return self.fire(
             call_id, "unflag_self_service", reason=reason, by=by, expected_version=expected_version
         )
-
-    def self_service(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        service: str | None = None,
-        top: int = 10,
-    ) -> SelfServiceReport:
-        """Self-service opportunities among calls registered in ``[since, until)`` (aware
-        datetimes, each optional), of one ``service`` if given: the share flagged and the ``top``
-        services and FAQ entries. Computed in SQL.
-
-        Raises:
-            ValidationError: a bound that is not a datetime, bad ``top``, or ``service`` not a
-                catalogue service.
-        """
-        top = paging(0, top)[1]
-        with self._desk.unit() as uow:
-            since, until, service = self._window(uow.session, since, until, service)
-            return self_service_report(
-                uow.session, since=since, until=until, service=service, top=top
-            )
-
-    def lead_time_compliance(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        service: str | None = None,
-    ) -> LeadTimeCompliance:
-        """Of the calls resolved in ``[since, until)`` (of one ``service`` if given), the share
-        resolved within their service's lead time counted in the desk's business hours, and
-        the mean business minutes to resolve. Computed in SQL over what ``resolve`` stored.
-        """
-        with self._desk.unit() as uow:
-            since, until, service = self._window(uow.session, since, until, service)
-            return lead_time_compliance(uow.session, since=since, until=until, service=service)
-
-    @staticmethod
-    def _window(
-        s: Session, since: datetime | None, until: datetime | None, service: str | None
-    ) -> tuple[datetime | None, datetime | None, str | None]:
-        since = None if since is None else moment("since", since)
-        until = None if until is None else moment("until", until)
-        if service is not None:
-            service = clean_text("service", service, limit=limit_of(CallRow.service_id))
-            if s.get(ServiceRow, service) is None:
-                raise ValidationError(
-                    Problem(f"{shown(service)} is not a catalogue service", field="service")
-                )
-        return since, until, service
 
     def cancel(
         self, call_id: int, *, reason: str, by: str, expected_version: int | None = None
