@@ -13,6 +13,7 @@ manager's gate), ``desk.maintenance`` (preventative maintenance and account cont
 ``desk.improvements`` and ``desk.recommendations`` (add-ons and leads).
 """
 
+from bpsm.business_hours import BusinessCalendar
 from bpsm.catalogue import Catalogue, CataloguePlan, DeskConfig, Service, load_catalogue
 from bpsm.desk import Desk
 from bpsm.errors import (
@@ -30,6 +31,12 @@ from bpsm.errors import (
 from bpsm.kpi import KpiSnapshot
 from bpsm.processes import Action, Ask, Process, Step
 from bpsm.processes.calls.facade import Calls
+from bpsm.processes.calls.lead_time import LeadTimeCompliance
+from bpsm.processes.calls.self_service import (
+    FaqOpportunity,
+    SelfServiceReport,
+    ServiceOpportunity,
+)
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.changes.facade import (
     CatalogueDiff,
@@ -38,6 +45,8 @@ from bpsm.processes.changes.facade import (
     ChecklistStatus,
     DefinitionDiff,
 )
+from bpsm.processes.effort.facade import Effort
+from bpsm.processes.effort.views import EffortBalance, EffortEntry, WorkShare
 from bpsm.processes.improvements.facade import Improvements, ImprovementView
 from bpsm.processes.maintenance.facade import (
     GenerationReport,
@@ -68,6 +77,7 @@ __all__ = [
     "Ask",
     "AuditEvent",
     "BpsmError",
+    "BusinessCalendar",
     "CallView",
     "Calls",
     "Catalogue",
@@ -84,6 +94,10 @@ __all__ = [
     "DefinitionDiff",
     "Desk",
     "DeskConfig",
+    "Effort",
+    "EffortBalance",
+    "EffortEntry",
+    "FaqOpportunity",
     "GenerationReport",
     "GuardFailed",
     "ImprovementView",
@@ -91,6 +105,7 @@ __all__ = [
     "InvalidTransition",
     "KeysetPage",
     "KpiSnapshot",
+    "LeadTimeCompliance",
     "Maintenance",
     "NotFound",
     "Page",
@@ -106,8 +121,10 @@ __all__ = [
     "Recommendations",
     "RelationCaseView",
     "Relations",
+    "SelfServiceReport",
     "Service",
     "ServiceHit",
+    "ServiceOpportunity",
     "ServiceView",
     "Settings",
     "StandardDeliveryView",
@@ -115,6 +132,7 @@ __all__ = [
     "Suggestion",
     "TaskView",
     "ValidationError",
+    "WorkShare",
     "load_catalogue",
     "potential",
 ]

@@ -35,6 +35,7 @@ from bpsm.kpi import Kpis
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.changes.facade import Changes
+from bpsm.processes.effort.facade import Effort
 from bpsm.processes.improvements.facade import Improvements
 from bpsm.processes.maintenance.facade import Maintenance
 from bpsm.processes.recommendations.facade import Recommendations
@@ -80,6 +81,8 @@ class Desk:
             (:class:`bpsm.processes.improvements.facade.Improvements`).
         recommendations: add-ons and leads, per-person KPIs
             (:class:`bpsm.processes.recommendations.facade.Recommendations`).
+        effort: minutes staff log on any record, and the balance of the team's time
+            (:class:`bpsm.processes.effort.facade.Effort`).
     """
 
     calls: Calls
@@ -99,6 +102,7 @@ class Desk:
             setattr(self, name, facade(self))
         self.services = Services(self)
         self.kpis = Kpis(self)
+        self.effort = Effort(self)
 
     @classmethod
     def open(

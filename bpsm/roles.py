@@ -25,6 +25,8 @@ DESK = frozenset({OPERATOR, SPECIALIST})
 DESK_ACTIONS: dict[str, frozenset[str]] = {
     "catalogue.load": frozenset({ADMIN, CHANGE_MANAGER}),
     "demo.seed": frozenset({ADMIN}),
+    # every member of staff whose time goes into records; a manager reads the balance
+    "effort.log": frozenset({OPERATOR, SPECIALIST, CHANGE_MANAGER, ACCOUNT_MANAGER, ADMIN}),
 }
 
 

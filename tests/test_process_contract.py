@@ -29,7 +29,6 @@ from tests import (
     test_recommendation,
     test_relation_transitions,
 )
-from tests.helpers import call_in
 
 STAFF = (
     "anna",
@@ -65,7 +64,7 @@ def _change(d: Desk, state: str, trigger: str) -> Any:
 KITS: dict[str, Kit] = {
     "call": Kit(
         "desk",
-        lambda d, s, t: call_in(d, s),
+        test_reactive_transitions.call_for,
         lambda d, r, t: test_reactive_transitions.FIRE[t](d, r),
     ),
     "relation": Kit("desk", _relation, lambda d, r, t: test_relation_transitions.FIRE[t][1](d, r)),

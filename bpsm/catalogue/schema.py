@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from bpsm.catalogue.policies import EffortPolicy, HolidayCalendar
 from bpsm.catalogue.rules import check_rule, format_period
 
 __all__ = [
@@ -354,7 +355,11 @@ class RecurringDisruption(_Model):
 
 
 class DeskConfig(_Model):
-    """``desk.yaml``: the desk's hours, channels, groups, staff, checklist and thresholds."""
+    """``desk.yaml``: the desk's hours, channels, groups, staff, checklist and thresholds.
+
+    ``hours`` (a weekday left out is closed) and ``holidays`` make the desk's business hours
+    (:mod:`bpsm.business_hours`); ``effort`` is the target split of the team's time.
+    """
 
     name: Text
     timezone: Text = "UTC"
@@ -368,6 +373,8 @@ class DeskConfig(_Model):
     recommendations: Recommendations
     recurring_disruption: RecurringDisruption
     account_contact_every: Duration = timedelta(days=90)
+    holidays: HolidayCalendar = HolidayCalendar()
+    effort: EffortPolicy = EffortPolicy()
 
     @field_validator("timezone")
     @classmethod

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls import queue as q
+from bpsm.processes.calls.reports import CallReports
 from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, register
 from bpsm.processes.calls.views import CallView, ContactView
 from bpsm.processes.facade import ProcessFacade
@@ -28,8 +29,8 @@ from bpsm.views import Cursor, KeysetPage, Page
 __all__ = ["Calls", "Page"]
 
 
-class Calls(ProcessFacade[CallRow, CallView]):
-    """The reactive process on one desk."""
+class Calls(CallReports, ProcessFacade[CallRow, CallView]):
+    """The reactive process on one desk (its reports: :class:`CallReports`)."""
 
     process = REACTIVE
     row_type = CallRow
@@ -45,12 +46,15 @@ class Calls(ProcessFacade[CallRow, CallView]):
         service: str | None = None,
         accept: bool = False,
         solution: str | None = None,
+        self_service_faq: int | None = None,
     ) -> CallView:
         """Register a call (contact 1). ``service`` is a catalogue service id, or None if none fits.
 
-        With ``accept=True`` the call is also accepted as standard, and with a ``solution`` also
-        resolved at this first contact — all in one transaction, so either every step happens
-        (each with its own audit event) or none does.
+        With ``self_service_faq`` the call is flagged as a self-service opportunity (that FAQ
+        entry of the service would have answered it, see :meth:`flag_self_service`); with
+        ``accept=True`` it is also accepted as standard, and with a ``solution`` also resolved at
+        this first contact — all in one transaction, so either every step happens (each with
+        its own audit event) or none does.
 
         Raises:
             ValidationError: naming the field — an empty or too long caller (see
@@ -82,6 +86,10 @@ class Calls(ProcessFacade[CallRow, CallView]):
                 service_id=service,
                 channels=tuple(self._desk.config.channels),
             )
+            if self_service_faq is not None:
+                REACTIVE.fire(
+                    uow, row, "flag_self_service", person, env=self._desk, faq=self_service_faq
+                )
             if accept:
                 REACTIVE.fire(uow, row, "accept", person, env=self._desk)
             if solution is not None:
@@ -238,6 +246,52 @@ class Calls(ProcessFacade[CallRow, CallView]):
             reason=reason,
             by=by,
             expected_version=expected_version,
+        )
+
+    def flag_self_service(
+        self,
+        call_id: int,
+        *,
+        faq: int,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Flag the call as a self-service opportunity: FAQ entry ``faq`` (1 = the first) of the
+        call's service version would have answered it. Flagging again with another entry moves
+        the flag; the audit event names the entry and its question.
+
+        Raises:
+            GuardFailed: ``service_set`` — the call has no catalogue service yet;
+                ``faq_of_service`` — the service version has no such entry; ``other_faq`` —
+                already flagged with that entry.
+            InvalidTransition: the call is no longer open.
+        """
+        return self.fire(
+            call_id,
+            "flag_self_service",
+            faq=faq,
+            reason=reason,
+            by=by,
+            expected_version=expected_version,
+        )
+
+    def unflag_self_service(
+        self,
+        call_id: int,
+        *,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CallView:
+        """Clear the self-service flag.
+
+        Raises:
+            GuardFailed: ``flagged`` — the call is not flagged.
+            InvalidTransition: the call is no longer open.
+        """
+        return self.fire(
+            call_id, "unflag_self_service", reason=reason, by=by, expected_version=expected_version
         )
 
     def cancel(

@@ -5,7 +5,11 @@ we make an exception? Yes → ``make_exception`` (recorded, with the reason). No
 customer to relation management. Then: in progress ⇄ waiting (for the customer or a supplier),
 ``escalate`` to another group, ``resolve``, ``reopen``, ``close`` with the survey answers. While
 the call is open, ``set_service`` sets or corrects the catalogue service it is about (a call
-registered without one can then be accepted).
+registered without one can then be accepted), and ``flag_self_service`` / ``unflag_self_service``
+mark it as answerable from the service's FAQ (:mod:`bpsm.processes.calls.self_service`).
+
+``resolve`` also stores the business minutes to resolve and whether the service's lead time was
+met in business hours (:mod:`bpsm.processes.calls.lead_time`); ``reopen`` clears them.
 
 Closing records the survey as one of :data:`SURVEY_OUTCOMES`: ``answered`` (with the answers),
 ``not_answered`` (asked, the customer gave none: an explicit choice) or ``not_asked`` (the desk's
@@ -24,6 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bpsm import clock
+from bpsm.business_hours import BusinessCalendar
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.base import (
     Ask,
@@ -37,6 +42,8 @@ from bpsm.processes.base import (
     reason,
     text,
 )
+from bpsm.processes.calls import lead_time
+from bpsm.processes.calls import self_service as selfserve
 from bpsm.roles import ACCOUNT_MANAGER, DESK, Person
 from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
 
@@ -101,11 +108,13 @@ def _resolve(ctx: Context) -> None:
         clock.now(),
         row.contact_count,
     )
+    ctx.data |= lead_time.record_resolution(ctx.session, BusinessCalendar.of(ctx.env.config), row)
 
 
 def _reopen(ctx: Context) -> None:
     ctx.row.reopen_count += 1
     ctx.row.resolved_at = ctx.row.resolved_at_contact = None
+    lead_time.clear_resolution(ctx.row)
 
 
 def _survey_taken(ctx: Context) -> bool | str:
@@ -165,6 +174,7 @@ def _set_service(ctx: Context) -> None:
         "to_service": svc.id,
         "to_version": svc.current_version,
     }
+    selfserve.clear_on_new_service(row, ctx.data)
     row.service_id, row.service_version = svc.id, svc.current_version
 
 
@@ -421,6 +431,54 @@ REACTIVE = Process(
                 Guard("other_service", "the call is already about that service", _other_service),
             ],
             effect=_set_service,
+        ),
+        S(
+            "flag_self_service",
+            OPEN_STATES,
+            None,
+            DESK,
+            "the customer could have answered it from the catalogue: which FAQ entry",
+            label="self-service",
+            asks=[
+                Ask(
+                    "faq",
+                    "Which FAQ entry of the call's service would have answered it? (1 = first)",
+                    "int",
+                    low=1,
+                ),
+                optional("reason", "Note (optional)"),
+            ],
+            guards=[
+                Guard.on_record(
+                    "service_set",
+                    "set the call's catalogue service first (the FAQ entry is one of its)",
+                    lambda call: call.service_id is not None,
+                ),
+                Guard(
+                    "faq_of_service",
+                    "not an FAQ entry of the call's service",
+                    selfserve.faq_of_service,
+                ),
+                Guard("other_faq", "already flagged with that entry", selfserve.other_faq),
+            ],
+            effect=selfserve.flag,
+        ),
+        S(
+            "unflag_self_service",
+            OPEN_STATES,
+            None,
+            DESK,
+            "not answerable from the catalogue after all: clear the self-service flag",
+            label="not self-service",
+            asks=[optional("reason", "Why is the flag cleared? (optional)")],
+            guards=[
+                Guard.on_record(
+                    "flagged",
+                    "the call is not flagged as a self-service opportunity",
+                    lambda call: call.self_service_faq is not None,
+                )
+            ],
+            effect=selfserve.unflag,
         ),
         S(
             "log_contact",

@@ -67,6 +67,17 @@ class CallView(View):
     """How the survey went when the call was closed: ``answered``, ``not_answered`` (asked, the
     customer gave no answer) or ``not_asked`` (the survey policy skips this call); None while
     the call is open."""
+    self_service_faq: int | None = None
+    """Flagged as a self-service opportunity: the number (1 = first) of the FAQ entry of the
+    call's service version that would have answered it; None when not flagged."""
+    self_service_question: str | None = None
+    """That FAQ entry's question, as it stood when the call was flagged."""
+    business_minutes_to_resolve: int | None = None
+    """Business minutes (the desk's hours, less holidays) from registration to resolution;
+    None while unresolved."""
+    lead_time_met: bool | None = None
+    """Resolved within the service version's lead time counted in business time; None while
+    unresolved or without a service."""
     version: int
 
     @computed_field  # type: ignore[prop-decorator]

@@ -3,6 +3,7 @@
 from bpsm.store.tables import (  # noqa: F401  (register tables)
     catalogue,
     change,
+    effort,
     proactive,
     recommendation,
     relation,
@@ -18,6 +19,7 @@ from bpsm.store.tables.core import (
     StaffRow,
     UTCDateTime,
 )
+from bpsm.store.tables.effort import EffortRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Base",
     "CallContactRow",
     "CallRow",
+    "EffortRow",
     "PublishedCatalogueRow",
     "RelationCaseRow",
     "ServiceRow",

@@ -143,6 +143,16 @@ class CallRow(VersionedRecord, Base):
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     survey: Mapped[str | None] = mapped_column(String(16))
     """On closing: ``answered``, ``not_answered`` (asked, no answer) or ``not_asked`` (policy)."""
+    self_service_faq: Mapped[int | None] = mapped_column(SmallInteger)
+    """Flagged as a self-service opportunity: the number (1-based) of the FAQ entry of the call's
+    service version that would have answered it; None when not flagged."""
+    self_service_question: Mapped[str | None] = mapped_column(Text)
+    """That FAQ entry's question as it stood when flagged (the ranking groups by it)."""
+    business_minutes_to_resolve: Mapped[int | None] = mapped_column(Integer)
+    """Set by ``resolve``: business minutes from registration to resolution (desk's hours)."""
+    lead_time_met: Mapped[bool | None] = mapped_column(Boolean)
+    """Set by ``resolve``: resolved within the service version's lead time counted in business
+    time; None without a service. ``reopen`` clears both; resolving again sets them anew."""
 
     __table_args__ = (
         Index("ix_calls_state_registered", "state", "registered_at"),
@@ -152,6 +162,7 @@ class CallRow(VersionedRecord, Base):
         Index("ix_calls_state_id", "state", "id"),
         Index("ix_calls_group_registered", "group", "registered_at", "id"),
         Index("ix_calls_by_registered", "registered_by", "registered_at", "id"),
+        Index("ix_calls_self_service", "registered_at", "service_id", "self_service_faq"),
     )
 
 

@@ -149,6 +149,10 @@ def upgrade() -> None:
         sa.Column("effort_score", sa.SmallInteger(), nullable=True),
         sa.Column("satisfaction", sa.SmallInteger(), nullable=True),
         sa.Column("survey", sa.String(length=16), nullable=True),
+        sa.Column("self_service_faq", sa.SmallInteger(), nullable=True),
+        sa.Column("self_service_question", sa.Text(), nullable=True),
+        sa.Column("business_minutes_to_resolve", sa.Integer(), nullable=True),
+        sa.Column("lead_time_met", sa.Boolean(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -172,6 +176,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_calls_registered_at"), ["registered_at"], unique=False)
         batch_op.create_index("ix_calls_registered_id", ["registered_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_resolved_at"), ["resolved_at"], unique=False)
+        batch_op.create_index(
+            "ix_calls_self_service",
+            ["registered_at", "service_id", "self_service_faq"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_calls_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_state"), ["state"], unique=False)
         batch_op.create_index("ix_calls_state_id", ["state", "id"], unique=False)
@@ -195,6 +204,30 @@ def upgrade() -> None:
     with op.batch_alter_table("checklist_marks", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_checklist_marks_change_id"), ["change_id"], unique=False
+        )
+
+    op.create_table(
+        "effort_log",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("record_type", sa.String(length=32), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("work", sa.String(length=16), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("by", sa.String(length=64), nullable=False),
+        sa.Column("at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.CheckConstraint("minutes > 0", name="ck_effort_log_minutes_positive"),
+        sa.ForeignKeyConstraint(
+            ["by"],
+            ["staff.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("effort_log", schema=None) as batch_op:
+        batch_op.create_index("ix_effort_log_at_work", ["at", "work"], unique=False)
+        batch_op.create_index("ix_effort_log_by_at", ["by", "at"], unique=False)
+        batch_op.create_index(
+            "ix_effort_log_record", ["record_type", "record_id", "id"], unique=False
         )
 
     op.create_table(
@@ -490,6 +523,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_improvements_change_id"))
 
     op.drop_table("improvements")
+    with op.batch_alter_table("effort_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_effort_log_record")
+        batch_op.drop_index("ix_effort_log_by_at")
+        batch_op.drop_index("ix_effort_log_at_work")
+
+    op.drop_table("effort_log")
     with op.batch_alter_table("checklist_marks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_checklist_marks_change_id"))
 
@@ -499,6 +538,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_calls_state_id")
         batch_op.drop_index(batch_op.f("ix_calls_state"))
         batch_op.drop_index(batch_op.f("ix_calls_service_id"))
+        batch_op.drop_index("ix_calls_self_service")
         batch_op.drop_index(batch_op.f("ix_calls_resolved_at"))
         batch_op.drop_index("ix_calls_registered_id")
         batch_op.drop_index(batch_op.f("ix_calls_registered_at"))
