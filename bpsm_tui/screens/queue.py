@@ -456,9 +456,11 @@ class QueueScreen(CallScreen):
         if outcome is None:
             return
         call = outcome.call
-        done = {"resolved": "resolved at first contact", "in_progress": "registered and accepted"}
-        self.notify(f"{call.number} {done.get(call.state, 'registered')}", markup=False)
-        self._keep = call.id
-        self._show(self.view.moved(at=call.id))
+        self.notify(outcome.line, markup=False)
+        if call.state == "referred":  # out of the queue, on to relation management
+            self.reload()
+        else:
+            self._keep = call.id
+            self._show(self.view.moved(at=call.id))
         if call.state == "resolved":
             self.desk_app.act(call, "close", first_contact=True)
