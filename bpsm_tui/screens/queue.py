@@ -53,10 +53,19 @@ class QueueView:
     before: Cursor | None = None
     at: int | None = None
     last: bool = False
+    widen: bool = False
+    """A jump to call ``at``: if this list hides it, show it among all calls (a reload of the
+    page a jump landed on only keeps its place: a call that left the list stays out)."""
 
     def moved(self, **where: Any) -> QueueView:
         """The same list, at another place (first page unless ``where`` says otherwise)."""
-        place: dict[str, Any] = {"after": None, "before": None, "at": None, "last": False}
+        place: dict[str, Any] = {
+            "after": None,
+            "before": None,
+            "at": None,
+            "last": False,
+            "widen": False,
+        }
         return replace(self, **{**place, **where})
 
     def describe(self) -> str:
@@ -146,11 +155,18 @@ class QueueScreen(CallScreen):
             self.services, self.allowed = services, allowed
 
     class Counted(Message):
-        """How many calls match, where the page starts and today's KPIs (from the count worker)."""
+        """How many calls match and where the page starts (from the count worker)."""
 
-        def __init__(self, request: int, total: int, position: int, kpis: KpiSnapshot) -> None:
+        def __init__(self, request: int, total: int, position: int) -> None:
             super().__init__()
-            self.request, self.total, self.position, self.kpis = request, total, position, kpis
+            self.request, self.total, self.position = request, total, position
+
+    class KpisLoaded(Message):
+        """Today's KPIs for the bar on top (from their own worker)."""
+
+        def __init__(self, kpis: KpiSnapshot) -> None:
+            super().__init__()
+            self.kpis = kpis
 
     class LoadFailed(Message):
         """The queue could not be loaded."""
@@ -168,12 +184,11 @@ class QueueScreen(CallScreen):
         self._keep: int | None = None
         self._top = False
         self._requests = 0
-        self._counted = 0
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._jumping = False
         self._box_open = False
         self._painted_request = 0
-        self._pending_pages: list[int] = []
+        self._after_paint: list[Callable[[], None]] = []
         self.painted = 0
         """How many pages this screen has painted (benchmarks and tests wait on it)."""
 
@@ -224,6 +239,7 @@ class QueueScreen(CallScreen):
         if last_page:
             self.view = self.view.moved(last=True)
         self._show(self.view)
+        self._load_kpis()  # on a reload only: paging, filtering and searching leave them be
 
     def _show(self, view: QueueView, *, top: bool = False) -> None:
         # the view asked for is the view from now on: keys typed ahead (``ttt``, ``>>``) each
@@ -239,8 +255,8 @@ class QueueScreen(CallScreen):
         desk, person, worker = self.desk_app.desk, self.desk_app.operator, get_current_worker()
         try:
             page = self._find(view)
-            if view.at is not None and not page.items:  # not in this list: look among all
-                view = view.moved(filter="all", search="", at=view.at)
+            if view.widen and not page.items:  # not in this list: look among all
+                view = view.moved(filter="all", search="", at=view.at, widen=True)
                 page = self._find(view)
             services = None
             if with_services:
@@ -268,7 +284,7 @@ class QueueScreen(CallScreen):
             limit=self.page_size,
             by=self._by(view),
         )
-        if view.at is not None and found.items[:1] and found.items[0].id != view.at:
+        if view.widen and found.items[:1] and found.items[0].id != view.at:
             return KeysetPage([], self.page_size, None, None)  # the call is not in this list
         return found
 
@@ -278,23 +294,40 @@ class QueueScreen(CallScreen):
     @work(thread=True, exclusive=True, group="queue-count")
     def _count(self, request: int, view: QueueView, first: Cursor | None) -> None:
         calls, worker = self.desk_app.desk.calls, get_current_worker()
+        if request != self._requests:
+            return  # another page was asked for before this one was painted
         try:
             f, s, by = view.filter, view.search, self._by(view)
             total = calls.count(filter=f, search=s, by=by)
-            position = calls.count(
-                filter=f, search=s, by=by, before=first, descending=view.descending
-            )
-            kpis = self.desk_app.desk.kpis.today()
+            on_first = first is None or view == view.moved()  # the first page starts at 0
+            position = 0
+            if not on_first and not worker.is_cancelled:
+                position = calls.count(
+                    filter=f, search=s, by=by, before=first, descending=view.descending
+                )
         except Exception as err:
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Counted(request, total, position if first else 0, kpis))
+            self.post_message(self.Counted(request, total, position))
+
+    @work(thread=True, exclusive=True, group="queue-kpis")
+    def _load_kpis(self) -> None:
+        try:
+            kpis = self.desk_app.desk.kpis.today()
+        except Exception as err:
+            self.post_message(self.LoadFailed(err))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.KpisLoaded(kpis))
+
+    def on_queue_screen_kpis_loaded(self, message: KpisLoaded) -> None:
+        self.query_one(KpiBar).kpis = message.kpis
 
     def on_queue_screen_loaded(self, message: Loaded) -> None:
         if message.request != self._requests:
             return  # an older load finished after a newer one was asked for
-        page, self.view, self._page = message.page, message.view, message.page
+        page, self.view, self._page = message.page, replace(message.view, widen=False), message.page
         if message.services is not None:
             self._services = message.services
         self._allowed = message.allowed
@@ -309,19 +342,20 @@ class QueueScreen(CallScreen):
         status.update(f"{len(page.items):,} calls shown · counting…" if page.items else "No calls")
         self._show_hint()
         self._painted_request = message.request
-        if self._pending_pages:  # page keys typed while this page loaded: one by one, in order
-            self.action_page(self._pending_pages.pop(0))
-            return
+        if self._after_paint:  # keys for the page typed while it loaded: one by one, in order
+            self._after_paint.pop(0)()
+            if self._painted_request != self._requests:
+                return  # that key asked for another page: counted once it is painted
         first = page.items[0] if page.items else None
         cursor = (
             Cursor(self.view.sort, sort_key(first, self.view.sort), first.id) if first else None
         )
-        self._count(message.request, self.view, cursor)
+        # counted once the page is on screen: the count never delays a key's page
+        self.call_after_refresh(self._count, message.request, self.view, cursor)
 
     def on_queue_screen_counted(self, message: Counted) -> None:
         if message.request != self._requests:
             return
-        self.query_one(KpiBar).kpis = message.kpis
         shown, size = len(self._page.items), self.page_size
         text = page_status(message.position, shown, message.total, size)
         if message.position % size:  # a page found by key need not start on a multiple
@@ -329,6 +363,7 @@ class QueueScreen(CallScreen):
         self.query_one("#queue-status", Static).update(text)
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
+        self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void
         self.desk_app.show_error(message.error, title="Could not load the queue")
 
     @on(DataTable.RowHighlighted, "#calls")
@@ -383,7 +418,7 @@ class QueueScreen(CallScreen):
             self.notify(f"{text!r} is not a call number", severity="error", markup=False)
             return
         self._keep = int(digits)
-        self._show(self.view.moved(at=int(digits)), top=True)
+        self._show(self.view.moved(at=int(digits), widen=True), top=True)
 
     def action_leave_box(self) -> None:
         """Escape leaves the search or jump box (a search clears)."""
@@ -419,8 +454,7 @@ class QueueScreen(CallScreen):
 
     def action_page(self, step: int) -> None:
         """Move to the next (``1``) or previous (``-1``) page, by key."""
-        if self._painted_request != self._requests:  # a page is on its way: its keys come next
-            self._pending_pages.append(step)
+        if self._waiting_for_page(lambda: self.action_page(step)):
             return
         cursor = self._page.next if step > 0 else self._page.previous
         if cursor is None:
@@ -437,10 +471,25 @@ class QueueScreen(CallScreen):
         """Jump to the last page."""
         self._show(self.view.moved(last=True), top=True)
 
+    def _waiting_for_page(self, then: Callable[[], None]) -> bool:
+        """Whether a page asked for is still on its way; if so ``then`` runs once it is painted
+        (a key typed ahead — ``/kim⏎⏎``, ``]c`` — is for the page it was typed after)."""
+        if self._painted_request != self._requests:
+            self._after_paint.append(then)
+            return True
+        return False
+
+    def action_act(self, name: str) -> None:
+        """Fire step ``name`` on the selected call (of the page asked for, once painted)."""
+        if not self._waiting_for_page(lambda: self.action_act(name)):
+            super().action_act(name)
+
     def action_open_call(self) -> None:
         """Show the selected call with its contacts and audit trail (in the box: submit it)."""
         if isinstance(self.focused, Input):  # enter is a priority key: the box gets it here
             self._submit_box()
+            return
+        if self._waiting_for_page(self.action_open_call):
             return
         call = self.selected_call()
         if call is None:
@@ -461,6 +510,6 @@ class QueueScreen(CallScreen):
             self.reload()
         else:
             self._keep = call.id
-            self._show(self.view.moved(at=call.id))
+            self._show(self.view.moved(at=call.id, widen=True))
         if call.state == "resolved":
             self.desk_app.act(call, "close", first_contact=True)

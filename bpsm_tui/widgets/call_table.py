@@ -2,7 +2,7 @@
 
 The columns follow the width: the number, the state, the caller and the age always show; the
 summary takes what is left; the service and then the group join when the terminal is wide enough
-(the service from 110 columns, the group from 130).
+(the service from 110 columns, the group from 150).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class CallTable(DataTable[Text]):
         ("Summary", None),
     )
     """Column titles and widths; the summary takes what is left of the line."""
-    WIDE: ClassVar[dict[str, int]] = {"Service": 110, "Group": 130}
+    WIDE: ClassVar[dict[str, int]] = {"Service": 110, "Group": 150}
     """The terminal width from which a column shows (the others always do)."""
 
     def __init__(self, *, id: str | None = None) -> None:
