@@ -46,6 +46,14 @@ from build_db import ROOT, build, database_url, default_db
 START_RATIO = 2.0
 KEY_MS = 50.0
 SIZE = (130, 40)
+CHARACTERS = {
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "slash": "/",
+    "backspace": "\x08",
+    "pagedown": None,
+    "ctrl+end": None,
+}
 OPERATOR = "anna"
 
 EMPTY_APP = """
@@ -123,6 +131,8 @@ def startup(url: str, repeat: int) -> tuple[float, float]:
 
 async def _keys(url: str) -> dict[str, list[float]] | None:
     """Key-to-painted times (seconds) by kind of key, or None when the queue has no counter."""
+    from textual import events
+
     from bpsm import Desk
     from bpsm_tui.app import DeskApp
 
@@ -139,13 +149,18 @@ async def _keys(url: str) -> dict[str, list[float]] | None:
                 for key in keys:
                     before = screen.painted
                     t = time.perf_counter()
-                    await pilot.press(key)
+                    # the key straight into the app's queue: Pilot.press would also wait for
+                    # the whole process (the count and KPI threads too) to go idle
+                    app.post_message(events.Key(key, CHARACTERS.get(key, key)))
                     while screen.painted == before:
                         if time.perf_counter() - t > 10:
                             raise SystemExit(f"error: key {key!r} ({kind}) painted nothing in 10 s")
                         await asyncio.sleep(0.0005)
+                    shown = asyncio.get_running_loop().create_future()
+                    screen.call_after_refresh(lambda done=shown: done.set_result(None))
+                    await shown  # the page is on the screen
                     times.setdefault(kind, []).append(time.perf_counter() - t)
-                    await pilot.pause()
+                    await _quiet(app)
 
             await timed("page down, first pages", *["right_square_bracket"] * 8)
             await timed("page down, first pages", *["pagedown"] * 4)
@@ -153,12 +168,19 @@ async def _keys(url: str) -> dict[str, list[float]] | None:
             await timed("page up, deep page", *["left_square_bracket"] * 6)
             await timed("page down, deep page", *["right_square_bracket"] * 4)
             await timed("next filter", *["t"] * 8)
-            await pilot.press("slash")
+            app.post_message(events.Key("slash", "/"))
+            await pilot.pause()
             await timed("search as typed", "k", "i", "m", "backspace", "backspace", "backspace")
             await pilot.press("escape")
     finally:
         desk.close()
     return times
+
+
+async def _quiet(app) -> None:
+    """Wait until the app's workers (the page, the count and the KPIs) are done."""
+    while any(w.is_running for w in app.workers):
+        await asyncio.sleep(0.005)
 
 
 async def _painted_queue(app, pilot):
