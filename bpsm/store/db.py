@@ -5,7 +5,8 @@ and a busy timeout, so two desks on one machine can share it; its folder and fil
 by their owner only. PostgreSQL is used by URL (``postgresql+psycopg://user:pass@host/db``).
 :func:`upgrade` brings any database to the newest schema with Alembic; :func:`open_engine` does it
 on open, under :func:`first_start_lock`, so any number of processes may open one fresh database at
-once; a database already at head is recognised with one query, without importing Alembic. Every URL this module shows goes through :func:`safe_url`: no message carries a password.
+once; a database already at head is recognised with one query, without importing Alembic.
+Every URL this module shows goes through :func:`safe_url`: no message carries a password.
 """
 
 from __future__ import annotations
