@@ -20,7 +20,8 @@ T = TypeVar("T")
 class View(BaseModel):
     """Base of every view: frozen, read from a row's attributes."""
 
-    model_config = ConfigDict(frozen=True, from_attributes=True)
+    # built on first use, not at import: a desk start needs few of the views
+    model_config = ConfigDict(frozen=True, from_attributes=True, defer_build=True)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ lists the current screen's keys (:mod:`bpsm_tui.screens.help`).
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -52,7 +54,11 @@ from bpsm_tui.screens.call_screen import CALL_ACTIONS
 from bpsm_tui.screens.help import HelpScreen, keys_of
 from bpsm_tui.screens.menu import AreaMenu
 
-__all__ = ["DeskApp", "area_bindings", "prefill", "run"]
+__all__ = ["EXIT_AFTER_FIRST_PAINT", "DeskApp", "area_bindings", "prefill", "run"]
+
+EXIT_AFTER_FIRST_PAINT = "BPSM_EXIT_AFTER_FIRST_PAINT"
+"""Environment variable: ``1`` makes the desk exit right after its first queue page is painted,
+printing nothing (``benchmarks/bench_queue.py`` times the start-up with it)."""
 
 _ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
     (ConcurrentModification, "Changed by someone else — reloaded, please try again"),
@@ -185,6 +191,8 @@ class DeskApp(OneKeyAtATime):
         self._moved = False  # the person chose an area before they were looked up
         self._drafts: dict[tuple[str, Any, str], dict[str, Any]] = {}
         self._keymap = dict(Settings().keymap if keymap is None else keymap)
+        self._exit_after_paint = os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1"
+        self._exit_after_paint_done = False
         for row in AREAS:  # one mode per area of work (bpsm_tui.areas: one row each)
             options = {"page_size": page_size} if row.mode == "calls" else {}
             self.add_mode(row.mode, row.factory(**options))
@@ -218,6 +226,12 @@ class DeskApp(OneKeyAtATime):
             self.post_message(self.Identified(self.desk.person(self.operator)))
         except BpsmError as err:
             self.post_message(self.Identified(None, err))
+
+    def on_queue_screen_loaded(self) -> None:
+        # the queue's page message bubbles up here once the screen has shown it
+        if self._exit_after_paint and not self._exit_after_paint_done:
+            self._exit_after_paint_done = True
+            self.call_after_refresh(self.exit)
 
     def on_desk_app_identified(self, message: Identified) -> None:
         if message.error is not None:
@@ -453,5 +467,19 @@ class DeskApp(OneKeyAtATime):
 
 
 def run(desk: Desk, operator: str) -> None:
-    """Run the desk TUI for ``operator`` (a staff id from desk.yaml) until they quit."""
-    DeskApp(desk, operator).run()
+    """Run the desk TUI for ``operator`` (a staff id from desk.yaml) until they quit.
+
+    With ``BPSM_EXIT_AFTER_FIRST_PAINT=1`` the desk quits right after its first queue page is
+    painted and the process ends at once, without waiting for background workers still running
+    (counts, KPIs), printing nothing: ``benchmarks/bench_queue.py`` times the start-up with it.
+    """
+    app = DeskApp(desk, operator)
+    if not app._exit_after_paint:
+        app.run()
+        return
+
+    async def run_then_end() -> None:
+        await app.run_async()
+        os._exit(0)  # before asyncio waits for the worker threads
+
+    asyncio.run(run_then_end())

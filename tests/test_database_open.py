@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -227,3 +229,16 @@ def test_a_database_newer_than_the_code_is_refused_by_its_revision(db_url: str) 
                 text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
             )
         engine.dispose()
+
+
+def test_opening_a_database_at_head_imports_no_alembic(desk) -> None:
+    code = (
+        "import sys; from bpsm import Desk; Desk.open(sys.argv[1]).close(); "
+        "print('alembic' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(CATALOGUE.parent)}
+    url = desk.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, url], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "False"  # the revision read with one query, no migration

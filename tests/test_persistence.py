@@ -11,7 +11,13 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from bpsm import ConcurrentModification, Desk, NotFound, PermissionDenied, ValidationError
-from bpsm.store.db import current_revision, head_revision, make_engine
+from bpsm.store.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    quick_head,
+    stamped_revision,
+)
 from bpsm.store.tables import AuditEventRow, Base, CallRow
 from tests.helpers import OP, call_in, new_call
 
@@ -25,6 +31,16 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
         )
     engine.dispose()
     assert diff == []
+
+
+def test_the_quick_revision_check_agrees_with_alembic(db_url: str, tmp_path) -> None:
+    engine = make_engine(db_url)
+    assert quick_head() == head_revision()
+    assert stamped_revision(engine) == current_revision(engine) == head_revision()
+    engine.dispose()
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert stamped_revision(empty) is None and current_revision(empty) is None
+    empty.dispose()
 
 
 def test_times_are_stored_in_utc_and_come_back_aware(desk: Desk) -> None:

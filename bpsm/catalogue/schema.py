@@ -160,7 +160,11 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain
 class _Model(BaseModel):
     # Numbers are finite: ``.inf`` and ``.nan`` are no price, threshold or count.
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
+        defer_build=True,  # built on first use: a desk start validates only desk.yaml
     )
 
 

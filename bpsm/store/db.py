@@ -5,7 +5,8 @@ and a busy timeout, so two desks on one machine can share it; its folder and fil
 by their owner only. PostgreSQL is used by URL (``postgresql+psycopg://user:pass@host/db``).
 :func:`upgrade` brings any database to the newest schema with Alembic; :func:`open_engine` does it
 on open, under :func:`first_start_lock`, so any number of processes may open one fresh database at
-once. Every URL this module shows goes through :func:`safe_url`: no message carries a password.
+once; a database already at head is recognised with one query, without importing Alembic.
+Every URL this module shows goes through :func:`safe_url`: no message carries a password.
 """
 
 from __future__ import annotations
@@ -18,19 +19,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, Table, create_engine, event, insert, text
+from sqlalchemy import URL, Engine, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from bpsm.errors import DatabaseUnavailable, Problem, ValidationError
 from bpsm.store.uow import translate
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "bulk_insert",
@@ -220,6 +220,8 @@ def make_engine(url: str | URL) -> Engine:
 
 
 def _config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -228,15 +230,52 @@ def _config(engine: Engine) -> Config:
 
 def head_revision() -> str:
     """The newest migration the code knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*["']([^"']+)["']""", re.M)
+
+
+def quick_head() -> str | None:
+    """The newest migration, read from the migration files' ``revision`` / ``down_revision``
+    lines without importing Alembic (None when they do not make one chain's single head: then
+    ask :func:`head_revision`)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stamped_revision(engine: Engine) -> str | None:
+    """The revision the database says it is at, read with one query and no Alembic (None: not
+    stamped, several rows, or the table cannot be read: then ask :func:`current_revision`).
+
+    Raises:
+        DBAPIError: the database cannot be reached.
+    """
+    with engine.connect() as conn:  # a database that cannot be reached raises here
+        try:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        except DBAPIError:
+            return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -247,6 +286,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     Not guarded against a concurrent first start: :func:`open_engine` takes
     :func:`first_start_lock` around it.
     """
+    from alembic import command
+
     command.upgrade(_config(engine), revision)
 
 
@@ -332,7 +373,10 @@ def bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[in
     The ids are never guessed (no ``max(id) + 1``), so rows inserted meanwhile by others, or a
     bulk load stopped halfway, never collide with them. PostgreSQL: the ids are drawn from the
     table's sequence in one query and the rows go in as one pipelined ``executemany`` (four times
-    faster than ``RETURNING`` there). Elsewhere: ``INSERT ... RETURNING`` in parameter order.
+    faster than ``RETURNING`` there). SQLite: one ``executemany`` and ``last_insert_rowid()``:
+    the insert holds the database's only write lock from its first row to the commit, and SQLite
+    gives each new row of a rowid table the next id, so the rows have the consecutive ids ending
+    there (checked; ``RETURNING`` in parameter order would cost one statement per row).
     Chunk large loads (a few thousand rows per call).
     """
     if not rows:
@@ -350,6 +394,16 @@ def bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[in
         )
         s.execute(insert(table), [{**row, key.name: i} for row, i in zip(rows, ids, strict=True)])
         return ids
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(insert(table), rows)
+        last = s.execute(text("SELECT last_insert_rowid()")).scalar_one()
+        first = last - len(rows) + 1
+        ours = s.execute(
+            select(func.count(), func.max(key)).where(key >= first).select_from(table)
+        ).one()
+        if tuple(ours) != (len(rows), last):  # never guessed: a gap fails the chunk
+            raise RuntimeError(f"bulk insert into {table.name}: the new ids are not consecutive")
+        return list(range(first, last + 1))
     return list(
         s.execute(insert(table).returning(key, sort_by_parameter_order=True), rows).scalars()
     )
@@ -382,8 +436,11 @@ def open_engine(url: str | URL) -> Engine:
         DatabaseUnavailable: the database cannot be reached, opened or migrated.
     """
     engine = make_engine(url)
-    head = head_revision()
     try:
+        quick = quick_head()
+        if quick is not None and stamped_revision(engine) == quick:
+            return engine  # at head: Alembic is not even imported
+        head = head_revision()
         if current_revision(engine) != head:
             with first_start_lock(engine):
                 found = current_revision(engine)  # another process may have done it meanwhile
