@@ -27,7 +27,7 @@ from bpsm.errors import (
     Problem,
     ValidationError,
 )
-from bpsm.kpi import KpiSnapshot
+from bpsm.kpis import KpiFilter, KpiReport, KpiSnapshot
 from bpsm.processes import Action, Ask, Process, Step
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.calls.views import CallView, ContactView
@@ -90,6 +90,8 @@ __all__ = [
     "Improvements",
     "InvalidTransition",
     "KeysetPage",
+    "KpiFilter",
+    "KpiReport",
     "KpiSnapshot",
     "Maintenance",
     "NotFound",

@@ -152,6 +152,9 @@ class CallRow(VersionedRecord, Base):
         Index("ix_calls_state_id", "state", "id"),
         Index("ix_calls_group_registered", "group", "registered_at", "id"),
         Index("ix_calls_by_registered", "registered_by", "registered_at", "id"),
+        # the KPI windows: each anchor's range (resolved_at and registered_at have theirs above)
+        Index("ix_calls_closed_at", "closed_at"),
+        Index("ix_calls_state_updated", "state", "updated_at"),
     )
 
 

@@ -166,6 +166,7 @@ def upgrade() -> None:
             "ix_calls_by_registered", ["registered_by", "registered_at", "id"], unique=False
         )
         batch_op.create_index("ix_calls_caller_id", ["caller", "id"], unique=False)
+        batch_op.create_index("ix_calls_closed_at", ["closed_at"], unique=False)
         batch_op.create_index(
             "ix_calls_group_registered", ["group", "registered_at", "id"], unique=False
         )
@@ -176,6 +177,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_calls_state"), ["state"], unique=False)
         batch_op.create_index("ix_calls_state_id", ["state", "id"], unique=False)
         batch_op.create_index("ix_calls_state_registered", ["state", "registered_at"], unique=False)
+        batch_op.create_index("ix_calls_state_updated", ["state", "updated_at"], unique=False)
 
     op.create_table(
         "checklist_marks",
@@ -495,6 +497,7 @@ def downgrade() -> None:
 
     op.drop_table("checklist_marks")
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_state_updated")
         batch_op.drop_index("ix_calls_state_registered")
         batch_op.drop_index("ix_calls_state_id")
         batch_op.drop_index(batch_op.f("ix_calls_state"))
@@ -503,6 +506,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_calls_registered_id")
         batch_op.drop_index(batch_op.f("ix_calls_registered_at"))
         batch_op.drop_index("ix_calls_group_registered")
+        batch_op.drop_index("ix_calls_closed_at")
         batch_op.drop_index("ix_calls_caller_id")
         batch_op.drop_index("ix_calls_by_registered")
 

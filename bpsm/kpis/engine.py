@@ -1,0 +1,393 @@
+"""``desk.kpis``: the KPI engine — every KPI of :mod:`bpsm.kpis.definitions`, by period and group.
+
+:meth:`Kpis.report` runs one grouped SQL query per anchor (the timestamp that puts a call in a
+period) for all the KPIs sharing it, with the filters in its ``WHERE`` and the period as a
+``CASE`` over the desk's local period boundaries (:mod:`bpsm.kpis.periods`). Python only adds up
+the additive parts of the groups for the totals and divides them for the figures.
+
+:meth:`Kpis.window` and :meth:`Kpis.today` are the headline snapshot the TUI shows: each figure a
+scalar subquery over an index range of its anchor, so today's costs what today holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import String, and_, cast, func, literal, literal_column, select
+
+from bpsm import clock
+from bpsm.errors import Problem, ValidationError
+from bpsm.kpis.definitions import BY_NAME, KPIS, Kpi, first_action
+from bpsm.kpis.periods import BY, By, Period, periods
+from bpsm.kpis.sql import bucket_of
+from bpsm.processes.calls.steps import OPEN_STATES
+from bpsm.processes.calls.views import first_time_right
+from bpsm.store.tables import CallRow, ServiceRow, UTCDateTime
+from bpsm.validation import moment
+
+if TYPE_CHECKING:
+    from bpsm.port import DeskPort
+
+__all__ = [
+    "DIMENSIONS",
+    "KpiFilter",
+    "KpiReport",
+    "KpiRow",
+    "KpiSnapshot",
+    "Kpis",
+    "first_time_right_clause",
+]
+
+C = CallRow
+Dimension = Literal["service", "department", "group", "operator", "channel"]
+#: what a report can be grouped by (and filtered on): the call's service, its service's
+#: department, the operator group the call is with, the operator who registered it, its channel
+DIMENSIONS: tuple[Dimension, ...] = ("service", "department", "group", "operator", "channel")
+NONE = "(none)"
+"""The group of calls without a service (exceptions, referrals) when grouping by service."""
+
+
+def first_time_right_clause() -> Any:
+    """SQL condition for a first-time-right call.
+
+    See :func:`bpsm.processes.calls.views.first_time_right`, the one definition.
+    """
+    return first_time_right(CallRow)
+
+
+class KpiSnapshot(BaseModel):
+    """The desk's headline KPIs over one window ``[since, until)``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    since: datetime
+    until: datetime
+    registered: int
+    resolved: int
+    first_time_right: int
+    exceptions: int
+    referred: int
+    open_now: int
+    surveyed: int
+    effort_mean: float | None
+    satisfaction_mean: float | None
+
+    @property
+    def first_time_right_share(self) -> float | None:
+        """first_time_right / resolved, or None when nothing was resolved."""
+        return self.first_time_right / self.resolved if self.resolved else None
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    """Which calls a report counts: each field None (all) or one value to match.
+
+    ``service`` is a service id, ``department`` a department of the catalogue (the call's
+    service's), ``group`` the operator group the call is with, ``operator`` the staff id who
+    registered it, ``channel`` how it came in.
+    """
+
+    service: str | None = None
+    department: str | None = None
+    group: str | None = None
+    operator: str | None = None
+    channel: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The filters set, by name."""
+        return {d: v for d in DIMENSIONS if (v := getattr(self, d)) is not None}
+
+
+class KpiRow(BaseModel):
+    """One KPI's figures for one period (or ``total`` / ``now``) and group (or None: all)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: str
+    group: str | None
+    kpi: str
+    figures: dict[str, int | float | None]
+
+
+class KpiReport(BaseModel):
+    """A KPI report: its parameters and its rows (see ``docs/kpis.md`` for the schema)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    since: datetime
+    until: datetime
+    by: str | None
+    group_by: str | None
+    timezone: str
+    filters: dict[str, str]
+    periods: list[str]
+    rows: list[KpiRow]
+
+    def get(self, kpi: str, period: str = "total", group: str | None = None) -> dict[str, Any]:
+        """The figures of ``kpi`` for one period and group (empty when there are none)."""
+        for r in self.rows:
+            if (r.kpi, r.period, r.group) == (kpi, period, group):
+                return r.figures
+        return {}
+
+
+class _Cols:
+    """The columns a part's SQL sees: the call's, the first action's time, and now."""
+
+    def __init__(self, now: datetime, first_at: Any = None):
+        self.now, self.first_at = now, first_at
+
+    def ago(self, delta: timedelta) -> Any:
+        """The moment ``delta`` before now, as an SQL value."""
+        return literal(self.now - delta, UTCDateTime())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(CallRow, name)
+
+
+class Kpis:
+    """KPI queries on one desk."""
+
+    def __init__(self, desk: DeskPort):
+        self._desk = desk
+
+    # -- the headline snapshot --------------------------------------------------------------
+
+    def window(self, since: datetime, until: datetime) -> KpiSnapshot:
+        """Headline KPIs for calls registered / resolved / closed in ``[since, until)``.
+
+        The same definitions as :meth:`report` (first time right is counted on resolution,
+        effort and satisfaction on closing); ``open_now`` is the open calls now.
+        """
+        since, until = moment("since", since), moment("until", until)
+        within = lambda col: and_(col >= since, col < until)  # noqa: E731
+
+        def scalar(what: Any, *where: Any) -> Any:
+            return select(what).select_from(C).where(*where).scalar_subquery()
+
+        n = func.count()
+        stmt = select(
+            scalar(n, within(C.registered_at)),
+            scalar(n, within(C.resolved_at)),
+            scalar(n, within(C.resolved_at), first_time_right_clause()),
+            scalar(n, within(C.registered_at), C.is_exception.is_(True)),
+            scalar(n, C.state == "referred", within(C.updated_at)),
+            scalar(n, C.state.in_(OPEN_STATES)),
+            scalar(n, within(C.closed_at), C.satisfaction.is_not(None)),
+            scalar(func.avg(C.effort_score), within(C.closed_at)),
+            scalar(func.avg(C.satisfaction), within(C.closed_at)),
+        )
+        with self._desk.unit() as uow:
+            row = uow.session.execute(stmt).one()
+        reg, res, ftr, exc, ref, open_now, surveyed, effort, sat = row
+        return KpiSnapshot(
+            since=since,
+            until=until,
+            registered=int(reg),
+            resolved=int(res),
+            first_time_right=int(ftr),
+            exceptions=int(exc),
+            referred=int(ref),
+            open_now=int(open_now),
+            surveyed=int(surveyed),
+            effort_mean=float(effort) if effort is not None else None,
+            satisfaction_mean=float(sat) if sat is not None else None,
+        )
+
+    def local_day(self, day: date) -> tuple[datetime, datetime]:
+        """The desk's local day ``day`` as a UTC window, midnight to midnight."""
+        zone = ZoneInfo(self._desk.config.timezone)
+        start = datetime.combine(day, time(), zone)
+        return start, datetime.combine(day + timedelta(days=1), time(), zone)
+
+    def today(self) -> KpiSnapshot:
+        """Headline KPIs for today, midnight to midnight in the desk's time zone."""
+        zone = ZoneInfo(self._desk.config.timezone)
+        return self.window(*self.local_day(clock.now().astimezone(zone).date()))
+
+    # -- the engine -------------------------------------------------------------------------
+
+    def report(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        by: By | None = None,
+        group_by: Dimension | None = None,
+        filters: KpiFilter | None = None,
+        kpis: Iterable[str] | None = None,
+    ) -> KpiReport:
+        """Every KPI (or those named) over ``[since, until)``, for each period ``by`` day, week or
+        month (local to the desk) and each group, with totals.
+
+        Rows: for each period label (ISO date of its local start) and ``total``; the backlog
+        only as ``now``. With ``group_by``, each group's rows and the rows of all (group None).
+
+        Raises:
+            ValidationError: a bad window, period, dimension, KPI name or filter value, naming it.
+        """
+        since, until = moment("since", since), moment("until", until)
+        if until <= since:
+            raise _bad("until", f"{until.isoformat()} must be after since {since.isoformat()}")
+        if by is not None and by not in BY:
+            raise _bad("by", f"{by!r} is not one of {', '.join(BY)}")
+        if group_by is not None and group_by not in DIMENSIONS:
+            raise _bad("group_by", f"{group_by!r} is not one of {', '.join(DIMENSIONS)}")
+        chosen = _chosen(kpis)
+        filters = filters or KpiFilter()
+        self.check(filters)
+        tz = self._desk.config.timezone
+        spans = periods(since, until, by, tz) if by else [Period(since.date(), since, until)]
+        now = clock.now()
+        # one query per anchor (and join): the KPIs that share it are counted in the same scan
+        plans: dict[tuple[str | None, bool], list[Kpi]] = defaultdict(list)
+        for k in chosen:
+            plans[(k.anchor, k.needs_first_action)].append(k)
+        rows: list[KpiRow] = []
+        with self._desk.unit() as uow:
+            for (anchor, joined), group in plans.items():
+                got = uow.session.execute(
+                    self._query(group, anchor, joined, spans, group_by, filters, now)
+                ).all()
+                rows += _rows(group, anchor, got, spans, by, group_by)
+        order = {k.name: i for i, k in enumerate(KPIS)}
+        rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
+        return KpiReport(
+            since=since,
+            until=until,
+            by=by,
+            group_by=group_by,
+            timezone=tz,
+            filters=filters.given(),
+            periods=[p.label.isoformat() for p in spans] if by else [],
+            rows=rows,
+        )
+
+    def check(self, filters: KpiFilter) -> None:
+        """Refuse a filter value the desk does not know, naming the filter and what it knows."""
+        cfg = self._desk.config
+        with self._desk.unit() as uow:
+            s = uow.session
+            known: dict[str, Sequence[str]] = {
+                "service": list(s.scalars(select(ServiceRow.id).order_by(ServiceRow.id))),
+                "department": sorted(set(s.scalars(select(ServiceRow.department)))),
+                "group": list(cfg.groups),
+                "operator": [p.id for p in cfg.staff],
+                "channel": list(cfg.channels),
+            }
+        for name, value in filters.given().items():
+            if value not in known[name]:
+                shown = ", ".join(known[name][:12]) + (", …" if len(known[name]) > 12 else "")
+                raise _bad(name, f"{value!r} is not a known {name} ({shown})")
+
+    def _query(
+        self,
+        group: list[Kpi],
+        anchor: str | None,
+        joined: bool,
+        spans: list[Period],
+        group_by: Dimension | None,
+        filters: KpiFilter,
+        now: datetime,
+    ) -> Any:
+        fa = first_action() if joined else None
+        cols = _Cols(now, fa.c.first_at if fa is not None else None)
+        source: Any = C.__table__
+        if fa is not None:
+            source = source.outerjoin(fa, fa.c.call_id == cast(C.id, String))
+        if group_by == "department":
+            source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
+        where = list(_filter_where(filters))
+        if anchor is not None:
+            at = getattr(C, anchor)
+            where += [at >= spans[0].since, at < spans[-1].until]
+            bucket = bucket_of(at, [p.since for p in spans[1:]])
+        else:
+            bucket = literal(0)
+        dim = _dimension(group_by)
+        parts = [k.parts[name](cols).label(f"{k.name}.{name}") for k in group for name in k.parts]
+        stmt = select(bucket.label("p"), dim.label("g"), *parts).select_from(source).where(*where)
+        keys: list[Any] = [literal_column("1")] if anchor is not None and len(spans) > 1 else []
+        if group_by is not None:
+            keys.append(literal_column("2"))
+        return stmt.group_by(*keys) if keys else stmt
+
+
+def _bad(field: str, message: str) -> ValidationError:
+    return ValidationError(Problem(message, field=field))
+
+
+def _chosen(names: Iterable[str] | None) -> list[Kpi]:
+    if names is None:
+        return list(KPIS)
+    out = []
+    for n in names:
+        if n not in BY_NAME:
+            raise _bad("kpi", f"{n!r} is not a KPI ({', '.join(BY_NAME)})")
+        out.append(BY_NAME[n])
+    return out
+
+
+def _filter_where(f: KpiFilter) -> Iterable[Any]:
+    if f.service is not None:
+        yield C.service_id == f.service
+    if f.department is not None:
+        yield C.service_id.in_(select(ServiceRow.id).where(ServiceRow.department == f.department))
+    if f.group is not None:
+        yield C.group == f.group
+    if f.operator is not None:
+        yield C.registered_by == f.operator
+    if f.channel is not None:
+        yield C.channel == f.channel
+
+
+def _dimension(group_by: Dimension | None) -> Any:
+    if group_by is None:
+        return literal(None, String)
+    return {
+        "service": C.service_id,
+        "department": ServiceRow.department,
+        "group": C.group,
+        "operator": C.registered_by,
+        "channel": C.channel,
+    }[group_by]
+
+
+def _rows(
+    group: list[Kpi],
+    anchor: str | None,
+    got: Sequence[Any],
+    spans: list[Period],
+    by: By | None,
+    group_by: Dimension | None,
+) -> list[KpiRow]:
+    """The query's additive parts per (period, group), with the totals added up from them."""
+    cells: dict[tuple[str, str | None], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in got:
+        label = "now" if anchor is None else "total"
+        g = None if group_by is None else (r.g if r.g is not None else NONE)
+        values = {key: float(v or 0) for key, v in r._mapping.items() if key not in ("p", "g")}
+        keys = {(label, None), (label, g)}
+        if anchor is not None and by is not None:
+            p = spans[int(r.p or 0)].label.isoformat()
+            keys |= {(p, None), (p, g)}
+        for key in keys:
+            for name, v in values.items():
+                cells[key][name] += v
+    labels = ["now"] if anchor is None else ["total"]
+    if anchor is not None and by is not None:
+        labels += [p.label.isoformat() for p in spans]
+    for label in labels:  # an empty period still has its row (zero counts, no shares)
+        cells.setdefault((label, None), defaultdict(float))
+    out = []
+    for (period, g), values in cells.items():
+        for k in group:
+            parts = {n: values.get(f"{k.name}.{n}", 0.0) for n in k.parts}
+            out.append(KpiRow(period=period, group=g, kpi=k.name, figures=k.derive(parts)))
+    return out
