@@ -4,15 +4,16 @@ A :class:`Kpi` is
 
 * an **anchor**: the call's timestamp that puts it in a period (``registered_at``,
   ``resolved_at``, ``closed_at``), or None for a figure of the present (the open backlog);
-* **parts**: additive SQL aggregates (counts and sums, never averages), each a function of the
-  call table's columns. Being additive, the parts of a month are the sums of the parts of its
-  services, so totals and roll-ups are exact;
+* **parts**: additive SQL aggregates (counts and sums, never averages): a :class:`Part` is
+  ``SUM(CASE WHEN condition THEN value ELSE 0 END)`` over the calls in the period (value 1: a
+  count). Being additive, the parts of a month are the sums of the parts of its services, so
+  totals and roll-ups are exact;
 * **figures**: what is reported, each derived from the parts (a share is ``part / part``, a
   mean ``sum / count``); a figure is None when its denominator is 0.
 
-The engine (:mod:`bpsm.kpis.engine`) runs one grouped query per anchor for all the KPIs that
-share it. A new KPI over the calls is one more entry in :data:`KPIS`; one over another record
-(effort logs, surveys) brings its own ``source`` (a table or subquery with the filter columns).
+The engine (:mod:`bpsm.kpis.engine`) counts every KPI over the calls in one grouped scan. A new
+KPI over the calls is one more entry in :data:`KPIS`; one over another record (effort logs,
+surveys) is a :class:`Kpi` with its own ``source`` table, its anchor and filter columns on it.
 """
 
 from __future__ import annotations
@@ -22,22 +23,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
-from bpsm.kpis.sql import count_if, seconds_between, sum_if
+from bpsm.kpis.sql import seconds_between
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
-from bpsm.store.tables import AuditEventRow, CallRow
+from bpsm.store.tables import CallRow
 
-__all__ = [
-    "AGE_BANDS",
-    "EASY_MAX",
-    "KPIS",
-    "SATISFIED_MIN",
-    "Kpi",
-    "first_action",
-]
+__all__ = ["AGE_BANDS", "BY_NAME", "EASY_MAX", "KPIS", "SATISFIED_MIN", "Kpi", "Part"]
 
 C = CallRow
 
@@ -53,13 +47,27 @@ AGE_BANDS: tuple[tuple[str, timedelta, timedelta | None], ...] = (
     ("7d_30d", timedelta(days=7), timedelta(days=30)),
     ("30d_plus", timedelta(days=30), None),
 )
-#: audit triggers that are not an action by the desk on a call: its birth and a bulk import
-NOT_ACTIONS = ("register", "import")
 
 Parts = Mapping[str, float]
-Part = Callable[[Any], ColumnElement[Any]]
-"""A part's SQL, from the call columns (``c``) of the anchor's query; ``c.ago(delta)`` is the
-moment ``delta`` before now, ``c.first_at`` the first action's time where the KPI asks for it."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """``SUM(CASE WHEN when(c) THEN value(c) ELSE 0 END)``: an additive aggregate of the calls.
+
+    ``c`` is the call table's columns, with ``c.ago(delta)``: the moment ``delta`` before now.
+    Without ``when``, every call of the period; without ``value``, a count.
+    """
+
+    when: Callable[[Any], Any] | None = None
+    value: Callable[[Any], Any] | None = None
+
+    def sql(self, c: Any) -> ColumnElement[Any]:
+        """The aggregate, built on the columns ``c``."""
+        value = literal(1) if self.value is None else self.value(c)
+        if self.when is None:
+            return func.coalesce(func.sum(value), 0)
+        return func.coalesce(func.sum(case((self.when(c), value), else_=0)), 0)
 
 
 def share(num: str, den: str) -> Callable[[Parts], float | None]:
@@ -77,7 +85,8 @@ class Kpi:
     anchor: str | None
     parts: Mapping[str, Part]
     figures: Mapping[str, Callable[[Parts], float | None]] = field(default_factory=dict)
-    needs_first_action: bool = False
+    population: Callable[[Any], Any] | None = None
+    """For a figure of the present: the calls it is about (the query's ``WHERE``)."""
 
     def derive(self, parts: Parts) -> dict[str, int | float | None]:
         """The parts, then the derived figures, in a stable order."""
@@ -91,39 +100,17 @@ class Kpi:
         return out
 
 
-def first_action() -> Any:
-    """Per call, the time of the desk's first action on it: its first audit event other than
-    the registration (accept, escalate, wait, resolve, refer, …), as a subquery
-    ``(call_id, first_at)``."""
-    A = AuditEventRow
-    return (
-        select(A.record_id.label("call_id"), func.min(A.at).label("first_at"))
-        .where(A.record_type == "call", A.trigger.not_in(NOT_ACTIONS))
-        .group_by(A.record_id)
-        .subquery("first_action")
-    )
-
-
-def count_case(cond: Any) -> ColumnElement[Any]:
-    """1 when ``cond`` holds on a row, else 0 (for sums of per-row figures)."""
-    return case((cond, 1), else_=0)
-
-
 def _aged(lo: timedelta, hi: timedelta | None) -> Part:
     """Open calls aged at least ``lo`` and under ``hi`` (None: no upper bound)."""
 
-    def part(c: Any) -> ColumnElement[Any]:
+    def when(c: Any) -> Any:
         younger = () if hi is None else (c.registered_at > c.ago(hi),)
-        return count_if(and_(c.state.in_(OPEN_STATES), c.registered_at <= c.ago(lo), *younger))
+        return and_(c.state.in_(OPEN_STATES), c.registered_at <= c.ago(lo), *younger)
 
-    return part
-
-
-def _ftr(c: Any) -> Any:
-    return first_time_right(c)
+    return Part(when)
 
 
-_standing = lambda c: c.resolved_at.is_not(None)  # noqa: E731 (a resolution not undone by reopen)
+_referred = lambda c: case((c.state == "referred", 1), else_=0)  # noqa: E731
 
 KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -133,48 +120,46 @@ KPIS: tuple[Kpi, ...] = (
         "management.",
         "registered_at",
         {
-            "registered": lambda c: func.count(),
-            "exceptions": lambda c: count_if(c.is_exception.is_(True)),
-            "referred": lambda c: count_if(c.state == "referred"),
+            "registered": Part(),
+            "exceptions": Part(lambda c: c.is_exception.is_(True)),
+            "referred": Part(lambda c: c.state == "referred"),
         },
     ),
     Kpi(
         "first_time_right",
         "First time right",
-        "Of the calls resolved in the period (the resolution still standing), those resolved "
-        "during the registering contact, never escalated and never reopened.",
+        "Of the calls resolved in the period (the resolution still standing: reopening takes "
+        "it back), those resolved during the registering contact, never escalated and never "
+        "reopened.",
         "resolved_at",
-        {
-            "resolved": lambda c: count_if(_standing(c)),
-            "first_time_right": lambda c: count_if(and_(_standing(c), _ftr(c))),
-        },
+        {"resolved": Part(), "first_time_right": Part(first_time_right)},
         {"share": share("first_time_right", "resolved")},
     ),
     Kpi(
         "effort",
         "Customer effort score",
-        f"Effort answers (1 very easy – 7 very hard) of calls closed in the period: mean, and "
-        f"the share of easy answers (≤ {EASY_MAX}).",
+        f"Effort answers (1 very easy – 7 very hard) of the calls closed in the period: the "
+        f"mean, and the share of easy answers (≤ {EASY_MAX}).",
         "closed_at",
         {
-            "responses": lambda c: count_if(c.effort_score.is_not(None)),
-            "easy": lambda c: count_if(c.effort_score <= EASY_MAX),
-            "score_sum": lambda c: sum_if(c.effort_score.is_not(None), c.effort_score),
+            "responses": Part(lambda c: c.effort_score.is_not(None)),
+            "easy": Part(lambda c: c.effort_score <= EASY_MAX),
+            "score_sum": Part(lambda c: c.effort_score.is_not(None), lambda c: c.effort_score),
         },
         {"mean": share("score_sum", "responses"), "easy_share": share("easy", "responses")},
     ),
     Kpi(
         "satisfaction",
         "Customer satisfaction",
-        f"Satisfaction answers (1 – 5) of calls closed in the period: the share of satisfied "
-        f"answers (≥ {SATISFIED_MIN}), the mean, and the response rate among the calls whose "
-        f"customer was asked.",
+        f"Satisfaction answers (1 – 5) of the calls closed in the period: the share of "
+        f"satisfied answers (≥ {SATISFIED_MIN}), the mean, and the response rate among the "
+        f"calls whose customer was asked.",
         "closed_at",
         {
-            "asked": lambda c: count_if(c.survey.in_(("answered", "not_answered"))),
-            "responses": lambda c: count_if(c.satisfaction.is_not(None)),
-            "satisfied": lambda c: count_if(c.satisfaction >= SATISFIED_MIN),
-            "score_sum": lambda c: sum_if(c.satisfaction.is_not(None), c.satisfaction),
+            "asked": Part(lambda c: c.survey.in_(("answered", "not_answered"))),
+            "responses": Part(lambda c: c.satisfaction.is_not(None)),
+            "satisfied": Part(lambda c: c.satisfaction >= SATISFIED_MIN),
+            "score_sum": Part(lambda c: c.satisfaction.is_not(None), lambda c: c.satisfaction),
         },
         {
             "share": share("satisfied", "responses"),
@@ -185,30 +170,29 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "response_time",
         "Response time",
-        "Calls registered in the period: seconds from registration to the desk's first action "
-        "on the call (its first audit event after the registration); calls not yet acted on "
-        "are counted apart.",
+        "Calls registered in the period: seconds from the registration to the desk's first "
+        "action on the call (its first step after the registration: accept, escalate, wait, "
+        "resolve, refer, …); the calls not yet acted on are counted apart.",
         "registered_at",
         {
-            "acted_on": lambda c: count_if(c.first_at.is_not(None)),
-            "not_acted_on": lambda c: count_if(c.first_at.is_(None)),
-            "seconds_sum": lambda c: sum_if(
-                c.first_at.is_not(None), seconds_between(c.registered_at, c.first_at)
+            "acted_on": Part(lambda c: c.responded_at.is_not(None)),
+            "not_acted_on": Part(lambda c: c.responded_at.is_(None)),
+            "seconds_sum": Part(
+                lambda c: c.responded_at.is_not(None),
+                lambda c: seconds_between(c.registered_at, c.responded_at),
             ),
         },
         {"mean_seconds": share("seconds_sum", "acted_on")},
-        needs_first_action=True,
     ),
     Kpi(
         "resolution_time",
         "Resolution time",
-        "Calls resolved in the period: seconds from registration to the standing resolution.",
+        "Calls resolved in the period (the resolution standing): seconds from the "
+        "registration to the resolution.",
         "resolved_at",
         {
-            "resolved": lambda c: count_if(_standing(c)),
-            "seconds_sum": lambda c: sum_if(
-                _standing(c), seconds_between(c.registered_at, c.resolved_at)
-            ),
+            "resolved": Part(),
+            "seconds_sum": Part(value=lambda c: seconds_between(c.registered_at, c.resolved_at)),
         },
         {"mean_seconds": share("seconds_sum", "resolved")},
     ),
@@ -216,16 +200,14 @@ KPIS: tuple[Kpi, ...] = (
         "mileage",
         "Service-management mileage",
         "Per call registered in the period: the processes it went through (reactive, plus "
-        "relation management when referred), its hand-overs (escalations plus a referral) and "
-        "its reports (contacts with the customer). The method aims at 1 / 0 / 1.",
+        "relation management when referred), its hand-overs (escalations, plus one for a "
+        "referral) and its reports (contacts with the customer). The method aims at 1 / 0 / 1.",
         "registered_at",
         {
-            "requests": lambda c: func.count(),
-            "processes_sum": lambda c: func.sum(1 + count_case(c.state == "referred")),
-            "handovers_sum": lambda c: func.sum(
-                c.escalation_count + count_case(c.state == "referred")
-            ),
-            "reports_sum": lambda c: func.coalesce(func.sum(c.contact_count), 0),
+            "requests": Part(),
+            "processes_sum": Part(value=lambda c: 1 + _referred(c)),
+            "handovers_sum": Part(value=lambda c: c.escalation_count + _referred(c)),
+            "reports_sum": Part(value=lambda c: c.contact_count),
         },
         {
             "processes": share("processes_sum", "requests"),
@@ -236,15 +218,15 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "backlog",
         "Open backlog by age",
-        "Calls open now (registered, in progress, waiting, resolved and not yet closed), by "
-        "age since registration. A figure of the present: the period does not apply.",
+        "Calls open now (registered, in progress, waiting, or resolved and not yet closed), by "
+        "age since the registration. A figure of the present: the period does not apply.",
         None,
         {
-            "open": lambda c: count_if(c.state.in_(OPEN_STATES)),
+            "open": Part(lambda c: c.state.in_(OPEN_STATES)),
             **{name: _aged(lo, hi) for name, lo, hi in AGE_BANDS},
         },
+        population=lambda c: c.state.in_(OPEN_STATES),
     ),
 )
-
 
 BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, and_, cast, func, literal, literal_column, select
+from sqlalchemy import String, and_, case, func, literal, literal_column, or_, select
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
-from bpsm.kpis.definitions import BY_NAME, KPIS, Kpi, first_action
+from bpsm.kpis.definitions import BY_NAME, KPIS, Kpi
 from bpsm.kpis.periods import BY, By, Period, periods
-from bpsm.kpis.sql import bucket_of
+from bpsm.kpis.sql import bucket_of, scanned
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
 from bpsm.store.tables import CallRow, ServiceRow, UTCDateTime
@@ -49,6 +49,8 @@ Dimension = Literal["service", "department", "group", "operator", "channel"]
 #: what a report can be grouped by (and filtered on): the call's service, its service's
 #: department, the operator group the call is with, the operator who registered it, its channel
 DIMENSIONS: tuple[Dimension, ...] = ("service", "department", "group", "operator", "channel")
+#: a report wider than this scans the calls table once rather than through its anchors' indexes
+WIDE = timedelta(days=7)
 NONE = "(none)"
 """The group of calls without a service (exceptions, referrals) when grouping by service."""
 
@@ -138,10 +140,10 @@ class KpiReport(BaseModel):
 
 
 class _Cols:
-    """The columns a part's SQL sees: the call's, the first action's time, and now."""
+    """The columns a part's SQL sees: the call's, and ``ago(delta)`` before now."""
 
-    def __init__(self, now: datetime, first_at: Any = None):
-        self.now, self.first_at = now, first_at
+    def __init__(self, now: datetime):
+        self.now = now
 
     def ago(self, delta: timedelta) -> Any:
         """The moment ``delta`` before now, as an SQL value."""
@@ -245,17 +247,18 @@ class Kpis:
         tz = self._desk.config.timezone
         spans = periods(since, until, by, tz) if by else [Period(since.date(), since, until)]
         now = clock.now()
-        # one query per anchor (and join): the KPIs that share it are counted in the same scan
-        plans: dict[tuple[str | None, bool], list[Kpi]] = defaultdict(list)
-        for k in chosen:
-            plans[(k.anchor, k.needs_first_action)].append(k)
+        cols = _Cols(now)
         rows: list[KpiRow] = []
+        anchored = [k for k in chosen if k.anchor is not None]
+        present = [k for k in chosen if k.anchor is None]
         with self._desk.unit() as uow:
-            for (anchor, joined), group in plans.items():
-                got = uow.session.execute(
-                    self._query(group, anchor, joined, spans, group_by, filters, now)
-                ).all()
-                rows += _rows(group, anchor, got, spans, by, group_by)
+            if anchored:
+                stmt, anchors = _scan(anchored, spans, group_by, filters, cols)
+                got = uow.session.execute(stmt).all()
+                rows += _rows(anchored, anchors, got, spans, by, group_by)
+            if present:
+                got = uow.session.execute(_present(present, group_by, filters, cols)).all()
+                rows += _rows(present, [], got, spans, by, group_by)
         order = {k.name: i for i, k in enumerate(KPIS)}
         rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
         return KpiReport(
@@ -285,38 +288,6 @@ class Kpis:
             if value not in known[name]:
                 shown = ", ".join(known[name][:12]) + (", …" if len(known[name]) > 12 else "")
                 raise _bad(name, f"{value!r} is not a known {name} ({shown})")
-
-    def _query(
-        self,
-        group: list[Kpi],
-        anchor: str | None,
-        joined: bool,
-        spans: list[Period],
-        group_by: Dimension | None,
-        filters: KpiFilter,
-        now: datetime,
-    ) -> Any:
-        fa = first_action() if joined else None
-        cols = _Cols(now, fa.c.first_at if fa is not None else None)
-        source: Any = C.__table__
-        if fa is not None:
-            source = source.outerjoin(fa, fa.c.call_id == cast(C.id, String))
-        if group_by == "department":
-            source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
-        where = list(_filter_where(filters))
-        if anchor is not None:
-            at = getattr(C, anchor)
-            where += [at >= spans[0].since, at < spans[-1].until]
-            bucket = bucket_of(at, [p.since for p in spans[1:]])
-        else:
-            bucket = literal(0)
-        dim = _dimension(group_by)
-        parts = [k.parts[name](cols).label(f"{k.name}.{name}") for k in group for name in k.parts]
-        stmt = select(bucket.label("p"), dim.label("g"), *parts).select_from(source).where(*where)
-        keys: list[Any] = [literal_column("1")] if anchor is not None and len(spans) > 1 else []
-        if group_by is not None:
-            keys.append(literal_column("2"))
-        return stmt.group_by(*keys) if keys else stmt
 
 
 def _bad(field: str, message: str) -> ValidationError:
@@ -359,35 +330,119 @@ def _dimension(group_by: Dimension | None) -> Any:
     }[group_by]
 
 
+def _parts(kpis: list[Kpi], cols: _Cols) -> list[Any]:
+    return [k.parts[n].sql(cols).label(f"{k.name}.{n}") for k in kpis for n in k.parts]
+
+
+def _scan(
+    kpis: list[Kpi],
+    spans: list[Period],
+    group_by: Dimension | None,
+    filters: KpiFilter,
+    cols: _Cols,
+) -> tuple[Any, list[str]]:
+    """One grouped scan of the calls for every anchored KPI.
+
+    Each anchor's period index is a grouping key (NULL when that timestamp is outside the
+    report), so one scan gives each anchor's parts per period: a group's parts count for a KPI
+    only where its anchor's key is set. Returns the statement and the anchors in key order.
+    """
+    anchors = sorted({k.anchor for k in kpis if k.anchor is not None})
+    lo, hi = spans[0].since, spans[-1].until
+    edges = [p.since for p in spans[1:]]
+    keys = []
+    for name in anchors:
+        at = getattr(C, name)
+        keys.append(case((and_(at >= lo, at < hi), bucket_of(at, edges)), else_=None))
+    wide = hi - lo > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
+    ats = [scanned(getattr(C, n)) if wide else getattr(C, n) for n in anchors]
+    in_report = or_(*(and_(at >= lo, at < hi) for at in ats))
+    source: Any = C.__table__
+    if group_by == "department":
+        source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
+    stmt = (
+        select(
+            *(k.label(f"b{i}") for i, k in enumerate(keys)),
+            _dimension(group_by).label("g"),
+            *_parts(kpis, cols),
+        )
+        .select_from(source)
+        .where(in_report, *_filter_where(filters))
+    )
+    positions = len(keys) + (group_by is not None)
+    return stmt.group_by(*(literal_column(str(i + 1)) for i in range(positions))), anchors
+
+
+def _present(kpis: list[Kpi], group_by: Dimension | None, filters: KpiFilter, cols: _Cols) -> Any:
+    """The figures of the present (the backlog): every call now, by group."""
+    source: Any = C.__table__
+    if group_by == "department":
+        source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
+    about = [k.population(cols) for k in kpis if k.population is not None]
+    everyone = len(about) < len(kpis)
+    stmt = (
+        select(_dimension(group_by).label("g"), *_parts(kpis, cols))
+        .select_from(source)
+        .where(*(() if everyone else (or_(*about),)), *_filter_where(filters))
+    )
+    return stmt.group_by(literal_column("1")) if group_by is not None else stmt
+
+
 def _rows(
-    group: list[Kpi],
-    anchor: str | None,
+    kpis: list[Kpi],
+    anchors: list[str],
     got: Sequence[Any],
     spans: list[Period],
     by: By | None,
     group_by: Dimension | None,
 ) -> list[KpiRow]:
-    """The query's additive parts per (period, group), with the totals added up from them."""
-    cells: dict[tuple[str, str | None], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    """The additive parts per (period, group) added up from the query's groups, and the
+    figures derived from them. No anchors: the figures of the present (period ``now``)."""
+    cells: dict[tuple[str, str | None], dict[str, float]] = {}
+
+    def add(key: tuple[str, str | None], values: dict[str, float]) -> None:
+        cell = cells.setdefault(key, defaultdict(float))
+        for name, v in values.items():
+            cell[name] += v
+
     for r in got:
-        label = "now" if anchor is None else "total"
-        g = None if group_by is None else (r.g if r.g is not None else NONE)
-        values = {key: float(v or 0) for key, v in r._mapping.items() if key not in ("p", "g")}
-        keys = {(label, None), (label, g)}
-        if anchor is not None and by is not None:
-            p = spans[int(r.p or 0)].label.isoformat()
-            keys |= {(p, None), (p, g)}
-        for key in keys:
-            for name, v in values.items():
-                cells[key][name] += v
-    labels = ["now"] if anchor is None else ["total"]
-    if anchor is not None and by is not None:
+        m = r._mapping
+        g = None if group_by is None else (m["g"] if m["g"] is not None else NONE)
+        if not anchors:
+            values = {
+                f"{k.name}.{n}": float(m[f"{k.name}.{n}"] or 0) for k in kpis for n in k.parts
+            }
+            for key in {("now", None), ("now", g)}:
+                add(key, values)
+            continue
+        for i, anchor in enumerate(anchors):
+            b = m[f"b{i}"]
+            if b is None:
+                continue
+            values = {
+                f"{k.name}.{n}": float(m[f"{k.name}.{n}"] or 0)
+                for k in kpis
+                if k.anchor == anchor
+                for n in k.parts
+            }
+            keys = {("total", None), ("total", g)}
+            if by is not None:
+                p = spans[int(b)].label.isoformat()
+                keys |= {(p, None), (p, g)}
+            for key in keys:
+                add(key, values)
+    labels = ["now"] if not anchors else ["total"]
+    if anchors and by is not None:
         labels += [p.label.isoformat() for p in spans]
     for label in labels:  # an empty period still has its row (zero counts, no shares)
         cells.setdefault((label, None), defaultdict(float))
     out = []
     for (period, g), values in cells.items():
-        for k in group:
+        for k in kpis:
+            if (k.anchor is None) != (not anchors):
+                continue
             parts = {n: values.get(f"{k.name}.{n}", 0.0) for n in k.parts}
+            if g is not None and not any(f"{k.name}.{n}" in values for n in k.parts):
+                continue  # a group seen only through other anchors' KPIs
             out.append(KpiRow(period=period, group=g, kpi=k.name, figures=k.derive(parts)))
     return out

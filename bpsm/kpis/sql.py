@@ -13,7 +13,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bpsm.store.tables import UTCDateTime
 
-__all__ = ["bucket_of", "count_if", "seconds_between", "sum_if"]
+__all__ = ["bucket_of", "count_if", "scanned", "seconds_between", "sum_if"]
 
 
 def count_if(cond: Any) -> ColumnElement[Any]:
@@ -43,6 +43,25 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
 def _seconds_default(element: seconds_between, compiler: Any, **kw: Any) -> str:
     earlier, later = (compiler.process(c, **kw) for c in element.clauses)
     return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+class scanned(FunctionElement[datetime]):
+    """The timestamp column, read in a table scan: SQLite's no-op unary ``+`` keeps it from answering a
+    wide range (most of the table) through an index row by row; other databases plan by their
+    statistics and get the column as it is."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(scanned, "sqlite")
+def _scanned_sqlite(element: scanned, compiler: Any, **kw: Any) -> str:
+    return "+" + compiler.process(next(iter(element.clauses)), **kw)
+
+
+@compiles(scanned)
+def _scanned_default(element: scanned, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(next(iter(element.clauses)), **kw))
 
 
 def bucket_of(column: Any, edges: Sequence[datetime]) -> ColumnElement[Any]:

@@ -135,6 +135,8 @@ class CallRow(VersionedRecord, Base):
     registered_at: Mapped[datetime] = mapped_column(index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    """The desk's first action on the call (its first step after the registration)."""
     contact_count: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at_contact: Mapped[int | None] = mapped_column(Integer)
     escalation_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -142,6 +142,7 @@ def upgrade() -> None:
         ),
         sa.Column("resolved_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_count", sa.Integer(), nullable=False),
         sa.Column("resolved_at_contact", sa.Integer(), nullable=True),
         sa.Column("escalation_count", sa.Integer(), nullable=False),
