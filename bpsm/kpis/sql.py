@@ -46,9 +46,11 @@ def _seconds_default(element: seconds_between, compiler: Any, **kw: Any) -> str:
 
 
 class scanned(FunctionElement[datetime]):
-    """The timestamp column, read in a table scan: SQLite's no-op unary ``+`` keeps it from answering a
-    wide range (most of the table) through an index row by row; other databases plan by their
-    statistics and get the column as it is."""
+    """The timestamp column, read in a table scan.
+
+    SQLite's no-op unary ``+`` keeps it from answering a wide range (most of the table) through
+    an index row by row; other databases plan by their statistics and get the column as is.
+    """
 
     type = UTCDateTime()
     inherit_cache = True

@@ -455,9 +455,7 @@ def _responding(effect: Any) -> Any:
 # every step after the registration is an action by the desk: the first one sets responded_at
 REACTIVE = replace(
     REACTIVE,
-    table=tuple(
-        s if s.opens else replace(s, effect=_responding(s.effect)) for s in REACTIVE.table
-    ),
+    table=tuple(s if s.opens else replace(s, effect=_responding(s.effect)) for s in REACTIVE.table),
 )
 
 
