@@ -36,7 +36,8 @@ class seconds_between(FunctionElement[float]):
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     earlier, later = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+    # julianday is a double of days: exact to some microseconds, so rounded to milliseconds
+    return f"round((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
 
 
 @compiles(seconds_between)
