@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from bpsm import Desk, ValidationError
-from bpsm.kpis import KpiFilter, periods
+from bpsm.kpis import KPIS, KpiFilter, periods
 from bpsm.store.tables import CallRow
+from tests.conftest import ROOT
 from tests.helpers import OP, call_in, new_call
 from tests.kpi_reference import compare, facts, reference
 
@@ -224,3 +225,11 @@ def test_random_desks_match_reference(
     with freeze_time(now):
         got = desk.kpis.report(since, until, by=by, group_by=group_by, filters=KpiFilter(**filters))
     compare(got, reference(facts(desk), since, until, TZ, now, by, group_by, filters))
+
+
+def test_docs_name_every_kpi_and_figure() -> None:
+    text = (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8")
+    for k in KPIS:
+        assert f"`{k.name}`" in text, k.name
+        for figure in (*k.parts, *k.figures):
+            assert figure in text, (k.name, figure)
