@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
@@ -28,7 +28,7 @@ from bpsm.kpis.periods import BY, By, Period, periods
 from bpsm.kpis.sql import bucket_of, scanned
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
-from bpsm.store.tables import CallRow, ServiceRow, UTCDateTime
+from bpsm.store.tables import CallRow, ServiceRow, StaffRow, UTCDateTime
 from bpsm.validation import moment
 
 if TYPE_CHECKING:
@@ -243,7 +243,9 @@ class Kpis:
             raise _bad("group_by", f"{group_by!r} is not one of {', '.join(DIMENSIONS)}")
         chosen = _chosen(kpis)
         filters = filters or KpiFilter()
-        self.check(filters)
+        known = self._known()
+        self._check(filters, known)
+        grouping = None if group_by is None else _Grouping.of(group_by, known)
         tz = self._desk.config.timezone
         spans = periods(since, until, by, tz) if by else [Period(since.date(), since, until)]
         now = clock.now()
@@ -253,12 +255,12 @@ class Kpis:
         present = [k for k in chosen if k.anchor is None]
         with self._desk.unit() as uow:
             if anchored:
-                stmt, anchors = _scan(anchored, spans, group_by, filters, cols)
+                stmt, anchors = _scan(anchored, spans, grouping, filters, cols)
                 got = uow.session.execute(stmt).all()
-                rows += _rows(anchored, anchors, got, spans, by, group_by)
+                rows += _rows(anchored, anchors, got, spans, by, grouping)
             if present:
-                got = uow.session.execute(_present(present, group_by, filters, cols)).all()
-                rows += _rows(present, [], got, spans, by, group_by)
+                got = uow.session.execute(_present(present, grouping, filters, cols)).all()
+                rows += _rows(present, [], got, spans, by, grouping)
         order = {k.name: i for i, k in enumerate(KPIS)}
         rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
         return KpiReport(
@@ -274,19 +276,25 @@ class Kpis:
 
     def check(self, filters: KpiFilter) -> None:
         """Refuse a filter value the desk does not know, naming the filter and what it knows."""
+        self._check(filters, self._known())
+
+    def _known(self) -> _Known:
         cfg = self._desk.config
         with self._desk.unit() as uow:
             s = uow.session
-            known: dict[str, Sequence[str]] = {
-                "service": list(s.scalars(select(ServiceRow.id).order_by(ServiceRow.id))),
-                "department": sorted(set(s.scalars(select(ServiceRow.department)))),
-                "group": list(cfg.groups),
-                "operator": [p.id for p in cfg.staff],
-                "channel": list(cfg.channels),
-            }
+            services = dict(
+                s.execute(
+                    select(ServiceRow.id, ServiceRow.department).order_by(ServiceRow.id)
+                ).all()
+            )
+            staff = list(s.scalars(select(StaffRow.id).order_by(StaffRow.id)))
+        return _Known(services, staff, list(cfg.groups), list(cfg.channels))
+
+    def _check(self, filters: KpiFilter, known: _Known) -> None:
         for name, value in filters.given().items():
-            if value not in known[name]:
-                shown = ", ".join(known[name][:12]) + (", …" if len(known[name]) > 12 else "")
+            values = known.values(name)
+            if value not in values:
+                shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
                 raise _bad(name, f"{value!r} is not a known {name} ({shown})")
 
 
@@ -318,26 +326,84 @@ def _filter_where(f: KpiFilter) -> Iterable[Any]:
         yield C.channel == f.channel
 
 
-def _dimension(group_by: Dimension | None) -> Any:
-    if group_by is None:
-        return literal(None, String)
-    return {
-        "service": C.service_id,
-        "department": ServiceRow.department,
-        "group": C.group,
-        "operator": C.registered_by,
-        "channel": C.channel,
-    }[group_by]
+@dataclass(frozen=True)
+class _Known:
+    """The values the desk knows for each dimension (filters are checked against them)."""
+
+    services: dict[str, str]  # id → department
+    staff: list[str]
+    groups: list[str]
+    channels: list[str]
+
+    def values(self, dimension: str) -> list[str]:
+        return {
+            "service": list(self.services),
+            "department": sorted(set(self.services.values())),
+            "group": self.groups,
+            "operator": self.staff,
+            "channel": self.channels,
+        }[dimension]
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """A dimension as grouping keys: the index of the call's value among the known values
+    (``CASE col WHEN v0 THEN 0 …``; SQLite groups small integers far faster than strings) and,
+    where the column may hold a value no longer configured, that raw value."""
+
+    values: list[str]
+    key: Any
+    extra: Any | None
+
+    @classmethod
+    def of(cls, dimension: Dimension, known: _Known) -> _Grouping:
+        values = known.values(dimension)
+        index = {v: i for i, v in enumerate(values)}
+        if dimension == "department":  # the service's department, without a join
+            col = C.service_id
+            mapping = {sid: index[dep] for sid, dep in known.services.items()}
+        else:
+            col = {
+                "service": C.service_id,
+                "group": C.group,
+                "operator": C.registered_by,
+                "channel": C.channel,
+            }[dimension]
+            mapping = index
+        key = case(mapping, value=col, else_=-1) if mapping else literal(-1)
+        extra = None
+        if dimension in ("group", "channel"):  # not keys of another table: may be stale
+            extra = case((col.in_(values), None), else_=col) if values else col
+        return cls(values, key, extra)
+
+    def columns(self) -> list[Any]:
+        cols = [self.key.label("g")]
+        if self.extra is not None:
+            cols.append(self.extra.label("gx"))
+        return cols
+
+    def decode(self, m: Any) -> str:
+        k = m["g"]
+        if k is not None and k >= 0:
+            return self.values[int(k)]
+        raw = m["gx"] if self.extra is not None else None
+        return NONE if raw is None else str(raw)
+
+
+def _label(part: Any) -> str:
+    return f"p{id(part)}"
 
 
 def _parts(kpis: list[Kpi], cols: _Cols) -> list[Any]:
-    return [k.parts[n].sql(cols).label(f"{k.name}.{n}") for k in kpis for n in k.parts]
+    """Each distinct part once (KPIs share some, such as the count of their calls)."""
+    unique = {_label(p): p for k in kpis for p in k.parts.values()}
+    return [p.sql(cols).label(name) for name, p in unique.items()]
 
 
 def _scan(
     kpis: list[Kpi],
     spans: list[Period],
-    group_by: Dimension | None,
+    grouping: _Grouping | None,
     filters: KpiFilter,
     cols: _Cols,
 ) -> tuple[Any, list[str]]:
@@ -357,35 +423,27 @@ def _scan(
     wide = hi - lo > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
     ats = [scanned(getattr(C, n)) if wide else getattr(C, n) for n in anchors]
     in_report = or_(*(and_(at >= lo, at < hi) for at in ats))
-    source: Any = C.__table__
-    if group_by == "department":
-        source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
+    by_group = grouping.columns() if grouping is not None else []
     stmt = (
-        select(
-            *(k.label(f"b{i}") for i, k in enumerate(keys)),
-            _dimension(group_by).label("g"),
-            *_parts(kpis, cols),
-        )
-        .select_from(source)
+        select(*(k.label(f"b{i}") for i, k in enumerate(keys)), *by_group, *_parts(kpis, cols))
+        .select_from(C)
         .where(in_report, *_filter_where(filters))
     )
-    positions = len(keys) + (group_by is not None)
+    positions = len(keys) + len(by_group)
     return stmt.group_by(*(literal_column(str(i + 1)) for i in range(positions))), anchors
 
 
-def _present(kpis: list[Kpi], group_by: Dimension | None, filters: KpiFilter, cols: _Cols) -> Any:
+def _present(kpis: list[Kpi], grouping: _Grouping | None, filters: KpiFilter, cols: _Cols) -> Any:
     """The figures of the present (the backlog): every call now, by group."""
-    source: Any = C.__table__
-    if group_by == "department":
-        source = source.outerjoin(ServiceRow, ServiceRow.id == C.service_id)
+    by_group = grouping.columns() if grouping is not None else []
     about = [k.population(cols) for k in kpis if k.population is not None]
     everyone = len(about) < len(kpis)
     stmt = (
-        select(_dimension(group_by).label("g"), *_parts(kpis, cols))
-        .select_from(source)
+        select(*by_group, *_parts(kpis, cols))
+        .select_from(C)
         .where(*(() if everyone else (or_(*about),)), *_filter_where(filters))
     )
-    return stmt.group_by(literal_column("1")) if group_by is not None else stmt
+    return stmt.group_by(*(literal_column(str(i + 1)) for i in range(len(by_group))))
 
 
 def _rows(
@@ -394,7 +452,7 @@ def _rows(
     got: Sequence[Any],
     spans: list[Period],
     by: By | None,
-    group_by: Dimension | None,
+    grouping: _Grouping | None,
 ) -> list[KpiRow]:
     """The additive parts per (period, group) added up from the query's groups, and the
     figures derived from them. No anchors: the figures of the present (period ``now``)."""
@@ -407,10 +465,10 @@ def _rows(
 
     for r in got:
         m = r._mapping
-        g = None if group_by is None else (m["g"] if m["g"] is not None else NONE)
+        g = None if grouping is None else grouping.decode(m)
         if not anchors:
             values = {
-                f"{k.name}.{n}": float(m[f"{k.name}.{n}"] or 0) for k in kpis for n in k.parts
+                f"{k.name}.{n}": float(m[_label(p)] or 0) for k in kpis for n, p in k.parts.items()
             }
             for key in {("now", None), ("now", g)}:
                 add(key, values)
@@ -420,10 +478,10 @@ def _rows(
             if b is None:
                 continue
             values = {
-                f"{k.name}.{n}": float(m[f"{k.name}.{n}"] or 0)
+                f"{k.name}.{n}": float(m[_label(p)] or 0)
                 for k in kpis
                 if k.anchor == anchor
-                for n in k.parts
+                for n, p in k.parts.items()
             }
             keys = {("total", None), ("total", g)}
             if by is not None:
