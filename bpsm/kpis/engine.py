@@ -1,9 +1,10 @@
 """``desk.kpis``: the KPI engine — every KPI of :mod:`bpsm.kpis.definitions`, by period and group.
 
-:meth:`Kpis.report` runs one grouped SQL query per anchor (the timestamp that puts a call in a
-period) for all the KPIs sharing it, with the filters in its ``WHERE`` and the period as a
-``CASE`` over the desk's local period boundaries (:mod:`bpsm.kpis.periods`). Python only adds up
-the additive parts of the groups for the totals and divides them for the figures.
+:meth:`Kpis.report` counts every anchored KPI in one grouped SQL scan of the calls: the filters
+in its ``WHERE``; as grouping keys, each anchor's period (a ``CASE`` over the desk's local period
+boundaries, :mod:`bpsm.kpis.periods`) and the group's index among the known values. The backlog
+(a figure of the present) is a second, small query over the open calls. Python only adds up the
+additive parts of the groups for the totals and divides them for the figures.
 
 :meth:`Kpis.window` and :meth:`Kpis.today` are the headline snapshot the TUI shows: each figure a
 scalar subquery over an index range of its anchor, so today's costs what today holds.

@@ -6,24 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, func, literal
+from sqlalchemy import Float, case, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from bpsm.store.tables import UTCDateTime
 
-__all__ = ["bucket_of", "count_if", "scanned", "seconds_between", "sum_if"]
-
-
-def count_if(cond: Any) -> ColumnElement[Any]:
-    """``SUM(CASE WHEN cond THEN 1 ELSE 0 END)``: how many rows meet ``cond`` (0, never NULL)."""
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
-def sum_if(cond: Any, value: Any) -> ColumnElement[Any]:
-    """The sum of ``value`` over the rows meeting ``cond`` (0 when none do)."""
-    return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
+__all__ = ["bucket_of", "scanned", "seconds_between"]
 
 
 class seconds_between(FunctionElement[float]):
