@@ -28,7 +28,7 @@ from bpsm.errors import (
     Problem,
     ValidationError,
 )
-from bpsm.kpi import KpiSnapshot
+from bpsm.kpis import KpiFilter, KpiReport, KpiSnapshot
 from bpsm.processes import Action, Ask, Process, Step
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.calls.lead_time import LeadTimeCompliance
@@ -104,6 +104,8 @@ __all__ = [
     "Improvements",
     "InvalidTransition",
     "KeysetPage",
+    "KpiFilter",
+    "KpiReport",
     "KpiSnapshot",
     "LeadTimeCompliance",
     "Maintenance",

@@ -323,18 +323,99 @@ def proactive(
     typer.echo(f"{len(due)} tasks due or overdue now")
 
 
+def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:
+    """``--since`` / ``--until``: a date (the desk's local midnight; for ``--until`` the end of
+    that day) or an ISO time (without an offset: the desk's local time)."""
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bpsm.errors import Problem
+
+    if text is None:
+        return None
+    tz = ZoneInfo(zone)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                Problem(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time", field=field)
+            ) from None
+        return at if at.tzinfo else at.replace(tzinfo=tz)
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
+
+
 @app.command()
-def kpi(db: DbOpt = None, catalogue: CatOpt = None) -> None:
-    """Print today's KPIs."""
+def kpi(
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this date or time (default: 30 days ago).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Up to this date (the whole day) or time (default: today, all of it)."),
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="A trend by day, week or month.")] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(help="Per service, department, group, operator or channel."),
+    ] = None,
+    service: Annotated[str | None, typer.Option(help="Only this service (its id).")] = None,
+    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
+    group: Annotated[str | None, typer.Option(help="Only calls with this group.")] = None,
+    operator: Annotated[
+        str | None, typer.Option(help="Only calls this operator registered.")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="Only calls in by this channel.")] = None,
+    kpis: Annotated[
+        list[str] | None, typer.Option("--kpi", help="Only this KPI (repeatable).")
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="table (for people), json or csv (docs/kpis.md).")
+    ] = "table",
+) -> None:
+    """The KPIs for a period: a table, or JSON / CSV with the schema of docs/kpis.md."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+
+    from bpsm import clock
+    from bpsm.errors import Problem
+    from bpsm.kpis import KpiFilter
+    from bpsm.kpis.output import as_csv, as_json, as_table
+
+    if format_ not in ("table", "json", "csv"):
+        fail(ValidationError(Problem(f"{format_!r} is not table, json or csv", field="format")))
     the_desk = open_desk(db, catalogue)
-    k = the_desk.kpis.today()
-    share = f"{k.first_time_right_share:.0%}" if k.first_time_right_share is not None else "—"
-    effort = f"{k.effort_mean:.1f}" if k.effort_mean is not None else "—"
-    sat = f"{k.satisfaction_mean:.1f}" if k.satisfaction_mean is not None else "—"
-    typer.echo(
-        f"registered {k.registered} · resolved {k.resolved} · first time right {share} · "
-        f"open {k.open_now} · effort {effort}/7 · satisfaction {sat}/5"
-    )
+    zone = the_desk.config.timezone
+    try:
+        start = _moment("since", since, zone, end=False)
+        end = _moment("until", until, zone, end=True)
+        if end is None:
+            today = clock.now().astimezone(ZoneInfo(zone)).date()
+            end = the_desk.kpis.local_day(today)[1]
+        if start is None:
+            start = end - timedelta(days=30) if isinstance(end, datetime) else end
+        report = the_desk.kpis.report(
+            start,
+            end,
+            by=by,  # checked by the engine: one line if bad
+            group_by=group_by,
+            filters=KpiFilter(service, department, group, operator, channel),
+            kpis=kpis or None,
+        )
+    except BpsmError as err:
+        fail(err)
+    if format_ == "json":
+        typer.echo(as_json(report))
+    elif format_ == "csv":
+        typer.echo(as_csv(report), nl=False)
+    else:
+        as_table(report, Console(width=max(100, Console().width)))
 
 
 @docs_app.command("processes")

@@ -290,6 +290,10 @@ def _past_call(
         "registered_at": at,
         "resolved_at": resolved_at,
         "closed_at": resolved_at if state == "closed" else None,
+        # the first action 1–120 minutes in (from the time, not the generator: same data as before)
+        "responded_at": None
+        if state == "registered"
+        else at + timedelta(minutes=1 + int(at.timestamp()) % 120),
         "contact_count": 1 if rng.random() < 0.7 else 2,
         "resolved_at_contact": (1 if rng.random() < 0.7 else 2) if done else None,
         "escalation_count": int(escalated),

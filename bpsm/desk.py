@@ -31,7 +31,7 @@ from bpsm.catalogue.published import (
 from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
 from bpsm.errors import ConcurrentModification, PermissionDenied, Problem, ValidationError
-from bpsm.kpi import Kpis
+from bpsm.kpis import Kpis
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.changes.facade import Changes
@@ -72,7 +72,8 @@ class Desk:
         changes: the change process on the catalogue
             (:class:`bpsm.processes.changes.facade.Changes`).
         services: the published catalogue: search and look-up (:class:`bpsm.services.Services`).
-        kpis: first time right, effort, satisfaction, volumes (:class:`bpsm.kpi.Kpis`).
+        kpis: the KPI engine, reports by period and group, and the headline snapshot
+            (:class:`bpsm.kpis.Kpis`).
         maintenance: preventative maintenance and account contacts
             (:class:`bpsm.processes.maintenance.facade.Maintenance`).
         relations: relation management, requests we do not offer yet

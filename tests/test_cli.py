@@ -22,7 +22,7 @@ def test_seed_then_kpi_then_proactive(db_url: str) -> None:
         == "seeded 20 calls\n"
     )
     out = run("kpi", "--db", db_url, "-c", str(CATALOGUE)).output
-    assert "open" in out and "first time right" in out
+    assert "First time" in out and "share" in out and "backlog" in out
     result = run(
         "proactive", "--db", db_url, "-c", str(CATALOGUE), "--horizon", "30", "--as", "admin"
     )

@@ -23,6 +23,7 @@ counts as a new contact (their reply).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -494,6 +495,25 @@ REACTIVE = Process(
             effect=_log_contact,
         ),
     ),
+)
+
+
+def _responding(effect: Any) -> Any:
+    """``effect``, after noting the desk's first action on the call (response time's end)."""
+
+    def first_action_then(ctx: Context) -> None:
+        if ctx.row.responded_at is None:
+            ctx.row.responded_at = clock.now()
+        if effect is not None:
+            effect(ctx)
+
+    return first_action_then
+
+
+# every step after the registration is an action by the desk: the first one sets responded_at
+REACTIVE = replace(
+    REACTIVE,
+    table=tuple(s if s.opens else replace(s, effect=_responding(s.effect)) for s in REACTIVE.table),
 )
 
 

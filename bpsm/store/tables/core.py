@@ -135,6 +135,8 @@ class CallRow(VersionedRecord, Base):
     registered_at: Mapped[datetime] = mapped_column(index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    """The desk's first action on the call (its first step after the registration)."""
     contact_count: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at_contact: Mapped[int | None] = mapped_column(Integer)
     escalation_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -163,6 +165,9 @@ class CallRow(VersionedRecord, Base):
         Index("ix_calls_group_registered", "group", "registered_at", "id"),
         Index("ix_calls_by_registered", "registered_by", "registered_at", "id"),
         Index("ix_calls_self_service", "registered_at", "service_id", "self_service_faq"),
+        # the KPI windows: each anchor's range (resolved_at and registered_at have theirs above)
+        Index("ix_calls_closed_at", "closed_at"),
+        Index("ix_calls_state_updated", "state", "updated_at"),
     )
 
 

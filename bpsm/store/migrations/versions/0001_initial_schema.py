@@ -142,6 +142,7 @@ def upgrade() -> None:
         ),
         sa.Column("resolved_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_count", sa.Integer(), nullable=False),
         sa.Column("resolved_at_contact", sa.Integer(), nullable=True),
         sa.Column("escalation_count", sa.Integer(), nullable=False),
@@ -170,6 +171,7 @@ def upgrade() -> None:
             "ix_calls_by_registered", ["registered_by", "registered_at", "id"], unique=False
         )
         batch_op.create_index("ix_calls_caller_id", ["caller", "id"], unique=False)
+        batch_op.create_index("ix_calls_closed_at", ["closed_at"], unique=False)
         batch_op.create_index(
             "ix_calls_group_registered", ["group", "registered_at", "id"], unique=False
         )
@@ -185,6 +187,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_calls_state"), ["state"], unique=False)
         batch_op.create_index("ix_calls_state_id", ["state", "id"], unique=False)
         batch_op.create_index("ix_calls_state_registered", ["state", "registered_at"], unique=False)
+        batch_op.create_index("ix_calls_state_updated", ["state", "updated_at"], unique=False)
 
     op.create_table(
         "checklist_marks",
@@ -534,6 +537,7 @@ def downgrade() -> None:
 
     op.drop_table("checklist_marks")
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_state_updated")
         batch_op.drop_index("ix_calls_state_registered")
         batch_op.drop_index("ix_calls_state_id")
         batch_op.drop_index(batch_op.f("ix_calls_state"))
@@ -543,6 +547,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_calls_registered_id")
         batch_op.drop_index(batch_op.f("ix_calls_registered_at"))
         batch_op.drop_index("ix_calls_group_registered")
+        batch_op.drop_index("ix_calls_closed_at")
         batch_op.drop_index("ix_calls_caller_id")
         batch_op.drop_index("ix_calls_by_registered")
 

@@ -1,0 +1,97 @@
+"""A KPI report for people (a rich table) and for machines (JSON, CSV), with a stable schema.
+
+JSON (``SCHEMA`` names its version; a new figure may be added, none is renamed or removed
+without a new version)::
+
+    {"schema": "bpsm.kpi/1", "since": ISO, "until": ISO, "timezone": str, "by": str|null,
+     "group_by": str|null, "filters": {name: value}, "periods": [ISO date, ...],
+     "rows": [{"period": ISO date|"total"|"now", "group": str|null, "kpi": str,
+               "figures": {name: number|null}}]}
+
+CSV: one line per figure, columns ``period,group,kpi,figure,value`` (empty: null).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bpsm.kpis.definitions import BY_NAME
+from bpsm.kpis.engine import KpiReport
+
+__all__ = ["CSV_COLUMNS", "SCHEMA", "as_csv", "as_json", "as_table", "shown"]
+
+SCHEMA = "bpsm.kpi/1"
+CSV_COLUMNS = ("period", "group", "kpi", "figure", "value")
+
+
+def as_json(report: KpiReport) -> str:
+    """The report as JSON (the documented schema)."""
+    body: dict[str, Any] = {"schema": SCHEMA, **report.model_dump(mode="json")}
+    return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+def as_csv(report: KpiReport) -> str:
+    """The report as CSV, one line per figure."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in report.rows:
+        for name, v in r.figures.items():
+            w.writerow((r.period, r.group or "", r.kpi, name, "" if v is None else v))
+    return out.getvalue()
+
+
+def shown(name: str, value: float | None) -> str:
+    """A figure for people: shares in %, seconds as a duration, means with two decimals."""
+    if value is None:
+        return "—"
+    if name.endswith(("share", "rate")):
+        return f"{value:.0%}"
+    if name.endswith("seconds"):
+        minutes = round(value / 60)
+        return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.2f}"
+
+
+def as_table(report: KpiReport, console: Console) -> None:
+    """Print the report as a table: one row per KPI figure (and group), a column per period.
+
+    The additive sums (``*_sum``) are left out: they are in JSON and CSV, and the table shows
+    the counts and the figures derived from them.
+    """
+    columns = ["total", *report.periods]
+    where = ", ".join(f"{k} {v}" for k, v in report.filters.items()) or "all calls"
+    title = f"KPIs {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC · {where}" + (
+        f" · by {report.by}" if report.by else ""
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("figure")
+    if report.group_by:
+        table.add_column(report.group_by)
+    for c in columns:
+        table.add_column(c, justify="right")
+    cells: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = {}
+    for r in report.rows:
+        cells.setdefault((r.kpi, r.group), {})["total" if r.period == "now" else r.period] = (
+            r.figures
+        )
+    for (kpi, group), by_period in cells.items():
+        # sums are there for exact roll-ups; people read the counts and the figures
+        names = [n for n in next(iter(by_period.values())) if not n.endswith("_sum")]
+        for i, name in enumerate(names):
+            title_cell = BY_NAME[kpi].title if i == 0 else ""
+            row = [title_cell, name]
+            if report.group_by:
+                row.append("all" if group is None else group)
+            row += [shown(name, by_period[c][name]) if c in by_period else "" for c in columns]
+            table.add_row(*row, end_section=i == len(names) - 1)
+    console.print(table)

@@ -1,0 +1,72 @@
+"""``bpsm kpi``: the table, JSON and CSV of one report; a bad date or filter is one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from freezegun import freeze_time
+from typer.testing import CliRunner
+
+from bpsm import Desk
+from bpsm.kpis.output import CSV_COLUMNS, SCHEMA
+from bpsm_tui.cli import app
+from tests.conftest import CATALOGUE
+from tests.helpers import OP, call_in
+
+NOW = "2026-05-14 10:00:00"
+
+
+def run(*args: str):
+    with freeze_time(NOW):
+        return CliRunner().invoke(app, ["kpi", "-c", str(CATALOGUE), *args])
+
+
+@pytest.fixture
+def seeded(desk: Desk, db_url: str) -> str:
+    with freeze_time("2026-05-12 09:00:00"):
+        a = call_in(desk, "resolved")
+        desk.calls.close(a.id, effort=2, satisfaction=5, by=OP)
+        call_in(desk, "in_progress", service="email-account")
+    return db_url
+
+
+def test_table_json_and_csv_of_one_report(seeded: str) -> None:
+    args = ("--db", seeded, "--since", "2026-05-01", "--by", "week")
+    table = run(*args)
+    assert table.exit_code == 0, table.output
+    assert "2026-05-11" in table.output and "share" in table.output and "100%" in table.output
+    got = run(*args, "--format", "json")
+    body = json.loads(got.output)
+    assert body["schema"] == SCHEMA and body["by"] == "week"
+    assert body["periods"] == ["2026-04-27", "2026-05-04", "2026-05-11"]
+    ftr = next(r for r in body["rows"] if (r["kpi"], r["period"]) == ("first_time_right", "total"))
+    assert ftr["figures"] == {"resolved": 1, "first_time_right": 1, "share": 1.0}
+    lines = list(csv.reader(io.StringIO(run(*args, "--format", "csv").output)))
+    assert tuple(lines[0]) == CSV_COLUMNS
+    assert ["2026-05-11", "", "volume", "registered", "2"] in lines
+    grouped = run(*args, "--group-by", "service", "--kpi", "volume", "--format", "json")
+    groups = {r["group"] for r in json.loads(grouped.output)["rows"]}
+    assert groups == {None, "laptop", "email-account"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--since", "2026-02-30"), "since: '2026-02-30' is not a date (YYYY-MM-DD)"),
+        (("--until", "tomorrow"), "until: 'tomorrow' is not a date"),
+        (("--since", "2026-06-01", "--until", "2026-05-01"), "must be after since"),
+        (("--service", "unicorns"), "service: 'unicorns' is not a known service"),
+        (("--channel", "pigeon"), "channel: 'pigeon' is not a known channel"),
+        (("--by", "year"), "by: 'year' is not one of day, week, month"),
+        (("--group-by", "colour"), "group_by: 'colour' is not one of"),
+        (("--format", "xml"), "format: 'xml' is not table, json or csv"),
+    ],
+)
+def test_bad_input_is_one_line(db_url: str, args: tuple[str, ...], message: str) -> None:
+    result = run("--db", db_url, *args)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.output
