@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from textual import events
+from textual.keys import _character_to_key
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
@@ -71,8 +72,11 @@ class Session:
         await self.settle()
 
     async def type(self, text: str) -> None:
-        """Type text (each character a key press), then settle."""
-        await self.pilot.press(*text)
+        """Type text as a typist does, every character a key press in one burst, then settle
+        (the app hands each key on once the one before it has been handled)."""
+        for char in text:
+            key = char if char.isalnum() else _character_to_key(char)
+            self.app.post_message(events.Key(key, char))
         await self.settle()
 
     async def fill_new_call(
