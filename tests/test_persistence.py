@@ -33,6 +33,46 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     assert diff == []
 
 
+def test_a_database_of_the_previous_release_upgrades_and_keeps_its_calls(tmp_path) -> None:
+    """A database at 0003 (before the KPI records' columns and table) upgrades to the head in
+    place: its calls stay, the new columns are empty, the schema is the declared one."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from bpsm.store.db import _config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    command.upgrade(_config(engine), "0003")
+    assert "responded_at" not in {c["name"] for c in inspect(engine).get_columns("calls")}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO staff (id, name, roles, "group", active)'
+                " VALUES ('anna', 'Anna', '[\"operator\"]', 'service-desk', 1)"
+            )
+        )
+        conn.execute(
+            text(
+                'INSERT INTO calls (id, state, caller, channel, summary, registered_by, "group",'
+                " is_exception, registered_at, contact_count, escalation_count, reopen_count,"
+                " version, updated_at) VALUES (7, 'registered', 'Kim', 'phone', 'Old call',"
+                " 'anna', 'service-desk', 0, '2026-11-30 09:00:00.000000', 1, 0, 0, 1,"
+                " '2026-11-30 09:00:00.000000')"
+            )
+        )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT summary, responded_at, lead_time_met FROM calls")).one()
+        assert tuple(row) == ("Old call", None, None)
+        assert conn.execute(text("SELECT count(*) FROM effort_log")).scalar() == 0
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    engine.dispose()
+    assert diff == []
+
+
 def test_the_quick_revision_check_agrees_with_alembic(db_url: str, tmp_path) -> None:
     engine = make_engine(db_url)
     assert quick_head() == head_revision()

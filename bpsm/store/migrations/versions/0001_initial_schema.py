@@ -142,7 +142,6 @@ def upgrade() -> None:
         ),
         sa.Column("resolved_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("responded_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_count", sa.Integer(), nullable=False),
         sa.Column("resolved_at_contact", sa.Integer(), nullable=True),
         sa.Column("escalation_count", sa.Integer(), nullable=False),
@@ -150,10 +149,6 @@ def upgrade() -> None:
         sa.Column("effort_score", sa.SmallInteger(), nullable=True),
         sa.Column("satisfaction", sa.SmallInteger(), nullable=True),
         sa.Column("survey", sa.String(length=16), nullable=True),
-        sa.Column("self_service_faq", sa.SmallInteger(), nullable=True),
-        sa.Column("self_service_question", sa.Text(), nullable=True),
-        sa.Column("business_minutes_to_resolve", sa.Integer(), nullable=True),
-        sa.Column("lead_time_met", sa.Boolean(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -171,23 +166,16 @@ def upgrade() -> None:
             "ix_calls_by_registered", ["registered_by", "registered_at", "id"], unique=False
         )
         batch_op.create_index("ix_calls_caller_id", ["caller", "id"], unique=False)
-        batch_op.create_index("ix_calls_closed_at", ["closed_at"], unique=False)
         batch_op.create_index(
             "ix_calls_group_registered", ["group", "registered_at", "id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_calls_registered_at"), ["registered_at"], unique=False)
         batch_op.create_index("ix_calls_registered_id", ["registered_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_resolved_at"), ["resolved_at"], unique=False)
-        batch_op.create_index(
-            "ix_calls_self_service",
-            ["registered_at", "service_id", "self_service_faq"],
-            unique=False,
-        )
         batch_op.create_index(batch_op.f("ix_calls_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_state"), ["state"], unique=False)
         batch_op.create_index("ix_calls_state_id", ["state", "id"], unique=False)
         batch_op.create_index("ix_calls_state_registered", ["state", "registered_at"], unique=False)
-        batch_op.create_index("ix_calls_state_updated", ["state", "updated_at"], unique=False)
 
     op.create_table(
         "checklist_marks",
@@ -207,30 +195,6 @@ def upgrade() -> None:
     with op.batch_alter_table("checklist_marks", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_checklist_marks_change_id"), ["change_id"], unique=False
-        )
-
-    op.create_table(
-        "effort_log",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("record_type", sa.String(length=32), nullable=False),
-        sa.Column("record_id", sa.Integer(), nullable=False),
-        sa.Column("work", sa.String(length=16), nullable=False),
-        sa.Column("minutes", sa.Integer(), nullable=False),
-        sa.Column("by", sa.String(length=64), nullable=False),
-        sa.Column("at", bpsm.store.tables.core.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
-        sa.CheckConstraint("minutes > 0", name="ck_effort_log_minutes_positive"),
-        sa.ForeignKeyConstraint(
-            ["by"],
-            ["staff.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("effort_log", schema=None) as batch_op:
-        batch_op.create_index("ix_effort_log_at_work", ["at", "work"], unique=False)
-        batch_op.create_index("ix_effort_log_by_at", ["by", "at"], unique=False)
-        batch_op.create_index(
-            "ix_effort_log_record", ["record_type", "record_id", "id"], unique=False
         )
 
     op.create_table(
@@ -526,28 +490,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_improvements_change_id"))
 
     op.drop_table("improvements")
-    with op.batch_alter_table("effort_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_effort_log_record")
-        batch_op.drop_index("ix_effort_log_by_at")
-        batch_op.drop_index("ix_effort_log_at_work")
-
-    op.drop_table("effort_log")
     with op.batch_alter_table("checklist_marks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_checklist_marks_change_id"))
 
     op.drop_table("checklist_marks")
     with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.drop_index("ix_calls_state_updated")
         batch_op.drop_index("ix_calls_state_registered")
         batch_op.drop_index("ix_calls_state_id")
         batch_op.drop_index(batch_op.f("ix_calls_state"))
         batch_op.drop_index(batch_op.f("ix_calls_service_id"))
-        batch_op.drop_index("ix_calls_self_service")
         batch_op.drop_index(batch_op.f("ix_calls_resolved_at"))
         batch_op.drop_index("ix_calls_registered_id")
         batch_op.drop_index(batch_op.f("ix_calls_registered_at"))
         batch_op.drop_index("ix_calls_group_registered")
-        batch_op.drop_index("ix_calls_closed_at")
         batch_op.drop_index("ix_calls_caller_id")
         batch_op.drop_index("ix_calls_by_registered")
 
