@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpsm import CallView, Desk
+from bpsm import CallView, ChangeView, Desk
 
 OP = "anna"
 
@@ -42,3 +42,19 @@ def call_in(desk: Desk, state: str, **kw) -> CallView:
         call = result[0] if isinstance(result, tuple) else result
     assert call.state == state
     return call
+
+
+def submitted_change(desk: Desk) -> ChangeView:
+    """Dave proposes faster laptop delivery (lead time 3 days) and puts it before the change
+    manager."""
+    definition = desk.services.get("laptop").model_dump(mode="json")
+    definition["delivery"]["lead_time"] = "P3D"
+    change = desk.changes.propose(
+        kind="modify",
+        definition=definition,
+        impact="low",
+        summary="Deliver laptops in 3 days",
+        rollback_plan="republish the previous version",
+        by="dave",
+    )
+    return desk.changes.submit(change.id, by="dave")

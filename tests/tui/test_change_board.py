@@ -19,13 +19,14 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.widgets import Static
 
-from bpsm import ChangeView, Desk
+from bpsm import Desk
 from bpsm_tui.app import DeskApp
 from bpsm_tui.areas import AREAS
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.screens.change_board import ChangeBoardScreen
 from bpsm_tui.screens.change_detail import ChangeDetailScreen
 from tests.conftest import CATALOGUE
+from tests.helpers import submitted_change
 from tests.tui.driver import Session
 
 ITEMS = ["tested", "rollback-plan", "desk-ready", "documentation", "parties-informed"]
@@ -48,21 +49,6 @@ def cdesk(db_url: str, folder: Path) -> Iterator[Desk]:
 
 def laptop_version(desk: Desk) -> int:
     return next(s.current_version for s in desk.services.list() if s.id == "laptop")
-
-
-def submitted_change(desk: Desk) -> ChangeView:
-    """Dave proposes faster laptop delivery and puts it before the change manager."""
-    definition = desk.services.get("laptop").model_dump(mode="json")
-    definition["delivery"]["lead_time"] = "P3D"
-    change = desk.changes.propose(
-        kind="modify",
-        definition=definition,
-        impact="low",
-        summary="Deliver laptops in 3 days",
-        rollback_plan="republish the previous version",
-        by="dave",
-    )
-    return desk.changes.submit(change.id, by="dave")
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from bpsm_tui.screens import QueueScreen
 from bpsm_tui.screens.call_detail import CallDetailScreen
 from bpsm_tui.screens.change_detail import ChangeDetailScreen
 from bpsm_tui.screens.kpis import KpiScreen
+from tests.helpers import submitted_change
 from tests.tui.driver import running
 
 
@@ -47,17 +48,7 @@ def statements_on_the_loop(desk: Desk) -> Iterator[list[str]]:
 def busy(desk: Desk) -> Desk:
     """The desk with demo calls and a change before the change manager."""
     seed_demo(desk, calls=45)
-    definition = desk.services.get("laptop").model_dump(mode="json")
-    definition["delivery"]["lead_time"] = "P3D"
-    change = desk.changes.propose(
-        kind="modify",
-        definition=definition,
-        impact="low",
-        summary="Deliver laptops in 3 days",
-        rollback_plan="republish the previous version",
-        by="dave",
-    )
-    desk.changes.submit(change.id, by="dave")
+    submitted_change(desk)
     return desk
 
 

@@ -29,6 +29,7 @@ from bpsm.catalogue.loader import Catalogue
 from bpsm.demo import seed_demo
 from bpsm_tui.app import DeskApp
 from tests.conftest import PG_URL
+from tests.helpers import submitted_change
 from tests.tui.driver import Session
 
 pytest.importorskip(
@@ -47,17 +48,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48"
 def _build(desk: Desk) -> None:
     """The demo calls, and one of everything the other areas show (run under a frozen clock)."""
     seed_demo(desk, calls=60)
-    definition = desk.services.get("laptop").model_dump(mode="json")
-    definition["delivery"]["lead_time"] = "P3D"
-    change = desk.changes.propose(
-        kind="modify",
-        definition=definition,
-        impact="low",
-        summary="Deliver laptops in 3 days",
-        rollback_plan="republish the previous version",
-        by="dave",
-    )
-    desk.changes.submit(change.id, by="dave")
+    change = submitted_change(desk)
     desk.changes.check_item(change.id, "tested", evidence="piloted by HR for a week", by="carla")
     case = desk.relations.open(customer="HR", request="A digital signing tool", by="dave")
     desk.relations.clarify_need(case.id, need="contracts signed remotely within a day", by="dave")
