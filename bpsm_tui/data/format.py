@@ -9,7 +9,7 @@ person reads goes through :func:`error_text`, which speaks the screen's language
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bpsm import (
@@ -32,10 +32,14 @@ __all__ = [
     "age",
     "error_text",
     "kpi_line",
-    "kpi_rows",
     "local_time",
+    "mean_text",
+    "minutes_text",
     "page_status",
+    "period_label",
     "record_label",
+    "share_text",
+    "span_text",
     "speak",
     "staff_name",
     "state_label",
@@ -212,43 +216,38 @@ def error_text(error: BaseException) -> str:
     return speak(text)
 
 
-def _mean(value: float | None, answered: int) -> str:
-    return "—" if value is None else f"{value:.1f} ({answered} answered)"
+def minutes_text(minutes: int) -> str:
+    """``95`` → ``1h 35m``; under an hour ``40m``."""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h {rest:02d}m" if hours else f"{rest}m"
 
 
-def _share(kpis: KpiSnapshot) -> str:
-    share = kpis.first_time_right_share
-    if share is None:
-        return "— (nothing resolved)"
-    return f"{share:.0%} ({kpis.first_time_right} of {kpis.resolved})"
+def share_text(part: float | None, whole: float | None) -> str:
+    """``7 of 11`` as ``64% (7/11)``; ``—`` when there is no whole."""
+    if not whole:
+        return "—"
+    return f"{(part or 0) / whole:.0%} ({part or 0:.0f}/{whole:.0f})"
 
 
-def kpi_rows(today: KpiSnapshot, month: KpiSnapshot) -> list[tuple[str, str, str]]:
-    """The KPI screen's rows: ``(figure, today, this month)``, the happiness figures first.
+def mean_text(mean: float | None, answered: float | None) -> str:
+    """A survey mean with how many answered, ``3.3 (7)``, so one answer is not taken for a
+    trend; ``—`` without answers."""
+    return "—" if mean is None else f"{mean:.1f} ({answered or 0:.0f})"
 
-    First time right shows its numerator and denominator; the survey means say how many
-    customers answered, so a mean of one answer is not mistaken for a trend. The open calls are
-    a count of now, so they stand in the today column only.
-    """
-    rows: list[tuple[str, str, str]] = [
-        ("First time right", _share(today), _share(month)),
-        (
-            "Customer effort (1 easy – 7 hard)",
-            _mean(today.effort_mean, today.surveyed),
-            _mean(month.effort_mean, month.surveyed),
-        ),
-        (
-            "Satisfaction (1 – 5)",
-            _mean(today.satisfaction_mean, today.surveyed),
-            _mean(month.satisfaction_mean, month.surveyed),
-        ),
-    ]
-    volumes = (
-        ("Calls registered", "registered"),
-        ("Calls resolved", "resolved"),
-        ("Exceptions registered", "exceptions"),
-        ("Referred (relation management)", "referred"),
-    )
-    rows += [(label, f"{getattr(today, f):,}", f"{getattr(month, f):,}") for label, f in volumes]
-    rows.append(("Open now", f"{today.open_now:,}", ""))  # a count of now, not of a window
-    return rows
+
+def period_label(start: str, by: str) -> str:
+    """A period's short name on a plot's axis, from its ISO start date: ``03-14`` (a day),
+    ``W11`` (an ISO week), ``Mar 25`` (a month)."""
+    day = datetime.fromisoformat(start).date()
+    if by == "week":
+        return f"W{day.isocalendar().week:02d}"
+    if by == "month":
+        return f"{day:%b %y}"
+    return f"{day:%m-%d}"
+
+
+def span_text(since: datetime, until: datetime, zone: str) -> str:
+    """The window's local dates, the last one inclusive: ``2025-01-06 – 2025-03-16``."""
+    tz = ZoneInfo(zone)
+    last = _aware(until).astimezone(tz) - timedelta(microseconds=1)
+    return f"{_aware(since).astimezone(tz):%Y-%m-%d} – {last:%Y-%m-%d}"

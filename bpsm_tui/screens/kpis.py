@@ -1,72 +1,198 @@
-"""The manager's first KPI screen: today's and this month's figures side by side.
+"""The KPI dashboard: the headline KPIs and their trends, the team's time against its target
+split, the top self-service opportunities and the recurring disruptions.
 
-First time right with its numerator and denominator, the customer effort and satisfaction
-means with how many answered, and the volumes, all from ``desk.kpis`` (SQL aggregates), loaded
-in a thread worker. A fuller dashboard (per service, trends, the team's effort balance) is a
-later step; this screen shows only what the library computes today.
+Everything comes from the public library in one thread worker (:mod:`bpsm_tui.data.dashboard`):
+``desk.kpis.report`` by day, week or month for the trends and totals, ``desk.effort.balance``,
+``desk.calls.self_service`` and the recurring disruptions the detector proposed (looking at them
+detects nothing). While it computes, the header says so and the last figures stay; a refusal or
+a database error is one line in the header, never a crash.
+
+Keys set the period (``p``: day, week, month), the range (``+``/``-`` more or fewer periods,
+``<``/``>`` earlier or later, ``t`` back to now) and one filter (``f``: a service, department,
+group, channel or operator, picked from what the desk knows; ``x`` all calls again). The
+header line shows all of it. Narrow terminals stack the panels and scroll; wide ones lay them
+out in a grid (:attr:`KpiScreen.HORIZONTAL_BREAKPOINTS`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import textwrap
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, cast
-from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Container, Grid, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
-from bpsm import KpiSnapshot
-from bpsm_tui.data.format import kpi_rows, local_time
+from bpsm_tui.data.dashboard import (
+    GRANULARITIES,
+    Choices,
+    Dashboard,
+    DashboardQuery,
+    load_choices,
+    load_dashboard,
+    trend,
+)
+from bpsm_tui.data.format import (
+    error_text,
+    local_time,
+    mean_text,
+    period_label,
+    share_text,
+    span_text,
+)
+from bpsm_tui.dialogs.kpi_filter import KpiFilterPicker, Picked
+from bpsm_tui.screens.call_screen import PaletteCommand, palette_from_bindings
+from bpsm_tui.widgets.kpi_plot import BalanceBars, Kind, TrendPlot
 
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
 
 __all__ = ["KpiScreen"]
 
+_PLOTS: tuple[tuple[str, str, str, str, float | None, float | None], ...] = (
+    # id, title, KPI, figure, y axis low, high
+    ("plot-ftr", "First time right %", "first_time_right", "share", 0, 100),
+    ("plot-csat", "Satisfied % (4–5 of 5)", "satisfaction", "share", 0, 100),
+    ("plot-ces", "Customer effort (1 easy – 7 hard)", "effort", "mean", 1, 7),
+    ("plot-volume", "Calls registered", "volume", "registered", None, None),
+)
+"""The trend plots: a share or mean per period (a line) and the volume (bars)."""
+_PERCENT = frozenset({"share"})
+_QUESTION = 40
+"""The width of the FAQ question's column (it wraps there)."""
 
-def month_window(day: datetime, zone: str) -> tuple[datetime, datetime]:
-    """The month of ``day`` in the desk's time zone, from its first midnight to the next month's."""
-    tz = ZoneInfo(zone)
-    first = day.astimezone(tz).date().replace(day=1)
-    if first.month == 12:
-        following = first.replace(year=first.year + 1, month=1)
-    else:
-        following = first.replace(month=first.month + 1)
-    return datetime.combine(first, time(), tz), datetime.combine(following, time(), tz)
+
+def _band(name: str) -> str:
+    """A backlog age band's short name: ``under_1d`` → ``<1d``, ``1d_3d`` → ``1–3d``."""
+    return name.replace("under_", "<").replace("_plus", "+").replace("d_", "–")
+
+
+def _day(at: datetime | None, zone: str) -> str:
+    """The local date of ``at`` (``—`` for none)."""
+    return local_time(at, zone)[:10] if at is not None else "—"
+
+
+def _fit(table: DataTable[object]) -> None:
+    """A table as high as its rows and header (an ``auto`` height is measured a refresh late).
+
+    A table with a wrapped row needs one line more than its rows add up to, else its last line
+    is not painted (measured with Textual 8.2).
+    """
+    heights = [row.height for row in table.ordered_rows]
+    height = sum(heights) + 1 + (1 if any(h > 1 for h in heights) else 0)
+    table.styles.height = height
 
 
 class KpiScreen(Screen[None]):
-    """Today's and this month's KPIs, refreshed on ``g`` and on return to the screen."""
+    """The KPI dashboard: trends, effort against target, self-service, recurring disruptions."""
+
+    CSS_PATH = "kpis.tcss"
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (76, "-medium"),
+        (120, "-large"),
+        (150, "-wide"),
+    ]
+    """The plots one column wide under 76 columns, two up to 150, three from there; the tables
+    one column wide under 120, two from there."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "refresh", "Refresh", id="kpi.refresh", tooltip="Compute the KPIs again"),
         Binding(
-            "g",
-            "refresh",
-            "Refresh",
-            id="kpi.refresh",
-            tooltip="Compute today's and this month's KPIs again",
+            "p",
+            "next_period",
+            "Period",
+            id="kpi.period",
+            tooltip="Trends by day, by week or by month (each at its usual range)",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "longer",
+            "More",
+            id="kpi.longer",
+            tooltip="Show more periods (the range grows by half)",
+        ),
+        Binding(
+            "minus",
+            "shorter",
+            "Fewer",
+            id="kpi.shorter",
+            tooltip="Show fewer periods (the range shrinks by a third)",
+        ),
+        Binding(
+            "less_than_sign,comma",
+            "earlier",
+            "Earlier",
+            id="kpi.earlier",
+            tooltip="Move the range one period back",
+        ),
+        Binding(
+            "greater_than_sign,full_stop",
+            "later",
+            "Later",
+            id="kpi.later",
+            tooltip="Move the range one period forward (never past today's)",
+        ),
+        Binding(
+            "t",
+            "now",
+            "Now",
+            show=False,
+            id="kpi.now",
+            tooltip="Move the range back to end with the current period",
+        ),
+        Binding(
+            "f",
+            "pick_filter",
+            "Filter",
+            id="kpi.filter",
+            tooltip="Only the calls of one service, department, group, channel or operator",
+        ),
+        Binding(
+            "x",
+            "clear_filter",
+            "All calls",
+            id="kpi.all",
+            tooltip="Drop the filter: every call again",
         ),
     ]
-    """g computes the figures again."""
+    """The period, the range and the filter; g computes again."""
 
     class Loaded(Message):
-        """Today's and this month's KPIs (from the worker)."""
+        """The dashboard's figures (from the worker); ``choices`` on the first load."""
 
-        def __init__(self, today: KpiSnapshot, month: KpiSnapshot) -> None:
+        def __init__(self, dashboard: Dashboard, choices: Choices | None) -> None:
             super().__init__()
-            self.today, self.month = today, month
+            self.dashboard, self.choices = dashboard, choices
 
     class LoadFailed(Message):
-        """The KPIs could not be computed."""
+        """The figures could not be computed for ``query``."""
 
-        def __init__(self, error: Exception) -> None:
+        def __init__(self, query: DashboardQuery, error: Exception) -> None:
             super().__init__()
-            self.error = error
+            self.query, self.error = query, error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = DashboardQuery()
+        """What the dashboard shows now (its keys change it, then it computes again)."""
+        self.dashboard: Dashboard | None = None
+        """The figures last computed (None until the first load)."""
+        self.choices: Choices | None = None
+        """The values the filter may take (loaded with the first figures)."""
+        self.computing = False
+        """Whether a worker is computing the figures now."""
+        self.error: str | None = None
+        """The last load's error in one line (None when it succeeded)."""
+        self.computed_at = datetime.now(UTC)
+        """When the figures shown were computed."""
+        self._under_modal = False  # suspended under a dialog (not left for another area)
 
     @property
     def desk_app(self) -> DeskHost:
@@ -74,61 +200,253 @@ class KpiScreen(Screen[None]):
         return cast("DeskHost", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("KPIs", id="kpi-title")
+        yield Static("KPIs", id="kpi-title", markup=False)
+        yield Static("", id="kpi-query", markup=False)
+        yield Static("", id="kpi-status")
         with VerticalScroll(id="kpi-body"):
-            yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
-            yield Static("Computing today's and this month's KPIs…", id="kpi-note")
-            yield Static(
-                "First time right: resolved during the contact that registered the call, never "
-                "escalated or reopened. Effort and satisfaction: survey answers of calls closed.",
-                id="kpi-legend",
-            )
+            yield Static("", id="kpi-headline")
+            with Grid(id="kpi-plots"):
+                for ident, title, _, _, low, high in _PLOTS:
+                    kind: Kind = "bar" if ident == "plot-volume" else "line"
+                    yield TrendPlot(title, kind=kind, low=low, high=high, id=ident)
+                yield TrendPlot("Open now by age", kind="bar", id="plot-backlog")
+                yield BalanceBars(id="kpi-balance")
+            with Container(id="kpi-tables"):
+                with Vertical(classes="kpi-panel"):
+                    yield Static("Self-service opportunities", classes="kpi-panel-title")
+                    yield DataTable(id="kpi-self-service", cursor_type="none")
+                with Vertical(classes="kpi-panel"):
+                    yield Static("Recurring disruptions", classes="kpi-panel-title")
+                    yield DataTable(id="kpi-disruptions", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Figure", key="figure")
-        table.add_column("Today", key="today")
-        table.add_column("This month", key="month")
+        service = self.query_one("#kpi-self-service", DataTable)
+        service.add_column("Calls")
+        service.add_column("Service")
+        service.add_column("FAQ entry that would have answered", width=_QUESTION)
+        disruptions = self.query_one("#kpi-disruptions", DataTable)
+        disruptions.add_columns("IM", "State", "Service", "Calls", "Burst")
+        for table in (service, disruptions):
+            table.can_focus = False  # the page scrolls; the tables only show
         self.watch(self.app, "person", self._show_title, init=True)
-        table.focus()
+        self._show_status()
+        self.query_one("#kpi-body").focus()
+
+    def on_screen_suspend(self) -> None:
+        self._under_modal = isinstance(self.app.screen, ModalScreen)
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # back from another area: compute again; from the keys or the filter picker over this
+        # screen: the figures still stand (a filter picked computes its own)
+        if not self._under_modal or (self.dashboard is None and not self.computing):
+            self.reload()
+        self._under_modal = False
 
     def _show_title(self) -> None:
         self.query_one("#kpi-title", Static).update(f"KPIs · {self.desk_app.who}")
 
-    def reload(self) -> None:
-        """Compute the figures again (in a worker)."""
-        self._load()
+    # -- loading ---------------------------------------------------------------------------
+
+    def reload(self, **_: object) -> None:
+        """Compute the figures again for the current query (in a worker)."""
+        self.computing = True
+        self._show_status()
+        self._load(self.asked, self.choices is None)
+
+    @work(thread=True, exclusive=True, group="kpis")
+    def _load(self, query: DashboardQuery, with_choices: bool) -> None:
+        desk = self.desk_app.desk
+        try:
+            choices = load_choices(desk) if with_choices else None
+            dashboard = load_dashboard(desk, query, datetime.now(UTC))
+        except Exception as err:
+            self.post_message(self.LoadFailed(query, err))
+            return
+        self.post_message(self.Loaded(dashboard, choices))
+
+    def on_kpi_screen_loaded(self, message: Loaded) -> None:
+        if message.choices is not None:
+            self.choices = message.choices
+        if message.dashboard.query != self.asked:
+            return  # a key changed the query meanwhile: its own load follows
+        self.computing, self.error = False, None
+        self.dashboard, self.computed_at = message.dashboard, datetime.now(UTC)
+        self._show(message.dashboard)
+
+    def on_kpi_screen_load_failed(self, message: LoadFailed) -> None:
+        if message.query != self.asked:
+            return
+        self.computing = False
+        self.error = error_text(message.error)
+        self._show_status()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _filter_text(self) -> str:
+        q = self.asked
+        if q.dimension is None or q.value is None:
+            return "all calls"
+        label = self.choices.label(q.dimension, q.value) if self.choices else q.value
+        return f"{q.dimension} {label}"
+
+    def _show_query(self) -> None:
+        q, zone = self.asked, self.desk_app.desk.config.timezone
+        since, until = q.window_at(datetime.now(UTC), zone)
+        back = f", {q.back} back" if q.back else ""
+        if self.computing:
+            state = "computing…"
+        elif self.dashboard is not None and self.dashboard.query == q:
+            state = f"as of {local_time(self.computed_at, zone)[11:]}"
+        else:
+            state = "not computed"
+        self.query_one("#kpi-query", Static).update(
+            f"{q.periods} {q.by}s{back}: {span_text(since, until, zone)} · "
+            f"{self._filter_text()} · {state}"
+        )
+
+    def _show_status(self) -> None:
+        """The error line (shown only after a failed load) and the header's state."""
+        status = self.query_one("#kpi-status", Static)
+        status.display = self.error is not None
+        status.update(Text(f"Could not compute the KPIs: {self.error}" if self.error else ""))
+        self._show_query()
+
+    def _show(self, board: Dashboard) -> None:
+        self._show_status()
+        report = board.report
+        total = lambda kpi: report.get(kpi)  # noqa: E731
+        ftr, ces, csat = total("first_time_right"), total("effort"), total("satisfaction")
+        volume, backlog = total("volume"), report.get("backlog", "now")
+        figures = [
+            ("First time right", share_text(ftr.get("first_time_right"), ftr.get("resolved"))),
+            ("Effort", mean_text(ces.get("mean"), ces.get("responses"))),
+            ("Satisfied", share_text(csat.get("satisfied"), csat.get("responses"))),
+            ("Calls", f"{volume.get('registered', 0):,.0f}"),
+            ("Open now", f"{backlog.get('open', 0):,.0f}"),
+        ]
+        headline = Text()
+        for i, (name, value) in enumerate(figures):  # no-break spaces: a figure never splits
+            headline.append(" · " if i else "")
+            headline.append(name.replace(" ", "\u00a0"), style="bold")
+            headline.append("\u00a0" + value.replace(" ", "\u00a0"))
+        self.query_one("#kpi-headline", Static).update(headline)
+        labels = [period_label(p, board.query.by) for p in report.periods]
+        for ident, _, kpi, figure, _, _ in _PLOTS:
+            values = trend(report, kpi, figure)
+            if figure in _PERCENT:
+                values = [None if v is None else 100 * v for v in values]
+            self.query_one(f"#{ident}", TrendPlot).show(labels, values)
+        bands = [name for name in backlog if name != "open"]
+        self.query_one("#plot-backlog", TrendPlot).show(
+            [_band(b) for b in bands], [float(backlog[b] or 0) for b in bands]
+        )
+        whose = self._filter_text() if board.balance_filtered else "the whole team"
+        self.query_one(BalanceBars).show(board.balance, f"Time spent against target · {whose}")
+        self._show_self_service(board)
+        self._show_disruptions(board)
+
+    def _show_self_service(self, board: Dashboard) -> None:
+        report = board.self_service
+        whose = self._filter_text() if board.self_service_filtered else "all calls"
+        share = share_text(report.flagged, report.calls)
+        title = f"Self-service opportunities · {whose}: {share} of calls"
+        self.query("#kpi-tables .kpi-panel-title").first(Static).update(title)
+        table = self.query_one("#kpi-self-service", DataTable)
+        table.clear()
+        for faq in report.by_faq:  # the question wraps in its column, never cut
+            lines = len(textwrap.wrap(faq.question, _QUESTION)) or 1
+            table.add_row(str(faq.flagged), faq.service_id, Text(faq.question), height=lines)
+        if not report.by_faq:
+            table.add_row("", "", Text("no call flagged in this range", style="italic"))
+        _fit(table)
+
+    def _show_disruptions(self, board: Dashboard) -> None:
+        zone = self.desk_app.desk.config.timezone
+        whose = f" · {self._filter_text()}" if board.self_service_filtered else ""
+        self.query("#kpi-tables .kpi-panel-title").last(Static).update(
+            f"Recurring disruptions (the latest proposed){whose}"
+        )
+        table = self.query_one("#kpi-disruptions", DataTable)
+        table.clear()
+        for item in board.disruptions:
+            table.add_row(
+                str(item.id),
+                item.state,
+                item.service_id or "—",
+                str(item.burst_calls or "—"),
+                f"{_day(item.burst_start, zone)} – {_day(item.burst_end, zone)}",
+            )
+        if not board.disruptions:
+            table.add_row("", "", Text("none proposed", style="italic"), "", "")
+        _fit(table)
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _ask(self, query: DashboardQuery) -> None:
+        """Show ``query`` (the header at once) and compute it."""
+        self.asked, self.error = query, None
+        self.reload()
 
     def action_refresh(self) -> None:
         """Compute the figures again."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="kpis")
-    def _load(self) -> None:
-        desk = self.desk_app.desk
-        try:
-            today = desk.kpis.today()
-            # the month of the desk's today (the library's clock), in the desk's time zone
-            month = desk.kpis.window(*month_window(today.since, desk.config.timezone))
-        except Exception as err:
-            self.post_message(self.LoadFailed(err))
+    def action_next_period(self) -> None:
+        """Trends by the next period: day → week → month."""
+        self._ask(self.asked.next_by())
+
+    def action_by(self, by: str) -> None:
+        """Trends by ``by`` (day, week or month), at its usual range."""
+        query = self.asked
+        while query.by != by and by in GRANULARITIES:
+            query = query.next_by()
+        self._ask(query)
+
+    def action_longer(self) -> None:
+        """More periods."""
+        self._ask(self.asked.longer())
+
+    def action_shorter(self) -> None:
+        """Fewer periods."""
+        self._ask(self.asked.shorter())
+
+    def action_earlier(self) -> None:
+        """The range one period back."""
+        self._ask(self.asked.earlier())
+
+    def action_later(self) -> None:
+        """The range one period forward."""
+        if self.asked.back:
+            self._ask(self.asked.later())
+
+    def action_now(self) -> None:
+        """The range ending with the current period."""
+        if self.asked.back:
+            self._ask(self.asked.current())
+
+    def action_pick_filter(self) -> None:
+        """Pick a filter from the values the desk knows."""
+        if self.choices is None:
+            self.notify("Still loading what the desk knows — one moment.", severity="warning")
             return
-        self.post_message(self.Loaded(today, month))
 
-    def on_kpi_screen_loaded(self, message: Loaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for figure, today, month in kpi_rows(message.today, message.month):
-            table.add_row(figure, today, month)
-        zone = self.desk_app.desk.config.timezone
-        self.query_one("#kpi-note", Static).update(
-            f"Today from {local_time(message.today.since, zone)} · this month from "
-            f"{local_time(message.month.since, zone)} ({zone}) · g: compute again"
-        )
+        def picked(choice: Picked | None) -> None:
+            if choice is not None:
+                self._ask(self.asked.filtered(*choice))
 
-    def on_kpi_screen_load_failed(self, message: LoadFailed) -> None:
-        self.desk_app.show_error(message.error, title="Could not compute the KPIs")
+        current = (self.asked.dimension, self.asked.value)
+        self.app.push_screen(KpiFilterPicker(self.choices, current), picked)
+
+    def action_clear_filter(self) -> None:
+        """Every call again."""
+        if self.asked.dimension is not None:
+            self._ask(self.asked.filtered(None))
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The keys' entries, and one per period (``kpi: by month``)."""
+        keyless = [
+            PaletteCommand(f"kpi: by {by}", f"Trends by {by}", f"by('{by}')")
+            for by in GRANULARITIES
+        ]
+        return [*palette_from_bindings(self), *keyless]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +162,51 @@ def test_queue_snapshot(demo_desk: Desk, snap_compare: SnapCompare, size: tuple[
     assert _shot(snap_compare, demo_desk, "anna", size)
 
 
+def _dashboard_data(desk: Desk) -> None:
+    """What only the KPI dashboard shows, on this test's copy: time logged, self-service flags and
+    the recurring disruptions the detector proposed (run at NOW, as the nightly job would)."""
+    with freeze_time(NOW):
+        for call_id, minutes, by in ((6, 30, "anna"), (7, 45, "ben"), (8, 20, "anna")):
+            desk.effort.log("call", call_id, minutes, by=by)
+        desk.effort.log("improvement", 1, 60, by="carla")
+        for faq, service in ((1, "password-reset"), (1, "password-reset"), (2, "printing")):
+            desk.calls.register(
+                caller="Kim Jansen",
+                channel="portal",
+                summary="How do I do this myself?",
+                service=service,
+                self_service_faq=faq,
+                by="anna",
+            )
+        for hours in range(5, 0, -1):  # a burst of calls on one service: a disruption
+            with freeze_time(NOW - timedelta(hours=hours)):
+                desk.calls.register(
+                    caller="Sanne de Boer",
+                    channel="phone",
+                    summary="The printer on floor 2 jams again",
+                    service="printing",
+                    by="anna",
+                )
+        desk.improvements.detect_recurring_disruptions(by="eve")
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_kpi_screen_snapshot(
     demo_desk: Desk, snap_compare: SnapCompare, size: tuple[int, int]
 ) -> None:
+    """The manager's dashboard: trends by week, the time against target, self-service and the
+    recurring disruptions; at 80×24 the panels stack and scroll."""
+    _dashboard_data(demo_desk)
     assert _shot(snap_compare, demo_desk, "eve", size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_kpi_dashboard_filtered_snapshot(
+    demo_desk: Desk, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    """By day, of the laptop service (picked by typing in the filter picker)."""
+    _dashboard_data(demo_desk)
+    assert _shot(snap_compare, demo_desk, "eve", size, "p", "p", "f", "l", "a", "p", "enter")
 
 
 @pytest.mark.parametrize("size", SIZES)
