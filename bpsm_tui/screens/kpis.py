@@ -342,7 +342,7 @@ class KpiScreen(Screen[None]):
             [_band(b) for b in bands], [float(backlog[b] or 0) for b in bands]
         )
         whose = self._filter_text() if board.balance_filtered else "the whole team"
-        self.query_one(BalanceBars).show(board.balance, f"Time spent against target · {whose}")
+        self.query_one(BalanceBars).show(board.balance, f"Time against target · {whose}")
         self._show_self_service(board)
         self._show_disruptions(board)
 

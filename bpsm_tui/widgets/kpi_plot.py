@@ -138,7 +138,7 @@ class BalanceBars(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._balance: EffortBalance | None = None
-        self._title = "Time spent against target · computing…"  # until the first show()
+        self._title = "Time against target · computing…"  # until the first show()
 
     def show(self, balance: EffortBalance, title: str) -> None:
         """Draw ``balance`` under ``title``."""
@@ -150,28 +150,27 @@ class BalanceBars(Static):
         balance = self._balance
         if balance is None:
             return out
-        out.append(f"\n{minutes_text(balance.minutes)} logged · ┊ the target share", style="dim")
+        out.append(f"\n{minutes_text(balance.minutes)} logged · ┊ the target", style="dim")
         name_width = max(len(k.work) for k in balance.kinds)
-        # name, space, bar, space, "100%", "  target 50", "  +10"
-        room = max(10, self.content_size.width - name_width - 24)
+        # name, bar, then " 61%  target 50  +11" (24 columns) or, when narrow, " 61%/50 +11"
+        wide = self.content_size.width - name_width - 1 >= 24 + 16
+        room = max(4, self.content_size.width - name_width - 1 - (24 if wide else 12))
         for kind in balance.kinds:
             out.append("\n")
             out.append(kind.work.ljust(name_width + 1))
             filled = round((kind.share or 0) * room / 100)
-            mark = round(kind.target * room / 100)
+            mark = min(room - 1, round(kind.target * room / 100))
             for cell in range(room):
-                if cell < filled:
+                if cell == mark:
                     out.append(
-                        "█" if cell != mark else "│",
-                        style="cyan" if cell != mark else "bold on cyan",
+                        "│" if cell < filled else "┊",
+                        style="bold on cyan" if cell < filled else "bold",
                     )
-                elif cell == mark:
-                    out.append("┊", style="bold")
                 else:
-                    out.append(" ")
+                    out.append("█" if cell < filled else " ", style="cyan")
             share = "  —" if kind.share is None else f"{kind.share:3.0f}%"
-            out.append(f" {share}  target {kind.target:>2}")
+            out.append(f" {share}  target {kind.target:>2}" if wide else f" {share}/{kind.target}")
             if kind.gap is not None:
                 style = "green" if abs(kind.gap) < 5 else "yellow"
-                out.append(f"  {kind.gap:+.0f}", style=style)
+                out.append(f" {' ' if wide else ''}{kind.gap:+.0f}".replace("-", "−"), style=style)
         return out
