@@ -190,6 +190,15 @@ class LogsEffort(Screen[Any]):
                 return str(text)
         return ""
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer offers the effort key only to a role that may log effort (pressed anyway,
+        it is refused with the reason)."""
+        return offer_only(
+            super().active_bindings,
+            lambda binding: binding.id != EFFORT_BINDING.id or self.may_log_effort(),
+        )
+
     def may_log_effort(self) -> bool:
         """Whether the person's role may log effort (unknown yet: offered)."""
         person = getattr(self.app, "person", None)

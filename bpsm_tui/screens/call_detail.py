@@ -149,8 +149,6 @@ class CallDetailScreen(LogsEffort, CallScreen):
 
     def _offered(self, binding: Binding) -> bool:
         allowed = self._allowed
-        if binding.id == EFFORT_BINDING.id:
-            return self.may_log_effort()
         if binding.id == "recommendation.register":
             person = getattr(self.app, "person", None)
             roles = Recommendations.process.roles("register")

@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 
 from bpsm import BpsmError, Changes, ChangeView, Page
 from bpsm_tui.data.format import staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS
 from bpsm_tui.screens.change_detail import (
     CHANGE_BINDINGS,
@@ -96,6 +97,7 @@ class ChangeBoardScreen(ChangeScreen):
             tooltip="Show the previous page of changes",
         ),
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the board again"),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
     """Enter opens, f/F cycle the state filter, the change step keys act on the selected row,

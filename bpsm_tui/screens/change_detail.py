@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from bpsm import AuditEvent, BpsmError, Changes, ChangeView, DefinitionDiff
 from bpsm_tui.data.actions import RecordAction, actions_for
 from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.screens.call_screen import (
     COMMON_BINDINGS,
     PaletteCommand,
@@ -90,13 +91,16 @@ def change_hint(change: ChangeView | None, allowed: Sequence[str] | None) -> Tex
     return head + Text("keys: " + " · ".join(keys), style="dim")
 
 
-class ChangeScreen(Screen[None]):
-    """A screen with a selected change that the change step keys work on."""
+class ChangeScreen(LogsEffort, Screen[None]):
+    """A screen with a selected change that the change step keys (and ``t``) work on."""
 
     @property
     def desk_app(self) -> DeskHost:
         """The application hosting this screen (:class:`~bpsm_tui.host.DeskHost`)."""
         return cast("DeskHost", self.app)
+
+    def effort_record(self) -> ChangeView | None:
+        return self.selected_change()
 
     def selected_change(self) -> ChangeView | None:
         """The change the step keys act on, as last loaded."""
@@ -159,9 +163,10 @@ class ChangeDetailScreen(ChangeScreen):
         ),
         *CHANGE_BINDINGS,
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the change again"),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
-    """Escape goes back; the change step keys act on this change; g reloads it."""
+    """Escape goes back; the change step keys act on this change; t logs time; g reloads it."""
 
     class Loaded(Message):
         """The change, its diff, its history and what the person may do (from the worker)."""

@@ -35,6 +35,7 @@ from bpsm import (
 )
 from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import local_time, record_label, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.widgets.record_tabs import MINE, RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["ProactiveScreen"]
@@ -140,7 +141,7 @@ _IMPROVEMENT_FILTERS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-class ProactiveScreen(RecordTabsScreen):
+class ProactiveScreen(LogsEffort, RecordTabsScreen):
     """Due maintenance, account contacts, improvements and recurring disruptions."""
 
     CSS_PATH = "proactive.tcss"
@@ -204,9 +205,10 @@ class ProactiveScreen(RecordTabsScreen):
                 tooltip="Show the improvements of the next source"),
         Binding("r", "detect", "Detect now", id="improvement.detect",
                 tooltip="Run the recurring-disruption detector now"),
+        EFFORT_BINDING,
         *RecordTabsScreen.COMMON_BINDINGS,
     ]  # fmt: skip
-    """Tabs m/o/i/d; task keys c/s; improvement keys a/p/x; r runs the detector."""
+    """Tabs m/o/i/d; task keys c/s; improvement keys a/p/x; r runs the detector; t logs time."""
 
     class Detected(Message):
         """The detector ran: the improvements it proposed (or why it could not run)."""
@@ -218,6 +220,9 @@ class ProactiveScreen(RecordTabsScreen):
     def __init__(self) -> None:
         super().__init__()
         self._source: str | None = None
+
+    def effort_record(self) -> Any | None:
+        return self.selected()  # None on a pane that lists no records
 
     def describe(self, record: Any) -> str:
         if isinstance(record, TaskView):

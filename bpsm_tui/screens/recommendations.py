@@ -38,6 +38,7 @@ from bpsm import (
 )
 from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import error_text, local_time, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["RecommendationsScreen"]
@@ -137,7 +138,7 @@ def prefill(board: list[RecommendationStats]) -> dict[str, float]:
     }
 
 
-class RecommendationsScreen(RecordTabsScreen):
+class RecommendationsScreen(LogsEffort, RecordTabsScreen):
     """Add-ons and leads by state, the per-person leaderboard and the potential calculator."""
 
     CSS_PATH = "recommendations.tcss"
@@ -191,9 +192,11 @@ class RecommendationsScreen(RecordTabsScreen):
                 tooltip="Fill the calculator from the data again"),
         Binding("escape", "leave_fields", "Leave fields", show=False, id="potential.leave",
                 tooltip="Leave the calculator's fields, so the screen's keys work"),
+        EFFORT_BINDING,
         *RecordTabsScreen.COMMON_BINDINGS,
     ]  # fmt: skip
-    """Tabs o/e/b/c; add-on keys a/x; lead keys p/w/l; f filters (the leaderboard: its window)."""
+    """Tabs o/e/b/c; add-on keys a/x; lead keys p/w/l; f filters (the leaderboard: its window);
+    t logs time on the add-on or lead."""
 
     class Board(Message):
         """The leaderboard for a window came back from the worker."""
@@ -251,6 +254,9 @@ class RecommendationsScreen(RecordTabsScreen):
             "Booked",
             "Turnaround",
         )
+
+    def effort_record(self) -> Any | None:
+        return self.selected()  # None on a pane that lists no records
 
     def describe(self, record: Any) -> str:
         kind = "add-on" if record.kind == "add_on" else "lead"

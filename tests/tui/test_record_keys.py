@@ -9,16 +9,24 @@ what was typed stays.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from freezegun import freeze_time
 from textual.widgets import Input, Static
 
 from bpsm import Desk
+from bpsm_tui.data.format import record_label
 from bpsm_tui.dialogs import TextPrompt
 from bpsm_tui.dialogs.effort_dialog import EffortDialog, minutes_text
 from bpsm_tui.dialogs.self_service_dialog import SelfServiceDialog
 from bpsm_tui.screens import CallDetailScreen
+from bpsm_tui.screens.change_board import ChangeBoardScreen
+from bpsm_tui.screens.change_detail import ChangeDetailScreen
+from bpsm_tui.screens.relation_case import RelationCaseScreen
 from bpsm_tui.widgets import FieldPairs
-from tests.helpers import call_in
+from tests.helpers import call_in, submitted_change
 from tests.tui.driver import Session, running
+from tests.tui.test_proactive import on_screen
 
 SMALL = (80, 24)
 
@@ -186,3 +194,100 @@ async def test_the_call_detail_footer_offers_only_the_steps_allowed_in_the_calls
 async def open_call_by_id(s: Session, call_id: int) -> None:
     await s.app.push_screen(CallDetailScreen(call_id))
     await s.settle()
+
+
+# -- the same key on every other record ------------------------------------------------------------
+
+
+async def log_on_screen(s: Session, minutes: str, note: str) -> None:
+    """``t`` on the record shown or selected, then the minutes and the note, as typed."""
+    await s.press("t")
+    assert isinstance(s.app.screen, EffortDialog)
+    await s.burst(*minutes, "enter", *note, "enter")
+    assert not isinstance(s.app.screen, EffortDialog)
+
+
+async def test_t_logs_time_on_a_relation_case(desk: Desk) -> None:
+    case = desk.relations.open(customer="Kim", request="A standing desk", by="dave")
+    async with on_screen(desk, "dave", "relations", SMALL) as s:
+        await s.press("enter")
+        assert isinstance(s.app.screen, RelationCaseScreen)
+        await log_on_screen(s, "40", "asked what the desk is for")
+        [entry] = desk.effort.list("relation", case.id).items
+        assert (entry.minutes, entry.work, entry.note) == (
+            40,
+            "relation",
+            "asked what the desk is for",
+        )
+        assert f"{case.number}: 40 min logged" in s.infos()
+
+
+async def test_t_logs_time_on_the_change_selected_on_the_board_and_on_the_change_shown(
+    desk: Desk,
+) -> None:
+    change = submitted_change(desk)
+    async with on_screen(desk, "carla", "changes", SMALL) as s:
+        assert isinstance(s.app.screen, ChangeBoardScreen)
+        await log_on_screen(s, "20", "read the proposal")
+        await s.press("enter")
+        assert isinstance(s.app.screen, ChangeDetailScreen)
+        await log_on_screen(s, "25", "checked the rollback plan")
+        entries = desk.effort.list("change", change.id).items
+        assert [(e.minutes, e.work) for e in entries] == [(25, "change"), (20, "change")]
+        assert f"{change.number}: 25 min logged" in s.infos()
+        assert not s.errors()
+
+
+async def test_t_logs_time_on_a_maintenance_task_and_on_an_improvement(desk: Desk) -> None:
+    with freeze_time(datetime(2026, 1, 5, 9, tzinfo=UTC)):
+        desk.maintenance.generate(by="admin")
+    idea = desk.improvements.identify(
+        source="other", title="Quieter printers", description="Too loud.", by="anna"
+    )
+    async with on_screen(desk, "ben", "proactive", SMALL) as s:
+        await s.press("m")
+        task = s.app.screen.selected()
+        assert task is not None
+        await log_on_screen(s, "30", "toner replaced")
+        [entry] = desk.effort.list("task", task.id).items
+        assert (entry.minutes, entry.work) == (30, "maintenance")
+        await s.press("i")
+        await log_on_screen(s, "10", "measured the noise")
+        [entry] = desk.effort.list("improvement", idea.id).items
+        assert (entry.minutes, entry.work, entry.by) == (10, "improvement", "ben")
+        assert not s.errors()
+
+
+async def test_t_logs_time_on_an_add_on_and_a_lead(desk: Desk) -> None:
+    call = call_in(desk, "in_progress")
+    offer = desk.recommendations.register(
+        customer="Kim Jansen",
+        description="docking station for home",
+        item="docking-station",
+        call_id=call.id,
+        by="anna",
+    )
+    lead = desk.recommendations.register(
+        customer="Finance", description="20 laptops refresh", value=24000, by="anna"
+    )
+    async with on_screen(desk, "dave", "recommendations", SMALL) as s:
+        await s.press("o")
+        await log_on_screen(s, "5", "sent the price")
+        await s.press("e")
+        await log_on_screen(s, "45", "met finance")
+        assert [e.minutes for e in desk.effort.list("recommendation", offer.id).items] == [5]
+        assert [e.minutes for e in desk.effort.list("recommendation", lead.id).items] == [45]
+        assert not s.errors()
+
+
+async def test_a_manager_pressing_t_on_a_list_is_refused_naming_the_record(desk: Desk) -> None:
+    idea = desk.improvements.identify(
+        source="other", title="Quieter printers", description="Too loud.", by="anna"
+    )
+    async with on_screen(desk, "eve", "proactive", SMALL) as s:
+        await s.press("i")
+        assert "effort.log" not in footer_keys(s)
+        await s.press("t")
+        [error] = s.errors()
+        assert error.startswith(f"{record_label('improvement', idea.id)} identified: 'eve' may not")
+        assert desk.effort.total("improvement", idea.id) == 0
