@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, CallView, ContactView, Recommendations, RecommendationView
-from bpsm_tui.data.format import local_time, staff_name, state_label, survey_label
+from bpsm_tui.data.format import local_time, record_label, staff_name, state_label, survey_label
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.dialogs.recommend_dialog import RecommendDialog
@@ -399,9 +399,11 @@ class CallDetailScreen(LogsEffort, CallScreen):
         made = message.made
         if made is not None:
             what = (
-                f"Add-on {made.id} offered ({made.currency} {made.value:,.0f}): "
+                f"Add-on {record_label('recommendation', made.id)} offered "
+                f"({made.currency} {made.value:,.0f}): "
                 "settle it on the recommendations screen"
                 if made.kind == "add_on"
-                else f"Lead {made.id} handed over to sales ({made.currency} {made.value:,.0f})"
+                else f"Lead {record_label('recommendation', made.id)} handed over to sales "
+                f"({made.currency} {made.value:,.0f})"
             )
             self.notify(what, markup=False)

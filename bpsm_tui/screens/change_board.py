@@ -37,6 +37,22 @@ __all__ = ["FILTERS", "ChangeBoardScreen"]
 
 OPEN = ("draft", "submitted", "approved")
 
+#: The board's columns: (key, heading).
+COLUMNS = (
+    ("number", "Change"),
+    ("state", "State"),
+    ("kind", "Kind"),
+    ("service", "Service"),
+    ("impact", "Impact"),
+    ("checklist", "Checklist"),
+    ("by", "Proposed by"),
+    ("summary", "Summary"),
+)
+NARROW = 100
+"""Below this many columns the board leaves out :data:`WIDE_ONLY` (the change's own screen
+shows them), so the summary is readable at 80 columns."""
+WIDE_ONLY = frozenset({"impact", "by"})
+
 #: The board's filters, in the order ``f`` cycles them: name → states (None: every state).
 FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("open", OPEN),
@@ -127,6 +143,7 @@ class ChangeBoardScreen(ChangeScreen):
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._keep: int | None = None
         self._request = 0
+        self._narrow = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
@@ -138,18 +155,26 @@ class ChangeBoardScreen(ChangeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#change-message", Static).display = False
-        table = self.query_one("#changes", DataTable)
-        table.add_column("Change", key="number")
-        table.add_column("State", key="state")
-        table.add_column("Kind", key="kind")
-        table.add_column("Service", key="service")
-        table.add_column("Impact", key="impact")
-        table.add_column("Checklist", key="checklist")
-        table.add_column("Proposed by", key="by")
-        table.add_column("Summary", key="summary")
-        table.focus()
+        self._narrow = self.app.size.width < NARROW
+        self._add_columns()
+        self.query_one("#changes", DataTable).focus()
         self._show_title()
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#changes", DataTable)
+        for key, heading in COLUMNS:
+            if not (self._narrow and key in WIDE_ONLY):
+                table.add_column(heading, key=key)
+
+    def on_resize(self) -> None:
+        narrow = self.app.size.width < NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.query_one("#changes", DataTable).clear(columns=True)
+            self._add_columns()
+            if self._page is not None:
+                self._show_page(self._page, self._selected_id())
 
     def on_screen_resume(self) -> None:
         self.reload(keep=self._selected_id())
@@ -195,29 +220,9 @@ class ChangeBoardScreen(ChangeScreen):
     def on_change_board_screen_loaded(self, message: Loaded) -> None:
         if message.request != self._request:
             return  # an older load finished after a newer one was asked for
-        page, config = message.page, self.desk_app.desk.config
+        page = message.page
         self._page, self._allowed, self._offset = page, message.allowed, page.offset
-        table = self.query_one("#changes", DataTable)
-        keep = self._keep
-        table.clear()
-        cursor = 0
-        for index, c in enumerate(page.items):
-            met = sum(1 for i in c.checklist if i.met)
-            table.add_row(
-                c.number,
-                state_words(c.state),
-                c.kind,
-                c.service_id,
-                c.impact,
-                f"{met}/{len(c.checklist)}",
-                Text(staff_name(config, c.proposed_by)),
-                Text(c.summary),
-                key=str(c.id),
-            )
-            if c.id == keep:
-                cursor = index
-        if page.items:
-            table.move_cursor(row=cursor)
+        self._show_page(page, self._keep)
         self._show_title()
         first, last = page.offset + 1, page.offset + len(page.items)
         status = (
@@ -227,6 +232,29 @@ class ChangeBoardScreen(ChangeScreen):
             f"{status} · f filter · ⏎ open · PgDn/PgUp page"
         )
         self._show_hint()
+
+    def _show_page(self, page: Page[ChangeView], keep: int | None) -> None:
+        config = self.desk_app.desk.config
+        table = self.query_one("#changes", DataTable)
+        table.clear()
+        cursor = 0
+        for index, c in enumerate(page.items):
+            met = sum(1 for i in c.checklist if i.met)
+            cells = {
+                "number": c.number,
+                "state": state_words(c.state),
+                "kind": c.kind,
+                "service": c.service_id,
+                "impact": c.impact,
+                "checklist": f"{met}/{len(c.checklist)}",
+                "by": Text(staff_name(config, c.proposed_by)),
+                "summary": Text(c.summary),
+            }
+            table.add_row(*(cells[str(k.value)] for k in table.columns), key=str(c.id))
+            if c.id == keep:
+                cursor = index
+        if page.items:
+            table.move_cursor(row=cursor)
 
     def on_change_board_screen_load_failed(self, message: LoadFailed) -> None:
         self.say(refusal_text("the change board", "loading", message.error))
@@ -240,10 +268,15 @@ class ChangeBoardScreen(ChangeScreen):
     def _highlighted(self) -> None:
         self._show_hint()
 
-    def _show_hint(self) -> None:
+    def allowed_now(self) -> Sequence[str] | None:
         change = self.selected_change()
-        allowed = self._allowed.get(change.id) if change else None
-        self.query_one("#change-hint", Static).update(change_hint(change, allowed))
+        return self._allowed.get(change.id) if change else None
+
+    def _show_hint(self) -> None:
+        self.query_one("#change-hint", Static).update(
+            change_hint(self.selected_change(), self.allowed_now())
+        )
+        self.refresh_bindings()  # the footer offers what the selected change allows
 
     def _show_title(self) -> None:
         name = FILTERS[self.filter_index][0]

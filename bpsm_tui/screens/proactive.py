@@ -71,7 +71,8 @@ def _contact_row(task: TaskView, config: DeskConfig) -> list[str | Text]:
 
 
 def _change(improvement: ImprovementView) -> str:
-    return f"change {improvement.change_id}" if improvement.change_id is not None else "—"
+    change = improvement.change_id
+    return record_label("change", change) if change is not None else "—"
 
 
 def _improvement_row(item: ImprovementView, config: DeskConfig) -> list[str | Text]:
@@ -159,6 +160,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             _tasks("maintenance"),
             _TASK_FILTERS,
             TASK_ACTIONS,
+            narrow=(0, 1, 2, 5),  # the hint line names the task; the assignee: the filter
         ),
         RecordTab(
             "contacts",
@@ -170,6 +172,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             _tasks("account_contact"),
             _TASK_FILTERS,
             TASK_ACTIONS,
+            narrow=(0, 1, 2, 4),
         ),
         RecordTab(
             "improvements",
@@ -181,6 +184,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             _improvements,
             _IMPROVEMENT_FILTERS,
             IMPROVEMENT_ACTIONS,
+            narrow=(0, 1, 3, 4, 5),  # the source: u cycles it
         ),
         RecordTab(
             "disruptions",
@@ -192,6 +196,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             _disruptions,
             _IMPROVEMENT_FILTERS,
             IMPROVEMENT_ACTIONS,
+            narrow=(0, 1, 2, 3, 4, 5, 7),  # from: the window says how long
         ),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -264,7 +269,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
         )
         return RecordTab(
             tab.id, tab.title, tab.key, tab.facade, tab.columns, tab.row, fetch, filters,
-            tab.actions,
+            tab.actions, tab.narrow,
         )  # fmt: skip
 
     def _load(self, tab: RecordTab, keep: int | None = None) -> None:
@@ -294,7 +299,8 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             self.notify("No new recurring disruption: no fresh burst of calls.", markup=False)
         for item in message.found:
             self.notify(
-                f"Improvement {item.id}: {item.burst_calls} calls on {item.service_id} "
+                f"{record_label('improvement', item.id)}: {item.burst_calls} calls on "
+                f"{item.service_id} "
                 f"within {_window(item)}",
                 title="Recurring disruption detected",
                 markup=False,

@@ -37,7 +37,7 @@ from bpsm import (
     potential,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import error_text, local_time, staff_name
+from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
 
@@ -61,7 +61,7 @@ INPUTS: tuple[tuple[str, str, bool], ...] = (
 
 
 def _call(rec: RecommendationView) -> str:
-    return f"C-{rec.call_id:06d}" if rec.call_id is not None else "—"  # as CallView.number
+    return record_label("call", rec.call_id) if rec.call_id is not None else "—"
 
 
 def _money(value: float | None, currency: str = "") -> str:
@@ -159,6 +159,7 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
                 ("all", {}),
             ),
             {n: a for n, a in ACTIONS.items() if "offered" in a.step.source},
+            narrow=(0, 1, 2, 3, 4, 7),  # who and when: the hint line
         ),
         RecordTab(
             "leads",
@@ -175,6 +176,7 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
                 ("all", {}),
             ),
             {n: a for n, a in ACTIONS.items() if "offered" not in a.step.source},
+            narrow=(0, 1, 2, 3, 5, 7),
         ),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -260,7 +262,12 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
 
     def describe(self, record: Any) -> str:
         kind = "add-on" if record.kind == "add_on" else "lead"
-        return f"{kind} {record.id} · {record.customer}"
+        config = self.desk_app.desk.config
+        by = staff_name(config, record.recommended_by)
+        when = local_time(record.recommended_at, config.timezone)[:10]
+        return (
+            f"{record_label('recommendation', record.id)} {kind} · {record.customer} · {by} {when}"
+        )
 
     def reload(self, *, keep: int | None = None) -> None:
         super().reload(keep=keep)

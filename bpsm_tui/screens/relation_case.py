@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, RelationCaseView, Relations
 from bpsm_tui.data.actions import RecordAction, actions_for
-from bpsm_tui.data.format import local_time, staff_name
+from bpsm_tui.data.format import local_time, record_label, staff_name
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.dialogs.relation_dialogs import (
@@ -245,7 +245,9 @@ class RelationCaseScreen(LogsEffort, Screen[None]):
         else:
             parts.append(Text("  none proposed yet", style="italic"))
         if case.alternative_service_id:
-            call = f"C-{case.alternative_call_id:06d}" if case.alternative_call_id else "—"
+            call = (
+                record_label("call", case.alternative_call_id) if case.alternative_call_id else "—"
+            )
             parts.append(Text(f"  Taken: {case.alternative_service_id}, call {call} registered"))
         if case.alternative_delivery_id:
             parts.append(Text(f"  Taken: standard delivery {case.alternative_delivery_id}"))
@@ -280,7 +282,8 @@ class RelationCaseScreen(LogsEffort, Screen[None]):
 
     def _decision(self, case: RelationCaseView) -> Text:
         if case.change_id is not None:
-            return Text(f"  Change proposal CH-{case.change_id:06d} opened (draft)", "bold")
+            label = record_label("change", case.change_id)
+            return Text(f"  Change proposal {label} opened (draft)", "bold")
         if case.standard_delivery_id is not None or case.state == "standard_delivery":
             steps = "\n".join(f"    {i}. {s}" for i, s in enumerate(case.delivery_steps, 1))
             return Text(f"  Standard delivery {case.standard_delivery_id}:\n{steps}")
