@@ -8,8 +8,9 @@ Four lists paged from the database (:class:`~bpsm_tui.widgets.record_tabs.Record
   ``s`` skips (the reason).
 * **Account contacts** (``o``): the account-contact plans' tasks, the same keys (the library
   asks what the customers said).
-* **Improvements** (``i``): by state (``f``) and source (``u``); ``a`` assesses, ``p`` approves
-  (the change it opened is shown), ``x`` drops with the reason.
+* **Improvements** (``i``): by state (``f``) and source (``u``); ``n`` records a new one (its
+  source, title, description and service), ``a`` assesses, ``p`` approves (the change it opened
+  is shown), ``x`` drops with the reason.
 * **Recurring disruptions** (``d``): the improvements the detector proposed, with the burst
   (service, calls, window); ``r`` runs the detector now, in a worker.
 """
@@ -24,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from bpsm import (
+    Ask,
     BpsmError,
     Desk,
     DeskConfig,
@@ -34,8 +36,9 @@ from bpsm import (
     TaskView,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import local_time, record_label, staff_name
+from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
+from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.widgets.record_tabs import MINE, RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["ProactiveScreen"]
@@ -208,12 +211,26 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
         *step_bindings([*TASK_ACTIONS.values(), *IMPROVEMENT_ACTIONS.values()]),
         Binding("u", "source", "Source", show=False, id="improvement.source",
                 tooltip="Show the improvements of the next source"),
+        Binding("n", "identify", "New", id="improvement.identify",
+                tooltip="Record an improvement idea: its source, title, description, service"),
         Binding("r", "detect", "Detect now", id="improvement.detect",
                 tooltip="Run the recurring-disruption detector now"),
         EFFORT_BINDING,
         *RecordTabsScreen.COMMON_BINDINGS,
     ]  # fmt: skip
     """Tabs m/o/i/d; task keys c/s; improvement keys a/p/x; r runs the detector; t logs time."""
+
+    class Identified(Message):
+        """An improvement was recorded (or refused: the answers come back to the form)."""
+
+        def __init__(
+            self,
+            made: ImprovementView | None,
+            answers: dict[str, Any],
+            error: BpsmError | None,
+        ) -> None:
+            super().__init__()
+            self.made, self.answers, self.error = made, answers, error
 
     class Detected(Message):
         """The detector ran: the improvements it proposed (or why it could not run)."""
@@ -243,6 +260,10 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
         tab = self.current
         if action == "source":
             return tab is not None and tab.id == "improvements"
+        if action == "identify":
+            roles = self._roles()
+            may = roles is None or bool(roles & Improvements.process.roles("identify"))
+            return may and tab is not None and tab.id == "improvements"
         if action == "detect":
             roles = self._roles()
             may = roles is None or bool(roles & Improvements.process.roles("detect"))
@@ -276,6 +297,44 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
         if tab.id == "improvements" and self._source is not None and tab is self.TABS[2]:
             tab = self._with_source()
         super()._load(tab, keep)
+
+    def action_identify(self, typed: dict[str, Any] | None = None, error: str = "") -> None:
+        """Record an improvement idea; a refusal brings the form back with what was typed."""
+        asks = [
+            Ask(
+                "source", "Where does it come from?", "choice", choices=tuple(Improvements.sources)
+            ),
+            Ask("title", "A short name for the idea"),
+            Ask("description", "What should get better, and why?"),
+            Ask("service_id", "The catalogue service it concerns (its id)", required=False),
+        ]
+
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is not None:
+                self._identify(self.desk_app.desk, self.desk_app.operator, answers)
+
+        form = KeptAskForm("New improvement", asks, typed=typed, error=error)
+        self.app.push_screen(form, answered)
+
+    @work(thread=True, exclusive=True, group="identify")
+    def _identify(self, desk: Desk, by: str, answers: dict[str, Any]) -> None:
+        try:
+            made = desk.improvements.identify(by=by, **answers)
+        except BpsmError as err:
+            self.post_message(self.Identified(None, answers, err))
+            return
+        self.post_message(self.Identified(made, answers, None))
+
+    def on_proactive_screen_identified(self, message: Identified) -> None:
+        if message.error is not None:  # the form again, with what was typed and why
+            self.action_identify(message.answers, error_text(message.error))
+            return
+        assert message.made is not None
+        self.notify(
+            f"{record_label('improvement', message.made.id)} identified: {message.made.title}",
+            markup=False,
+        )
+        self.reload(keep=message.made.id)
 
     def action_detect(self) -> None:
         """Run the recurring-disruption detector now (in a worker)."""

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from freezegun import freeze_time
 from textual.widgets import Input, Static
 
-from bpsm import Desk
+from bpsm import Desk, Improvements
 from bpsm_tui.data.format import record_label
 from bpsm_tui.dialogs import TextPrompt
 from bpsm_tui.dialogs.effort_dialog import EffortDialog, minutes_text
+from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.dialogs.self_service_dialog import SelfServiceDialog
 from bpsm_tui.screens import CallDetailScreen
 from bpsm_tui.screens.change_board import ChangeBoardScreen
@@ -26,7 +27,7 @@ from bpsm_tui.screens.relation_case import RelationCaseScreen
 from bpsm_tui.widgets import FieldPairs
 from tests.helpers import call_in, submitted_change
 from tests.tui.driver import Session, running
-from tests.tui.test_proactive import on_screen
+from tests.tui.test_proactive import on_screen, rows
 
 SMALL = (80, 24)
 
@@ -291,3 +292,32 @@ async def test_a_manager_pressing_t_on_a_list_is_refused_naming_the_record(desk:
         [error] = s.errors()
         assert error.startswith(f"{record_label('improvement', idea.id)} identified: 'eve' may not")
         assert desk.effort.total("improvement", idea.id) == 0
+
+
+# -- new records from the lists --------------------------------------------------------------------
+
+
+async def test_n_on_the_improvements_records_an_idea_and_a_refusal_keeps_the_typing(
+    desk: Desk,
+) -> None:
+    async with on_screen(desk, "carla", "proactive", SMALL) as s:
+        await s.press("i")
+        assert "improvement.identify" in footer_keys(s)
+        await s.press("n")
+        assert isinstance(s.app.screen, KeptAskForm)
+        await s.press("tab")  # the source: the first (a recurring disruption) is chosen
+        await s.burst(*"Quieter printers", "tab", *"Too loud.", "tab", *"nosuch", "ctrl+s")
+        assert isinstance(s.app.screen, KeptAskForm)  # refused: the unknown service
+        assert "service_id" in s.text(".dialog-error")
+        assert field(s, "ask-title") == "Quieter printers"
+        await s.burst("ctrl+u", *"printing", "ctrl+s")
+        [idea] = desk.improvements.page().items
+        assert (idea.source, idea.title, idea.service_id, idea.state, idea.identified_by) == (
+            Improvements.sources[0],
+            "Quieter printers",
+            "printing",
+            "identified",
+            "carla",
+        )
+        assert f"IM-{idea.id:06d} identified: Quieter printers" in s.infos()
+        assert rows(s, "improvements")[0][:2] == [str(idea.id), "identified"]
