@@ -4,13 +4,15 @@ Changes are paged from the database (``desk.changes.page``, newest first) in a t
 filtered by state: ``f`` cycles open (draft, submitted, approved) → each state → all. Enter opens
 a change (:class:`~bpsm_tui.screens.change_detail.ChangeDetailScreen`); the change step keys work
 on the selected row here too, through the app's one action runner, and only the steps the library
-allows this person in the change's state are offered.
+allows this person in the change's state are offered. ``n`` proposes retiring a service (adding or
+modifying one needs its whole definition: that proposal comes from a relation case's
+standardization or an approved improvement, and is amended from there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -20,9 +22,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
-from bpsm import BpsmError, Changes, ChangeView, Page
-from bpsm_tui.data.format import staff_name
+from bpsm import Ask, BpsmError, Changes, ChangeView, Desk, Page
+from bpsm_tui.data.format import error_text, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING
+from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS
 from bpsm_tui.screens.change_detail import (
     CHANGE_BINDINGS,
@@ -52,6 +55,8 @@ NARROW = 100
 """Below this many columns the board leaves out :data:`WIDE_ONLY` (the change's own screen
 shows them), so the summary is readable at 80 columns."""
 WIDE_ONLY = frozenset({"impact", "by"})
+IMPACTS = ("low", "medium", "high")
+"""A proposal's impact, as the library takes it."""
 
 #: The board's filters, in the order ``f`` cycles them: name → states (None: every state).
 FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -95,6 +100,13 @@ class ChangeBoardScreen(ChangeScreen):
         ),
         *CHANGE_BINDINGS,
         Binding(
+            "n",
+            "propose",
+            "Propose retirement",
+            id="change.propose",
+            tooltip="Propose retiring a catalogue service: service, summary, impact, rollback",
+        ),
+        Binding(
             "pagedown,right_square_bracket",
             "page(1)",
             "Next page",
@@ -127,6 +139,15 @@ class ChangeBoardScreen(ChangeScreen):
         ) -> None:
             super().__init__()
             self.request, self.page, self.allowed = request, page, allowed
+
+    class Proposed(Message):
+        """A retirement was proposed (or refused: the answers come back to the form)."""
+
+        def __init__(
+            self, made: ChangeView | None, answers: dict[str, Any], error: BpsmError | None
+        ) -> None:
+            super().__init__()
+            self.made, self.answers, self.error = made, answers, error
 
     class LoadFailed(Message):
         """The page could not be loaded."""
@@ -298,6 +319,46 @@ class ChangeBoardScreen(ChangeScreen):
 
     def _open(self, change_id: int) -> None:
         self.app.push_screen(ChangeDetailScreen(change_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "propose":
+            person = getattr(self.app, "person", None)
+            return person is None or bool(Changes.process.roles("propose") & person.roles)
+        return super().check_action(action, parameters)
+
+    def action_propose(self, typed: dict[str, Any] | None = None, error: str = "") -> None:
+        """Propose retiring a service; a refusal brings the form back with what was typed."""
+        asks = [
+            Ask("service_id", "Which catalogue service is retired? (its id)"),
+            Ask("summary", "Why it goes (the proposal's summary)"),
+            Ask("impact", "Impact", "choice", choices=IMPACTS),
+            Ask("rollback_plan", "Rollback plan", required=False),
+        ]
+
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is not None:
+                self._propose(self.desk_app.desk, self.desk_app.operator, answers)
+
+        form = KeptAskForm("Propose retiring a service", asks, typed=typed, error=error)
+        self.app.push_screen(form, answered)
+
+    @work(thread=True, exclusive=True, group="change-propose")
+    def _propose(self, desk: Desk, by: str, answers: dict[str, Any]) -> None:
+        try:
+            made = desk.changes.propose(kind="retire", by=by, **answers)
+        except BpsmError as err:
+            self.post_message(self.Proposed(None, answers, err))
+            return
+        self.post_message(self.Proposed(made, answers, None))
+
+    def on_change_board_screen_proposed(self, message: Proposed) -> None:
+        if message.error is not None:  # the form again, with what was typed and why
+            self.action_propose(message.answers, error_text(message.error))
+            return
+        assert message.made is not None
+        made = message.made
+        self.say(Text(f"{made.number} proposed (draft): retire {made.service_id}", style="green"))
+        self.reload(keep=made.id)
 
     def action_next_filter(self, step: int = 1) -> None:
         """Show the next (``step`` -1: previous) state filter, from its first page."""

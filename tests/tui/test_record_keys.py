@@ -321,3 +321,36 @@ async def test_n_on_the_improvements_records_an_idea_and_a_refusal_keeps_the_typ
         )
         assert f"IM-{idea.id:06d} identified: Quieter printers" in s.infos()
         assert rows(s, "improvements")[0][:2] == [str(idea.id), "identified"]
+
+
+async def test_n_on_the_change_board_proposes_retiring_a_service_and_a_refusal_keeps_the_typing(
+    desk: Desk,
+) -> None:
+    async with on_screen(desk, "dave", "changes", SMALL) as s:  # an account manager proposes
+        assert "change.propose" in footer_keys(s)
+        await s.press("n")
+        assert isinstance(s.app.screen, KeptAskForm)
+        await s.burst(*"nosuch", "tab", *"Nobody books it any more", "ctrl+s")
+        assert isinstance(s.app.screen, KeptAskForm)
+        assert s.text(".dialog-error").startswith("service_id: 'nosuch' is not an active")
+        assert field(s, "ask-summary") == "Nobody books it any more"
+        assert s.app.focused is s.app.screen.query_one("#ask-service_id")
+        await s.burst("ctrl+u", *"parking", "ctrl+s")
+        [change] = desk.changes.page().items
+        assert (change.kind, change.service_id, change.state, change.proposed_by) == (
+            "retire",
+            "parking",
+            "draft",
+            "dave",
+        )
+        assert isinstance(s.app.screen, ChangeBoardScreen)
+        assert s.text("#change-message") == f"{change.number} proposed (draft): retire parking"
+        assert s.text("#change-hint").startswith(f"{change.number} draft · keys: ")
+
+
+async def test_an_operator_is_not_offered_a_proposal_on_the_change_board(desk: Desk) -> None:
+    async with on_screen(desk, "anna", "changes", SMALL) as s:
+        assert "change.propose" not in footer_keys(s)
+        await s.press("n")
+        assert not isinstance(s.app.screen, KeptAskForm)
+        assert desk.changes.page().total == 0
