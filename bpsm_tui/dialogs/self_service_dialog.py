@@ -41,7 +41,7 @@ class SelfServiceDialog(Dialog[dict[str, Any]]):
         clearable: bool = False,
         typed: Mapping[str, Any] | None = None,
         error: str = "",
-        other_service: str = "correct the call's service first",
+        other_service: str = "Correct the call's service first",
     ) -> None:
         """Args:
         title: the dialog's title (``Self-service: C-000012``).

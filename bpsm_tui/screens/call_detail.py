@@ -311,7 +311,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
                 current=call.self_service_faq,
                 typed=typed,
                 error=error,
-                other_service="correct the call's service first (v), then flag it",
+                other_service="Correct the call's service first (v), then flag it",
             )
 
         self.desk_app.run_step("calls", call, CALL_ACTIONS["flag_self_service"], dialog=dialog)

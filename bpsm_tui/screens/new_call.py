@@ -496,7 +496,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             [entry.q for entry in service.faq],
             current=current,
             clearable=True,
-            other_service="choose that service for the call first",
+            other_service="Choose that service for the call first",
         )
         self.app.push_screen(dialog, chosen)
 
