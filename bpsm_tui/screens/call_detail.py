@@ -34,6 +34,7 @@ from bpsm_tui.screens.call_screen import (
     CALL_BINDINGS,
     COMMON_BINDINGS,
     CallScreen,
+    PaletteCommand,
     allowed_hint,
 )
 from bpsm_tui.widgets.field_pairs import FieldPairs
@@ -290,6 +291,14 @@ class CallDetailScreen(LogsEffort, CallScreen):
             ("Summary", call.summary, "", ""),
         ]
         return FieldPairs(rows)  # two columns on a wide screen, one on a narrow one
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The call's palette entries; ``call: self-service`` is the key's (flag or clear)."""
+        return [
+            c
+            for c in super().palette_commands()
+            if c.action not in {f"act('{t}')" for t in SELF_SERVICE}
+        ]
 
     def action_self_service(self) -> None:
         """Flag the call as a self-service opportunity (choosing the FAQ entry of its service

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from freezegun import freeze_time
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from bpsm import Desk, Improvements
 from bpsm_tui.data.format import record_label
@@ -23,6 +23,7 @@ from bpsm_tui.dialogs.self_service_dialog import SelfServiceDialog
 from bpsm_tui.screens import CallDetailScreen
 from bpsm_tui.screens.change_board import ChangeBoardScreen
 from bpsm_tui.screens.change_detail import ChangeDetailScreen
+from bpsm_tui.screens.help import HelpScreen, keys_of
 from bpsm_tui.screens.relation_case import RelationCaseScreen
 from bpsm_tui.widgets import FieldPairs
 from tests.helpers import call_in, submitted_change
@@ -354,3 +355,74 @@ async def test_an_operator_is_not_offered_a_proposal_on_the_change_board(desk: D
         await s.press("n")
         assert not isinstance(s.app.screen, KeptAskForm)
         assert desk.changes.page().total == 0
+
+
+async def test_the_help_screen_and_the_palette_list_the_record_keys_once(desk: Desk) -> None:
+    call_in(desk, "in_progress")
+    async with running(desk, "anna", size=SMALL) as s:
+        await open_call(s)
+        names = [c.name for c in s.app.screen.palette_commands()]  # type: ignore[attr-defined]
+        assert len(names) == len(set(names))
+        assert {"effort: log time", "call: self-service"} <= set(names)
+        listed = {(k.name, k.keys) for k in keys_of(s.app.screen)}
+        assert ("Log time", "t") in listed
+        assert any(name == "Self-service" for name, _ in listed)
+        await s.press("question_mark")
+        assert isinstance(s.app.screen, HelpScreen)
+
+
+# -- every column readable at 80 columns -----------------------------------------------------------
+
+
+def readable(table: DataTable[object], last: int = 20) -> bool:
+    """Every column but the last is shown whole, and the last (a summary, a title) has at least
+    ``last`` columns of the table's width."""
+    widths = [c.get_render_width(table) for c in table.columns.values()]
+    return sum(widths[:-1]) + last <= table.size.width
+
+
+def headings(table: DataTable[object]) -> list[str]:
+    return [str(c.label) for c in table.columns.values()]
+
+
+async def test_the_lists_show_every_column_readably_at_80_columns_and_all_of_them_when_wide(
+    desk: Desk,
+) -> None:
+    submitted_change(desk)
+    desk.relations.open(customer="Board secretariat", request="A phone always on", by="dave")
+    with freeze_time(datetime(2026, 1, 5, 9, tzinfo=UTC)):
+        desk.maintenance.generate(by="admin")
+    call = call_in(desk, "in_progress")
+    desk.recommendations.register(
+        customer="Kim Jansen",
+        description="docking station for home",
+        item="docking-station",
+        call_id=call.id,
+        by="anna",
+    )
+    screens = [("changes", "#changes"), ("relations", "#cases"), ("proactive", "#tasks-table")]
+    screens.append(("recommendations", "#add-ons-table"))
+    async with on_screen(desk, "admin", "changes", SMALL) as s:
+        for mode, selector in screens:
+            await s.app.switch_mode(mode)
+            await s.settle()
+            table = s.app.screen.query_one(selector, DataTable)
+            assert table.row_count, mode
+            assert readable(table), (mode, headings(table))
+        await s.app.switch_mode("changes")
+        await s.settle()
+        board = s.app.screen.query_one("#changes", DataTable)
+        assert "Proposed by" not in headings(board)
+        await s.pilot.resize_terminal(160, 48)  # wide: every column again, the rows kept
+        await s.settle()
+        assert headings(board) == [
+            "Change",
+            "State",
+            "Kind",
+            "Service",
+            "Impact",
+            "Checklist",
+            "Proposed by",
+            "Summary",
+        ]
+        assert board.row_count == 1 and readable(board)
