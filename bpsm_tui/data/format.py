@@ -1,7 +1,7 @@
 """How the desk's values are shown: record labels, states, ages, local times, KPIs and errors.
 
 Pure functions (no Textual), so they are tested and reused by every screen alike. Records are
-named one way everywhere (:data:`RECORD_LABELS`: ``C-000159``, ``CH-12``...), and every error a
+named one way everywhere (:data:`RECORD_LABELS`: ``C-000159``, ``CH-000012``...), and every error a
 person reads goes through :func:`error_text`, which speaks the screen's language: the library says
 ``call 159`` and ``'waiting_customer'``, the toast says ``C-000159`` and ``waiting: customer``.
 """
@@ -48,13 +48,17 @@ __all__ = [
 
 RECORD_LABELS: dict[str, str] = {
     "call": "C-{:06d}",
-    "change": "CH-{}",
-    "relation": "RC-{}",
-    "task": "T-{}",
-    "improvement": "IM-{}",
-    "recommendation": "R-{}",
+    "change": "CH-{:06d}",
+    "relation": "R-{:06d}",
+    "task": "T-{:06d}",
+    "improvement": "IM-{:06d}",
+    "recommendation": "REC-{:06d}",
 }
-"""How each process's records are named on screen, by process name (``call`` → ``C-000159``)."""
+"""How each process's records are named on screen, by process name (``call`` → ``C-000159``).
+
+The library's own numbers (``CallView.number``, ``ChangeView.number``,
+``RelationCaseView.number``: ``C-``, ``CH-``, ``R-``, six digits) are the scheme; the records
+without one follow it (``T-``, ``IM-``, ``REC-``)."""
 
 _STATE_LABELS = {
     "registered": "registered",

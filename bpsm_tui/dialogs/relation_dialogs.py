@@ -98,6 +98,9 @@ class KeptAskForm(AskForm):
                 widget.value = value
         if self._error:
             self.show_error(self._error)
+            named = [a for a in self._asks if self._error.startswith(f"{a.name}:")]
+            if named:  # the field the refusal is about
+                self.query_one(f"#ask-{named[0].name}").focus()
 
 
 def suggestion_line(rank: int, hit: Any) -> Text:

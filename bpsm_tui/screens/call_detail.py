@@ -1,31 +1,40 @@
 """One call in full: every field, the contacts with the customer, the recommendations made on it,
 and the audit trail.
 
-The same action keys as on the queue work here; after an action the screen reloads. ``d``
-recommends something to the caller (an add-on from the price list, or a lead by value).
+The same action keys as on the queue work here; after an action the screen reloads. The footer
+offers only the steps the library allows this person on the call in its state (a key pressed
+anyway is refused with the reason). ``d`` recommends something to the caller (an add-on from the
+price list, or a lead by value), ``t`` logs time on the call and ``ctrl+f`` flags it as a
+self-service opportunity (which FAQ entry of its service would have answered it), or clears the
+flag again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, CallView, ContactView, Recommendations, RecommendationView
-from bpsm_tui.data.format import local_time, staff_name, state_label, survey_label
+from bpsm_tui.data.format import local_time, record_label, staff_name, state_label, survey_label
+from bpsm_tui.dialogs.base import Dialog
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.dialogs.recommend_dialog import RecommendDialog
+from bpsm_tui.dialogs.self_service_dialog import SelfServiceDialog
 from bpsm_tui.screens.call_screen import (
+    CALL_ACTIONS,
     CALL_BINDINGS,
     COMMON_BINDINGS,
     CallScreen,
+    PaletteCommand,
     allowed_hint,
 )
 from bpsm_tui.widgets.field_pairs import FieldPairs
@@ -33,7 +42,11 @@ from bpsm_tui.widgets.field_pairs import FieldPairs
 __all__ = ["CallDetailScreen"]
 
 
-class CallDetailScreen(CallScreen):
+SELF_SERVICE = ("flag_self_service", "unflag_self_service")
+"""The two steps the self-service key toggles between."""
+
+
+class CallDetailScreen(LogsEffort, CallScreen):
     """A call's fields, contacts and history."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -47,9 +60,20 @@ class CallDetailScreen(CallScreen):
             id="recommendation.register",
             tooltip="Recommend an add-on from the price list, or a lead, to this caller",
         ),
+        Binding(
+            "ctrl+f",
+            "self_service",
+            "Self-service",
+            id="call.self-service",
+            tooltip=(
+                "Flag the call as a self-service opportunity (which FAQ entry of its service "
+                "would have answered it), or clear the flag"
+            ),
+        ),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
-    """Escape goes back; the call action keys act on this call."""
+    """Escape goes back; the call action keys act on this call; t logs time, ctrl+f flags it."""
 
     class Loaded(Message):
         """The call, contacts, audit trail and what the operator may do (from the worker)."""
@@ -61,6 +85,7 @@ class CallDetailScreen(CallScreen):
             history: list[AuditEvent],
             allowed: Sequence[str],
             service: str | None,
+            faq: Sequence[str] = (),
         ) -> None:
             super().__init__()
             self.call, self.contacts, self.history, self.allowed, self.service = (
@@ -70,6 +95,7 @@ class CallDetailScreen(CallScreen):
                 allowed,
                 service,
             )
+            self.faq = faq
 
     class LoadFailed(Message):
         """The call could not be loaded."""
@@ -83,6 +109,8 @@ class CallDetailScreen(CallScreen):
         self.call_id = call_id
         self._call: CallView | None = None
         self._allowed: Sequence[str] | None = None
+        self._service: str | None = None
+        self._faq: Sequence[str] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…"), id="detail-title")
@@ -111,6 +139,28 @@ class CallDetailScreen(CallScreen):
     def selected_call(self) -> CallView | None:
         return self._call
 
+    def effort_record(self) -> CallView | None:
+        return self._call
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer offers only what the library allows on the call now (the keys still
+        work: one pressed anyway is refused with the reason)."""
+        return offer_only(super().active_bindings, self._offered)
+
+    def _offered(self, binding: Binding) -> bool:
+        allowed = self._allowed
+        if binding.id == "recommendation.register":
+            person = getattr(self.app, "person", None)
+            roles = Recommendations.process.roles("register")
+            return person is None or bool(roles & person.roles)
+        if allowed is None:
+            return True  # not loaded yet
+        if binding.id == "call.self-service":
+            return any(t in allowed for t in SELF_SERVICE)
+        action = next((a for a in CALL_ACTIONS.values() if a.id == binding.id), None)
+        return action is None or action.trigger in allowed
+
     def reload(self, *, keep: int | None = None) -> None:
         self._load(self.call_id)
         self._load_recommendations(self.call_id)
@@ -123,11 +173,13 @@ class CallDetailScreen(CallScreen):
             call = desk.calls.get(call_id)
             contacts = desk.calls.contacts(call_id)
             history = desk.history(call)
-            service = (
-                desk.services.get(call.service_id, call.service_version).name
+            definition = (
+                desk.services.get(call.service_id, call.service_version)
                 if call.service_id
                 else None
             )
+            service = definition.name if definition else None
+            faq = [entry.q for entry in definition.faq] if definition else []
             try:
                 allowed = desk.calls.allowed(call, operator)
             except BpsmError:
@@ -136,7 +188,7 @@ class CallDetailScreen(CallScreen):
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(call, contacts, history, allowed, service))
+            self.post_message(self.Loaded(call, contacts, history, allowed, service, faq))
 
     def on_call_detail_screen_loaded(self, message: Loaded) -> None:
         call, zone, config = (
@@ -145,6 +197,7 @@ class CallDetailScreen(CallScreen):
             self.desk_app.desk.config,
         )
         self._call, self._allowed = call, message.allowed
+        self._service, self._faq = message.service, message.faq
         self.query_one("#detail-title", Static).update(
             Text.assemble(
                 (f"{call.number}  ", "bold"), (call.summary, "bold"), f"  · {call.caller}"
@@ -177,6 +230,7 @@ class CallDetailScreen(CallScreen):
                 Text(details),
             )
         self.query_one("#call-hint", Static).update(allowed_hint(call, message.allowed))
+        self.refresh_bindings()
 
     def on_call_detail_screen_load_failed(self, message: LoadFailed) -> None:
         self.desk_app.show_error(message.error, title="Could not load the call")
@@ -223,10 +277,53 @@ class CallDetailScreen(CallScreen):
             ("Escalations", str(call.escalation_count), "Reopened", str(call.reopen_count)),
             ("Effort (1–7)", opt(call.effort_score), "Satisfaction (1–5)", opt(call.satisfaction)),
             ("Survey", survey_label(call.survey), "Version", str(call.version)),
+            (
+                "Self-service",
+                (
+                    f"yes: FAQ {call.self_service_faq} — {call.self_service_question}"
+                    if call.self_service_faq is not None
+                    else "no"
+                ),
+                "",
+                "",
+            ),
             ("Solution", opt(call.solution), "", ""),
             ("Summary", call.summary, "", ""),
         ]
         return FieldPairs(rows)  # two columns on a wide screen, one on a narrow one
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The call's palette entries; ``call: self-service`` is the key's (flag or clear)."""
+        return [
+            c
+            for c in super().palette_commands()
+            if c.action not in {f"act('{t}')" for t in SELF_SERVICE}
+        ]
+
+    def action_self_service(self) -> None:
+        """Flag the call as a self-service opportunity (choosing the FAQ entry of its service
+        that would have answered it), or, when it is flagged, clear the flag."""
+        call = self._call
+        if call is None:
+            return
+        if call.self_service_faq is not None:
+            self.desk_app.run_step("calls", call, CALL_ACTIONS["unflag_self_service"])
+            return
+        service = f"{call.service_id} v{call.service_version} · {self._service}"
+        questions = list(self._faq)
+
+        def dialog(typed: Mapping[str, Any], error: str) -> Dialog[Any]:
+            return SelfServiceDialog(
+                f"Self-service: {call.number}",
+                service,
+                questions,
+                current=call.self_service_faq,
+                typed=typed,
+                error=error,
+                other_service="Correct the call's service first (v), then flag it",
+            )
+
+        self.desk_app.run_step("calls", call, CALL_ACTIONS["flag_self_service"], dialog=dialog)
 
     def action_back(self) -> None:
         """Back to the queue."""
@@ -311,9 +408,11 @@ class CallDetailScreen(CallScreen):
         made = message.made
         if made is not None:
             what = (
-                f"Add-on {made.id} offered ({made.currency} {made.value:,.0f}): "
+                f"Add-on {record_label('recommendation', made.id)} offered "
+                f"({made.currency} {made.value:,.0f}): "
                 "settle it on the recommendations screen"
                 if made.kind == "add_on"
-                else f"Lead {made.id} handed over to sales ({made.currency} {made.value:,.0f})"
+                else f"Lead {record_label('recommendation', made.id)} handed over to sales "
+                f"({made.currency} {made.value:,.0f})"
             )
             self.notify(what, markup=False)

@@ -4,13 +4,15 @@ Changes are paged from the database (``desk.changes.page``, newest first) in a t
 filtered by state: ``f`` cycles open (draft, submitted, approved) → each state → all. Enter opens
 a change (:class:`~bpsm_tui.screens.change_detail.ChangeDetailScreen`); the change step keys work
 on the selected row here too, through the app's one action runner, and only the steps the library
-allows this person in the change's state are offered.
+allows this person in the change's state are offered. ``n`` proposes retiring a service (adding or
+modifying one needs its whole definition: that proposal comes from a relation case's
+standardization or an approved improvement, and is amended from there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -20,8 +22,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
-from bpsm import BpsmError, Changes, ChangeView, Page
-from bpsm_tui.data.format import staff_name
+from bpsm import Ask, BpsmError, Changes, ChangeView, Desk, Page
+from bpsm_tui.data.format import error_text, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING
+from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS
 from bpsm_tui.screens.change_detail import (
     CHANGE_BINDINGS,
@@ -35,6 +39,24 @@ from bpsm_tui.screens.change_detail import (
 __all__ = ["FILTERS", "ChangeBoardScreen"]
 
 OPEN = ("draft", "submitted", "approved")
+
+#: The board's columns: (key, heading).
+COLUMNS = (
+    ("number", "Change"),
+    ("state", "State"),
+    ("kind", "Kind"),
+    ("service", "Service"),
+    ("impact", "Impact"),
+    ("checklist", "Checklist"),
+    ("by", "Proposed by"),
+    ("summary", "Summary"),
+)
+NARROW = 100
+"""Below this many columns the board leaves out :data:`WIDE_ONLY` (the change's own screen
+shows them), so the summary is readable at 80 columns."""
+WIDE_ONLY = frozenset({"impact", "by"})
+IMPACTS = ("low", "medium", "high")
+"""A proposal's impact, as the library takes it."""
 
 #: The board's filters, in the order ``f`` cycles them: name → states (None: every state).
 FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -78,6 +100,13 @@ class ChangeBoardScreen(ChangeScreen):
         ),
         *CHANGE_BINDINGS,
         Binding(
+            "n",
+            "propose",
+            "Propose retirement",
+            id="change.propose",
+            tooltip="Propose retiring a catalogue service: service, summary, impact, rollback",
+        ),
+        Binding(
             "pagedown,right_square_bracket",
             "page(1)",
             "Next page",
@@ -96,6 +125,7 @@ class ChangeBoardScreen(ChangeScreen):
             tooltip="Show the previous page of changes",
         ),
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the board again"),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
     """Enter opens, f/F cycle the state filter, the change step keys act on the selected row,
@@ -109,6 +139,15 @@ class ChangeBoardScreen(ChangeScreen):
         ) -> None:
             super().__init__()
             self.request, self.page, self.allowed = request, page, allowed
+
+    class Proposed(Message):
+        """A retirement was proposed (or refused: the answers come back to the form)."""
+
+        def __init__(
+            self, made: ChangeView | None, answers: dict[str, Any], error: BpsmError | None
+        ) -> None:
+            super().__init__()
+            self.made, self.answers, self.error = made, answers, error
 
     class LoadFailed(Message):
         """The page could not be loaded."""
@@ -125,6 +164,7 @@ class ChangeBoardScreen(ChangeScreen):
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._keep: int | None = None
         self._request = 0
+        self._narrow = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
@@ -136,18 +176,26 @@ class ChangeBoardScreen(ChangeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#change-message", Static).display = False
-        table = self.query_one("#changes", DataTable)
-        table.add_column("Change", key="number")
-        table.add_column("State", key="state")
-        table.add_column("Kind", key="kind")
-        table.add_column("Service", key="service")
-        table.add_column("Impact", key="impact")
-        table.add_column("Checklist", key="checklist")
-        table.add_column("Proposed by", key="by")
-        table.add_column("Summary", key="summary")
-        table.focus()
+        self._narrow = self.app.size.width < NARROW
+        self._add_columns()
+        self.query_one("#changes", DataTable).focus()
         self._show_title()
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#changes", DataTable)
+        for key, heading in COLUMNS:
+            if not (self._narrow and key in WIDE_ONLY):
+                table.add_column(heading, key=key)
+
+    def on_resize(self) -> None:
+        narrow = self.app.size.width < NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.query_one("#changes", DataTable).clear(columns=True)
+            self._add_columns()
+            if self._page is not None:
+                self._show_page(self._page, self._selected_id())
 
     def on_screen_resume(self) -> None:
         self.reload(keep=self._selected_id())
@@ -193,29 +241,9 @@ class ChangeBoardScreen(ChangeScreen):
     def on_change_board_screen_loaded(self, message: Loaded) -> None:
         if message.request != self._request:
             return  # an older load finished after a newer one was asked for
-        page, config = message.page, self.desk_app.desk.config
+        page = message.page
         self._page, self._allowed, self._offset = page, message.allowed, page.offset
-        table = self.query_one("#changes", DataTable)
-        keep = self._keep
-        table.clear()
-        cursor = 0
-        for index, c in enumerate(page.items):
-            met = sum(1 for i in c.checklist if i.met)
-            table.add_row(
-                c.number,
-                state_words(c.state),
-                c.kind,
-                c.service_id,
-                c.impact,
-                f"{met}/{len(c.checklist)}",
-                Text(staff_name(config, c.proposed_by)),
-                Text(c.summary),
-                key=str(c.id),
-            )
-            if c.id == keep:
-                cursor = index
-        if page.items:
-            table.move_cursor(row=cursor)
+        self._show_page(page, self._keep)
         self._show_title()
         first, last = page.offset + 1, page.offset + len(page.items)
         status = (
@@ -225,6 +253,29 @@ class ChangeBoardScreen(ChangeScreen):
             f"{status} · f filter · ⏎ open · PgDn/PgUp page"
         )
         self._show_hint()
+
+    def _show_page(self, page: Page[ChangeView], keep: int | None) -> None:
+        config = self.desk_app.desk.config
+        table = self.query_one("#changes", DataTable)
+        table.clear()
+        cursor = 0
+        for index, c in enumerate(page.items):
+            met = sum(1 for i in c.checklist if i.met)
+            cells = {
+                "number": c.number,
+                "state": state_words(c.state),
+                "kind": c.kind,
+                "service": c.service_id,
+                "impact": c.impact,
+                "checklist": f"{met}/{len(c.checklist)}",
+                "by": Text(staff_name(config, c.proposed_by)),
+                "summary": Text(c.summary),
+            }
+            table.add_row(*(cells[str(k.value)] for k in table.columns), key=str(c.id))
+            if c.id == keep:
+                cursor = index
+        if page.items:
+            table.move_cursor(row=cursor)
 
     def on_change_board_screen_load_failed(self, message: LoadFailed) -> None:
         self.say(refusal_text("the change board", "loading", message.error))
@@ -238,10 +289,15 @@ class ChangeBoardScreen(ChangeScreen):
     def _highlighted(self) -> None:
         self._show_hint()
 
-    def _show_hint(self) -> None:
+    def allowed_now(self) -> Sequence[str] | None:
         change = self.selected_change()
-        allowed = self._allowed.get(change.id) if change else None
-        self.query_one("#change-hint", Static).update(change_hint(change, allowed))
+        return self._allowed.get(change.id) if change else None
+
+    def _show_hint(self) -> None:
+        self.query_one("#change-hint", Static).update(
+            change_hint(self.selected_change(), self.allowed_now())
+        )
+        self.refresh_bindings()  # the footer offers what the selected change allows
 
     def _show_title(self) -> None:
         name = FILTERS[self.filter_index][0]
@@ -263,6 +319,46 @@ class ChangeBoardScreen(ChangeScreen):
 
     def _open(self, change_id: int) -> None:
         self.app.push_screen(ChangeDetailScreen(change_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "propose":
+            person = getattr(self.app, "person", None)
+            return person is None or bool(Changes.process.roles("propose") & person.roles)
+        return super().check_action(action, parameters)
+
+    def action_propose(self, typed: dict[str, Any] | None = None, error: str = "") -> None:
+        """Propose retiring a service; a refusal brings the form back with what was typed."""
+        asks = [
+            Ask("service_id", "Which catalogue service is retired? (its id)"),
+            Ask("summary", "Why it goes (the proposal's summary)"),
+            Ask("impact", "Impact", "choice", choices=IMPACTS),
+            Ask("rollback_plan", "Rollback plan", required=False),
+        ]
+
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is not None:
+                self._propose(self.desk_app.desk, self.desk_app.operator, answers)
+
+        form = KeptAskForm("Propose retiring a service", asks, typed=typed, error=error)
+        self.app.push_screen(form, answered)
+
+    @work(thread=True, exclusive=True, group="change-propose")
+    def _propose(self, desk: Desk, by: str, answers: dict[str, Any]) -> None:
+        try:
+            made = desk.changes.propose(kind="retire", by=by, **answers)
+        except BpsmError as err:
+            self.post_message(self.Proposed(None, answers, err))
+            return
+        self.post_message(self.Proposed(made, answers, None))
+
+    def on_change_board_screen_proposed(self, message: Proposed) -> None:
+        if message.error is not None:  # the form again, with what was typed and why
+            self.action_propose(message.answers, error_text(message.error))
+            return
+        assert message.made is not None
+        made = message.made
+        self.say(Text(f"{made.number} proposed (draft): retire {made.service_id}", style="green"))
+        self.reload(keep=made.id)
 
     def action_next_filter(self, step: int = 1) -> None:
         """Show the next (``step`` -1: previous) state filter, from its first page."""

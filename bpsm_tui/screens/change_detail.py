@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from bpsm import AuditEvent, BpsmError, Changes, ChangeView, DefinitionDiff
 from bpsm_tui.data.actions import RecordAction, actions_for
 from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.screens.call_screen import (
     COMMON_BINDINGS,
     PaletteCommand,
@@ -90,13 +91,31 @@ def change_hint(change: ChangeView | None, allowed: Sequence[str] | None) -> Tex
     return head + Text("keys: " + " · ".join(keys), style="dim")
 
 
-class ChangeScreen(Screen[None]):
-    """A screen with a selected change that the change step keys work on."""
+class ChangeScreen(LogsEffort, Screen[None]):
+    """A screen with a selected change that the change step keys (and ``t``) work on."""
 
     @property
     def desk_app(self) -> DeskHost:
         """The application hosting this screen (:class:`~bpsm_tui.host.DeskHost`)."""
         return cast("DeskHost", self.app)
+
+    def effort_record(self) -> ChangeView | None:
+        return self.selected_change()
+
+    def allowed_now(self) -> Sequence[str] | None:
+        """The steps the library allows this person on the selected change (None: not known)."""
+        return None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer offers only the steps allowed on the selected change now (the keys still
+        work: one pressed anyway is refused with the reason, in the message area)."""
+        return offer_only(super().active_bindings, self._offered)
+
+    def _offered(self, binding: Binding) -> bool:
+        allowed = self.allowed_now()
+        action = next((a for a in CHANGE_ACTIONS.values() if a.id == binding.id), None)
+        return action is None or allowed is None or action.trigger in allowed
 
     def selected_change(self) -> ChangeView | None:
         """The change the step keys act on, as last loaded."""
@@ -159,9 +178,10 @@ class ChangeDetailScreen(ChangeScreen):
         ),
         *CHANGE_BINDINGS,
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the change again"),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
-    """Escape goes back; the change step keys act on this change; g reloads it."""
+    """Escape goes back; the change step keys act on this change; t logs time; g reloads it."""
 
     class Loaded(Message):
         """The change, its diff, its history and what the person may do (from the worker)."""
@@ -187,6 +207,7 @@ class ChangeDetailScreen(ChangeScreen):
         super().__init__()
         self.change_id = change_id
         self._change: ChangeView | None = None
+        self._allowed: Sequence[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…"), id="change-title")
@@ -231,9 +252,13 @@ class ChangeDetailScreen(ChangeScreen):
         if not worker.is_cancelled:
             self.post_message(self.Loaded(change, diff, history, allowed))
 
+    def allowed_now(self) -> Sequence[str] | None:
+        return self._allowed
+
     def on_change_detail_screen_loaded(self, message: Loaded) -> None:
         change, diff, config = message.change, message.diff, self.desk_app.desk.config
-        self._change = change
+        self._change, self._allowed = change, message.allowed
+        self.refresh_bindings()
         self.query_one("#change-title", Static).update(
             Text.assemble(
                 (f"{change.number}  ", "bold"),
@@ -253,7 +278,7 @@ class ChangeDetailScreen(ChangeScreen):
         self.query_one("#change-hint", Static).update(change_hint(change, message.allowed))
 
     def on_change_detail_screen_load_failed(self, message: LoadFailed) -> None:
-        self.say(refusal_text(f"CH-{self.change_id:06d}", "loading", message.error))
+        self.say(refusal_text(record_label("change", self.change_id), "loading", message.error))
 
     def _when(self, at: datetime | None) -> str:
         return local_time(at, self.desk_app.desk.config.timezone)

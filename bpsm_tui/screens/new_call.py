@@ -7,7 +7,9 @@ first contact. Then one key decides, as the method asks: ``ctrl+s`` *standard* r
 accepts the call (and resolves it when a solution is typed: solved at first contact), ``ctrl+o``
 makes an exception and ``ctrl+r`` refers the customer to relation management, both with the
 reason typed. What the library refuses is shown in one line, the field concerned gets the focus,
-and everything typed stays.
+and everything typed stays. ``ctrl+f`` flags the call as a self-service opportunity: which entry
+of the chosen service's FAQ would have answered it (the call is registered with it,
+``self_service_faq``); ``ctrl+f`` again changes or clears it.
 
 The form scrolls, so every field and the error line are reachable at 80×24; keys typed in one
 burst land where they were typed (the field keys are priority bindings, and a decision waits
@@ -34,6 +36,7 @@ from textual.worker import get_current_worker
 
 from bpsm import CallView, DeskConfig, Service, ServiceHit
 from bpsm_tui.data.format import error_text
+from bpsm_tui.dialogs.self_service_dialog import CLEAR, SelfServiceDialog
 from bpsm_tui.screens.catalogue import duration_text
 from bpsm_tui.widgets.service_search import ServiceSearch
 
@@ -84,11 +87,13 @@ class NewCallOutcome:
     @property
     def line(self) -> str:
         """One line saying what happened, for a notification."""
+        flagged = self.call.self_service_faq
+        also = f" (self-service: FAQ {flagged})" if flagged is not None else ""
         if self.call.state == "resolved":
-            return f"{self.call.number} resolved at first contact"
+            return f"{self.call.number} resolved at first contact{also}"
         if self.decision == "standard" and self.call.state == "registered":
-            return f"{self.call.number} registered"  # the decision step did not happen
-        return f"{self.call.number} {_DONE[self.decision]}"
+            return f"{self.call.number} registered{also}"  # the decision step did not happen
+        return f"{self.call.number} {_DONE[self.decision]}{also}"
 
 
 def _hours(config: DeskConfig) -> str:
@@ -176,6 +181,17 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             tooltip="Not standard, no exception: register and refer to relation management",
         ),
         Binding(
+            "ctrl+f",
+            "self_service",
+            "Self-service",
+            id="new-call.self-service",
+            priority=True,
+            tooltip=(
+                "Self-service opportunity: choose the FAQ entry of the service that would have "
+                "answered it (again: change or clear it)"
+            ),
+        ),
+        Binding(
             "escape",
             "cancel",
             "Cancel",
@@ -230,7 +246,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             tooltip="Go back to the previous field",
         ),
     ]
-    """ctrl+s standard, ctrl+o exception, ctrl+r refer, escape cancels, enter/tab move."""
+    """ctrl+s standard, ctrl+o exception, ctrl+r refer, ctrl+f self-service, escape cancels,
+    enter/tab move."""
 
     class Decided(Message):
         """The call was registered and the decision taken."""
@@ -259,6 +276,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         self._terms: dict[str, Service] = {}
         self._showing: str | None = None
         self._waiting: Callable[[], None] | None = None  # a decision waiting for the choice
+        self._flag: tuple[str, int, str] | None = None  # self-service: service, FAQ entry, question
+        self._faq_for: str | None = None  # the service whose FAQ the flag waits to read
 
     @property
     def desk_app(self) -> DeskHost:
@@ -291,6 +310,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                         yield ServiceSearch(self.desk_app.desk.services.search, id="service-search")
                     with VerticalScroll(id="terms-inline-pane", can_focus=False):
                         yield Static(_NO_SERVICE, id="terms-inline", classes="terms")
+                    yield Static("", id="self-service")
                     with Horizontal(classes="form-row"):
                         yield Label("Summary", classes="form-label")
                         yield Input(
@@ -312,6 +332,9 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                     yield Static(_NO_SERVICE, id="terms-side", classes="terms")
             yield Static("", id="form-error")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#self-service", Static).display = False
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
@@ -385,6 +408,8 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
 
     def on_service_search_chosen(self, event: ServiceSearch.Chosen) -> None:
         self._show_terms(event.hit)
+        if self._flag is not None and (event.hit is None or event.hit.id != self._flag[0]):
+            self._set_flag(None)  # the entry was the other service's
 
     def on_service_search_settled(self, event: ServiceSearch.Settled) -> None:
         waiting, self._waiting = self._waiting, None
@@ -414,6 +439,12 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
     def on_new_call_screen_terms_read(self, message: TermsRead) -> None:
         if message.service is not None:
             self._terms[message.service_id] = message.service
+        if message.service_id == self._faq_for:
+            self._faq_for = None
+            if message.service is None:
+                self._refuse(f"self-service: {message.error}", "#service-query")
+            else:
+                self._ask_faq(message.service)
         if message.service_id != self._showing:
             return
         if message.service is None:
@@ -426,6 +457,59 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             terms.update(content)
         for pane in self.query("#terms-pane, #terms-inline-pane").results(VerticalScroll):
             pane.scroll_home(animate=False)
+
+    # -- the self-service flag ------------------------------------------------------------------
+
+    def action_self_service(self) -> None:
+        """Choose the FAQ entry of the chosen service that would have answered the call (or
+        change or clear it), once the search has made its choice."""
+        self._after_typing(self._self_service)
+
+    def _self_service(self) -> None:
+        search = self.query_one(ServiceSearch)
+        if search.chosen is None:
+            self._refuse(
+                "self-service: choose the call's catalogue service first (the FAQ entry is one "
+                "of its)",
+                "#service-query",
+            )
+            return
+        service = self._terms.get(search.chosen.id)
+        if service is None:  # its definition is being read for the terms pane
+            self._faq_for = search.chosen.id
+            self._read_terms(search.chosen.id)
+            return
+        self._ask_faq(service)
+
+    def _ask_faq(self, service: Service) -> None:
+        current = self._flag[1] if self._flag and self._flag[0] == service.id else None
+
+        def chosen(answer: dict[str, Any] | None) -> None:
+            if answer is None:
+                return
+            n = int(answer["faq"])
+            self._set_flag(None if n == CLEAR else (service.id, n, service.faq[n - 1].q))
+
+        dialog = SelfServiceDialog(
+            "Self-service: the new call",
+            f"{service.id} · {service.name}",
+            [entry.q for entry in service.faq],
+            current=current,
+            clearable=True,
+            other_service="Choose that service for the call first",
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def _set_flag(self, flag: tuple[str, int, str] | None) -> None:
+        self._flag = flag
+        line = self.query_one("#self-service", Static)
+        line.display = flag is not None
+        if flag is not None:
+            line.update(
+                Text.assemble(
+                    ("Self-service: ", "bold"), f"FAQ {flag[1]} — {flag[2]}", (" · ctrl+f", "dim")
+                )
+            )
 
     # -- submitting ----------------------------------------------------------------------------
 
@@ -450,6 +534,11 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
             service=search.chosen.id if search.chosen else None,
             solution=solution or None,
             reason=self.query_one("#reason", Input).value,
+            self_service_faq=(
+                self._flag[1]
+                if self._flag and search.chosen and self._flag[0] == search.chosen.id
+                else None
+            ),
         )
 
     @work(thread=True, exclusive=True, group="new-call")
@@ -463,6 +552,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
         service: str | None,
         solution: str | None,
         reason: str,
+        self_service_faq: int | None = None,
     ) -> None:
         desk, by = self.desk_app.desk, self.desk_app.operator
         standard = decision == "standard"
@@ -486,6 +576,7 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
                 by=by,
                 accept=standard,
                 solution=solution if standard else None,
+                self_service_faq=self_service_faq,
             )
         except Exception as err:
             self.post_message(self.Refused(err))

@@ -8,8 +8,9 @@ Four lists paged from the database (:class:`~bpsm_tui.widgets.record_tabs.Record
   ``s`` skips (the reason).
 * **Account contacts** (``o``): the account-contact plans' tasks, the same keys (the library
   asks what the customers said).
-* **Improvements** (``i``): by state (``f``) and source (``u``); ``a`` assesses, ``p`` approves
-  (the change it opened is shown), ``x`` drops with the reason.
+* **Improvements** (``i``): by state (``f``) and source (``u``); ``n`` records a new one (its
+  source, title, description and service), ``a`` assesses, ``p`` approves (the change it opened
+  is shown), ``x`` drops with the reason.
 * **Recurring disruptions** (``d``): the improvements the detector proposed, with the burst
   (service, calls, window); ``r`` runs the detector now, in a worker.
 """
@@ -24,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from bpsm import (
+    Ask,
     BpsmError,
     Desk,
     DeskConfig,
@@ -34,7 +36,9 @@ from bpsm import (
     TaskView,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import local_time, record_label, staff_name
+from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
+from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.widgets.record_tabs import MINE, RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["ProactiveScreen"]
@@ -70,7 +74,8 @@ def _contact_row(task: TaskView, config: DeskConfig) -> list[str | Text]:
 
 
 def _change(improvement: ImprovementView) -> str:
-    return f"change {improvement.change_id}" if improvement.change_id is not None else "—"
+    change = improvement.change_id
+    return record_label("change", change) if change is not None else "—"
 
 
 def _improvement_row(item: ImprovementView, config: DeskConfig) -> list[str | Text]:
@@ -140,7 +145,7 @@ _IMPROVEMENT_FILTERS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-class ProactiveScreen(RecordTabsScreen):
+class ProactiveScreen(LogsEffort, RecordTabsScreen):
     """Due maintenance, account contacts, improvements and recurring disruptions."""
 
     CSS_PATH = "proactive.tcss"
@@ -158,6 +163,7 @@ class ProactiveScreen(RecordTabsScreen):
             _tasks("maintenance"),
             _TASK_FILTERS,
             TASK_ACTIONS,
+            narrow=(0, 1, 2, 5),  # the hint line names the task; the assignee: the filter
         ),
         RecordTab(
             "contacts",
@@ -169,6 +175,7 @@ class ProactiveScreen(RecordTabsScreen):
             _tasks("account_contact"),
             _TASK_FILTERS,
             TASK_ACTIONS,
+            narrow=(0, 1, 2, 4),
         ),
         RecordTab(
             "improvements",
@@ -180,6 +187,7 @@ class ProactiveScreen(RecordTabsScreen):
             _improvements,
             _IMPROVEMENT_FILTERS,
             IMPROVEMENT_ACTIONS,
+            narrow=(0, 1, 3, 4, 5),  # the source: u cycles it
         ),
         RecordTab(
             "disruptions",
@@ -191,6 +199,7 @@ class ProactiveScreen(RecordTabsScreen):
             _disruptions,
             _IMPROVEMENT_FILTERS,
             IMPROVEMENT_ACTIONS,
+            narrow=(0, 1, 2, 3, 4, 5, 7),  # from: the window says how long
         ),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -202,11 +211,26 @@ class ProactiveScreen(RecordTabsScreen):
         *step_bindings([*TASK_ACTIONS.values(), *IMPROVEMENT_ACTIONS.values()]),
         Binding("u", "source", "Source", show=False, id="improvement.source",
                 tooltip="Show the improvements of the next source"),
+        Binding("n", "identify", "New", id="improvement.identify",
+                tooltip="Record an improvement idea: its source, title, description, service"),
         Binding("r", "detect", "Detect now", id="improvement.detect",
                 tooltip="Run the recurring-disruption detector now"),
+        EFFORT_BINDING,
         *RecordTabsScreen.COMMON_BINDINGS,
     ]  # fmt: skip
-    """Tabs m/o/i/d; task keys c/s; improvement keys a/p/x; r runs the detector."""
+    """Tabs m/o/i/d; task keys c/s; improvement keys a/p/x; r runs the detector; t logs time."""
+
+    class Identified(Message):
+        """An improvement was recorded (or refused: the answers come back to the form)."""
+
+        def __init__(
+            self,
+            made: ImprovementView | None,
+            answers: dict[str, Any],
+            error: BpsmError | None,
+        ) -> None:
+            super().__init__()
+            self.made, self.answers, self.error = made, answers, error
 
     class Detected(Message):
         """The detector ran: the improvements it proposed (or why it could not run)."""
@@ -218,6 +242,9 @@ class ProactiveScreen(RecordTabsScreen):
     def __init__(self) -> None:
         super().__init__()
         self._source: str | None = None
+
+    def effort_record(self) -> Any | None:
+        return self.selected()  # None on a pane that lists no records
 
     def describe(self, record: Any) -> str:
         if isinstance(record, TaskView):
@@ -233,6 +260,10 @@ class ProactiveScreen(RecordTabsScreen):
         tab = self.current
         if action == "source":
             return tab is not None and tab.id == "improvements"
+        if action == "identify":
+            roles = self._roles()
+            may = roles is None or bool(roles & Improvements.process.roles("identify"))
+            return may and tab is not None and tab.id == "improvements"
         if action == "detect":
             roles = self._roles()
             may = roles is None or bool(roles & Improvements.process.roles("detect"))
@@ -259,13 +290,51 @@ class ProactiveScreen(RecordTabsScreen):
         )
         return RecordTab(
             tab.id, tab.title, tab.key, tab.facade, tab.columns, tab.row, fetch, filters,
-            tab.actions,
+            tab.actions, tab.narrow,
         )  # fmt: skip
 
     def _load(self, tab: RecordTab, keep: int | None = None) -> None:
         if tab.id == "improvements" and self._source is not None and tab is self.TABS[2]:
             tab = self._with_source()
         super()._load(tab, keep)
+
+    def action_identify(self, typed: dict[str, Any] | None = None, error: str = "") -> None:
+        """Record an improvement idea; a refusal brings the form back with what was typed."""
+        asks = [
+            Ask(
+                "source", "Where does it come from?", "choice", choices=tuple(Improvements.sources)
+            ),
+            Ask("title", "A short name for the idea"),
+            Ask("description", "What should get better, and why?"),
+            Ask("service_id", "The catalogue service it concerns (its id)", required=False),
+        ]
+
+        def answered(answers: dict[str, Any] | None) -> None:
+            if answers is not None:
+                self._identify(self.desk_app.desk, self.desk_app.operator, answers)
+
+        form = KeptAskForm("New improvement", asks, typed=typed, error=error)
+        self.app.push_screen(form, answered)
+
+    @work(thread=True, exclusive=True, group="identify")
+    def _identify(self, desk: Desk, by: str, answers: dict[str, Any]) -> None:
+        try:
+            made = desk.improvements.identify(by=by, **answers)
+        except BpsmError as err:
+            self.post_message(self.Identified(None, answers, err))
+            return
+        self.post_message(self.Identified(made, answers, None))
+
+    def on_proactive_screen_identified(self, message: Identified) -> None:
+        if message.error is not None:  # the form again, with what was typed and why
+            self.action_identify(message.answers, error_text(message.error))
+            return
+        assert message.made is not None
+        self.notify(
+            f"{record_label('improvement', message.made.id)} identified: {message.made.title}",
+            markup=False,
+        )
+        self.reload(keep=message.made.id)
 
     def action_detect(self) -> None:
         """Run the recurring-disruption detector now (in a worker)."""
@@ -289,7 +358,8 @@ class ProactiveScreen(RecordTabsScreen):
             self.notify("No new recurring disruption: no fresh burst of calls.", markup=False)
         for item in message.found:
             self.notify(
-                f"Improvement {item.id}: {item.burst_calls} calls on {item.service_id} "
+                f"{record_label('improvement', item.id)}: {item.burst_calls} calls on "
+                f"{item.service_id} "
                 f"within {_window(item)}",
                 title="Recurring disruption detected",
                 markup=False,

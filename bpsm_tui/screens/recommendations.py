@@ -37,7 +37,8 @@ from bpsm import (
     potential,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import error_text, local_time, staff_name
+from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
 
 __all__ = ["RecommendationsScreen"]
@@ -60,7 +61,7 @@ INPUTS: tuple[tuple[str, str, bool], ...] = (
 
 
 def _call(rec: RecommendationView) -> str:
-    return f"C-{rec.call_id:06d}" if rec.call_id is not None else "—"  # as CallView.number
+    return record_label("call", rec.call_id) if rec.call_id is not None else "—"
 
 
 def _money(value: float | None, currency: str = "") -> str:
@@ -137,7 +138,7 @@ def prefill(board: list[RecommendationStats]) -> dict[str, float]:
     }
 
 
-class RecommendationsScreen(RecordTabsScreen):
+class RecommendationsScreen(LogsEffort, RecordTabsScreen):
     """Add-ons and leads by state, the per-person leaderboard and the potential calculator."""
 
     CSS_PATH = "recommendations.tcss"
@@ -158,6 +159,7 @@ class RecommendationsScreen(RecordTabsScreen):
                 ("all", {}),
             ),
             {n: a for n, a in ACTIONS.items() if "offered" in a.step.source},
+            narrow=(0, 1, 2, 3, 4, 7),  # who and when: the hint line
         ),
         RecordTab(
             "leads",
@@ -174,6 +176,7 @@ class RecommendationsScreen(RecordTabsScreen):
                 ("all", {}),
             ),
             {n: a for n, a in ACTIONS.items() if "offered" not in a.step.source},
+            narrow=(0, 1, 2, 3, 5, 7),
         ),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -191,9 +194,11 @@ class RecommendationsScreen(RecordTabsScreen):
                 tooltip="Fill the calculator from the data again"),
         Binding("escape", "leave_fields", "Leave fields", show=False, id="potential.leave",
                 tooltip="Leave the calculator's fields, so the screen's keys work"),
+        EFFORT_BINDING,
         *RecordTabsScreen.COMMON_BINDINGS,
     ]  # fmt: skip
-    """Tabs o/e/b/c; add-on keys a/x; lead keys p/w/l; f filters (the leaderboard: its window)."""
+    """Tabs o/e/b/c; add-on keys a/x; lead keys p/w/l; f filters (the leaderboard: its window);
+    t logs time on the add-on or lead."""
 
     class Board(Message):
         """The leaderboard for a window came back from the worker."""
@@ -252,9 +257,17 @@ class RecommendationsScreen(RecordTabsScreen):
             "Turnaround",
         )
 
+    def effort_record(self) -> Any | None:
+        return self.selected()  # None on a pane that lists no records
+
     def describe(self, record: Any) -> str:
         kind = "add-on" if record.kind == "add_on" else "lead"
-        return f"{kind} {record.id} · {record.customer}"
+        config = self.desk_app.desk.config
+        by = staff_name(config, record.recommended_by)
+        when = local_time(record.recommended_at, config.timezone)[:10]
+        return (
+            f"{record_label('recommendation', record.id)} {kind} · {record.customer} · {by} {when}"
+        )
 
     def reload(self, *, keep: int | None = None) -> None:
         super().reload(keep=keep)

@@ -29,8 +29,9 @@ from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, RelationCaseView, Relations
 from bpsm_tui.data.actions import RecordAction, actions_for
-from bpsm_tui.data.format import local_time, staff_name
+from bpsm_tui.data.format import local_time, record_label, staff_name
 from bpsm_tui.dialogs.base import Dialog
+from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.dialogs.relation_dialogs import (
     CONSIDERATION_TEXT,
     QUESTION_TEXT,
@@ -129,7 +130,7 @@ def _step_bindings() -> list[Binding]:
     return found
 
 
-class RelationCaseScreen(Screen[None]):
+class RelationCaseScreen(LogsEffort, Screen[None]):
     """A relation case: where it is in the method, what each step recorded, the next steps."""
 
     CSS_PATH = "relation_case.tcss"
@@ -138,9 +139,11 @@ class RelationCaseScreen(Screen[None]):
         Binding("escape,backspace", "back", "Back", id="view.back", tooltip="Back to the cases"),
         *_step_bindings(),
         Binding("ctrl+r", "refresh", "Refresh", id="view.refresh", tooltip="Load the case again"),
+        EFFORT_BINDING,
         *COMMON_BINDINGS,
     ]
-    """Escape goes back; one key per step of the method; 1, 2, 3 answer the bespoke questions."""
+    """Escape goes back; one key per step of the method; 1, 2, 3 answer the bespoke questions;
+    t logs time on the case."""
 
     class Loaded(Message):
         """The case, its audit trail and the steps this person may fire now (from the worker)."""
@@ -181,6 +184,9 @@ class RelationCaseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#case-body").focus()
         self.reload_records()
+
+    def effort_record(self) -> RelationCaseView | None:
+        return self.case
 
     def reload_records(self, *, keep: int | None = None) -> None:
         """Load the case again (after a step, a conflict, or on request)."""
@@ -239,7 +245,9 @@ class RelationCaseScreen(Screen[None]):
         else:
             parts.append(Text("  none proposed yet", style="italic"))
         if case.alternative_service_id:
-            call = f"C-{case.alternative_call_id:06d}" if case.alternative_call_id else "—"
+            call = (
+                record_label("call", case.alternative_call_id) if case.alternative_call_id else "—"
+            )
             parts.append(Text(f"  Taken: {case.alternative_service_id}, call {call} registered"))
         if case.alternative_delivery_id:
             parts.append(Text(f"  Taken: standard delivery {case.alternative_delivery_id}"))
@@ -274,7 +282,8 @@ class RelationCaseScreen(Screen[None]):
 
     def _decision(self, case: RelationCaseView) -> Text:
         if case.change_id is not None:
-            return Text(f"  Change proposal CH-{case.change_id:06d} opened (draft)", "bold")
+            label = record_label("change", case.change_id)
+            return Text(f"  Change proposal {label} opened (draft)", "bold")
         if case.standard_delivery_id is not None or case.state == "standard_delivery":
             steps = "\n".join(f"    {i}. {s}" for i, s in enumerate(case.delivery_steps, 1))
             return Text(f"  Standard delivery {case.standard_delivery_id}:\n{steps}")

@@ -42,6 +42,9 @@ FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("closed", tuple(_PROCESS.final)),
     ("all", None),
 )
+NARROW = 100
+"""Below this many columns the list leaves out when each case was opened and gives the customer
+less room, so the request is readable at 80 columns."""
 #: How far ahead the contacts panel looks, in days.
 CONTACTS_AHEAD = 14
 #: At most this many contacts in the panel (the rest are counted).
@@ -130,6 +133,7 @@ class RelationCasesScreen(Screen[None]):
         self.page_offset = 0
         self.cases: list[RelationCaseView] = []
         self.total = 0
+        self._narrow = False
 
     @property
     def desk_app(self) -> DeskHost:
@@ -144,14 +148,28 @@ class RelationCasesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#cases", DataTable)
-        table.add_column("Case", width=8)
-        table.add_column("State", width=20)
-        table.add_column("Customer", width=18)
-        table.add_column("Opened", width=7)
-        table.add_column("Request / need")
-        table.focus()
+        self._narrow = self.app.size.width < NARROW
+        self._add_columns()
+        self.query_one("#cases", DataTable).focus()
         self.reload_records()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#cases", DataTable)
+        table.add_column("Case", width=8, key="number")
+        table.add_column("State", width=20, key="state")
+        table.add_column("Customer", width=12 if self._narrow else 18, key="customer")
+        if not self._narrow:  # the case's own screen says when it was opened
+            table.add_column("Opened", width=7, key="opened")
+        table.add_column("Request / need", key="request")
+
+    def on_resize(self) -> None:
+        narrow = self.app.size.width < NARROW
+        if narrow != self._narrow:
+            selected = self.selected_case
+            self._narrow = narrow
+            self.query_one("#cases", DataTable).clear(columns=True)
+            self._add_columns()
+            self._show_cases(selected.id if selected is not None else None)
 
     def on_screen_resume(self) -> None:
         self.reload_records()
@@ -188,21 +206,9 @@ class RelationCasesScreen(Screen[None]):
 
     def on_relation_cases_screen_loaded(self, message: Loaded) -> None:
         page = message.page
-        table = self.query_one("#cases", DataTable)
         selected = self.selected_case
-        table.clear()
         self.cases, self.total, self.page_offset = list(page.items), page.total, page.offset
-        for case in page.items:
-            table.add_row(
-                Text(case.number),
-                Text(case.state.replace("_", " ")),
-                Text(case.customer),
-                Text(age(case.opened_at)),
-                Text(f"{case.request}" + (f" — need: {case.need}" if case.need else "")),
-                key=str(case.id),
-            )
-        if selected is not None and any(c.id == selected.id for c in self.cases):
-            table.move_cursor(row=table.get_row_index(str(selected.id)))
+        self._show_cases(selected.id if selected is not None else None)
         shown = len(page.items)
         where = (
             f"{page.offset + 1:,}–{page.offset + shown:,} of {page.total:,}"
@@ -219,6 +225,21 @@ class RelationCasesScreen(Screen[None]):
             Text("enter opens the case · n new case · [ ] page", style="dim")
         )
         self._show_contacts(message.contacts, message.contacts_error)
+
+    def _show_cases(self, keep: int | None = None) -> None:
+        table = self.query_one("#cases", DataTable)
+        table.clear()
+        for case in self.cases:
+            cells = {
+                "number": Text(case.number),
+                "state": Text(case.state.replace("_", " ")),
+                "customer": Text(case.customer),
+                "opened": Text(age(case.opened_at)),
+                "request": Text(f"{case.request}" + (f" — need: {case.need}" if case.need else "")),
+            }
+            table.add_row(*(cells[str(k.value)] for k in table.columns), key=str(case.id))
+        if keep is not None and any(c.id == keep for c in self.cases):
+            table.move_cursor(row=table.get_row_index(str(keep)))
 
     def _show_contacts(self, contacts: list[TaskView], error: str) -> None:
         zone = self.desk_app.desk.config.timezone

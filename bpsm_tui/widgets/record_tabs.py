@@ -37,6 +37,10 @@ MINE = object()
 PAGE_SIZE = 100
 """Records per page: more than any terminal shows, never the whole table."""
 
+NARROW = 100
+"""Below this many columns each list shows only its :attr:`RecordTab.narrow` columns, so every
+column it shows is readable (80×24 too); the hint line under the list names the record."""
+
 
 @dataclass(frozen=True)
 class RecordTab:
@@ -52,6 +56,7 @@ class RecordTab:
         fetch: ``(desk, filter, offset, limit)`` → a page, in a worker thread.
         filters: ``(label, filter)`` pairs; ``f`` cycles through them.
         actions: the steps offered on this tab's records, by name.
+        narrow: the columns (by index) shown below :data:`NARROW` columns; () shows them all.
     """
 
     id: str
@@ -63,6 +68,11 @@ class RecordTab:
     fetch: Callable[[Desk, dict[str, Any], int, int], Page[Any]]
     filters: tuple[tuple[str, dict[str, Any]], ...] = (("all", {}),)
     actions: dict[str, RecordAction] = field(default_factory=dict)
+    narrow: tuple[int, ...] = ()
+
+    def shown(self, narrow: bool) -> tuple[int, ...]:
+        """The indexes of the columns shown at the width (narrow or not)."""
+        return self.narrow if narrow and self.narrow else tuple(range(len(self.columns)))
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,7 @@ class RecordTabsScreen(Screen[None]):
         self._offset = {t.id: 0 for t in self.TABS}
         self._filter = {t.id: 0 for t in self.TABS}
         self._records: dict[str, list[Any]] = {t.id: [] for t in self.TABS}
+        self._narrow = False
 
     @property
     def desk_app(self) -> DeskHost:
@@ -142,9 +153,34 @@ class RecordTabsScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        self._narrow = self.app.size.width < NARROW
         for tab in self.TABS:
-            self.query_one(f"#{tab.id}-table", DataTable).add_columns(*tab.columns)
+            self._add_columns(tab)
         self.reload()
+
+    def _add_columns(self, tab: RecordTab) -> None:
+        table = self.query_one(f"#{tab.id}-table", DataTable)
+        table.add_columns(*(tab.columns[i] for i in tab.shown(self._narrow)))
+
+    def on_resize(self) -> None:
+        narrow = self.app.size.width < NARROW
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow  # the columns for the new width, the rows as loaded
+        for tab in self.TABS:
+            table = self.query_one(f"#{tab.id}-table", DataTable)
+            cursor = table.cursor_row
+            table.clear(columns=True)
+            self._add_columns(tab)
+            self._fill_rows(tab, table)
+            if 0 <= cursor < table.row_count:
+                table.move_cursor(row=cursor)
+
+    def _fill_rows(self, tab: RecordTab, table: DataTable[Any]) -> None:
+        config, shown = self.desk_app.desk.config, tab.shown(self._narrow)
+        for record in self._records[tab.id]:
+            cells = tab.row(record, config)
+            table.add_row(*(cells[i] for i in shown), key=str(record.id))
 
     @property
     def current(self) -> RecordTab | None:
@@ -197,14 +233,13 @@ class RecordTabsScreen(Screen[None]):
                 message.error or ValueError(), title=f"{tab.title}: not loaded"
             )
             return
-        page, config = message.page, self.desk_app.desk.config
+        page = message.page
         table = self.query_one(f"#{tab.id}-table", DataTable)
         before = self.selected(tab)
         keep = message.keep if message.keep is not None else (before.id if before else None)
         table.clear()
         self._records[tab.id] = list(page.items)
-        for record in page.items:
-            table.add_row(*tab.row(record, config), key=str(record.id))
+        self._fill_rows(tab, table)
         at = next((i for i, r in enumerate(page.items) if r.id == keep), None)
         if at is not None:
             table.move_cursor(row=at)

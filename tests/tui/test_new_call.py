@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from bpsm import Desk
+from bpsm_tui.dialogs.self_service_dialog import SelfServiceDialog
 from bpsm_tui.screens import NewCallOutcome, NewCallScreen
 from bpsm_tui.screens.help import keys_of
 from tests.tui.driver import Session, running
@@ -197,3 +198,51 @@ async def test_every_field_and_the_error_are_reachable_at_80x24_and_130x22(desk:
             assert s.text("#form-error") == "summary: must not be empty"
             assert visible(s, form.query_one("#summary"))
             assert desk.calls.queue().total == 0
+
+
+async def test_ctrl_f_flags_the_new_call_with_an_faq_entry_of_the_chosen_service(
+    desk: Desk,
+) -> None:
+    faq = desk.services.get("laptop").faq
+    async with running(desk, size=(80, 24)) as s:
+        await fill(s, "Kim Jansen", "tab", "tab", "laptop", "enter", "Does it come with a bag")
+        await s.press("ctrl+f")
+        assert isinstance(s.app.screen, SelfServiceDialog)
+        await s.press("down", "enter")  # entry 2
+        screen(s)
+        assert s.text("#self-service") == f"Self-service: FAQ 2 — {faq[1].q} · ctrl+f"
+        await s.press("ctrl+s")
+        [call] = desk.calls.queue().items
+        assert (call.state, call.self_service_faq, call.self_service_question) == (
+            "in_progress",
+            2,
+            faq[1].q,
+        )
+        assert f"{call.number} registered and accepted (self-service: FAQ 2)" in s.infos()
+        assert [e.trigger for e in desk.history(call)] == [
+            "register",
+            "flag_self_service",
+            "accept",
+        ]
+
+
+async def test_ctrl_f_without_a_service_is_refused_in_the_form_and_the_flag_can_be_cleared(
+    desk: Desk,
+) -> None:
+    async with running(desk, size=(80, 24)) as s:
+        await fill(s, "Kim Jansen", "tab", "tab")
+        await s.press("ctrl+f")
+        screen(s)  # no dialog: the form says why
+        assert s.text("#form-error").startswith("self-service: choose the call's catalogue")
+        assert s.app.focused is s.app.screen.query_one("#service-query")
+        await s.burst(*"laptop", "enter", *"A bag?")
+        await s.press("ctrl+f", "enter")  # entry 1
+        assert s.app.screen.query_one("#self-service").display
+        await s.press("ctrl+f")  # again: the list offers to clear it (the last entry)
+        await s.press("end", "enter")
+        assert not s.app.screen.query_one("#self-service").display
+        assert value(s, "#caller") == "Kim Jansen" and value(s, "#summary") == "A bag?"
+        await s.press("ctrl+s")
+        [call] = desk.calls.queue().items
+        assert call.self_service_faq is None
+        assert "flag_self_service" not in [e.trigger for e in desk.history(call)]

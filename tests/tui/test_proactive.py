@@ -148,11 +148,11 @@ async def test_change_manager_approves_an_improvement_into_a_change_and_sees_its
         await s.press("ctrl+s")
         approved = desk.improvements.get(idea.id)
         assert approved.state == "approved" and approved.change_id is not None
-        assert f"IM-{idea.id} approved: CH-{approved.change_id} opened" in s.infos()
+        assert f"IM-{idea.id:06d} approved: CH-{approved.change_id:06d} opened" in s.infos()
         assert rows(s, "improvements") == []  # gone from the open ones
         await s.press("f", "f", "f")  # open → identified → assessed → approved
         assert "approved" in s.text("#improvements-status")
-        assert rows(s, "improvements")[0][4] == f"change {approved.change_id}"
+        assert f"CH-{approved.change_id:06d}" in rows(s, "improvements")[0]  # the change column
         assert desk.changes.get(approved.change_id).state == "draft"
 
 

@@ -169,7 +169,7 @@ async def test_operator_offers_an_add_on_on_the_call_and_sells_it(
         )
         table = s.app.screen.query_one("#recommendations", DataTable)
         assert [str(c) for c in table.get_row_at(0)][:3] == [str(offer.id), "add-on", "offered"]
-        assert any(f"Add-on {offer.id} offered (EUR 189)" in n for n in s.infos())
+        assert any(f"Add-on REC-{offer.id:06d} offered (EUR 189)" in n for n in s.infos())
         await s.app.switch_mode("recommendations")
         await s.settle()
         await s.press("o", "a", "enter")
@@ -186,7 +186,7 @@ async def test_operator_hands_a_lead_to_sales_from_the_call(desk: Desk) -> None:
         await s.press("enter", "enter")
         [lead] = desk.recommendations.page(call_id=call.id).items
         assert (lead.kind, lead.state, lead.value) == ("lead", "handed_over", 24000.0)
-        assert any(f"Lead {lead.id} handed over to sales" in n for n in s.infos())
+        assert any(f"Lead REC-{lead.id:06d} handed over to sales" in n for n in s.infos())
 
 
 async def test_a_recommendation_without_a_value_is_refused_in_the_dialog(desk: Desk) -> None:

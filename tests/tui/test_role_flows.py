@@ -100,7 +100,7 @@ async def test_change_manager_detects_a_disruption_assesses_it_and_approves_it_i
         approved = desk.improvements.get(idea.id)
         assert approved.state == "approved" and approved.change_id is not None
         assert desk.changes.get(approved.change_id).state == "draft"
-        assert f"IM-{idea.id} approved: CH-{approved.change_id} opened" in s.infos()
+        assert f"IM-{idea.id:06d} approved: CH-{approved.change_id:06d} opened" in s.infos()
         assert cells(s, "improvements") == []  # no longer open
         assert not s.errors()
 

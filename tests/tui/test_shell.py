@@ -200,11 +200,11 @@ async def test_the_typed_reason_is_kept_after_a_concurrent_change(
     ("kind", "ident", "shown"),
     [
         ("call", 159, "C-000159"),
-        ("change", 12, "CH-12"),
-        ("relation", 3, "RC-3"),
-        ("task", 7, "T-7"),
-        ("improvement", 2, "IM-2"),
-        ("recommendation", 5, "R-5"),
+        ("change", 12, "CH-000012"),
+        ("relation", 3, "R-000003"),
+        ("task", 7, "T-000007"),
+        ("improvement", 2, "IM-000002"),
+        ("recommendation", 5, "REC-000005"),
     ],
 )
 def test_every_process_names_its_records_one_way(kind: str, ident: int, shown: str) -> None:
@@ -217,7 +217,7 @@ def test_every_process_names_its_records_one_way(kind: str, ident: int, shown: s
 def test_library_messages_are_spoken_with_the_screens_labels_and_states() -> None:
     refused = InvalidTransition("change 12", "approve", "rolled_back", ["check_item", "withdraw"])
     assert error_text(refused) == (
-        "CH-12: cannot approve while rolled back; possible here: check item, withdraw"
+        "CH-000012: cannot approve while rolled back; possible here: check item, withdraw"
     )
     assert speak("call 159 is 'waiting_customer'") == "C-000159 is waiting: customer"
     assert speak("the service 'laptop' is not 'x_y'") == "the service 'laptop' is not 'x_y'"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from bpsm.port import DeskPort
 from bpsm.processes.base import audit
 from bpsm.processes.effort.records import RECORD_KINDS, load_record, work_of
 from bpsm.processes.effort.views import EffortBalance, EffortEntry, WorkShare
-from bpsm.roles import require
+from bpsm.roles import DESK_ACTIONS, Person, require
 from bpsm.store.tables import EffortRow, StaffRow
 from bpsm.validation import clean_text, limit_of, moment, one_of, paging, whole_number
 from bpsm.views import Page
@@ -34,6 +34,9 @@ __all__ = ["Effort"]
 
 class Effort:
     """The effort log on one desk."""
+
+    roles: ClassVar[frozenset[str]] = DESK_ACTIONS["effort.log"]
+    """The roles that may log effort (every member of staff whose time goes into records)."""
 
     def __init__(self, desk: DeskPort):
         self._desk = desk
@@ -63,7 +66,7 @@ class Effort:
             NotFound: there is no such record.
         """
         person = self._desk.person(by)
-        require(person, "effort.log")
+        self.check(person)
         kind = one_of("kind", kind, RECORD_KINDS, what="records effort is logged on")
         limit = self._desk.config.effort.max_minutes
         minutes = whole_number("minutes", minutes, low=1, high=limit)
@@ -95,6 +98,12 @@ class Effort:
                 {"effort": entry.id, "minutes": minutes, "work": entry.work},
             )
             return EffortEntry.model_validate(entry)
+
+    @staticmethod
+    def check(person: Person) -> None:
+        """Raise :class:`~bpsm.errors.PermissionDenied` now if ``person`` may not log effort (a
+        screen asks before it opens its dialog); :meth:`log` checks the same."""
+        require(person, "effort.log")
 
     def list(
         self,
