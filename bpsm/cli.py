@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from bpsm import cli_survey
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
@@ -306,7 +307,8 @@ def proactive(
     horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90,
 ) -> None:
     """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks
-    for the horizon, and propose improvements for recurring disruptions."""
+    for the horizon, propose improvements for recurring disruptions, and do the survey work
+    (send, expire, the relationship surveys due: see ``bpsm survey run``)."""
     from datetime import timedelta
 
     by = operator_id(as_)
@@ -314,9 +316,11 @@ def proactive(
     try:
         report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
         found = the_desk.improvements.detect_recurring_disruptions(by=by)
+        surveyed = the_desk.surveys.run(by=by)
     except BpsmError as err:
         fail(err)
     typer.echo(f"scheduled {report.total} new tasks up to {report.until:%Y-%m-%d}")
+    typer.echo(cli_survey.summary(surveyed))
     for imp in found:
         typer.echo(f"proposed improvement {imp.id}: {imp.title}")
     due = the_desk.maintenance.due()
@@ -435,6 +439,11 @@ def docs_processes(
         typer.echo(f"wrote {out}")
     else:
         typer.echo(text, nl=False)
+
+
+app.add_typer(
+    cli_survey.commands(open_desk=open_desk, fail=fail, operator_id=operator_id), name="survey"
+)
 
 
 def main() -> None:
