@@ -1,4 +1,4 @@
-"""``bpsm survey list | answer | run`` and the survey work in ``bpsm proactive``, on a real database.
+"""``bpsm survey list | answer | run``, and the survey work in ``bpsm proactive``, on a database.
 
 The example desk asks every call at the close and samples the rest; its relationship survey asks
 four customer departments every 91 days from 2026-01-05.
