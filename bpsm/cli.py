@@ -390,7 +390,7 @@ def kpi(
     from bpsm import clock
     from bpsm.errors import Problem
     from bpsm.kpis import KpiFilter
-    from bpsm.kpis.output import as_csv, as_json, as_table
+    from bpsm.kpis.output import as_csv, as_json, as_relationship_table, as_table
 
     if format_ not in ("table", "json", "csv"):
         fail(ValidationError(Problem(f"{format_!r} is not table, json or csv", field="format")))
@@ -412,6 +412,11 @@ def kpi(
             filters=KpiFilter(service, department, group, operator, channel),
             kpis=kpis or None,
         )
+        relationship = (  # the relationship survey, printed beside the per-call satisfaction
+            the_desk.surveys.relationship_report(start, end, by=by)
+            if format_ == "table" and the_desk.config.survey.relationship.departments
+            else None
+        )
     except BpsmError as err:
         fail(err)
     if format_ == "json":
@@ -420,6 +425,8 @@ def kpi(
         typer.echo(as_csv(report), nl=False)
     else:
         as_table(report, Console(width=max(100, Console().width)))
+        if relationship is not None:
+            as_relationship_table(relationship, Console(width=max(100, Console().width)))
 
 
 @docs_app.command("processes")

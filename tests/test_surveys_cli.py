@@ -113,3 +113,30 @@ def test_the_nightly_proactive_run_does_the_survey_work(db: str) -> None:
 def test_an_operator_may_not_run_the_survey_work(db: str) -> None:
     result = run("survey", "run", "--db", db, "--as", OP)
     assert result.exit_code == 1 and "'anna' may not survey.send" in result.stderr
+
+
+def test_bpsm_kpi_prints_the_relationship_survey_beside_the_call_satisfaction(
+    db: str, desk: Desk
+) -> None:
+    with freeze_time(AT):
+        run("survey", "run", "--db", db, "--as", "admin")
+        for s in desk.surveys.list(kind="relationship").items:
+            if s.department in ("Finance", "Sales"):
+                desk.surveys.answer(s.id, satisfaction=5 if s.department == "Finance" else 3, by=OP)
+        table = run("kpi", "--db", db, "--since", "2026-01-01", "--by", "month")
+        as_json = run("kpi", "--db", db, "--since", "2026-01-01", "--format", "json")
+    assert table.exit_code == 0, table.output
+    out = table.output
+    assert out.index("Customer satisfaction") < out.index("Relationship survey")
+    cells: dict[tuple[str, str], str] = {}
+    department = ""
+    for line in out[out.index("Relationship survey") :].splitlines():
+        parts = [p.strip() for p in line.split("│")[1:-1]]
+        if len(parts) >= 3 and parts[1]:
+            department = parts[0] or department
+            cells[(department, parts[1])] = parts[2]  # the total column
+    assert cells[("all", "mean")] == "4"  # (5 + 3) / 2
+    assert cells[("all", "response_rate")] == "50%"  # 2 of the 4 departments answered
+    assert (cells[("Finance", "share")], cells[("Sales", "share")]) == ("100%", "0%")
+    assert cells[("Human Resources", "responses")] == "0"
+    assert "Relationship survey" not in as_json.output  # JSON keeps its schema: calls only
