@@ -89,7 +89,7 @@ def test_a_sampled_call_closed_without_answers_gets_a_pending_survey_sent_after_
         survey = desk.surveys.for_call(call.id)
         assert survey is not None
         assert (call.survey, survey.state, survey.send_at) == ("pending", "pending", T0 + DAY)
-        assert desk.history(call)[-1].data == {"survey": "pending", "survey_id": survey.id}
+        assert desk.history(call)[-1].data == {"survey": "pending"}
 
         assert desk.surveys.run(by="admin").sent == 0  # the delay is not over
         clock.tick(DAY)
@@ -359,3 +359,22 @@ def test_the_run_decides_a_closed_call_that_came_in_without_a_decision(
         assert (ran.decided, ran.sent) == (1, 1)  # closed a day ago: the delay is over
         assert desk.surveys.run(by="admin").decided == 0
     assert desk.calls.get(call.id).survey == "sent"
+
+
+def test_the_state_diagram_in_the_docs_is_the_step_table() -> None:
+    from bpsm.processes.surveys.steps import SURVEY
+    from tests.conftest import ROOT
+
+    assert SURVEY.mermaid() in (ROOT / "docs" / "surveys.md").read_text(encoding="utf-8")
+
+
+def test_the_demo_history_has_surveys_the_kpis_count(desk: Desk) -> None:
+    from bpsm.demo import seed_demo
+
+    with freeze_time(T0):
+        seed_demo(desk, calls=30)
+        relationship = desk.surveys.list(kind="relationship").items
+        sat = desk.kpis.report(T0 - 30 * DAY, T0 + DAY).get("satisfaction")
+    assert {s.department for s in relationship} == set(desk.config.survey.relationship.departments)
+    assert any(s.state == "answered" for s in relationship)
+    assert desk.surveys.list(kind="call").total == sat["asked"] > 0  # every close asked

@@ -278,7 +278,8 @@ def at_close(
     ``not_asked``. Called by the reactive process's ``close`` with the call already closed.
 
     Returns:
-        What the call's closing audit event records about the survey.
+        What the call's closing audit event records about the survey (the survey's own trail
+        names the call: its ``ask`` event's ``call_id``).
     """
     now = call.closed_at or clock.now()
     with s.no_autoflush:
@@ -323,5 +324,4 @@ def at_close(
         trigger = "answer" if answered else "decline"
         extra = {"effort": effort, "satisfaction": satisfaction, "via": "close"} if answered else {}
         audit(s, by, "survey", row.id, trigger, "pending", row.state, None, extra or None)
-    data["survey_id"] = row.id
     return data
