@@ -10,7 +10,8 @@ Open a desk, register calls, read KPIs::
 The processes hang off the desk: ``desk.calls`` (reactive management), ``desk.relations``
 (requests for services we do not offer), ``desk.changes`` (catalogue changes through the change
 manager's gate), ``desk.maintenance`` (preventative maintenance and account contacts),
-``desk.improvements`` and ``desk.recommendations`` (add-ons and leads).
+``desk.improvements``, ``desk.recommendations`` (add-ons and leads) and ``desk.surveys``
+(surveys of closed calls and of customer departments).
 """
 
 from bpsm.business_hours import BusinessCalendar
@@ -64,6 +65,13 @@ from bpsm.processes.recommendations.facade import (
 )
 from bpsm.processes.relations.facade import Relations, StandardDeliveryView
 from bpsm.processes.relations.views import RelationCaseView
+from bpsm.processes.surveys.facade import Surveys
+from bpsm.processes.surveys.views import (
+    RelationshipReport,
+    RelationshipRow,
+    SurveyRun,
+    SurveyView,
+)
 from bpsm.roles import Person
 from bpsm.settings import Settings
 from bpsm.views import AuditEvent, Cursor, KeysetPage, Page, ServiceHit, ServiceView
@@ -123,6 +131,8 @@ __all__ = [
     "Recommendations",
     "RelationCaseView",
     "Relations",
+    "RelationshipReport",
+    "RelationshipRow",
     "SelfServiceReport",
     "Service",
     "ServiceHit",
@@ -132,6 +142,9 @@ __all__ = [
     "StandardDeliveryView",
     "Step",
     "Suggestion",
+    "SurveyRun",
+    "SurveyView",
+    "Surveys",
     "TaskView",
     "ValidationError",
     "WorkShare",

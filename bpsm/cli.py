@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from bpsm import cli_survey
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
@@ -306,7 +307,8 @@ def proactive(
     horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90,
 ) -> None:
     """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks
-    for the horizon, and propose improvements for recurring disruptions."""
+    for the horizon, propose improvements for recurring disruptions, and do the survey work
+    (send, expire, the relationship surveys due: see ``bpsm survey run``)."""
     from datetime import timedelta
 
     by = operator_id(as_)
@@ -314,9 +316,11 @@ def proactive(
     try:
         report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
         found = the_desk.improvements.detect_recurring_disruptions(by=by)
+        surveyed = the_desk.surveys.run(by=by)
     except BpsmError as err:
         fail(err)
     typer.echo(f"scheduled {report.total} new tasks up to {report.until:%Y-%m-%d}")
+    typer.echo(cli_survey.summary(surveyed))
     for imp in found:
         typer.echo(f"proposed improvement {imp.id}: {imp.title}")
     due = the_desk.maintenance.due()
@@ -386,7 +390,7 @@ def kpi(
     from bpsm import clock
     from bpsm.errors import Problem
     from bpsm.kpis import KpiFilter
-    from bpsm.kpis.output import as_csv, as_json, as_table
+    from bpsm.kpis.output import as_csv, as_json, as_relationship_table, as_table
 
     if format_ not in ("table", "json", "csv"):
         fail(ValidationError(Problem(f"{format_!r} is not table, json or csv", field="format")))
@@ -408,6 +412,11 @@ def kpi(
             filters=KpiFilter(service, department, group, operator, channel),
             kpis=kpis or None,
         )
+        relationship = (  # the relationship survey, printed beside the per-call satisfaction
+            the_desk.surveys.relationship_report(start, end, by=by)
+            if format_ == "table" and the_desk.config.survey.relationship.departments
+            else None
+        )
     except BpsmError as err:
         fail(err)
     if format_ == "json":
@@ -416,6 +425,8 @@ def kpi(
         typer.echo(as_csv(report), nl=False)
     else:
         as_table(report, Console(width=max(100, Console().width)))
+        if relationship is not None:
+            as_relationship_table(relationship, Console(width=max(100, Console().width)))
 
 
 @docs_app.command("processes")
@@ -435,6 +446,11 @@ def docs_processes(
         typer.echo(f"wrote {out}")
     else:
         typer.echo(text, nl=False)
+
+
+app.add_typer(
+    cli_survey.commands(open_desk=open_desk, fail=fail, operator_id=operator_id), name="survey"
+)
 
 
 def main() -> None:

@@ -73,8 +73,9 @@ def seed_demo(
 ) -> int:
     """Register ``calls`` calls over the last ``days`` days and walk each to a plausible state.
 
-    Older calls are mostly closed (with survey answers); today's are mostly still open. Returns the
-    number of calls made.
+    Older calls are mostly closed (with survey answers); today's are mostly still open. The survey
+    run goes at the start of the weeks and now, and most customer departments answer their
+    relationship survey. Returns the number of calls made.
 
     Args:
         by: who seeds (permission ``demo.seed``: admin). Without it only a desk with no calls at
@@ -139,6 +140,7 @@ def seed_demo(
             svc.group if svc.group != "service-desk" else second_line,
             rng,
         )
+    _surveys(desk, now - timedelta(days=days), rng)
     return calls
 
 
@@ -203,14 +205,35 @@ def _walk(
             desk.calls.resolve(call_id, solution="Replaced the part", by=specialist)
     if age > timedelta(hours=4) and rng.random() < 0.85:
         with at(rng.randint(1, 30)):
-            survey = rng.random() < 0.7
+            asked = desk.config.survey.due(call_id)  # else the policy's sample decides later
+            survey = asked and rng.random() < 0.7
             desk.calls.close(
                 call_id,
                 by=by,
                 effort=rng.choice([1, 1, 2, 2, 3, 4, 6]) if survey else None,
                 satisfaction=rng.choice([5, 5, 4, 4, 3, 2]) if survey else None,
-                survey=None if survey else "not_answered",
+                survey="not_answered" if asked and not survey else None,
             )
+
+
+def _surveys(desk: Desk, start: datetime, rng: random.Random) -> None:
+    """The survey work over the seeded weeks: a run at their start (the relationship surveys of
+    the period go out), most departments answer within days, a run now (sends the call surveys
+    due, expires what is past its open period)."""
+    runner = next((p.id for p in desk.config.staff if {"admin", "manager"} & set(p.roles)), None)
+    answerer = next((p.id for p in desk.config.staff if "account_manager" in p.roles), None)
+    if runner is None or answerer is None:
+        return
+    with clock.travel(start):
+        desk.surveys.run(by=runner)
+    sent = desk.surveys.list(kind="relationship", states=["sent"]).items
+    for i, survey in enumerate(sent):
+        if rng.random() < 0.75:
+            with clock.travel(start + timedelta(days=1 + i, hours=rng.randint(1, 6))):
+                desk.surveys.answer(
+                    survey.id, satisfaction=rng.choice([5, 4, 4, 3, 2]), via="email", by=answerer
+                )
+    desk.surveys.run(by=runner)
 
 
 def bulk_seed(

@@ -32,6 +32,7 @@ from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
 from bpsm.errors import ConcurrentModification, PermissionDenied, Problem, ValidationError
 from bpsm.kpis import Kpis
+from bpsm.kpis.relationship import relationship_report
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.changes.facade import Changes
@@ -40,6 +41,7 @@ from bpsm.processes.improvements.facade import Improvements
 from bpsm.processes.maintenance.facade import Maintenance
 from bpsm.processes.recommendations.facade import Recommendations
 from bpsm.processes.relations.facade import Relations
+from bpsm.processes.surveys.facade import Surveys
 from bpsm.roles import Person, require
 from bpsm.services import Services
 from bpsm.settings import Settings
@@ -84,6 +86,8 @@ class Desk:
             (:class:`bpsm.processes.recommendations.facade.Recommendations`).
         effort: minutes staff log on any record, and the balance of the team's time
             (:class:`bpsm.processes.effort.facade.Effort`).
+        surveys: surveys of closed calls and of customer departments, their run and report
+            (:class:`bpsm.processes.surveys.facade.Surveys`).
     """
 
     calls: Calls
@@ -92,6 +96,7 @@ class Desk:
     maintenance: Maintenance
     improvements: Improvements
     recommendations: Recommendations
+    surveys: Surveys
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -104,6 +109,7 @@ class Desk:
         self.services = Services(self)
         self.kpis = Kpis(self)
         self.effort = Effort(self)
+        self.surveys = Surveys(self, relationship_report)
 
     @classmethod
     def open(

@@ -64,6 +64,7 @@ def _per_call(c: dict[str, Any], now: datetime) -> dict[str, tuple[str | None, d
     ftr = c["resolved_at_contact"] == 1 and c["escalation_count"] == 0 and c["reopen_count"] == 0
     referred = c["state"] == "referred"
     eff, sat = c["effort_score"], c["satisfaction"]
+    asked = c["survey"] in ("sent", "answered", "not_answered")  # the survey went out
     secs = lambda a, b: (b - a).total_seconds()  # noqa: E731
     out: dict[str, Any] = {
         "volume": (
@@ -74,6 +75,7 @@ def _per_call(c: dict[str, Any], now: datetime) -> dict[str, tuple[str | None, d
         "effort": (
             c["closed_at"],
             {
+                "asked": int(asked),
                 "responses": int(eff is not None),
                 "easy": int(eff is not None and eff <= 3),
                 "score_sum": eff or 0,
@@ -82,8 +84,9 @@ def _per_call(c: dict[str, Any], now: datetime) -> dict[str, tuple[str | None, d
         "satisfaction": (
             c["closed_at"],
             {
-                "asked": int(c["survey"] in ("answered", "not_answered")),
+                "asked": int(asked),
                 "responses": int(sat is not None),
+                "not_answered": int(c["survey"] == "not_answered"),
                 "satisfied": int(sat is not None and sat >= 4),
                 "score_sum": sat or 0,
             },
@@ -130,7 +133,11 @@ def _per_call(c: dict[str, Any], now: datetime) -> dict[str, tuple[str | None, d
 
 FIGURES = {
     "first_time_right": {"share": ("first_time_right", "resolved")},
-    "effort": {"mean": ("score_sum", "responses"), "easy_share": ("easy", "responses")},
+    "effort": {
+        "mean": ("score_sum", "responses"),
+        "easy_share": ("easy", "responses"),
+        "response_rate": ("responses", "asked"),
+    },
     "satisfaction": {
         "share": ("satisfied", "responses"),
         "mean": ("score_sum", "responses"),

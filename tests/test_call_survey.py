@@ -35,16 +35,32 @@ def test_both_answers_are_recorded_on_the_call_and_in_the_audit_event(desk: Desk
         2,
         5,
     )
+    survey = desk.surveys.for_call(call.id)
+    assert survey is not None
     assert (event.trigger, event.data) == (
         "close",
         {"survey": "answered", "effort": 2, "satisfaction": 5},
     )
+    assert (survey.state, survey.effort_score, survey.satisfaction, survey.answered_via) == (
+        "answered",
+        2,
+        5,
+        "close",
+    )
+    assert [(e.trigger, e.from_state, e.to_state) for e in desk.history(survey)] == [
+        ("ask", None, "pending"),
+        ("answer", "pending", "answered"),
+    ]
 
 
 def test_a_customer_who_answers_one_question_is_recorded_as_answered(desk: Desk) -> None:
     call, event = closes_with(desk, satisfaction=4)
     assert (call.survey, call.effort_score, call.satisfaction) == ("answered", None, 4)
-    assert event.data == {"survey": "answered", "effort": None, "satisfaction": 4}
+    assert event.data == {
+        "survey": "answered",
+        "effort": None,
+        "satisfaction": 4,
+    }
 
 
 def test_customer_did_not_answer_is_recorded_as_such(desk: Desk) -> None:
@@ -55,6 +71,8 @@ def test_customer_did_not_answer_is_recorded_as_such(desk: Desk) -> None:
         None,
         None,
     )
+    survey = desk.surveys.for_call(call.id)
+    assert survey is not None and survey.state == "declined" and survey.not_answered
     assert event.data == {"survey": "not_answered"}
 
 
@@ -120,8 +138,9 @@ def test_a_call_the_policy_does_not_ask_closes_as_not_asked(every_second: Desk) 
     closed = every_second.calls.close(skipped.id, by=OP)
     assert (closed.survey, every_second.history(closed)[-1].data) == (
         "not_asked",
-        {"survey": "not_asked"},
+        {"survey": "not_asked", "why": "sample"},
     )
+    assert every_second.surveys.for_call(closed.id) is None
     with pytest.raises(GuardFailed, match="survey_taken"):
         every_second.calls.close(asked.id, by=OP)
 

@@ -6,8 +6,9 @@ files in ``catalogue/`` and the service definitions carried by change proposals.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -34,8 +35,10 @@ __all__ = [
     "MaintenanceActivity",
     "PriceListItem",
     "QualityLevel",
+    "RelationshipSurvey",
     "Service",
     "StaffMember",
+    "SurveyPolicy",
     "format_duration",
     "parse_duration",
     "short_repr",
@@ -330,17 +333,72 @@ class PriceListItem(_Model):
     service: Slug | None = None
 
 
+class RelationshipSurvey(_Model):
+    """A periodic survey of each customer department about the relationship, apart from calls.
+
+    ``departments`` are the customer's departments (the people the desk serves, not the
+    catalogue's service departments); each gets one survey per ``every`` (an ISO duration such as
+    ``P90D``), the periods counted from ``start`` (a date, midnight in the desk's time zone).
+    """
+
+    departments: list[Name] = Field(default_factory=list)
+    every: Duration = timedelta(days=90)
+    start: date = date(2026, 1, 1)
+
+    @model_validator(mode="after")
+    def _usable(self) -> RelationshipSurvey:
+        dupes = sorted({d for d in self.departments if self.departments.count(d) > 1})
+        if dupes:
+            raise ValueError(f"departments: duplicate name(s) {', '.join(dupes)}")
+        if self.every < timedelta(days=1):
+            raise ValueError(f"every: {format_duration(self.every)} is shorter than a day")
+        return self
+
+
 class SurveyPolicy(_Model):
-    """How the desk asks customers about effort and satisfaction."""
+    """How the desk asks customers about effort and satisfaction (``docs/surveys.md``).
+
+    Asking at close (the operator asks on the phone): with ``ask_on_close`` every
+    ``every_nth_call``-th call by number is asked before it is closed. The calls closed without
+    being asked there get a survey afterwards with probability ``sample``, decided reproducibly
+    per call (a hash of ``seed`` and the call number), sent ``delay`` after the close and open
+    for ``open_for``; a caller already asked within ``cap_days`` days is not asked again (0: no
+    cap). ``relationship``: the periodic survey per customer department.
+    """
 
     ask_on_close: bool = True
     every_nth_call: int = Field(default=1, ge=1)
     effort_scale: Literal[7] = 7
     satisfaction_scale: Literal[5] = 5
+    sample: float = Field(default=0.0, ge=0, le=1, description="share of closed calls surveyed")
+    seed: Text = Field(default="bpsm", max_length=64, description="keeps the sampling stable")
+    delay: Duration = timedelta(days=1)
+    open_for: Duration = timedelta(days=14)
+    cap_days: int = Field(default=30, ge=0, le=3650)
+    relationship: RelationshipSurvey = RelationshipSurvey()
+
+    @field_validator("open_for")
+    @classmethod
+    def _open_some_time(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("a survey must stay open for some time (e.g. P14D)")
+        return value
 
     def due(self, call_id: int) -> bool:
-        """Ask this call's customer? Only with ``ask_on_close``, then every n-th call by number."""
+        """Ask this call's customer at close? Only with ``ask_on_close``, then every n-th call."""
         return self.ask_on_close and call_id % self.every_nth_call == 0
+
+    def sampled(self, call_id: int) -> bool:
+        """Whether a call closed without being asked gets a survey afterwards.
+
+        The same answer for the same call, seed and ``sample`` every time (a re-run or a second
+        look never decides anew): the call number and the seed are hashed to a number in
+        [0, 1), compared with ``sample``.
+        """
+        if self.sample <= 0:
+            return False
+        digest = hashlib.sha256(f"{self.seed}:{call_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.sample
 
 
 class Recommendations(_Model):

@@ -114,6 +114,9 @@ def _aged(lo: timedelta, hi: timedelta | None) -> Part:
 EVERY = Part()
 
 _referred = lambda c: case((c.state == "referred", 1), else_=0)  # noqa: E731
+#: the calls whose survey went out (asked at the close, or sent after it): the surveys' records
+#: mirrored on the call (``bpsm.processes.surveys``); pending and not-asked calls are outside
+_ASKED = Part(lambda c: c.survey.in_(("sent", "answered", "not_answered")))
 
 KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -142,25 +145,33 @@ KPIS: tuple[Kpi, ...] = (
         "effort",
         "Customer effort score",
         f"Effort answers (1 very easy – 7 very hard) of the calls closed in the period: the "
-        f"mean, and the share of easy answers (≤ {EASY_MAX}).",
+        f"mean, the share of easy answers (≤ {EASY_MAX}), and the response rate among the "
+        f"calls whose survey was sent (asked at the close or afterwards).",
         "closed_at",
         {
+            "asked": _ASKED,
             "responses": Part(lambda c: c.effort_score.is_not(None)),
             "easy": Part(lambda c: c.effort_score <= EASY_MAX),
             "score_sum": Part(lambda c: c.effort_score.is_not(None), lambda c: c.effort_score),
         },
-        {"mean": share("score_sum", "responses"), "easy_share": share("easy", "responses")},
+        {
+            "mean": share("score_sum", "responses"),
+            "easy_share": share("easy", "responses"),
+            "response_rate": share("responses", "asked"),
+        },
     ),
     Kpi(
         "satisfaction",
         "Customer satisfaction",
         f"Satisfaction answers (1 – 5) of the calls closed in the period: the share of "
         f"satisfied answers (≥ {SATISFIED_MIN}), the mean, and the response rate among the "
-        f"calls whose customer was asked.",
+        f"calls whose survey was sent; the surveys that ended unanswered (declined or expired) "
+        f"are counted apart.",
         "closed_at",
         {
-            "asked": Part(lambda c: c.survey.in_(("answered", "not_answered"))),
+            "asked": _ASKED,
             "responses": Part(lambda c: c.satisfaction.is_not(None)),
+            "not_answered": Part(lambda c: c.survey == "not_answered"),
             "satisfied": Part(lambda c: c.satisfaction >= SATISFIED_MIN),
             "score_sum": Part(lambda c: c.satisfaction.is_not(None), lambda c: c.satisfaction),
         },

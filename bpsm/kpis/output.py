@@ -23,8 +23,17 @@ from rich.table import Table
 
 from bpsm.kpis.definitions import BY_NAME
 from bpsm.kpis.engine import KpiReport
+from bpsm.processes.surveys.views import RelationshipReport
 
-__all__ = ["CSV_COLUMNS", "SCHEMA", "as_csv", "as_json", "as_table", "shown"]
+__all__ = [
+    "CSV_COLUMNS",
+    "SCHEMA",
+    "as_csv",
+    "as_json",
+    "as_relationship_table",
+    "as_table",
+    "shown",
+]
 
 SCHEMA = "bpsm.kpi/1"
 CSV_COLUMNS = ("period", "group", "kpi", "figure", "value")
@@ -92,6 +101,31 @@ def as_table(report: KpiReport, console: Console) -> None:
             row = [title_cell, name]
             if report.group_by:
                 row.append("all" if group is None else group)
+            row += [shown(name, by_period[c][name]) if c in by_period else "" for c in columns]
+            table.add_row(*row, end_section=i == len(names) - 1)
+    console.print(table)
+
+
+def as_relationship_table(report: RelationshipReport, console: Console) -> None:
+    """Print the relationship survey (``docs/surveys.md``) as a table beside the KPIs: a row per
+    figure and customer department (all first), a column per period."""
+    columns = ["total", *report.periods]
+    title = (
+        f"Relationship survey, periods starting {report.since:%Y-%m-%d %H:%M} – "
+        f"{report.until:%Y-%m-%d %H:%M} UTC" + (f" · by {report.by}" if report.by else "")
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("department")
+    table.add_column("figure")
+    for c in columns:
+        table.add_column(c, justify="right")
+    cells: dict[str | None, dict[str, dict[str, Any]]] = {}
+    for r in report.rows:
+        cells.setdefault(r.department, {})[r.period] = r.figures
+    for department, by_period in cells.items():
+        names = [n for n in next(iter(by_period.values())) if not n.endswith("_sum")]
+        for i, name in enumerate(names):
+            row = ["all" if department is None else department, name] if i == 0 else ["", name]
             row += [shown(name, by_period[c][name]) if c in by_period else "" for c in columns]
             table.add_row(*row, end_section=i == len(names) - 1)
     console.print(table)

@@ -201,8 +201,8 @@ class Calls(CallReports, ProcessFacade[CallRow, CallView]):
             survey: ``"not_answered"`` when the customer was asked and gave no answer (recorded
                 as such). Leave it out when answers are given (recorded as ``answered``).
 
-        The call's ``survey`` then says ``answered``, ``not_answered``, or ``not_asked`` when the
-        desk's survey policy does not ask this call.
+        The call's ``survey`` then says ``answered``, ``not_answered``, ``pending`` (the policy
+        surveys it afterwards: ``desk.surveys``, ``docs/surveys.md``) or ``not_asked``.
 
         Raises:
             ValidationError: an answer out of its range or not a whole number (naming the field

@@ -11,10 +11,12 @@ mark it as answerable from the service's FAQ (:mod:`bpsm.processes.calls.self_se
 ``resolve`` also stores the business minutes to resolve and whether the service's lead time was
 met in business hours (:mod:`bpsm.processes.calls.lead_time`); ``reopen`` clears them.
 
-Closing records the survey as one of :data:`SURVEY_OUTCOMES`: ``answered`` (with the answers),
-``not_answered`` (asked, the customer gave none: an explicit choice) or ``not_asked`` (the desk's
-survey policy does not ask this call). When the policy asks the call, closing without answers and
-without ``survey="not_answered"`` is refused.
+Closing decides the call's one survey (:func:`bpsm.processes.surveys.steps.at_close`): answers
+given at the close make it ``answered``; ``survey="not_answered"`` (asked, the customer gave none:
+an explicit choice) makes it declined; otherwise the policy's sample and per-caller cap decide
+between a survey sent later (``pending``) and ``not_asked``. When the policy asks the call at the
+close, closing without answers and without ``survey="not_answered"`` is refused. The call's
+``survey`` column then follows its survey record (:data:`SURVEY_OUTCOMES`).
 
 First time right is derived from stored facts (:func:`bpsm.processes.calls.views.first_time_right`):
 resolved during contact 1, never escalated, never reopened. Resuming after waiting for the customer
@@ -45,6 +47,7 @@ from bpsm.processes.base import (
 )
 from bpsm.processes.calls import lead_time
 from bpsm.processes.calls import self_service as selfserve
+from bpsm.processes.surveys import steps as surveys
 from bpsm.roles import ACCOUNT_MANAGER, DESK, Person
 from bpsm.store.tables import CallContactRow, CallRow, ServiceRow
 
@@ -55,8 +58,10 @@ OPEN_STATES = ("registered", "in_progress", *WAITING, "resolved")
 CHANNELS_FALLBACK = ("phone", "email", "walk-in", "portal", "chat")
 
 ANSWERED, NOT_ANSWERED, NOT_ASKED = "answered", "not_answered", "not_asked"
-SURVEY_OUTCOMES = (ANSWERED, NOT_ANSWERED, NOT_ASKED)
-"""What closing records about the survey (``CallView.survey``; None while the call is open)."""
+SURVEY_OUTCOMES = ("pending", "sent", ANSWERED, NOT_ANSWERED, NOT_ASKED)
+"""What a closed call says about its survey (``CallView.survey``; None while the call is open):
+``pending`` / ``sent`` (a survey after the close, not yet answered), ``answered``,
+``not_answered`` (declined or expired) or ``not_asked``."""
 
 
 # -- guards and effects ----------------------------------------------------------------------------
@@ -135,13 +140,16 @@ def _survey_taken(ctx: Context) -> bool | str:
 
 
 def _close(ctx: Context) -> None:
-    row, given = ctx.row, ctx.effort is not None or ctx.satisfaction is not None
-    survey = ANSWERED if given else (ctx.survey or NOT_ASKED)
-    ctx.data = {"survey": survey}
-    if given:
-        ctx.data |= {"effort": ctx.effort, "satisfaction": ctx.satisfaction}
-    row.survey, row.effort_score, row.satisfaction = survey, ctx.effort, ctx.satisfaction
-    row.closed_at = clock.now()
+    ctx.row.closed_at = clock.now()
+    ctx.data = surveys.at_close(
+        ctx.session,
+        ctx.by,
+        ctx.row,
+        ctx.env.config.survey,
+        effort=ctx.effort,
+        satisfaction=ctx.satisfaction,
+        declined=ctx.survey == NOT_ANSWERED,
+    )
 
 
 def _catalogue_service(s: Session, service_id: str) -> ServiceRow | None:

@@ -64,9 +64,10 @@ class CallView(View):
     effort_score: int | None
     satisfaction: int | None
     survey: str | None
-    """How the survey went when the call was closed: ``answered``, ``not_answered`` (asked, the
-    customer gave no answer) or ``not_asked`` (the survey policy skips this call); None while
-    the call is open."""
+    """Its survey, once the call is closed (mirrored from the survey record): ``pending`` or
+    ``sent`` (asked after the close, no answer yet), ``answered``, ``not_answered`` (declined, or
+    expired unanswered) or ``not_asked`` (the survey policy skips this call); None while the call
+    is open."""
     self_service_faq: int | None = None
     """Flagged as a self-service opportunity: the number (1 = first) of the FAQ entry of the
     call's service version that would have answered it; None when not flagged."""

@@ -7,6 +7,7 @@ from bpsm.store.tables import (  # noqa: F401  (register tables)
     proactive,
     recommendation,
     relation,
+    survey,
 )
 from bpsm.store.tables.catalogue import PublishedCatalogueRow
 from bpsm.store.tables.core import (
