@@ -32,6 +32,7 @@ from bpsm.catalogue.schema import DeskConfig
 from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load, seed_catalogue
 from bpsm.errors import ConcurrentModification, PermissionDenied, Problem, ValidationError
 from bpsm.kpis import Kpis
+from bpsm.pilots import Pilots
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.changes.facade import Changes
@@ -84,6 +85,8 @@ class Desk:
             (:class:`bpsm.processes.recommendations.facade.Recommendations`).
         effort: minutes staff log on any record, and the balance of the team's time
             (:class:`bpsm.processes.effort.facade.Effort`).
+        pilots: services or the catalogue piloted with a customer group, and the comparison
+            of their KPIs (:class:`bpsm.pilots.Pilots`).
     """
 
     calls: Calls
@@ -104,6 +107,7 @@ class Desk:
         self.services = Services(self)
         self.kpis = Kpis(self)
         self.effort = Effort(self)
+        self.pilots = Pilots(self, self.kpis)
 
     @classmethod
     def open(

@@ -1,13 +1,13 @@
 """KPIs that show whether customers are happy: each defined once as an SQL aggregation.
 
-* :mod:`bpsm.kpis.definitions` — the KPIs (anchor, additive SQL parts, derived figures);
+* :mod:`bpsm.kpis.definitions` — the KPIs (source, anchor, additive SQL parts, derived figures);
 * :mod:`bpsm.kpis.periods` — days, weeks and months in the desk's time zone;
 * :mod:`bpsm.kpis.engine` — ``desk.kpis``: reports by period and group, the headline snapshot.
 
 See ``docs/kpis.md`` for each definition and the report's schema.
 """
 
-from bpsm.kpis.definitions import AGE_BANDS, EASY_MAX, KPIS, SATISFIED_MIN, Kpi
+from bpsm.kpis.definitions import AGE_BANDS, EASY_MAX, KPIS, SATISFIED_MIN, SOURCES, Kpi, Source
 from bpsm.kpis.engine import (
     DIMENSIONS,
     KpiFilter,
@@ -15,6 +15,7 @@ from bpsm.kpis.engine import (
     KpiRow,
     Kpis,
     KpiSnapshot,
+    Population,
     first_time_right_clause,
 )
 from bpsm.kpis.periods import BY, Period, periods
@@ -26,6 +27,7 @@ __all__ = [
     "EASY_MAX",
     "KPIS",
     "SATISFIED_MIN",
+    "SOURCES",
     "Kpi",
     "KpiFilter",
     "KpiReport",
@@ -33,6 +35,8 @@ __all__ = [
     "KpiSnapshot",
     "Kpis",
     "Period",
+    "Population",
+    "Source",
     "first_time_right_clause",
     "periods",
 ]

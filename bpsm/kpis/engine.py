@@ -111,7 +111,7 @@ class Population:
     catalogue, any call) and its caller matches one of ``callers`` (patterns: ``*`` any text,
     ``?`` one character, case-insensitive; ``Finance *`` matches ``finance – Kim``). With
     ``inside`` False it is the **rest**: the calls of the same scope whose caller matches none.
-    ``label`` names it in a report's filters (``pilot lisbon``, ``rest of lisbon``).
+    ``label`` names it in a report's filters (``pilot lisbon``, ``rest of pilot lisbon``).
 
     On the other sources it reaches the rows linked to such a call: effort logged on the call,
     recommendations made on it, the call as a job; rows on other records are outside both.
