@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from bpsm.cli_pilot import pilot_app
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
@@ -90,6 +91,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(docs_app, name="docs")
+app.add_typer(pilot_app, name="pilot")
 
 DbOpt = Annotated[
     str | None,
@@ -324,27 +326,10 @@ def proactive(
 
 
 def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:
-    """``--since`` / ``--until``: a date (the desk's local midnight; for ``--until`` the end of
-    that day) or an ISO time (without an offset: the desk's local time)."""
-    from datetime import date, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    """``--since`` / ``--until``: :func:`bpsm.kpis.periods.local_moment`."""
+    from bpsm.kpis.periods import local_moment
 
-    from bpsm.errors import Problem
-
-    if text is None:
-        return None
-    tz = ZoneInfo(zone)
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        try:
-            at = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(
-                Problem(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time", field=field)
-            ) from None
-        return at if at.tzinfo else at.replace(tzinfo=tz)
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
+    return local_moment(field, text, zone, end=end)
 
 
 @app.command()

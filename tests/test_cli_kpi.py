@@ -70,3 +70,24 @@ def test_bad_input_is_one_line(db_url: str, args: tuple[str, ...], message: str)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_new_kpis_in_table_json_and_csv_and_what_does_not_apply(seeded: str) -> None:
+    args = ("--db", seeded, "--since", "2026-05-01")
+    table = run(*args)
+    assert "Self-service opportunities" in table.output and "Proactive delivery" in table.output
+    assert "reactive_target" in table.output and "50%" in table.output  # desk.yaml's target
+    body = json.loads(run(*args, "--format", "json").output)
+    kpis = {r["kpi"] for r in body["rows"]}
+    assert {"self_service", "lead_time", "effort_balance", "proactive"} <= kpis
+    assert body["not_applicable"] == {}
+    filtered = run(*args, "--service", "laptop")
+    assert "Proactive delivery (proactive) not shown: not by service" in filtered.output
+    body = json.loads(run(*args, "--service", "laptop", "--format", "json").output)
+    assert set(body["not_applicable"]) == {"effort_balance", "proactive"}
+    refused = run(*args, "--service", "laptop", "--kpi", "effort_balance")
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines() == [
+        "service: KPI 'effort_balance' is not by service: effort entries (logged on any record: "
+        "no service or channel)"
+    ]
