@@ -150,6 +150,20 @@ def test_new_kpis_by_hand(world: tuple[Desk, datetime]) -> None:
     assert lead["measured"] == 4 and lead["timed"] == 4
 
 
+def test_a_job_counts_at_its_first_handling(world: tuple[Desk, datetime]) -> None:
+    """Call c was registered (and first resolved) by anna at 23:30 UTC on 25 October and resolved
+    again by her after it was reopened: from 23:45 on, it is not a job of hers in the window."""
+    desk, now = world
+    lo = datetime(2026, 10, 25, 23, 45, tzinfo=UTC)
+    with freeze_time(now):
+        got = desk.kpis.report(lo, UNTIL, group_by="operator", kpis=["proactive"])
+        stats = {p.person: p.jobs for p in desk.recommendations.stats(lo, UNTIL)}
+    assert got.get("proactive", group="anna")["jobs"] == 3 == stats["anna"]  # w, d, the new call
+    target = dict(desk.config.effort.target)
+    ref = reference(facts(desk), lo, UNTIL, TZ, now, None, "operator", {}, targets=target)
+    compare(got, {k: v for k, v in ref.items() if k[2] == "proactive"})
+
+
 def test_record_reports_agree_with_the_engine(world: tuple[Desk, datetime]) -> None:
     """One definition: the records' own reports give the engine's figures."""
     desk, now = world

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, null, select
@@ -114,21 +114,22 @@ class Source:
     source's KPIs out of a report filtered or grouped by it, naming why, and refuses them when
     asked for by name). ``open_columns`` may hold values the desk no longer knows (grouped under
     the raw value). ``call_link`` is how a population of calls (a pilot) reaches the source's
-    rows: ``(is a call's row, the call id)``; None for the calls themselves.
+    rows: ``(is a call's row, the call id)``; None for the calls themselves. ``table`` is
+    given the report's whole window ``(since, until)`` and may read only the rows it needs.
     """
 
     name: str
     what: str
-    table: Callable[[], Any]
+    table: Callable[[datetime, datetime], Any]
     dimensions: Mapping[str, tuple[str, Via]]
     open_columns: frozenset[str] = frozenset()
     call_link: Callable[[Any], tuple[Any, Any]] | None = None
 
 
-def _proactive() -> Any:
-    """Jobs and recommendations as one union: a row per job (its first handling) and per
-    recommendation (when it was made), each with the columns the proactive parts read."""
-    R, jobs = RecommendationRow, first_handlings()
+def _proactive(since: datetime, until: datetime) -> Any:
+    """Jobs and recommendations as one union: a row per job first handled in ``[since, until)``
+    and per recommendation (when it was made), each with the columns the proactive parts read."""
+    R, jobs = RecommendationRow, first_handlings(since, until)
     none = lambda t: cast(null(), t)  # noqa: E731
     recs = select(
         R.recommended_at.label("at"),
@@ -163,7 +164,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "calls",
             "calls",
-            lambda: CallRow.__table__,
+            lambda since, until: CallRow.__table__,
             {
                 "service": ("service_id", "value"),
                 "department": ("service_id", "department"),
@@ -176,7 +177,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "effort_log",
             "effort entries (logged on any record: no service or channel)",
-            lambda: EffortRow.__table__,
+            lambda since, until: EffortRow.__table__,
             {"group": ("by", "staff_group"), "operator": ("by", "value")},
             call_link=lambda t: (t.c.record_type == "call", t.c.record_id),
         ),

@@ -323,7 +323,7 @@ class Kpis:
                 mine = [k for k in chosen if k.source == source.name]
                 if not mine:
                     continue
-                table = source.table()
+                table = source.table(spans[0].since, spans[-1].until)
                 cols = _Cols(now, table)
                 grouping = (
                     None if group_by is None else _Grouping.of(group_by, known, source, table)

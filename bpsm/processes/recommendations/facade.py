@@ -287,7 +287,7 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             )
         R = RecommendationRow
         count_if = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
-        jobs = first_handlings()
+        jobs = first_handlings(since, until)
         job_q = (
             select(jobs.c.person, func.count())
             .where(jobs.c.at >= since, jobs.c.at < until)
