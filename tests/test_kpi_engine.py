@@ -164,6 +164,35 @@ def test_a_job_counts_at_its_first_handling(world: tuple[Desk, datetime]) -> Non
     compare(got, {k: v for k, v in ref.items() if k[2] == "proactive"})
 
 
+def test_potential_from_the_data_or_overridden(world: tuple[Desk, datetime]) -> None:
+    desk, now = world
+    anna = KpiFilter(operator="anna")
+    with freeze_time(now):
+        got = desk.kpis.potential(SINCE, UNTIL, filters=anna)
+        more = desk.kpis.potential(SINCE, UNTIL, filters=anna, jobs=800, lead_rate=0.01)
+    # anna: 8 jobs, one add-on (EUR 129, accepted), no lead
+    assert got.inputs == {
+        "jobs": 8,
+        "add_on_rate": 1 / 8,
+        "add_on_hit_rate": 1.0,
+        "add_on_value": 129,
+        "lead_rate": 0,
+        "lead_hit_rate": 0,
+        "lead_value": 0,
+        "baseline": 129,
+    }
+    assert (got.potential.add_on, got.potential.value, got.overridden) == (129, 0, ())
+    assert more.overridden == ("jobs", "lead_rate")
+    assert more.potential.add_on == 800 / 8 * 129 and more.potential.lead == 0  # no lead value
+    assert more.potential.value == 800 / 8 * 129 - 129
+    with pytest.raises(ValidationError) as err:
+        desk.kpis.potential(SINCE, UNTIL, wishes=3)
+    assert [p.field for p in err.value.problems] == ["wishes"]
+    with pytest.raises(ValidationError) as err:
+        desk.kpis.potential(SINCE, UNTIL, add_on_hit_rate=2)
+    assert [p.field for p in err.value.problems] == ["add_on_hit_rate"]
+
+
 def test_record_reports_agree_with_the_engine(world: tuple[Desk, datetime]) -> None:
     """One definition: the records' own reports give the engine's figures."""
     desk, now = world

@@ -11,6 +11,7 @@ from bpsm.kpis.definitions import AGE_BANDS, EASY_MAX, KPIS, SATISFIED_MIN, SOUR
 from bpsm.kpis.engine import (
     DIMENSIONS,
     KpiFilter,
+    KpiPotential,
     KpiReport,
     KpiRow,
     Kpis,
@@ -30,6 +31,7 @@ __all__ = [
     "SOURCES",
     "Kpi",
     "KpiFilter",
+    "KpiPotential",
     "KpiReport",
     "KpiRow",
     "KpiSnapshot",

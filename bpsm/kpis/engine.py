@@ -31,6 +31,8 @@ from bpsm.kpis.periods import BY, By, Period, periods
 from bpsm.kpis.sql import bucket_of, scanned
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
+from bpsm.processes.recommendations.facade import potential
+from bpsm.processes.recommendations.views import Potential
 from bpsm.store.tables import CallRow, ServiceRow, StaffRow, UTCDateTime
 from bpsm.validation import moment
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIMENSIONS",
     "KpiFilter",
+    "KpiPotential",
     "KpiReport",
     "KpiRow",
     "KpiSnapshot",
@@ -205,6 +208,32 @@ class KpiReport(BaseModel):
         return {}
 
 
+#: the potential calculator's inputs: each read from the proactive KPI's figure of that name
+#: (``baseline``: its ``booked_value_sum``, what is booked already); None there reads as 0
+POTENTIAL_INPUTS = {
+    "jobs": "jobs",
+    "add_on_rate": "add_on_rate",
+    "add_on_hit_rate": "add_on_hit_rate",
+    "add_on_value": "add_on_value",
+    "lead_rate": "lead_rate",
+    "lead_hit_rate": "lead_hit_rate",
+    "lead_value": "lead_value",
+    "baseline": "booked_value_sum",
+}
+
+
+@dataclass(frozen=True)
+class KpiPotential:
+    """The proactive-delivery potential over a window: the inputs it used (from the data, or
+    given), which of them were given, and the result."""
+
+    since: datetime
+    until: datetime
+    inputs: dict[str, float]
+    overridden: tuple[str, ...]
+    potential: Potential
+
+
 class _Cols:
     """The columns a part's SQL sees: its source's, and ``ago(delta)`` before now."""
 
@@ -350,6 +379,37 @@ class Kpis:
             periods=[p.label.isoformat() for p in spans] if by else [],
             rows=rows,
             not_applicable=not_applicable,
+        )
+
+    def potential(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        filters: KpiFilter | None = None,
+        **overrides: float,
+    ) -> KpiPotential:
+        """The potential calculator (:func:`bpsm.processes.recommendations.facade.potential`)
+        with its inputs from the ``proactive`` KPI over ``[since, until)`` (``filters`` as for
+        :meth:`report`: ``operator="anna"`` is anna's way of working), each overridable by
+        name: ``jobs``, ``add_on_rate``, ``add_on_hit_rate``, ``add_on_value``, ``lead_rate``,
+        ``lead_hit_rate``, ``lead_value``, ``baseline``.
+
+        Raises:
+            ValidationError: an unknown input or a bad value, naming it; a bad window or filter.
+        """
+        for name in overrides:
+            if name not in POTENTIAL_INPUTS:
+                raise _bad(name, f"{name!r} is not an input ({', '.join(POTENTIAL_INPUTS)})")
+        got = self.report(since, until, filters=filters, kpis=["proactive"]).get("proactive")
+        inputs = {k: float(got.get(f) or 0) for k, f in POTENTIAL_INPUTS.items()}
+        inputs.update(overrides)
+        return KpiPotential(
+            moment("since", since),
+            moment("until", until),
+            inputs,
+            tuple(overrides),
+            potential(**inputs),
         )
 
     def check(self, filters: KpiFilter) -> None:
