@@ -91,3 +91,38 @@ def test_new_kpis_in_table_json_and_csv_and_what_does_not_apply(seeded: str) -> 
         "service: KPI 'effort_balance' is not by service: effort entries (logged on any record: "
         "no service or channel)"
     ]
+
+
+def test_potential_from_the_data_and_overridden(desk: Desk, db_url: str) -> None:
+    with freeze_time("2026-05-12 09:00:00"):
+        a = call_in(desk, "resolved")
+        rec = desk.recommendations.register(
+            customer="Kim", description="headset", item="headset", call_id=a.id, by=OP
+        )
+        desk.recommendations.accept(rec.id, by=OP)
+
+    def potential(*args: str):
+        with freeze_time(NOW):
+            return CliRunner().invoke(
+                app,
+                ["potential", "-c", str(CATALOGUE), "--db", db_url, "--since", "2026-05-01", *args],
+            )
+
+    body = json.loads(potential("--format", "json").output)
+    # one job, one add-on of EUR 129 accepted: the potential is what is booked already
+    assert body["inputs"]["jobs"] == 1 and body["add_on"] == 129 and body["value"] == 0
+    more = json.loads(potential("--set", "jobs=10", "--format", "json").output)
+    assert more["overridden"] == ["jobs"] and more["value"] == 10 * 129 - 129
+    table = potential("--set", "jobs=10")
+    assert "jobs  10 (given)" in table.output and "1,161.00" in table.output
+    for args, message in (
+        (("--set", "jobs"), "set: 'jobs' is not NAME=NUMBER"),
+        (("--set", "wishes=3"), "wishes: 'wishes' is not an input"),
+        (("--set", "lead_hit_rate=2"), "lead_hit_rate: 2.0 is a share and cannot exceed 1"),
+        (("--operator", "zed"), "operator: 'zed' is not a known operator"),
+    ):
+        bad = potential(*args)
+        assert bad.exit_code == 1 and bad.output.strip().splitlines() == [bad.output.strip()], (
+            bad.output
+        )
+        assert message in bad.output, bad.output
