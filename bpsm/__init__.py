@@ -29,7 +29,8 @@ from bpsm.errors import (
     Problem,
     ValidationError,
 )
-from bpsm.kpis import KpiFilter, KpiReport, KpiSnapshot
+from bpsm.kpis import KpiFilter, KpiReport, KpiSnapshot, Population
+from bpsm.pilots import PilotComparison, PilotView
 from bpsm.processes import Action, Ask, Process, Step
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.calls.lead_time import LeadTimeCompliance
@@ -121,8 +122,11 @@ __all__ = [
     "Page",
     "PermissionDenied",
     "Person",
+    "PilotComparison",
+    "PilotView",
     "PlanSyncReport",
     "PlanView",
+    "Population",
     "Potential",
     "Problem",
     "Process",

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from bpsm import cli_survey
+from bpsm.cli_pilot import pilot_app
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
 
@@ -91,6 +92,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(docs_app, name="docs")
+app.add_typer(pilot_app, name="pilot")
 
 DbOpt = Annotated[
     str | None,
@@ -327,28 +329,84 @@ def proactive(
     typer.echo(f"{len(due)} tasks due or overdue now")
 
 
-def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:
-    """``--since`` / ``--until``: a date (the desk's local midnight; for ``--until`` the end of
-    that day) or an ISO time (without an offset: the desk's local time)."""
-    from datetime import date, datetime, time, timedelta
+@app.command()
+def potential(
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this date or time (default: 30 days ago).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Up to this date (the whole day) or time (default: today, all of it)."),
+    ] = None,
+    group: Annotated[str | None, typer.Option(help="Only this operator group's people.")] = None,
+    operator: Annotated[str | None, typer.Option(help="Only this person's way of working.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override an input: NAME=NUMBER, e.g. jobs=1000 (repeatable)."),
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """The proactive-delivery potential, its inputs from the data (the proactive KPI) or --set."""
+    import json
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
+    from bpsm import clock
     from bpsm.errors import Problem
+    from bpsm.kpis import KpiFilter
 
-    if text is None:
-        return None
-    tz = ZoneInfo(zone)
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    if format_ not in ("table", "json"):
+        fail(ValidationError(Problem(f"{format_!r} is not table or json", field="format")))
+    overrides: dict[str, float] = {}
+    for item in set_ or ():
+        name, eq, value = item.partition("=")
         try:
-            at = datetime.fromisoformat(text)
+            overrides[name.strip()] = float(value)
         except ValueError:
-            raise ValidationError(
-                Problem(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time", field=field)
-            ) from None
-        return at if at.tzinfo else at.replace(tzinfo=tz)
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
+            eq = ""
+        if not eq:
+            fail(ValidationError(Problem(f"{item!r} is not NAME=NUMBER", field="set")))
+    the_desk = open_desk(db, catalogue)
+    zone = the_desk.config.timezone
+    try:
+        end = _moment("until", until, zone, end=True)
+        if end is None:
+            end = the_desk.kpis.local_day(clock.now().astimezone(ZoneInfo(zone)).date())[1]
+        start = _moment("since", since, zone, end=False) or end - timedelta(days=30)
+        got = the_desk.kpis.potential(
+            start, end, filters=KpiFilter(group=group, operator=operator), **overrides
+        )
+    except BpsmError as err:
+        fail(err)
+    p = got.potential
+    if format_ == "json":
+        body = {
+            "since": got.since.isoformat(),
+            "until": got.until.isoformat(),
+            "inputs": got.inputs,
+            "overridden": list(got.overridden),
+            "add_on": p.add_on,
+            "lead": p.lead,
+            "baseline": p.baseline,
+            "value": p.value,
+        }
+        typer.echo(json.dumps(body, indent=2))
+        return
+    for name, v in got.inputs.items():
+        mark = " (given)" if name in got.overridden else ""
+        typer.echo(f"{name:>16}  {v:,.4g}{mark}")
+    typer.echo(f"{'add-on potential':>16}  {p.add_on:,.2f}")
+    typer.echo(f"{'lead potential':>16}  {p.lead:,.2f}")
+    typer.echo(f"{'potential':>16}  {p.value:,.2f}  (add-on + lead − baseline)")
+
+
+def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:
+    """``--since`` / ``--until``: :func:`bpsm.kpis.periods.local_moment`."""
+    from bpsm.kpis.periods import local_moment
+
+    return local_moment(field, text, zone, end=end)
 
 
 @app.command()

@@ -33,6 +33,7 @@ from bpsm.catalogue.sync import CataloguePlan, apply_load, folder_key, plan_load
 from bpsm.errors import ConcurrentModification, PermissionDenied, Problem, ValidationError
 from bpsm.kpis import Kpis
 from bpsm.kpis.relationship import relationship_report
+from bpsm.pilots import Pilots
 from bpsm.processes import FACADES
 from bpsm.processes.calls.facade import Calls
 from bpsm.processes.changes.facade import Changes
@@ -88,6 +89,8 @@ class Desk:
             (:class:`bpsm.processes.effort.facade.Effort`).
         surveys: surveys of closed calls and of customer departments, their run and report
             (:class:`bpsm.processes.surveys.facade.Surveys`).
+        pilots: services or the catalogue piloted with a customer group, and the comparison
+            of their KPIs (:class:`bpsm.pilots.Pilots`).
     """
 
     calls: Calls
@@ -97,6 +100,7 @@ class Desk:
     improvements: Improvements
     recommendations: Recommendations
     surveys: Surveys
+    pilots: Pilots
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -110,6 +114,7 @@ class Desk:
         self.kpis = Kpis(self)
         self.effort = Effort(self)
         self.surveys = Surveys(self, relationship_report)
+        self.pilots = Pilots(self, self.kpis)
 
     @classmethod
     def open(

@@ -54,6 +54,9 @@ def _args(path: tuple[str, ...], url: str | None) -> list[str]:
         args += ["--db", url]
     if _takes(command, "--catalogue"):
         args += ["-c", str(CATALOGUE)]
+    for p in command.params:  # a required argument or option gets a placeholder
+        if p.required:
+            args += ["x"] if not getattr(p, "opts", [""])[0].startswith("-") else [p.opts[0], "x"]
     return args
 
 

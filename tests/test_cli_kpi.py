@@ -70,3 +70,59 @@ def test_bad_input_is_one_line(db_url: str, args: tuple[str, ...], message: str)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_new_kpis_in_table_json_and_csv_and_what_does_not_apply(seeded: str) -> None:
+    args = ("--db", seeded, "--since", "2026-05-01")
+    table = run(*args)
+    assert "Self-service opportunities" in table.output and "Proactive delivery" in table.output
+    assert "reactive_target" in table.output and "50%" in table.output  # desk.yaml's target
+    body = json.loads(run(*args, "--format", "json").output)
+    kpis = {r["kpi"] for r in body["rows"]}
+    assert {"self_service", "lead_time", "effort_balance", "proactive"} <= kpis
+    assert body["not_applicable"] == {}
+    filtered = run(*args, "--service", "laptop")
+    assert "Proactive delivery (proactive) not shown: not by service" in filtered.output
+    body = json.loads(run(*args, "--service", "laptop", "--format", "json").output)
+    assert set(body["not_applicable"]) == {"effort_balance", "proactive"}
+    refused = run(*args, "--service", "laptop", "--kpi", "effort_balance")
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines() == [
+        "service: KPI 'effort_balance' is not by service: effort entries (logged on any record: "
+        "no service or channel)"
+    ]
+
+
+def test_potential_from_the_data_and_overridden(desk: Desk, db_url: str) -> None:
+    with freeze_time("2026-05-12 09:00:00"):
+        a = call_in(desk, "resolved")
+        rec = desk.recommendations.register(
+            customer="Kim", description="headset", item="headset", call_id=a.id, by=OP
+        )
+        desk.recommendations.accept(rec.id, by=OP)
+
+    def potential(*args: str):
+        with freeze_time(NOW):
+            return CliRunner().invoke(
+                app,
+                ["potential", "-c", str(CATALOGUE), "--db", db_url, "--since", "2026-05-01", *args],
+            )
+
+    body = json.loads(potential("--format", "json").output)
+    # one job, one add-on of EUR 129 accepted: the potential is what is booked already
+    assert body["inputs"]["jobs"] == 1 and body["add_on"] == 129 and body["value"] == 0
+    more = json.loads(potential("--set", "jobs=10", "--format", "json").output)
+    assert more["overridden"] == ["jobs"] and more["value"] == 10 * 129 - 129
+    table = potential("--set", "jobs=10")
+    assert "jobs  10 (given)" in table.output and "1,161.00" in table.output
+    for args, message in (
+        (("--set", "jobs"), "set: 'jobs' is not NAME=NUMBER"),
+        (("--set", "wishes=3"), "wishes: 'wishes' is not an input"),
+        (("--set", "lead_hit_rate=2"), "lead_hit_rate: 2.0 is a share and cannot exceed 1"),
+        (("--operator", "zed"), "operator: 'zed' is not a known operator"),
+    ):
+        bad = potential(*args)
+        assert bad.exit_code == 1 and bad.output.strip().splitlines() == [bad.output.strip()], (
+            bad.output
+        )
+        assert message in bad.output, bad.output

@@ -33,6 +33,14 @@ def build(desk: Desk, clock: Any) -> None:
     clock.tick(hour)
     desk.calls.resolve(b.id, solution="repaired", by="ben")
     desk.calls.close(b.id, effort=6, satisfaction=2, by=OP)
+    desk.effort.log("call", a.id, 15, by=OP)
+    desk.effort.log("call", b.id, 30, by="ben")
+    rec = desk.recommendations
+    headset = rec.register(
+        customer="Kim", description="headset", item="headset", call_id=a.id, by=OP
+    )
+    rec.accept(headset.id, by=OP)
+    rec.register(customer="Finance", description="laptops", value=2000, call_id=b.id, by="ben")
     e = call_in(desk, "registered", service=None)  # an exception, never acted on
     desk.calls.make_exception(e.id, reason="one-off", by=OP)
     call_in(desk, "referred", service=None)
@@ -42,7 +50,9 @@ def build(desk: Desk, clock: Any) -> None:
     clock.tick(hour * 3)
     desk.calls.resolve(c.id, solution="really fixed", by=OP)
     desk.calls.close(c.id, survey="not_answered", by=OP)
-    call_in(desk, "waiting_customer", service="email-account")
+    w = call_in(desk, "waiting_customer", service="email-account")
+    desk.calls.flag_self_service(w.id, faq=1, by=OP)  # answerable from the FAQ
+    desk.effort.log("call", c.id, 45, by=OP)
     clock.move_to(datetime(2026, 10, 31, 23, 15, tzinfo=UTC))  # 1 November, 00:15 local
     d = call_in(desk, "resolved", service="email-account")
     desk.calls.close(d.id, effort=3, satisfaction=4, by=OP)
@@ -93,6 +103,9 @@ def test_hand_made_desk_by_hand(world: tuple[Desk, datetime]) -> None:
         ("month", "operator", {"service": "email-account"}),
         ("week", "channel", {"department": "IT"}),
         (None, None, {"group": "second-line-it"}),
+        ("week", "operator", {"group": "service-desk"}),
+        (None, "group", {}),
+        ("day", None, {"operator": "ben"}),
     ],
 )
 def test_hand_made_desk_matches_reference(
@@ -101,7 +114,130 @@ def test_hand_made_desk_matches_reference(
     desk, now = world
     with freeze_time(now):
         got = desk.kpis.report(SINCE, UNTIL, by=by, group_by=group_by, filters=KpiFilter(**filters))
-    compare(got, reference(facts(desk), SINCE, UNTIL, TZ, now, by, group_by, filters))
+    target = dict(desk.config.effort.target)
+    expected = reference(facts(desk), SINCE, UNTIL, TZ, now, by, group_by, filters, targets=target)
+    compare(got, expected)
+
+
+def test_new_kpis_by_hand(world: tuple[Desk, datetime]) -> None:
+    desk, now = world
+    with freeze_time(now):
+        r = desk.kpis.report(SINCE, UNTIL, by="week")
+        people = desk.kpis.report(SINCE, UNTIL, group_by="operator", kpis=["proactive"])
+    assert r.get("self_service") == {"calls": 8, "flagged": 1, "share": 1 / 8}
+    assert r.get("self_service", "2026-10-26")["flagged"] == 1
+    eff = r.get("effort_balance")
+    assert (eff["entries"], eff["minutes"], eff["reactive_minutes"]) == (3, 90, 90)
+    assert (eff["reactive_share"], eff["reactive_target"]) == (1.0, 0.5)
+    assert eff["reactive_gap"] == pytest.approx(0.5) and eff["change_gap"] == pytest.approx(-0.1)
+    assert r.get("effort_balance", "2026-10-26")["minutes"] == 45
+    pro = r.get("proactive")
+    # anna registered the eight calls (her resolving them adds no job), ben resolved one
+    assert (pro["jobs"], pro["recommendations"], pro["add_ons_accepted"], pro["leads"]) == (
+        9,
+        2,
+        1,
+        1,
+    )
+    assert (pro["add_on_hit_rate"], pro["lead_hit_rate"], pro["booked_value_sum"]) == (
+        1.0,
+        None,
+        129,
+    )
+    assert people.get("proactive", group="ben")["recommendation_rate"] == 1.0
+    assert people.get("proactive", group="anna")["recommendation_rate"] == 1 / 8
+    lead = r.get("lead_time")
+    assert lead["measured"] == 4 and lead["timed"] == 4
+
+
+def test_a_job_counts_at_its_first_handling(world: tuple[Desk, datetime]) -> None:
+    """Call c was registered (and first resolved) by anna at 23:30 UTC on 25 October and resolved
+    again by her after it was reopened: from 23:45 on, it is not a job of hers in the window."""
+    desk, now = world
+    lo = datetime(2026, 10, 25, 23, 45, tzinfo=UTC)
+    with freeze_time(now):
+        got = desk.kpis.report(lo, UNTIL, group_by="operator", kpis=["proactive"])
+        stats = {p.person: p.jobs for p in desk.recommendations.stats(lo, UNTIL)}
+    assert got.get("proactive", group="anna")["jobs"] == 3 == stats["anna"]  # w, d, the new call
+    target = dict(desk.config.effort.target)
+    ref = reference(facts(desk), lo, UNTIL, TZ, now, None, "operator", {}, targets=target)
+    compare(got, {k: v for k, v in ref.items() if k[2] == "proactive"})
+
+
+def test_potential_from_the_data_or_overridden(world: tuple[Desk, datetime]) -> None:
+    desk, now = world
+    anna = KpiFilter(operator="anna")
+    with freeze_time(now):
+        got = desk.kpis.potential(SINCE, UNTIL, filters=anna)
+        more = desk.kpis.potential(SINCE, UNTIL, filters=anna, jobs=800, lead_rate=0.01)
+    # anna: 8 jobs, one add-on (EUR 129, accepted), no lead
+    assert got.inputs == {
+        "jobs": 8,
+        "add_on_rate": 1 / 8,
+        "add_on_hit_rate": 1.0,
+        "add_on_value": 129,
+        "lead_rate": 0,
+        "lead_hit_rate": 0,
+        "lead_value": 0,
+        "baseline": 129,
+    }
+    assert (got.potential.add_on, got.potential.value, got.overridden) == (129, 0, ())
+    assert more.overridden == ("jobs", "lead_rate")
+    assert more.potential.add_on == 800 / 8 * 129 and more.potential.lead == 0  # no lead value
+    assert more.potential.value == 800 / 8 * 129 - 129
+    with pytest.raises(ValidationError) as err:
+        desk.kpis.potential(SINCE, UNTIL, wishes=3)
+    assert [p.field for p in err.value.problems] == ["wishes"]
+    with pytest.raises(ValidationError) as err:
+        desk.kpis.potential(SINCE, UNTIL, add_on_hit_rate=2)
+    assert [p.field for p in err.value.problems] == ["add_on_hit_rate"]
+
+
+def test_record_reports_agree_with_the_engine(world: tuple[Desk, datetime]) -> None:
+    """One definition: the records' own reports give the engine's figures."""
+    desk, now = world
+    with freeze_time(now):
+        r = desk.kpis.report(SINCE, UNTIL, group_by="operator")
+        ss = desk.calls.self_service(since=SINCE, until=UNTIL)
+        lt = desk.calls.lead_time_compliance(since=SINCE, until=UNTIL)
+        bal = desk.effort.balance(since=SINCE, until=UNTIL)
+        stats = desk.recommendations.stats(SINCE, UNTIL)
+    assert (ss.calls, ss.flagged, ss.share) == tuple(
+        r.get("self_service")[k] for k in ("calls", "flagged", "share")
+    )
+    lead = r.get("lead_time")
+    assert (lt.resolved, lt.met) == (lead["measured"], lead["met"])
+    assert lt.mean_business_minutes == pytest.approx(lead["mean_business_minutes"])
+    eff = r.get("effort_balance")
+    assert bal.minutes == eff["minutes"]
+    for w in bal.kinds:
+        assert w.minutes == eff[f"{w.work}_minutes"]
+        assert w.target / 100 == eff[f"{w.work}_target"]
+    for p in stats:
+        mine = r.get("proactive", group=p.person)
+        assert (p.jobs, p.recommendations, p.add_ons, p.leads, p.booked_value) == (
+            mine["jobs"],
+            mine["recommendations"],
+            mine["add_ons"],
+            mine["leads"],
+            mine["booked_value_sum"],
+        )
+        assert p.add_on_hit_rate == mine["add_on_hit_rate"]
+        assert p.recommendation_rate == mine["recommendation_rate"]
+
+
+def test_a_dimension_a_source_lacks_is_said_not_ignored(world: tuple[Desk, datetime]) -> None:
+    desk, now = world
+    with freeze_time(now):
+        r = desk.kpis.report(SINCE, UNTIL, filters=KpiFilter(service="laptop"))
+        by_channel = desk.kpis.report(SINCE, UNTIL, group_by="channel")
+    assert set(r.not_applicable) == {"effort_balance", "proactive"}
+    assert "not by service" in r.not_applicable["effort_balance"]
+    assert not r.get("effort_balance") and r.get("self_service")["calls"] == 3
+    assert "not by channel" in by_channel.not_applicable["proactive"]
+    with pytest.raises(ValidationError, match="not by service") as err:
+        desk.kpis.report(SINCE, UNTIL, filters=KpiFilter(service="laptop"), kpis=["proactive"])
+    assert [p.field for p in err.value.problems] == ["service"]
 
 
 def test_headline_snapshot_agrees_with_the_report(world: tuple[Desk, datetime]) -> None:

@@ -1,10 +1,12 @@
 """``desk.kpis``: the KPI engine — every KPI of :mod:`bpsm.kpis.definitions`, by period and group.
 
-:meth:`Kpis.report` counts every anchored KPI in one grouped SQL scan of the calls: the filters
-in its ``WHERE``; as grouping keys, each anchor's period (a ``CASE`` over the desk's local period
+:meth:`Kpis.report` counts every anchored KPI of one source (:data:`~bpsm.kpis.definitions.SOURCES`:
+the calls, the effort log, proactive delivery) in one grouped SQL scan of it: the filters in its
+``WHERE``; as grouping keys, each anchor's period (a ``CASE`` over the desk's local period
 boundaries, :mod:`bpsm.kpis.periods`) and the group's index among the known values. The backlog
 (a figure of the present) is a second, small query over the open calls. Python only adds up the
-additive parts of the groups for the totals and divides them for the figures.
+additive parts of the groups for the totals and divides them for the figures. A filter or group
+a source does not have leaves its KPIs out of the report, named in ``not_applicable``.
 
 :meth:`Kpis.window` and :meth:`Kpis.today` are the headline snapshot the TUI shows: each figure a
 scalar subquery over an index range of its anchor, so today's costs what today holds.
@@ -24,11 +26,13 @@ from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
-from bpsm.kpis.definitions import BY_NAME, KPIS, Kpi
+from bpsm.kpis.definitions import BY_NAME, KPIS, SOURCES, Kpi, Source
 from bpsm.kpis.periods import BY, By, Period, periods
 from bpsm.kpis.sql import bucket_of, scanned
 from bpsm.processes.calls.steps import OPEN_STATES
 from bpsm.processes.calls.views import first_time_right
+from bpsm.processes.recommendations.facade import potential
+from bpsm.processes.recommendations.views import Potential
 from bpsm.store.tables import CallRow, ServiceRow, StaffRow, UTCDateTime
 from bpsm.validation import moment
 
@@ -38,10 +42,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DIMENSIONS",
     "KpiFilter",
+    "KpiPotential",
     "KpiReport",
     "KpiRow",
     "KpiSnapshot",
     "Kpis",
+    "Population",
+    "caller_like",
     "first_time_right_clause",
 ]
 
@@ -87,13 +94,64 @@ class KpiSnapshot(BaseModel):
         return self.first_time_right / self.resolved if self.resolved else None
 
 
+def caller_like(pattern: str) -> str:
+    """A caller pattern (``*`` any text, ``?`` one character, case-insensitive) as a lower-case
+    SQL ``LIKE`` pattern with ``\\`` as its escape."""
+    out = []
+    for ch in pattern.lower():
+        if ch in "%_\\":
+            out.append("\\" + ch)
+        else:
+            out.append({"*": "%", "?": "_"}.get(ch, ch))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Population:
+    """A population of calls for a comparison: a pilot's, or the rest of its scope.
+
+    A call is **in the pilot** when its service is one of ``services`` (None: the whole
+    catalogue, any call) and its caller matches one of ``callers`` (patterns: ``*`` any text,
+    ``?`` one character, case-insensitive; ``Finance *`` matches ``finance – Kim``). With
+    ``inside`` False it is the **rest**: the calls of the same scope whose caller matches none.
+    ``label`` names it in a report's filters (``pilot lisbon``, ``rest of pilot lisbon``).
+
+    On the other sources it reaches the rows linked to such a call: effort logged on the call,
+    recommendations made on it, the call as a job; rows on other records are outside both.
+    """
+
+    label: str
+    callers: tuple[str, ...]
+    services: tuple[str, ...] | None = None
+    inside: bool = True
+
+    def condition(self, c: Any) -> Any:
+        """SQL: the call (columns ``c``) is in this population."""
+        caller = or_(
+            *(func.lower(c.caller).like(caller_like(p), escape="\\") for p in self.callers)
+        )
+        scope = (
+            ()
+            if self.services is None
+            else (c.service_id.is_not(None), c.service_id.in_(self.services))
+        )
+        return and_(*scope, caller if self.inside else ~caller)
+
+    def rest(self) -> Population:
+        """The rest of the scope: the same services, the callers outside the group."""
+        return Population(f"rest of {self.label}", self.callers, self.services, inside=False)
+
+
 @dataclass(frozen=True)
 class KpiFilter:
-    """Which calls a report counts: each field None (all) or one value to match.
+    """Which rows a report counts: each field None (all) or one value to match.
 
     ``service`` is a service id, ``department`` a department of the catalogue (the call's
     service's), ``group`` the operator group the call is with, ``operator`` the staff id who
-    registered it, ``channel`` how it came in.
+    registered it, ``channel`` how it came in. On the effort log and proactive delivery,
+    ``operator`` is the person who logged / recommended or handled, ``group`` that person's
+    operator group now; they have no service, department or channel. ``population`` keeps
+    only a pilot's calls, or the rest (:class:`Population`).
     """
 
     service: str | None = None
@@ -101,10 +159,18 @@ class KpiFilter:
     group: str | None = None
     operator: str | None = None
     channel: str | None = None
+    population: Population | None = None
 
     def given(self) -> dict[str, str]:
-        """The filters set, by name."""
-        return {d: v for d in DIMENSIONS if (v := getattr(self, d)) is not None}
+        """The filters set, by name (a population by its label)."""
+        out: dict[str, str] = self.dimensions()
+        if self.population is not None:
+            out["population"] = self.population.label
+        return out
+
+    def dimensions(self) -> dict[str, str]:
+        """The dimension filters set (not the population), by name."""
+        return {str(d): v for d in DIMENSIONS if (v := getattr(self, d)) is not None}
 
 
 class KpiRow(BaseModel):
@@ -131,6 +197,8 @@ class KpiReport(BaseModel):
     filters: dict[str, str]
     periods: list[str]
     rows: list[KpiRow]
+    not_applicable: dict[str, str] = {}
+    """KPIs left out because a filter or group does not apply to their source: kpi → why."""
 
     def get(self, kpi: str, period: str = "total", group: str | None = None) -> dict[str, Any]:
         """The figures of ``kpi`` for one period and group (empty when there are none)."""
@@ -140,18 +208,45 @@ class KpiReport(BaseModel):
         return {}
 
 
-class _Cols:
-    """The columns a part's SQL sees: the call's, and ``ago(delta)`` before now."""
+#: the potential calculator's inputs: each read from the proactive KPI's figure of that name
+#: (``baseline``: its ``booked_value_sum``, what is booked already); None there reads as 0
+POTENTIAL_INPUTS = {
+    "jobs": "jobs",
+    "add_on_rate": "add_on_rate",
+    "add_on_hit_rate": "add_on_hit_rate",
+    "add_on_value": "add_on_value",
+    "lead_rate": "lead_rate",
+    "lead_hit_rate": "lead_hit_rate",
+    "lead_value": "lead_value",
+    "baseline": "booked_value_sum",
+}
 
-    def __init__(self, now: datetime):
+
+@dataclass(frozen=True)
+class KpiPotential:
+    """The proactive-delivery potential over a window: the inputs it used (from the data, or
+    given), which of them were given, and the result."""
+
+    since: datetime
+    until: datetime
+    inputs: dict[str, float]
+    overridden: tuple[str, ...]
+    potential: Potential
+
+
+class _Cols:
+    """The columns a part's SQL sees: its source's, and ``ago(delta)`` before now."""
+
+    def __init__(self, now: datetime, table: Any = None):
         self.now = now
+        self.t = CallRow.__table__ if table is None else table
 
     def ago(self, delta: timedelta) -> Any:
         """The moment ``delta`` before now, as an SQL value."""
         return literal(self.now - delta, UTCDateTime())
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(CallRow, name)
+        return self.t.c[name]
 
 
 class Kpis:
@@ -246,22 +341,32 @@ class Kpis:
         filters = filters or KpiFilter()
         known = self._known()
         self._check(filters, known)
-        grouping = None if group_by is None else _Grouping.of(group_by, known)
+        chosen, not_applicable = _applicable(chosen, filters, group_by, named=kpis is not None)
         tz = self._desk.config.timezone
         spans = periods(since, until, by, tz) if by else [Period(since.date(), since, until)]
         now = clock.now()
-        cols = _Cols(now)
         rows: list[KpiRow] = []
-        anchored = [k for k in chosen if k.anchor is not None]
-        present = [k for k in chosen if k.anchor is None]
+        constants = {k.name: k.constants(self._desk.config) for k in chosen if k.constants}
         with self._desk.unit() as uow:
-            if anchored:
-                stmt, anchors = _scan(anchored, spans, grouping, filters, cols)
-                got = uow.session.execute(stmt).all()
-                rows += _rows(anchored, anchors, got, spans, by, grouping)
-            if present:
-                got = uow.session.execute(_present(present, grouping, filters, cols)).all()
-                rows += _rows(present, [], got, spans, by, grouping)
+            for source in SOURCES.values():
+                mine = [k for k in chosen if k.source == source.name]
+                if not mine:
+                    continue
+                table = source.table(spans[0].since, spans[-1].until)
+                cols = _Cols(now, table)
+                grouping = (
+                    None if group_by is None else _Grouping.of(group_by, known, source, table)
+                )
+                where = list(_filter_where(filters, source, table))
+                anchored = [k for k in mine if k.anchor is not None]
+                present = [k for k in mine if k.anchor is None]
+                if anchored:
+                    stmt, anchors = _scan(anchored, spans, grouping, where, cols)
+                    got = uow.session.execute(stmt).all()
+                    rows += _rows(anchored, anchors, got, spans, by, grouping, constants)
+                if present:
+                    got = uow.session.execute(_present(present, grouping, where, cols)).all()
+                    rows += _rows(present, [], got, spans, by, grouping, constants)
         order = {k.name: i for i, k in enumerate(KPIS)}
         rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
         return KpiReport(
@@ -273,6 +378,38 @@ class Kpis:
             filters=filters.given(),
             periods=[p.label.isoformat() for p in spans] if by else [],
             rows=rows,
+            not_applicable=not_applicable,
+        )
+
+    def potential(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        filters: KpiFilter | None = None,
+        **overrides: float,
+    ) -> KpiPotential:
+        """The potential calculator (:func:`bpsm.processes.recommendations.facade.potential`)
+        with its inputs from the ``proactive`` KPI over ``[since, until)`` (``filters`` as for
+        :meth:`report`: ``operator="anna"`` is anna's way of working), each overridable by
+        name: ``jobs``, ``add_on_rate``, ``add_on_hit_rate``, ``add_on_value``, ``lead_rate``,
+        ``lead_hit_rate``, ``lead_value``, ``baseline``.
+
+        Raises:
+            ValidationError: an unknown input or a bad value, naming it; a bad window or filter.
+        """
+        for name in overrides:
+            if name not in POTENTIAL_INPUTS:
+                raise _bad(name, f"{name!r} is not an input ({', '.join(POTENTIAL_INPUTS)})")
+        got = self.report(since, until, filters=filters, kpis=["proactive"]).get("proactive")
+        inputs = {k: float(got.get(f) or 0) for k, f in POTENTIAL_INPUTS.items()}
+        inputs.update(overrides)
+        return KpiPotential(
+            moment("since", since),
+            moment("until", until),
+            inputs,
+            tuple(overrides),
+            potential(**inputs),
         )
 
     def check(self, filters: KpiFilter) -> None:
@@ -288,11 +425,18 @@ class Kpis:
                     select(ServiceRow.id, ServiceRow.department).order_by(ServiceRow.id)
                 ).all()
             )
-            staff = list(s.scalars(select(StaffRow.id).order_by(StaffRow.id)))
-        return _Known(services, staff, list(cfg.groups), list(cfg.channels))
+            staff = dict(s.execute(select(StaffRow.id, StaffRow.group).order_by(StaffRow.id)).all())
+        return _Known(services, list(staff), list(cfg.groups), list(cfg.channels), staff)
 
     def _check(self, filters: KpiFilter, known: _Known) -> None:
-        for name, value in filters.given().items():
+        pop = filters.population
+        if pop is not None:
+            if not pop.callers:
+                raise _bad("population", f"{pop.label!r} names no caller")
+            for name in pop.services or ():
+                if name not in known.services:
+                    raise _bad("population", f"{name!r} is not a known service")
+        for name, value in filters.dimensions().items():
             values = known.values(name)
             if value not in values:
                 shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
@@ -314,17 +458,47 @@ def _chosen(names: Iterable[str] | None) -> list[Kpi]:
     return out
 
 
-def _filter_where(f: KpiFilter) -> Iterable[Any]:
-    if f.service is not None:
-        yield C.service_id == f.service
-    if f.department is not None:
-        yield C.service_id.in_(select(ServiceRow.id).where(ServiceRow.department == f.department))
-    if f.group is not None:
-        yield C.group == f.group
-    if f.operator is not None:
-        yield C.registered_by == f.operator
-    if f.channel is not None:
-        yield C.channel == f.channel
+def _applicable(
+    chosen: list[Kpi], filters: KpiFilter, group_by: str | None, *, named: bool
+) -> tuple[list[Kpi], dict[str, str]]:
+    """The KPIs whose source has every dimension filtered or grouped by; the others, with why.
+
+    A KPI asked for by name whose source lacks one is refused: its figures would not be what
+    the filter says.
+    """
+    used = [*filters.dimensions(), *([group_by] if group_by else [])]
+    keep, left_out = [], {}
+    for k in chosen:
+        source = SOURCES[k.source]
+        missing = [d for d in used if d not in source.dimensions]
+        if not missing:
+            keep.append(k)
+            continue
+        why = f"not by {', '.join(missing)}: {source.what}"
+        if named:
+            raise _bad(missing[0], f"KPI {k.name!r} is {why}")
+        left_out[k.name] = why
+    return keep, left_out
+
+
+def _filter_where(f: KpiFilter, source: Source, t: Any) -> Iterable[Any]:
+    """The ``WHERE`` of the filters on one source's table ``t`` (each dimension it has)."""
+    for name, value in f.dimensions().items():
+        column, via = source.dimensions[name]
+        col = t.c[column]
+        if via == "department":
+            yield col.in_(select(ServiceRow.id).where(ServiceRow.department == value))
+        elif via == "staff_group":
+            yield col.in_(select(StaffRow.id).where(StaffRow.group == value))
+        else:
+            yield col == value
+    if f.population is not None:
+        if source.call_link is None:
+            yield f.population.condition(t.c)
+        else:
+            is_call, call_id = source.call_link(t)
+            calls = select(C.id).where(f.population.condition(C))
+            yield and_(is_call, call_id.in_(calls))
 
 
 @dataclass(frozen=True)
@@ -335,6 +509,7 @@ class _Known:
     staff: list[str]
     groups: list[str]
     channels: list[str]
+    staff_groups: dict[str, str]  # staff id → operator group
 
     def values(self, dimension: str) -> list[str]:
         return {
@@ -357,23 +532,20 @@ class _Grouping:
     extra: Any | None
 
     @classmethod
-    def of(cls, dimension: Dimension, known: _Known) -> _Grouping:
+    def of(cls, dimension: Dimension, known: _Known, source: Source, t: Any) -> _Grouping:
         values = known.values(dimension)
         index = {v: i for i, v in enumerate(values)}
-        if dimension == "department":  # the service's department, without a join
-            col = C.service_id
+        column, via = source.dimensions[dimension]
+        col = t.c[column]
+        if via == "department":  # the service's department, without a join
             mapping = {sid: index[dep] for sid, dep in known.services.items()}
+        elif via == "staff_group":  # the person's group now, without a join
+            mapping = {p: index[g] for p, g in known.staff_groups.items() if g in index}
         else:
-            col = {
-                "service": C.service_id,
-                "group": C.group,
-                "operator": C.registered_by,
-                "channel": C.channel,
-            }[dimension]
             mapping = index
         key = case(mapping, value=col, else_=-1) if mapping else literal(-1)
         extra = None
-        if dimension in ("group", "channel"):  # not keys of another table: may be stale
+        if via == "value" and (dimension in source.open_columns or column in source.open_columns):
             extra = case((col.in_(values), None), else_=col) if values else col
         return cls(values, key, extra)
 
@@ -405,10 +577,10 @@ def _scan(
     kpis: list[Kpi],
     spans: list[Period],
     grouping: _Grouping | None,
-    filters: KpiFilter,
+    where: list[Any],
     cols: _Cols,
 ) -> tuple[Any, list[str]]:
-    """One grouped scan of the calls for every anchored KPI.
+    """One grouped scan of a source for every anchored KPI of it.
 
     Each anchor's period index is a grouping key (NULL when that timestamp is outside the
     report), so one scan gives each anchor's parts per period: a group's parts count for a KPI
@@ -419,30 +591,30 @@ def _scan(
     edges = [p.since for p in spans[1:]]
     keys = []
     for name in anchors:
-        at = getattr(C, name)
+        at = cols.t.c[name]
         keys.append(case((and_(at >= lo, at < hi), bucket_of(at, edges)), else_=None))
     wide = hi - lo > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
-    ats = [scanned(getattr(C, n)) if wide else getattr(C, n) for n in anchors]
+    ats = [scanned(cols.t.c[n]) if wide else cols.t.c[n] for n in anchors]
     in_report = or_(*(and_(at >= lo, at < hi) for at in ats))
     by_group = grouping.columns() if grouping is not None else []
     stmt = (
         select(*(k.label(f"b{i}") for i, k in enumerate(keys)), *by_group, *_parts(kpis, cols))
-        .select_from(C)
-        .where(in_report, *_filter_where(filters))
+        .select_from(cols.t)
+        .where(in_report, *where)
     )
     positions = len(keys) + len(by_group)
     return stmt.group_by(*(literal_column(str(i + 1)) for i in range(positions))), anchors
 
 
-def _present(kpis: list[Kpi], grouping: _Grouping | None, filters: KpiFilter, cols: _Cols) -> Any:
-    """The figures of the present (the backlog): every call now, by group."""
+def _present(kpis: list[Kpi], grouping: _Grouping | None, where: list[Any], cols: _Cols) -> Any:
+    """The figures of the present (the backlog): every row of the source now, by group."""
     by_group = grouping.columns() if grouping is not None else []
     about = [k.population(cols) for k in kpis if k.population is not None]
     everyone = len(about) < len(kpis)
     stmt = (
         select(*by_group, *_parts(kpis, cols))
-        .select_from(C)
-        .where(*(() if everyone else (or_(*about),)), *_filter_where(filters))
+        .select_from(cols.t)
+        .where(*(() if everyone else (or_(*about),)), *where)
     )
     return stmt.group_by(*(literal_column(str(i + 1)) for i in range(len(by_group))))
 
@@ -454,9 +626,11 @@ def _rows(
     spans: list[Period],
     by: By | None,
     grouping: _Grouping | None,
+    constants: dict[str, Any] | None = None,
 ) -> list[KpiRow]:
     """The additive parts per (period, group) added up from the query's groups, and the
-    figures derived from them. No anchors: the figures of the present (period ``now``)."""
+    figures derived from them (with each KPI's ``constants``). No anchors: the figures of the
+    present (period ``now``)."""
     cells: dict[tuple[str, str | None], dict[str, float]] = {}
 
     def add(key: tuple[str, str | None], values: dict[str, float]) -> None:
@@ -503,5 +677,6 @@ def _rows(
             parts = {n: values.get(f"{k.name}.{n}", 0.0) for n in k.parts}
             if g is not None and not any(f"{k.name}.{n}" in values for n in k.parts):
                 continue  # a group seen only through other anchors' KPIs
-            out.append(KpiRow(period=period, group=g, kpi=k.name, figures=k.derive(parts)))
+            figures = k.derive(parts, (constants or {}).get(k.name))
+            out.append(KpiRow(period=period, group=g, kpi=k.name, figures=figures))
     return out

@@ -6,7 +6,10 @@ without a new version)::
     {"schema": "bpsm.kpi/1", "since": ISO, "until": ISO, "timezone": str, "by": str|null,
      "group_by": str|null, "filters": {name: value}, "periods": [ISO date, ...],
      "rows": [{"period": ISO date|"total"|"now", "group": str|null, "kpi": str,
-               "figures": {name: number|null}}]}
+               "figures": {name: number|null}}],
+     "not_applicable": {kpi: why}}
+
+(``not_applicable`` was added within version 1: readers of the first reports see it absent.)
 
 CSV: one line per figure, columns ``period,group,kpi,figure,value`` (empty: null).
 """
@@ -57,11 +60,14 @@ def as_csv(report: KpiReport) -> str:
 
 
 def shown(name: str, value: float | None) -> str:
-    """A figure for people: shares in %, seconds as a duration, means with two decimals."""
+    """A figure for people: shares, rates and targets in %, gaps in signed points, seconds as a
+    duration, means with two decimals."""
     if value is None:
         return "—"
-    if name.endswith(("share", "rate")):
+    if name.endswith(("share", "rate", "target")):
         return f"{value:.0%}"
+    if name.endswith("gap"):
+        return f"{value * 100:+.0f} pt"
     if name.endswith("seconds"):
         minutes = round(value / 60)
         return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
@@ -104,6 +110,8 @@ def as_table(report: KpiReport, console: Console) -> None:
             row += [shown(name, by_period[c][name]) if c in by_period else "" for c in columns]
             table.add_row(*row, end_section=i == len(names) - 1)
     console.print(table)
+    for kpi, why in report.not_applicable.items():
+        console.print(f"{BY_NAME[kpi].title} ({kpi}) not shown: {why}")
 
 
 def as_relationship_table(report: RelationshipReport, console: Console) -> None:

@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-__all__ = ["BY", "Period", "periods"]
+from bpsm.errors import Problem, ValidationError
+
+__all__ = ["BY", "Period", "local_moment", "periods"]
 
 By = Literal["day", "week", "month"]
 BY: tuple[By, ...] = ("day", "week", "month")
@@ -59,3 +61,26 @@ def periods(since: datetime, until: datetime, by: By, timezone: str) -> list[Per
         out.append(Period(start, lo, hi))
         start = nxt
     return out
+
+
+def local_moment(field: str, text: str | None, timezone: str, *, end: bool) -> datetime | None:
+    """A bound typed on the command line: a date (the desk's local midnight; with ``end``, the
+    end of that day) or an ISO time (without an offset: the desk's local time); None for None.
+
+    Raises:
+        ValidationError: neither a date nor an ISO time, naming ``field``.
+    """
+    if text is None:
+        return None
+    zone = ZoneInfo(timezone)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                Problem(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time", field=field)
+            ) from None
+        return at if at.tzinfo else at.replace(tzinfo=zone)
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bpsm import Desk, EffortBalance, ImprovementView, KpiFilter, KpiReport, SelfServiceReport
@@ -100,7 +100,8 @@ class DashboardQuery:
         """The filter as the KPI engine takes it."""
         if self.dimension is None:
             return KpiFilter()
-        return KpiFilter(**{self.dimension: self.value})
+        by_name: dict[str, Any] = {self.dimension: self.value}
+        return KpiFilter(**by_name)
 
     def next_by(self) -> DashboardQuery:
         """The next granularity (day → week → month → day), at its default range, ending now."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,25 @@ from bpsm.business_hours import BusinessCalendar
 from bpsm.catalogue.schema import parse_duration
 from bpsm.store.tables import CallRow, ServiceVersionRow
 
-__all__ = ["LeadTimeCompliance", "lead_time_compliance", "lead_time_of", "record_resolution"]
+__all__ = [
+    "LeadTimeCompliance",
+    "lead_time_compliance",
+    "lead_time_measured",
+    "lead_time_met",
+    "lead_time_of",
+    "record_resolution",
+]
+
+
+def lead_time_measured(c: Any) -> Any:
+    """SQL condition, the one definition: the resolved call had a lead time to meet (its service
+    version's). ``c`` is the call table's columns (``CallRow``, or the KPI engine's)."""
+    return c.lead_time_met.is_not(None)
+
+
+def lead_time_met(c: Any) -> Any:
+    """SQL condition: the standing resolution met the lead time, in business hours."""
+    return c.lead_time_met.is_(True)
 
 
 def lead_time_of(s: Session, row: CallRow) -> timedelta | None:
@@ -103,11 +122,10 @@ def lead_time_compliance(
     service: str | None = None,
 ) -> LeadTimeCompliance:
     """The compliance KPI in one aggregate query (see :class:`LeadTimeCompliance`)."""
-    measured = CallRow.lead_time_met.is_not(None)
     resolved, met, mean = s.execute(
         select(
-            func.coalesce(func.sum(case((measured, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((CallRow.lead_time_met.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((lead_time_measured(CallRow), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((lead_time_met(CallRow), 1), else_=0)), 0),
             func.avg(CallRow.business_minutes_to_resolve),
         ).where(*resolved_window(since, until, service))
     ).one()

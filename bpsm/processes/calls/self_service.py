@@ -28,6 +28,7 @@ __all__ = [
     "ServiceOpportunity",
     "call_window",
     "faq_questions",
+    "flagged",
     "self_service_report",
 ]
 
@@ -95,6 +96,12 @@ def clear_on_new_service(row: CallRow, data: dict[str, Any]) -> None:
 
 
 # -- the KPI ---------------------------------------------------------------------------------------
+
+
+def flagged(c: Any) -> Any:
+    """SQL condition, the one definition: the call is flagged as answerable from the FAQ. ``c``
+    is the call table's columns (``CallRow``, or the KPI engine's)."""
+    return c.self_service_faq.is_not(None)
 
 
 @dataclass(frozen=True)
@@ -169,19 +176,19 @@ def self_service_report(
 ) -> SelfServiceReport:
     """The self-service KPI in three aggregate queries (see :class:`SelfServiceReport`)."""
     where = call_window(since, until, service)
-    flagged = func.coalesce(func.sum(case((CallRow.self_service_faq.is_not(None), 1), else_=0)), 0)
-    calls, hits = s.execute(select(func.count(), flagged).select_from(CallRow).where(*where)).one()
+    hit = func.coalesce(func.sum(case((flagged(CallRow), 1), else_=0)), 0)
+    calls, hits = s.execute(select(func.count(), hit).select_from(CallRow).where(*where)).one()
     per_service = s.execute(
-        select(CallRow.service_id, func.count(), flagged.label("flagged"))
+        select(CallRow.service_id, func.count(), hit.label("flagged"))
         .where(*where, CallRow.service_id.is_not(None))
         .group_by(CallRow.service_id)
-        .having(flagged > 0)
-        .order_by(flagged.desc(), CallRow.service_id)
+        .having(hit > 0)
+        .order_by(hit.desc(), CallRow.service_id)
         .limit(top)
     ).all()
     per_faq = s.execute(
         select(CallRow.service_id, CallRow.self_service_question, func.count().label("n"))
-        .where(*where, CallRow.self_service_faq.is_not(None))
+        .where(*where, flagged(CallRow))
         .group_by(CallRow.service_id, CallRow.self_service_question)
         .order_by(func.count().desc(), CallRow.service_id, CallRow.self_service_question)
         .limit(top)

@@ -6,38 +6,34 @@ whether it is an add-on (settled on the spot) or a lead (handed to sales). Every
 transaction with its audit event, and returns an immutable :class:`RecommendationView`.
 
 The KPIs (:meth:`Recommendations.stats`) are measured per person in SQL over a window
-``[since, until)``. *Jobs handled* are the distinct calls a person registered or resolved in the
-window, plus the maintenance tasks they completed in it. The recommendation figures follow the
-**cohort** of recommendations made in the window, with their outcome as it stands now: hit rates
-count decided recommendations only (an add-on still on offer, a lead still open, counts in
-neither numerator nor denominator). The leaderboard is for recognition, not pressure: everyone
-with at least one recommendation is on it.
+``[since, until)``. *Jobs handled* are :mod:`bpsm.processes.recommendations.jobs`: each call a
+person registered or resolved and each maintenance task they completed, counted once, at their
+first handling of it (the KPI engine's ``proactive`` KPI counts the same). The recommendation
+figures follow the **cohort** of recommendations made in the window, with their outcome as it
+stands now: hit rates count decided recommendations only (an add-on still on offer, a lead still
+open, counts in neither numerator nor denominator). The leaderboard is for recognition, not
+pressure: everyone with at least one recommendation is on it.
 """
 
 from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    String,
     and_,
     case,
-    cast,
     func,
-    literal,
     select,
-    union,
 )
 
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.facade import ProcessFacade
 from bpsm.processes.recommendations import steps as rec
+from bpsm.processes.recommendations.jobs import first_handlings
 from bpsm.processes.recommendations.views import Potential, RecommendationStats, RecommendationView
-from bpsm.store.tables import AuditEventRow, CallRow, StaffRow
+from bpsm.store.tables import StaffRow
 from bpsm.store.tables.recommendation import RecommendationRow
 from bpsm.validation import ID_MAX, clean_text, limit_of, moment, paging, record_id
 from bpsm.views import Page
@@ -85,20 +81,6 @@ def potential(
         lead=jobs * lead_rate * lead_hit_rate * lead_value,
         baseline=float(baseline),
     )
-
-
-def _task_jobs(since: datetime, until: datetime) -> list[Select[Any]]:
-    """Maintenance tasks completed in the window, as (person, kind, ref) — if the desk has tasks."""
-    Task = rec.task_table()
-    if Task is None:
-        return []
-    return [
-        select(
-            Task.done_by.label("person"),
-            literal("task", String).label("kind"),
-            cast(Task.id, String).label("ref"),
-        ).where(Task.state == "done", Task.done_at >= since, Task.done_at < until)
-    ]
 
 
 class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
@@ -305,21 +287,12 @@ class Recommendations(ProcessFacade[RecommendationRow, RecommendationView]):
             )
         R = RecommendationRow
         count_if = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
-        jobs = union(
-            select(
-                CallRow.registered_by.label("person"),
-                literal("call", String).label("kind"),
-                cast(CallRow.id, String).label("ref"),
-            ).where(CallRow.registered_at >= since, CallRow.registered_at < until),
-            select(AuditEventRow.actor, literal("call", String), AuditEventRow.record_id).where(
-                AuditEventRow.record_type == "call",
-                AuditEventRow.trigger == "resolve",
-                AuditEventRow.at >= since,
-                AuditEventRow.at < until,
-            ),
-            *_task_jobs(since, until),
-        ).subquery()
-        job_q = select(jobs.c.person, func.count()).group_by(jobs.c.person)
+        jobs = first_handlings(since, until)
+        job_q = (
+            select(jobs.c.person, func.count())
+            .where(jobs.c.at >= since, jobs.c.at < until)
+            .group_by(jobs.c.person)
+        )
         rec_q = (
             select(
                 R.recommended_by,

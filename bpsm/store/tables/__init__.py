@@ -4,6 +4,7 @@ from bpsm.store.tables import (  # noqa: F401  (register tables)
     catalogue,
     change,
     effort,
+    pilot,
     proactive,
     recommendation,
     relation,
@@ -21,6 +22,7 @@ from bpsm.store.tables.core import (
     UTCDateTime,
 )
 from bpsm.store.tables.effort import EffortRow
+from bpsm.store.tables.pilot import PilotRow
 from bpsm.store.tables.relation import RelationCaseRow, StandardDeliveryRow
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "CallContactRow",
     "CallRow",
     "EffortRow",
+    "PilotRow",
     "PublishedCatalogueRow",
     "RelationCaseRow",
     "ServiceRow",
