@@ -6,10 +6,15 @@ every other test). No wall-clock limits: ``benchmarks/bench_queue.py`` times the
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError as PydanticError
 
 from bpsm.catalogue.policies import STORED, HolidayCalendar
+from tests.conftest import ROOT
 
 
 def test_a_calendar_from_a_file_is_checked_against_the_holidays_library() -> None:
@@ -34,3 +39,47 @@ def test_a_calendar_read_back_from_the_database_is_not_looked_up_again() -> None
         HolidayCalendar.model_validate({"subdivision": "BY"}, context=STORED)
     with pytest.raises(PydanticError, match="extra"):
         HolidayCalendar.model_validate({"country": "NL", "extra": ["soon"]}, context=STORED)
+
+
+@pytest.mark.parametrize("package", ["bpsm", "bpsm.catalogue"])
+def test_every_public_name_is_the_object_of_its_module(package: str) -> None:
+    module = importlib.import_module(package)
+    table = module._MODULES
+    assert set(module.__all__) - set(table) <= {"Suggestion"}  # the one alias, tested below
+    for name, home in table.items():
+        assert getattr(module, name) is getattr(importlib.import_module(home), name), name
+        assert name in module.__all__ and name in dir(module)
+    with pytest.raises(AttributeError, match="has no attribute 'Nothing'"):
+        module.Nothing  # noqa: B018
+
+
+def test_bpsm_public_names_come_from_where_they_are_defined() -> None:
+    import bpsm
+    from bpsm.desk import Desk
+    from bpsm.processes.relations.views import RelationCaseView
+
+    assert bpsm.Desk is Desk
+    assert bpsm.Suggestion is RelationCaseView.Suggestion
+    star: dict[str, object] = {}
+    exec("from bpsm import *", star)
+    assert set(bpsm.__all__) <= set(star)
+
+
+def _fresh(code: str) -> list[str]:
+    """The modules a fresh interpreter holds after running ``code`` (which prints nothing)."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    return done.stdout.split()
+
+
+def test_importing_the_library_loads_nothing_until_a_name_is_used() -> None:
+    loaded = _fresh("import bpsm")
+    assert not {"sqlalchemy", "pydantic", "bpsm.desk"} & set(loaded)
+    loaded = _fresh("from bpsm import BpsmError")
+    assert not {"sqlalchemy", "bpsm.desk"} & set(loaded)
