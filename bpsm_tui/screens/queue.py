@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from bpsm import BpsmError, CallView, Cursor, KeysetPage, KpiSnapshot
@@ -32,6 +32,7 @@ from bpsm_tui.screens.call_screen import (
 )
 from bpsm_tui.screens.new_call import NewCallOutcome, NewCallScreen
 from bpsm_tui.widgets.call_table import SORTS, CallTable, sort_key
+from bpsm_tui.widgets.footer import DeskFooter
 from bpsm_tui.widgets.kpi_bar import KpiBar
 
 __all__ = ["QueueScreen", "QueueView"]
@@ -201,7 +202,7 @@ class QueueScreen(CallScreen):
             yield Static("Loading the queue…", id="queue-status")
             yield Static("", id="queue-view")
         yield Static("", id="call-hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.view = QueueView(filter=self._home_filter())
