@@ -9,11 +9,14 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError as PydanticError
 
+from bpsm import Desk
 from bpsm.catalogue.policies import STORED, HolidayCalendar
+from bpsm_tui.start import desk_options
 from tests.conftest import ROOT
 
 
@@ -83,3 +86,61 @@ def test_importing_the_library_loads_nothing_until_a_name_is_used() -> None:
     assert not {"sqlalchemy", "pydantic", "bpsm.desk"} & set(loaded)
     loaded = _fresh("from bpsm import BpsmError")
     assert not {"sqlalchemy", "bpsm.desk"} & set(loaded)
+
+
+#: what the desk's first queue page does not need: the full command line, migrations, the public
+#: holidays (the KPIs and the overdue filter load them later, in workers)
+NOT_ON_THE_START_PATH = {"typer", "alembic", "holidays"}
+
+
+def test_bpsm_desk_starts_without_the_command_line_migrations_or_holidays(
+    desk: Desk, db_url: str
+) -> None:
+    # a desk seeded before, as every start after the first; the whole start path up to the
+    # person check: refused (exit 2) before the screen opens
+    code = (
+        "from bpsm_tui.cli import main\n"
+        "import bpsm_tui.app, bpsm_tui.screens.queue\n"
+        "try:\n"
+        f"    main(['desk', '--db', {db_url!r}, '--as', 'mallory'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 2, done.code\n"
+        "else:\n"
+        "    raise AssertionError('not refused')"
+    )
+    loaded = set(_fresh(code))
+    assert "bpsm.desk" in loaded and "textual.app" in loaded  # it did get that far
+    assert not NOT_ON_THE_START_PATH & loaded
+
+
+@pytest.mark.parametrize(
+    ("args", "options"),
+    [
+        ([], (None, None, None, True)),
+        (["--as", "anna"], (None, None, "anna", True)),
+        (["--db=sqlite:///x.db", "-c", "cat", "--no-demo"], ("sqlite:///x.db", "cat", None, False)),
+        (["--catalogue=cat", "--as", "kim", "--as", "anna", "--demo"], (None, "cat", "anna", True)),
+        (
+            ["--as", "--db"],
+            (None, None, "--db", True),
+        ),  # a value, as the full command line takes it
+    ],
+)
+def test_plain_desk_options_are_read_at_once(
+    args: list[str], options: tuple[str | None, str | None, str | None, bool]
+) -> None:
+    db, catalogue, as_, demo = options
+    assert desk_options(args) == {
+        "db": db,
+        "catalogue": None if catalogue is None else Path(catalogue),
+        "as_": as_,
+        "demo": demo,
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--as"], ["--bogus"], ["-cdir"], ["-c=dir"], ["--demo=yes"], ["x"], ["--"]],
+)
+def test_anything_else_is_for_the_full_command_line(args: list[str]) -> None:
+    assert desk_options(args) is None
