@@ -1,21 +1,23 @@
 """The ``bpsm`` command's library part: catalogue, database, demo data and KPI commands.
 
 The ``desk`` command (the TUI) is added by ``bpsm_tui.cli``, which is the console script, so that
-this package never imports the TUI.
+this package never imports the TUI. What the commands share without typer (one-line errors, the
+operator, opening the desk) is :mod:`bpsm.cli_base`, re-exported here.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from bpsm import cli_survey
+from bpsm.cli_base import INTERNAL_ERROR, fail, open_desk, open_for_operator, operator_id
+from bpsm.cli_base import report as _report
 from bpsm.cli_pilot import pilot_app
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
@@ -32,35 +34,6 @@ __all__ = [
     "open_for_operator",
     "operator_id",
 ]
-
-#: exit code of an unexpected exception (a bug): sysexits' EX_SOFTWARE
-INTERNAL_ERROR = 70
-
-
-def _report(err: BaseException) -> int:
-    """Print ``err`` as one line (a validation error: one line per problem); its exit code.
-
-    A :class:`BpsmError` is the user's to fix (exit 1). Anything else is a bug: one line naming
-    it, password-masked, and the traceback only with ``BPSM_DEBUG=1``.
-    """
-    from bpsm.store.db import mask_passwords
-
-    if isinstance(err, ValidationError):
-        for problem in err.problems:
-            typer.echo(mask_passwords(str(problem)), err=True)
-        return 1
-    if isinstance(err, BpsmError):
-        typer.echo(mask_passwords(f"error: {err}"), err=True)
-        return 1
-    if os.environ.get("BPSM_DEBUG") == "1":
-        traceback.print_exception(err, file=sys.stderr)
-    detail = " ".join(str(err).split())
-    typer.echo(
-        mask_passwords(f"internal error: {type(err).__name__}: {detail}; please report it")
-        + ("" if os.environ.get("BPSM_DEBUG") == "1" else " (BPSM_DEBUG=1 shows the traceback)"),
-        err=True,
-    )
-    return INTERNAL_ERROR
 
 
 class _OneLineErrors(TyperGroup):
@@ -107,54 +80,6 @@ CatOpt = Annotated[
     ),
 ]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
-
-
-def operator_id(as_: str | None) -> str:
-    """The staff id acting: ``--as`` if given, else ``BPSM_OPERATOR``; an empty one is an error."""
-    operator = Settings().operator if as_ is None else as_
-    if not operator.strip():
-        source = "--as" if as_ is not None else "BPSM_OPERATOR"
-        typer.echo(f"error: {source}: an empty staff id names nobody; give your staff id", err=True)
-        raise typer.Exit(2)
-    return operator.strip()
-
-
-def fail(err: BpsmError, code: int = 1) -> NoReturn:
-    """Print ``err`` to stderr (a validation error: one problem a line) and exit with ``code``."""
-    _report(err)
-    raise typer.Exit(code)
-
-
-def open_desk(db: str | None, catalogue: Path | None):
-    """Open the desk for a command; any problem ends the command with one line and exit code 1."""
-    from bpsm.desk import Desk
-
-    try:
-        return Desk.open(db, catalogue=catalogue)
-    except BpsmError as err:
-        fail(err)
-
-
-def open_for_operator(db: str | None, catalogue: Path | None, as_: str | None, *, demo: bool):
-    """Open the desk for a person at the keyboard (``--as`` or BPSM_OPERATOR), seeding demo calls
-    into an empty database when ``demo`` (and the settings) allow; any problem ends the command.
-
-    Returns:
-        The desk and the operator's staff id.
-    """
-    from bpsm.demo import is_empty, seed_demo
-
-    settings = Settings()
-    operator = operator_id(as_)
-    the_desk = open_desk(db, catalogue)
-    try:
-        the_desk.person(operator)
-    except BpsmError as err:
-        fail(err, 2)
-    if demo and settings.demo and is_empty(the_desk):
-        typer.echo("First start: seeding demo calls…")
-        seed_demo(the_desk)  # the first start of an empty desk; any later seed needs demo.seed
-    return the_desk, operator
 
 
 @catalogue_app.command("validate")
@@ -511,13 +436,17 @@ app.add_typer(
 )
 
 
-def main() -> None:
+def main(args: Sequence[str] | None = None, *, prog_name: str | None = None) -> None:
     """Console-script entry point: every error ends as one line and a non-zero exit code.
 
     The commands' errors are reported by the command group; this catches only what escapes even
     that (the same one line, never a traceback unless ``BPSM_DEBUG=1``).
+
+    Args:
+        args: the command line after the program's name (default ``sys.argv[1:]``).
+        prog_name: the program's name in help and usage lines (default from ``sys.argv``).
     """
     try:
-        app()
+        app(args=None if args is None else list(args), prog_name=prog_name)
     except Exception as err:
         sys.exit(_report(err))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bpsm_tui.cli import app
+from bpsm_tui.cli import main as command_line
 
 
 def main() -> None:
     """Run ``bpsm desk`` with the command line's options."""
-    app(["desk", *sys.argv[1:]], prog_name="python -m bpsm_tui")
+    command_line(["desk", *sys.argv[1:]], prog_name="python -m bpsm_tui")
 
 
 if __name__ == "__main__":

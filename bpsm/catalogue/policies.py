@@ -9,13 +9,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-__all__ = ["WORK_KINDS", "EffortPolicy", "HolidayCalendar", "WorkKind", "supported_countries"]
+__all__ = [
+    "STORED",
+    "WORK_KINDS",
+    "EffortPolicy",
+    "HolidayCalendar",
+    "WorkKind",
+    "supported_countries",
+]
 
 WorkKind = Literal["reactive", "relation", "change", "maintenance", "improvement"]
 #: The kinds of work the effort balance splits the team's time into, in the order shown.
@@ -24,6 +40,16 @@ WORK_KINDS: tuple[str, ...] = ("reactive", "relation", "change", "maintenance", 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+STORED: Mapping[str, bool] = MappingProxyType({"stored": True})
+"""Validation context for settings read back from the desk's own database: they were checked in
+full when they were published, so the ``holidays`` library (slow to import: its country tables)
+is not asked again whether the country and subdivision exist; everything else is checked."""
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return isinstance(info.context, Mapping) and info.context.get("stored") is True
 
 
 @cache
@@ -48,20 +74,24 @@ class HolidayCalendar(_Model):
 
     @field_validator("country")
     @classmethod
-    def _known_country(cls, country: str | None) -> str | None:
-        if country is not None and country.upper() not in supported_countries():
+    def _known_country(cls, country: str | None, info: ValidationInfo) -> str | None:
+        if country is None:
+            return None
+        if not _stored(info) and country.upper() not in supported_countries():
             raise ValueError(
                 f"{country!r} is not a country the holidays library knows "
                 "(an ISO 3166 alpha-2 code such as NL, DE, GB)"
             )
-        return None if country is None else country.upper()
+        return country.upper()
 
     @model_validator(mode="after")
-    def _known_subdivision(self) -> HolidayCalendar:
+    def _known_subdivision(self, info: ValidationInfo) -> HolidayCalendar:
         if self.subdivision is None:
             return self
         if self.country is None:
             raise ValueError("subdivision: give the country it belongs to")
+        if _stored(info):
+            return self
         known = supported_countries()[self.country]
         if self.subdivision not in known:
             raise ValueError(

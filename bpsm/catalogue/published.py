@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpsm.catalogue.loader import Catalogue
+from bpsm.catalogue.policies import STORED
 from bpsm.catalogue.schema import DeskConfig, Service
 from bpsm.store.tables import ServiceRow, ServiceVersionRow
 from bpsm.store.tables.catalogue import PUBLISHED_ID, PublishedCatalogueRow
@@ -50,7 +51,7 @@ def published(s: Session) -> Published | None:
     return Published(
         revision=row.revision,
         root=root,
-        desk=DeskConfig.model_validate(row.desk_config),
+        desk=DeskConfig.model_validate(row.desk_config, context=STORED),
         files={sid: root / rel for sid, rel in sorted(row.files.items())},
     )
 

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from bpsm import BpsmError, CallView, Cursor, KeysetPage, KpiSnapshot
@@ -32,6 +32,7 @@ from bpsm_tui.screens.call_screen import (
 )
 from bpsm_tui.screens.new_call import NewCallOutcome, NewCallScreen
 from bpsm_tui.widgets.call_table import SORTS, CallTable, sort_key
+from bpsm_tui.widgets.footer import DeskFooter
 from bpsm_tui.widgets.kpi_bar import KpiBar
 
 __all__ = ["QueueScreen", "QueueView"]
@@ -191,6 +192,7 @@ class QueueScreen(CallScreen):
         self._after_paint: list[Callable[[], None]] = []
         self.painted = 0
         """How many pages this screen has painted (benchmarks and tests wait on it)."""
+        self._kpis_waiting = False  # today's KPIs are loaded once the first page is painted
 
     def compose(self) -> ComposeResult:
         yield KpiBar(id="kpi-bar")
@@ -200,7 +202,7 @@ class QueueScreen(CallScreen):
             yield Static("Loading the queue…", id="queue-status")
             yield Static("", id="queue-view")
         yield Static("", id="call-hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.view = QueueView(filter=self._home_filter())
@@ -239,7 +241,12 @@ class QueueScreen(CallScreen):
         if last_page:
             self.view = self.view.moved(last=True)
         self._show(self.view)
-        self._load_kpis()  # on a reload only: paging, filtering and searching leave them be
+        # on a reload only: paging, filtering and searching leave them be; the first time only
+        # once the first page is painted (they never delay it)
+        if self.painted:
+            self._load_kpis()
+        else:
+            self._kpis_waiting = True
 
     def _show(self, view: QueueView, *, top: bool = False) -> None:
         # the view asked for is the view from now on: keys typed ahead (``ttt``, ``>>``) each
@@ -321,6 +328,11 @@ class QueueScreen(CallScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(self.KpisLoaded(kpis))
 
+    def _kpis_after_first_page(self) -> None:
+        if self._kpis_waiting:
+            self._kpis_waiting = False
+            self.call_after_refresh(self._load_kpis)
+
     def on_queue_screen_kpis_loaded(self, message: KpisLoaded) -> None:
         self.query_one(KpiBar).kpis = message.kpis
 
@@ -342,6 +354,7 @@ class QueueScreen(CallScreen):
         status.update(f"{len(page.items):,} calls shown · counting…" if page.items else "No calls")
         self._show_hint()
         self._painted_request = message.request
+        self._kpis_after_first_page()
         if self._after_paint:  # keys for the page typed while it loaded: one by one, in order
             self._after_paint.pop(0)()
             if self._painted_request != self._requests:
@@ -364,6 +377,7 @@ class QueueScreen(CallScreen):
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void
+        self._kpis_after_first_page()
         self.desk_app.show_error(message.error, title="Could not load the queue")
 
     @on(DataTable.RowHighlighted, "#calls")

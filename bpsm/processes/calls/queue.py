@@ -188,4 +188,8 @@ def page_query(
         op = inclusive if at is not None else ("<" if forward_desc else ">")
         conditions.append(_compare(keys, _mark(anchor), op))
     order = [k.desc() if forward_desc else k.asc() for k in keys]
-    return select(CallRow).where(*conditions).order_by(*order).limit(limit + 1), backwards
+    # the page's ids first (from an index, where one covers the filter and the sort), then only
+    # those rows: sorting whole rows would read every matching row of the table first
+    page = select(CallRow.id).where(*conditions).order_by(*order).limit(limit + 1).subquery()
+    stmt = select(CallRow).join(page, CallRow.id == page.c.id).order_by(*order)
+    return stmt, backwards
