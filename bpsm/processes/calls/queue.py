@@ -224,19 +224,12 @@ def page_query(
         mark.append(_compare(keys, _mark(anchor), op))
 
     order = [k.desc() if forward_desc else k.asc() for k in keys]
-    states = where.states if isinstance(where, Conditions) else None
-    if states is None or len(states) < 2:
+    if not isinstance(where, Conditions) or where.states is None or len(where.states) < 2:
         return select(CallRow).where(*where, *mark).order_by(*order).limit(limit + 1), backwards
-    arms = [  # one ordered read per state (its own index seek), then merged and cut again
-        select(
-            select(CallRow.id)
-            .where(CallRow.state == state, *where.rest, *mark)
-            .order_by(*order)
-            .limit(limit + 1)
-            .subquery()
-        )
-        for state in states
-    ]
+    arms: list[Select[tuple[int]]] = []
+    for state in where.states:  # one ordered read per state (its own index seek), merged below
+        arm = select(CallRow.id).where(CallRow.state == state, *where.rest, *mark)
+        arms.append(select(arm.order_by(*order).limit(limit + 1).subquery().c.id))
     page = select(union_all(*arms).subquery("page").c.id)
     stmt = select(CallRow).where(CallRow.id.in_(page)).order_by(*order).limit(limit + 1)
     return stmt, backwards
