@@ -18,8 +18,12 @@ from bpsm.store.db import (
     quick_head,
     stamped_revision,
 )
+from bpsm.store.search import include_name
 from bpsm.store.tables import AuditEventRow, Base, CallRow
 from tests.helpers import OP, call_in, new_call
+
+COMPARE = {"compare_type": True, "include_name": include_name}
+"""The models against a migrated database (the search index is the migration's alone)."""
 
 
 def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
@@ -27,7 +31,7 @@ def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(conn, opts=COMPARE), Base.metadata
         )
     engine.dispose()
     assert diff == []
@@ -67,7 +71,7 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_calls(tmp_pat
         assert tuple(row) == ("Old call", None, None)
         assert conn.execute(text("SELECT count(*) FROM effort_log")).scalar() == 0
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(conn, opts=COMPARE), Base.metadata
         )
     engine.dispose()
     assert diff == []

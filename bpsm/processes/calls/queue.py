@@ -31,6 +31,7 @@ from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES, WAITING
 from bpsm.roles import Person
 from bpsm.services import escape_like
+from bpsm.store import search as search_index
 from bpsm.store.tables import CallRow, ServiceVersionRow
 from bpsm.views import Cursor
 
@@ -157,14 +158,39 @@ def _filter(
     return None, []
 
 
-def _search(text: str) -> list[Any]:
+FEW = 2_000
+"""A search text the index finds in at most this many calls reads just those calls; one found
+more often reads the queue in its order (a page of it turns up within the first few thousand)."""
+
+
+def _candidates(s: Session, text: str) -> list[int] | None:
+    """The calls whose caller or summary may hold ``text``, from the SQLite search index, when it
+    finds at most :data:`FEW` of them (None: no index, a text too short or too common for it)."""
+    if len(text) < search_index.MIN_CHARS or s.get_bind().dialect.name != "sqlite":
+        return None  # PostgreSQL's trigram indexes serve the ILIKE itself
+    conn = s.connection()
+    if not search_index.has_index(conn):
+        return None
+    phrase = '"' + text.replace('"', '""') + '"'  # the text as one phrase: a substring match
+    found = conn.exec_driver_sql(
+        f"SELECT rowid FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ? LIMIT ?",
+        (phrase, FEW + 1),
+    ).all()
+    return None if len(found) > FEW else [row[0] for row in found]
+
+
+def _search(s: Session, text: str) -> list[Any]:
     if not text:
         return []
     pattern = f"%{escape_like(text)}%"
-    found: list[Any] = [
+    like = or_(
         CallRow.caller.ilike(pattern, escape="\\"),
         CallRow.summary.ilike(pattern, escape="\\"),
-    ]
+    )
+    candidates = _candidates(s, text)
+    if candidates is not None:  # the index's candidates, matched as before (exactly the same)
+        like = and_(CallRow.id.in_(candidates), like) if candidates else false()
+    found: list[Any] = [like]
     if number := _NUMBER.match(text):
         found.append(CallRow.id == int(number.group(1)))
     return [or_(*found)]
@@ -175,7 +201,7 @@ def matching(
 ) -> Conditions:
     """The SQL conditions for the calls a filter and a search text select."""
     states, rest = _filter(s, filter, person, now)
-    return Conditions(states, [*rest, *_search(search)])
+    return Conditions(states, [*rest, *_search(s, search)])
 
 
 def _keys(sort: str) -> tuple[Any, ...]:
