@@ -261,8 +261,9 @@ class QueueScreen(CallScreen):
             services = None
             if with_services:
                 services = {s.id: s.name for s in desk.services.list(include_retired=True)}
-            try:
-                allowed = {c.id: desk.calls.allowed(c, person) for c in page.items}
+            try:  # the person read once for the page (``desk.calls.allowed`` reads them per call)
+                who, process = desk.person(person), desk.calls.process
+                allowed = {c.id: process.allowed(c.state, who, record=c) for c in page.items}
             except BpsmError:  # not on the staff list: may do nothing
                 allowed = {c.id: [] for c in page.items}
         except Exception as err:
