@@ -1,9 +1,11 @@
 """The call search index: SQLite FTS5 (trigram) or PostgreSQL ``pg_trgm``, made by migration 0005.
 
 :func:`create` and :func:`drop` are what the migration runs; :func:`rebuild` refills the SQLite
-index from the calls (its triggers keep it in step with every insert and change, bulk loads
-included); :func:`has_index` tells the queue whether a database has the index (an old SQLite
-without FTS5, a PostgreSQL without the extension: the queue then searches unindexed).
+index from the calls (its triggers keep it in step with every insert and change);
+:func:`pause` and :func:`resume` take the triggers away for a bulk load and refill the index
+after it (:func:`bpsm.demo.bulk_seed`); :func:`has_index` tells the queue whether a database
+has the index (an old SQLite without FTS5, a PostgreSQL without the extension: the queue then
+searches unindexed).
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["MIN_CHARS", "TABLE", "create", "drop", "has_index", "include_name", "rebuild"]
+__all__ = [
+    "MIN_CHARS",
+    "TABLE",
+    "create",
+    "drop",
+    "has_index",
+    "include_name",
+    "pause",
+    "rebuild",
+    "resume",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +103,38 @@ def rebuild(conn: Connection) -> None:
         conn.exec_driver_sql(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
 
 
+def pause(conn: Connection) -> bool:
+    """Take the SQLite index's triggers away for a bulk load (they more than double its time);
+    True if there were any: then :func:`resume` must follow. While they are away the queue
+    searches without the index (:func:`has_index` looks for them)."""
+    if conn.dialect.name != "sqlite" or not _sqlite_has_table(conn):
+        return False
+    for name in _TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    _known.pop(conn.engine, None)
+    return True
+
+
+def resume(conn: Connection) -> None:
+    """Put the triggers :func:`pause` took away back and refill the index from the calls."""
+    for name, ddl in _TRIGGERS.items():
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        conn.exec_driver_sql(ddl)
+    rebuild(conn)
+    _known.pop(conn.engine, None)
+
+
 def _sqlite_has_table(conn: Connection) -> bool:
     found = conn.execute(
         text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": TABLE}
+    ).first()
+    return found is not None
+
+
+def _sqlite_has_trigger(conn: Connection) -> bool:
+    found = conn.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": "calls_search_insert"},
     ).first()
     return found is not None
 
@@ -103,8 +144,8 @@ def has_index(conn: Connection) -> bool:
     engine = conn.engine
     known = _known.get(engine)
     if known is None:
-        if conn.dialect.name == "sqlite":
-            known = _sqlite_has_table(conn)
+        if conn.dialect.name == "sqlite":  # the table and its triggers (away for a bulk load)
+            known = _sqlite_has_table(conn) and _sqlite_has_trigger(conn)
         elif conn.dialect.name == "postgresql":
             known = (
                 conn.execute(
