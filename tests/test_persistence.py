@@ -18,17 +18,19 @@ from bpsm.store.db import (
     quick_head,
     stamped_revision,
 )
+from bpsm.store.search import include_name
 from bpsm.store.tables import AuditEventRow, Base, CallRow
 from tests.helpers import OP, call_in, new_call
+
+COMPARE = {"compare_type": True, "include_name": include_name}
+"""The models against a migrated database (the search index is the migration's alone)."""
 
 
 def test_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
-        )
+        diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
     engine.dispose()
     assert diff == []
 
@@ -66,9 +68,7 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_calls(tmp_pat
         row = conn.execute(text("SELECT summary, responded_at, lead_time_met FROM calls")).one()
         assert tuple(row) == ("Old call", None, None)
         assert conn.execute(text("SELECT count(*) FROM effort_log")).scalar() == 0
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
-        )
+        diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
     engine.dispose()
     assert diff == []
 

@@ -91,6 +91,100 @@ def test_search_finds_by_number_caller_and_summary(desk: Desk) -> None:
     assert desk.calls.count(search="laptop") == 1
 
 
+SEARCHES = [
+    "k",  # one and two characters: shorter than the index's trigrams, read as before
+    "Ki",
+    "kim",
+    "JANSEN",
+    "will not",
+    "50%",
+    "sure_",
+    "o_s",
+    "%",
+    "_",
+    "'s c",
+    'say "hi',
+    '"',
+    "jams",
+    "zzz",
+    "Émi",
+    "émile",
+]
+
+
+@pytest.mark.parametrize("few", [0, 10_000], ids=["queue order", "index first"])
+def test_search_finds_the_same_calls_whether_the_index_is_asked_first_or_not(
+    desk: Desk, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever way a search is read (through the search index's candidates when the text is
+    rare, or the queue in its order when common), it selects exactly the calls whose caller or
+    summary holds the text, ignoring case; ``%``, ``_`` and quotes are characters."""
+    from bpsm.processes.calls import queue
+
+    monkeypatch.setattr(queue, "FEW", few)
+    texts = [
+        ("Kim Jansen", "Laptop will not start"),
+        ("Ada Smit", "Screen flickers"),
+        ("Bo 50% sure_", "VPN drops"),
+        ("Omar's caller", "Printer jams"),
+        ("Ann", 'They say "hi" and hang up'),
+        ("Émile Kok", "Kiosk 100_% down"),
+    ]
+    made = {new_call(desk, caller=c, summary=t).id: (c, t) for c, t in texts}
+    sqlite = desk.engine.dialect.name == "sqlite"
+
+    def fold(x: str) -> str:  # SQLite's LIKE folds the ASCII letters only, ILIKE every letter
+        return "".join(ch.lower() if ch.isascii() or not sqlite else ch for ch in x)
+
+    for text in SEARCHES:
+        expected = sorted(
+            i
+            for i, (caller, summary) in made.items()
+            if fold(text) in fold(caller) or fold(text) in fold(summary)
+        )
+        assert sorted(ids(desk.calls.find(filter="all", search=text))) == expected, text
+        assert desk.calls.count(filter="all", search=text) == len(expected), text
+
+
+def test_the_search_index_follows_every_new_call(desk: Desk) -> None:
+    """On SQLite the FTS5 index holds every call (its triggers fill it as calls come)."""
+    from sqlalchemy import text
+
+    from bpsm.store import search
+
+    kim = new_call(desk, caller="Kim Jansen").id
+    with desk.transaction() as s:
+        if s.get_bind().dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's trigram indexes are plain indexes on the columns")
+        assert search.has_index(s.connection())
+        found = s.execute(
+            text(f"SELECT rowid FROM {search.TABLE} WHERE {search.TABLE} MATCH :q"),
+            {"q": '"jansen"'},
+        ).all()
+    assert [r[0] for r in found] == [kim]
+
+
+def test_a_bulk_load_leaves_the_search_index_whole(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path loads without the index's triggers and refills it once at the end: the
+    index then finds what a scan finds, and follows the calls registered after it."""
+    from bpsm.demo import bulk_seed
+    from bpsm.processes.calls import queue
+    from bpsm.store import search
+
+    bulk_seed(desk, 60, chunk=25)
+    kim = new_call(desk, caller="Kim Zzyzx").id
+    with desk.transaction() as s:
+        assert search.has_index(s.connection()) or s.get_bind().dialect.name != "sqlite"
+    counts = []
+    for few in (0, 10_000):
+        monkeypatch.setattr(queue, "FEW", few)
+        counts.append(desk.calls.count(filter="all", search="jansen"))
+        assert ids(desk.calls.find(filter="all", search="zzyzx")) == [kim]
+    assert counts[0] == counts[1] > 0
+
+
 def test_sort_by_each_column_both_ways(desk: Desk) -> None:
     with freeze_time(T0) as frozen:
         c = new_call(desk, caller="Cleo", service="printing").id

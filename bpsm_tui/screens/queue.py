@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -190,6 +191,7 @@ class QueueScreen(CallScreen):
         self._box_open = False
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
+        self._said: dict[str, str | Text] = {}
         self.painted = 0
         """How many pages this screen has painted (benchmarks and tests wait on it)."""
         self._kpis_waiting = False  # today's KPIs are loaded once the first page is painted
@@ -254,7 +256,7 @@ class QueueScreen(CallScreen):
         self.view = view
         self._top = self._top or top
         self._requests += 1
-        self.query_one("#queue-view", Static).update(view.describe())
+        self._say("#queue-view", view.describe())
         self._load(self._requests, view, self._services is None)
 
     @work(thread=True, exclusive=True, group="queue")
@@ -268,8 +270,9 @@ class QueueScreen(CallScreen):
             services = None
             if with_services:
                 services = {s.id: s.name for s in desk.services.list(include_retired=True)}
-            try:
-                allowed = {c.id: desk.calls.allowed(c, person) for c in page.items}
+            try:  # the person read once for the page (``desk.calls.allowed`` reads them per call)
+                who, process = desk.person(person), desk.calls.process
+                allowed = {c.id: process.allowed(c.state, who, record=c) for c in page.items}
             except BpsmError:  # not on the staff list: may do nothing
                 allowed = {c.id: [] for c in page.items}
         except Exception as err:
@@ -349,9 +352,11 @@ class QueueScreen(CallScreen):
         table.show(page.items, self._services or {}, keep=keep, row=0 if self._top else None)
         self._top = False
         self.painted += 1
-        self.query_one("#queue-view", Static).update(self.view.describe())
-        status = self.query_one("#queue-status", Static)
-        status.update(f"{len(page.items):,} calls shown · counting…" if page.items else "No calls")
+        self._say("#queue-view", self.view.describe())
+        self._say(
+            "#queue-status",
+            f"{len(page.items):,} calls shown · counting…" if page.items else "No calls",
+        )
         self._show_hint()
         self._painted_request = message.request
         self._kpis_after_first_page()
@@ -373,7 +378,7 @@ class QueueScreen(CallScreen):
         text = page_status(message.position, shown, message.total, size)
         if message.position % size:  # a page found by key need not start on a multiple
             text = text.split(" · page")[0]
-        self.query_one("#queue-status", Static).update(text)
+        self._say("#queue-status", text)
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void
@@ -383,9 +388,15 @@ class QueueScreen(CallScreen):
     @on(DataTable.RowHighlighted, "#calls")
     def _show_hint(self) -> None:
         call = self.selected_call()
-        self.query_one("#call-hint", Static).update(
-            allowed_hint(call, self._allowed.get(call.id) if call else None)
-        )
+        self._say("#call-hint", allowed_hint(call, self._allowed.get(call.id) if call else None))
+
+    def _say(self, line: str, text: str | Text) -> None:
+        """Show ``text`` on status line ``line`` (a selector), unless it shows it already: each
+        update costs a frame of its own, and a page key must not wait behind one that changes
+        nothing."""
+        if self._said.get(line) != text:
+            self._said[line] = text
+            self.query_one(line, Static).update(text)
 
     @on(DataTable.HeaderSelected, "#calls")
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:

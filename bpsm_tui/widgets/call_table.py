@@ -3,17 +3,30 @@
 The columns follow the width: the number, the state, the caller and the age always show; the
 summary takes what is left; the service and then the group join when the terminal is wide enough
 (the service from 110 columns, the group from 150).
+
+A new page replaces every row, so every line of the table is drawn anew on each page key. The
+table draws a row's cells itself (each cell is one line of plain, single-style text cut to its
+column): the same segments as :class:`~textual.widgets.DataTable`, which renders each cell through
+Rich (padding, wrapping, justifying) at several times the cost. Anything else (the header, a
+multi-line or styled-span cell) is left to the data table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets._data_table import RowKey
 
 from bpsm import CallView
 from bpsm_tui.data.format import age, state_label
@@ -65,6 +78,8 @@ class CallTable(DataTable[Text]):
         self._summary_width = 40
         self._shown: tuple[tuple[str, int | None], ...] = self.COLUMNS
         self._sorted_by: tuple[str, bool] | None = None
+        self._row_styles: dict[tuple[int, Style], Style] = {}
+        """Row styles of the frame being drawn."""
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -140,6 +155,151 @@ class CallTable(DataTable[Text]):
         ids = [c.id for c in self._calls]
         index = ids.index(keep) if keep in ids else min(max(row, 0), len(ids) - 1)
         self.move_cursor(row=index, animate=False)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._row_styles.clear()  # the component styles may have changed since the last frame
+        return super().render_lines(crop)
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        """The row's style (zebra stripes), looked up once per kind of row in a frame."""
+        kind = row_index if row_index < max(self.fixed_rows, 0) else row_index % 2 + 1_000_000
+        key = (kind, base_style)  # the header (-1) and fixed rows each, the others by parity
+        style = self._row_styles.get(key)
+        if style is None:
+            style = self._row_styles[key] = super()._get_row_style(row_index, base_style)
+        return style
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """The table's size: the data table measures every new cell for columns that fit their
+        content; these columns have fixed widths and one-line rows, so only the size is set."""
+        new = [key for key in new_rows if key in self.rows]
+        if any(c.auto_width for c in self.columns.values()) or any(
+            self.rows[key].auto_height or self.rows[key].label is not None for key in new
+        ):
+            super()._update_dimensions(new)
+            return
+        width = sum(c.get_render_width(self) for c in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            width + self._row_label_column_width, self._total_row_height + header
+        )
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """One line of a row: a body row of plain cells drawn here, anything else by the table."""
+        fast = (
+            line_no == 0
+            and row_key in self._row_locations
+            and row_key is not self._header_row_key
+            and self.cursor_type == "row"
+            and not self.fixed_columns
+            and not (self._labelled_row_exists and self.show_row_labels)
+        )
+        if not fast:
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        if cache_key in self._row_render_cache:
+            return self._row_render_cache[cache_key]
+        row_index = self._row_locations.get(row_key)
+        assert row_index is not None  # checked above
+        row_style = self._get_row_style(row_index, base_style)
+        cursor, hover = row_index == cursor_location.row, row_index == hover_location.row
+        component, post = self._get_styles_to_render_cell(
+            False,
+            False,
+            row_index < self.fixed_rows,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        cells = self._data[row_key]
+        scrollable: list[list[Segment]] = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            cell = cells.get(column.key)
+            line = self._plain_cell(cell, width, row_style, row_index, column_index, component)
+            if line is None:  # not a plain one-line text: the table renders it
+                line = self._render_cell(
+                    row_index, column_index, row_style, width, cursor=cursor, hover=hover
+                )[0]
+            elif post:
+                line = list(Segment.apply_style(line, post_style=post))
+            scrollable.append(line)
+        extend_style, _ = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            False, False,
+        )  # fmt: skip
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        remaining = max(0, self.size.width - table_width)
+        scrollable.append([Segment(" " * remaining, extend_style)])
+        row_pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
+
+    def _plain_cell(
+        self,
+        cell: object,
+        width: int,
+        row_style: Style,
+        row: int,
+        column: int,
+        component: Style,
+    ) -> list[Segment] | None:
+        """A one-line text cell of one style as the table draws it (None: any other cell)."""
+        if not isinstance(cell, Text) or cell.spans or cell.justify not in (None, "left", "right"):
+            return None
+        plain = cell.plain
+        if "\n" in plain or "\t" in plain or cell.overflow not in (None, "fold", "crop"):
+            return None
+        pad = self.cell_padding
+        inner = max(width - 2 * pad, 0)
+        pre = row_style + Style.from_meta({"row": row, "column": column}) + component
+        style = self._text_style(cell.style)
+        if cell.justify == "right":
+            plain = plain.rstrip()
+        if cell_len(plain) > inner:
+            plain = set_cell_size(plain, inner)
+        fill = " " * (inner - cell_len(plain))
+        padding = Segment(" " * pad, pre) if pad else None
+        if cell.justify == "right":
+            body = [Segment(fill + plain, pre + style)] if style else [Segment(fill + plain, pre)]
+        elif style:  # the text in its style, the rest of the column in the row's
+            body = [Segment(plain, pre + style), Segment(fill, pre)]
+        else:
+            body = [Segment(plain + fill, pre)]
+        return [padding, *body, padding] if padding else body
+
+    def _text_style(self, style: str | Style) -> Style | None:
+        if isinstance(style, Style):
+            return style or None
+        if not style:
+            return None
+        return self.app.console.get_style(style)
 
     def _cells(self, call: CallView, now: datetime) -> list[Text]:
         widths = dict(self.COLUMNS)

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
+from rich.segment import Segment
+from textual.coordinate import Coordinate
 from textual.notifications import Notification, Notify
+from textual.strip import Strip
+from textual.widgets import DataTable
 
 from bpsm import Desk
 from bpsm_tui.app import DeskApp
@@ -216,3 +220,43 @@ async def test_keys_typed_ahead_from_the_queue_land_where_they_were_meant(desk: 
         assert (closed.state, closed.effort_score, closed.satisfaction) == ("closed", 2, 5)
         await s.burst("slash", *"kim", "enter", "enter")
         assert isinstance(s.app.screen, CallDetailScreen) and s.app.screen.call_id == kim.id
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_table_draws_its_rows_as_the_data_table_would(
+    desk: Desk, states: dict[str, str], size: tuple[int, int]
+) -> None:
+    """The call table draws its body rows itself; every line must be the data table's own
+    (same characters, same styles and the same row/column meta for the mouse)."""
+    new_call(desk, service=None, caller="A caller whose name is far too long", summary="x" * 300)
+    async with queue_at(desk, size) as s:
+        await s.press("t", "t", "t", "t", "t", "t", "t", "t")  # every call
+        await s.settle()
+        table = s.app.screen.query_one(CallTable)
+        assert len(table.calls) == 8
+        table.move_cursor(row=2)
+        table.hover_coordinate = Coordinate(3, 1)
+        await s.settle()
+        base = table.rich_style
+        for y in range(table.row_count):
+            row_key = table._row_locations.get_key(y)
+            args = (row_key, 0, base, table.cursor_coordinate, table.hover_coordinate)
+            table._row_render_cache.clear()  # both keep their rows in it, by the same key
+            ours = table._render_line_in_row(*args)
+            table._row_render_cache.clear()
+            theirs = DataTable._render_line_in_row(table, *args)
+            mine, expected = list(_strip(ours)), list(_strip(theirs))
+            assert mine == expected, f"row {y}: {_first_difference(mine, expected)}"
+        assert "A caller whose na…" in _strip(table._render_line_in_row(*args)).text
+
+
+def _strip(pair: tuple[list[list[Segment]], list[list[Segment]]]) -> Strip:
+    fixed, scrollable = pair
+    return Strip([seg for cell in (*fixed, *scrollable) for seg in cell]).simplify()
+
+
+def _first_difference(mine: list[Segment], expected: list[Segment]) -> str:
+    for ours, theirs in zip(mine, expected, strict=False):
+        if ours != theirs:
+            return f"{ours!r} instead of {theirs!r}"
+    return f"{len(mine)} segments instead of {len(expected)}"

@@ -9,6 +9,11 @@ first one does.
 longer ago than the ``delivery.lead_time`` of the service version it is about. The lead times
 come from the published ``service_versions`` (a small table) and become one SQL condition per
 version; a call without a service has no delivery terms and is never overdue.
+
+A filter of several states (``open``, ``waiting``, ...) pages as one ordered, limited read per
+state, merged: each is a seek into the index of its state and sort column, so a page costs the
+same whichever states are common, and the database never sorts every open call to find the
+newest forty (a plain ``state IN (...)`` let SQLite pick a state index and sort them all).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from bpsm.catalogue.schema import parse_duration
@@ -26,10 +31,20 @@ from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES, WAITING
 from bpsm.roles import Person
 from bpsm.services import escape_like
+from bpsm.store import search as search_index
 from bpsm.store.tables import CallRow, ServiceVersionRow
 from bpsm.views import Cursor
 
-__all__ = ["FILTERS", "SORTS", "before", "key_of", "lead_times", "matching", "page_query"]
+__all__ = [
+    "FILTERS",
+    "SORTS",
+    "Conditions",
+    "before",
+    "key_of",
+    "lead_times",
+    "matching",
+    "page_query",
+]
 
 FILTERS: dict[str, str] = {
     "open": "every open call (registered, in progress, waiting, resolved)",
@@ -62,6 +77,21 @@ def sort_column(sort: str) -> Any:
     return SORTS[sort]
 
 
+class Conditions(list[Any]):
+    """The SQL conditions of a filter and search (``.where(*conditions)``), with the states the
+    filter is limited to apart: ``states`` (None: any state) and ``rest`` (the others)."""
+
+    def __init__(self, states: Sequence[str] | None, rest: Sequence[Any]) -> None:
+        self.states = tuple(states) if states is not None else None
+        self.rest = list(rest)
+        head = [] if states is None else [_in_states(self.states or ())]
+        super().__init__([*head, *self.rest])
+
+
+def _in_states(states: Sequence[str]) -> Any:
+    return CallRow.state == states[0] if len(states) == 1 else CallRow.state.in_(states)
+
+
 def key_of(row: CallRow, sort: str) -> Any:
     """The value of the sort column ``sort`` on one call (what a cursor remembers)."""
     if sort == "number":
@@ -87,6 +117,9 @@ def lead_times(s: Session) -> dict[tuple[str, int], timedelta]:
     return found
 
 
+_UNRESOLVED = tuple(st for st in OPEN_STATES if st != "resolved")
+
+
 def _overdue(s: Session, now: datetime) -> ColumnElement[bool]:
     by_lead: dict[timedelta, list[tuple[str, int]]] = {}
     for key, lead in lead_times(s).items():
@@ -98,39 +131,66 @@ def _overdue(s: Session, now: datetime) -> ColumnElement[bool]:
         )
         for lead, keys in by_lead.items()
     ]
-    unresolved = tuple(st for st in OPEN_STATES if st != "resolved")
-    return and_(CallRow.state.in_(unresolved), or_(*late) if late else false())
+    return or_(*late) if late else false()  # on the unresolved open calls (_UNRESOLVED)
 
 
-def _filter(s: Session, name: str, person: Person | None, now: datetime) -> list[Any]:
+def _filter(
+    s: Session, name: str, person: Person | None, now: datetime
+) -> tuple[Sequence[str] | None, list[Any]]:
+    """The states filter ``name`` is limited to (None: any) and its other conditions."""
     if name in ("mine", "group") and person is None:
         raise ValidationError(Problem(f"filter {name!r} needs the person (by=)", field="by"))
     match name:
         case "open":
-            return [CallRow.state.in_(OPEN_STATES)]
+            return OPEN_STATES, []
         case "mine":
             assert person is not None
-            return [CallRow.state.in_(OPEN_STATES), CallRow.registered_by == person.id]
+            return OPEN_STATES, [CallRow.registered_by == person.id]
         case "group":
             assert person is not None
-            return [CallRow.state.in_(OPEN_STATES), CallRow.group == person.group]
+            return OPEN_STATES, [CallRow.group == person.group]
         case "waiting":
-            return [CallRow.state.in_(WAITING)]
+            return tuple(WAITING), []
         case "overdue":
-            return [_overdue(s, now)]
+            return _UNRESOLVED, [_overdue(s, now)]
         case "resolved" | "closed" | "referred":
-            return [CallRow.state == name]
-    return []
+            return (name,), []
+    return None, []
 
 
-def _search(text: str) -> list[Any]:
+FEW = 2_000
+"""A search text the index finds in at most this many calls reads just those calls; one found
+more often reads the queue in its order (a page of it turns up within the first few thousand)."""
+
+
+def _candidates(s: Session, text: str) -> list[int] | None:
+    """The calls whose caller or summary may hold ``text``, from the SQLite search index, when it
+    finds at most :data:`FEW` of them (None: no index, a text too short or too common for it)."""
+    if len(text) < search_index.MIN_CHARS or s.get_bind().dialect.name != "sqlite":
+        return None  # PostgreSQL's trigram indexes serve the ILIKE itself
+    conn = s.connection()
+    if not search_index.has_index(conn):
+        return None
+    phrase = '"' + text.replace('"', '""') + '"'  # the text as one phrase: a substring match
+    found = conn.exec_driver_sql(
+        f"SELECT rowid FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ? LIMIT ?",
+        (phrase, FEW + 1),
+    ).all()
+    return None if len(found) > FEW else [row[0] for row in found]
+
+
+def _search(s: Session, text: str) -> list[Any]:
     if not text:
         return []
     pattern = f"%{escape_like(text)}%"
-    found: list[Any] = [
+    like = or_(
         CallRow.caller.ilike(pattern, escape="\\"),
         CallRow.summary.ilike(pattern, escape="\\"),
-    ]
+    )
+    candidates = _candidates(s, text)
+    if candidates is not None:  # the index's candidates, matched as before (exactly the same)
+        like = and_(CallRow.id.in_(candidates), like) if candidates else false()
+    found: list[Any] = [like]
     if number := _NUMBER.match(text):
         found.append(CallRow.id == int(number.group(1)))
     return [or_(*found)]
@@ -138,9 +198,10 @@ def _search(text: str) -> list[Any]:
 
 def matching(
     s: Session, *, filter: str, search: str, person: Person | None, now: datetime
-) -> list[Any]:
+) -> Conditions:
     """The SQL conditions for the calls a filter and a search text select."""
-    return [*_filter(s, filter, person, now), *_search(search)]
+    states, rest = _filter(s, filter, person, now)
+    return Conditions(states, [*rest, *_search(s, search)])
 
 
 def _keys(sort: str) -> tuple[Any, ...]:
@@ -181,15 +242,23 @@ def page_query(
     keys = _keys(sort)
     backwards = before is not None or last
     forward_desc = descending != backwards  # the direction this statement reads in
-    conditions = list(where)
     anchor = before or after or at
+    mark: list[Any] = []
     if anchor is not None:
         inclusive = "<=" if descending else ">="
         op = inclusive if at is not None else ("<" if forward_desc else ">")
-        conditions.append(_compare(keys, _mark(anchor), op))
+        mark.append(_compare(keys, _mark(anchor), op))
+
     order = [k.desc() if forward_desc else k.asc() for k in keys]
-    # the page's ids first (from an index, where one covers the filter and the sort), then only
-    # those rows: sorting whole rows would read every matching row of the table first
-    page = select(CallRow.id).where(*conditions).order_by(*order).limit(limit + 1).subquery()
-    stmt = select(CallRow).join(page, CallRow.id == page.c.id).order_by(*order)
+    if not isinstance(where, Conditions) or where.states is None or len(where.states) < 2:
+        # the page's ids first (from an index, where one covers the filter and the sort), then
+        # only those rows: sorting whole rows would read every matching row of the table first
+        ids = select(CallRow.id).where(*where, *mark).order_by(*order).limit(limit + 1).subquery()
+        return select(CallRow).join(ids, CallRow.id == ids.c.id).order_by(*order), backwards
+    arms: list[Select[tuple[int]]] = []
+    for state in where.states:  # one ordered read per state (its own index seek), merged below
+        arm = select(CallRow.id).where(CallRow.state == state, *where.rest, *mark)
+        arms.append(select(arm.order_by(*order).limit(limit + 1).subquery().c.id))
+    page = select(union_all(*arms).subquery("page").c.id)
+    stmt = select(CallRow).where(CallRow.id.in_(page)).order_by(*order).limit(limit + 1)
     return stmt, backwards

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from bpsm.store.search import include_name
 from bpsm.store.tables import Base
 
 config = context.config
@@ -13,6 +14,7 @@ with engine.begin() as connection:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,  # the search index is the migration's (0005)
     )
     with context.begin_transaction():
         context.run_migrations()

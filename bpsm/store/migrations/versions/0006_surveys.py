@@ -4,7 +4,7 @@ Calls of an earlier desk keep their survey columns (``survey``, ``effort_score``
 as they are: the KPIs read those, so no survey row is made for them.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 04:23:54.788897
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bpsm.store.tables
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
