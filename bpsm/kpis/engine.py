@@ -13,14 +13,14 @@ scalar subquery over an index range of its anchor, so today's costs what today h
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
@@ -42,6 +42,7 @@ __all__ = [
     "KpiRow",
     "KpiSnapshot",
     "Kpis",
+    "RefreshReport",
     "first_time_right_clause",
 ]
 
@@ -54,6 +55,22 @@ DIMENSIONS: tuple[Dimension, ...] = ("service", "department", "group", "operator
 WIDE = timedelta(days=7)
 NONE = "(none)"
 """The group of calls without a service (exceptions, referrals) when grouping by service."""
+
+
+#: the daily roll-up (:mod:`bpsm.kpis.rollup`, which builds on this module, registers itself
+#: here when imported; ``bpsm.kpis`` imports it): None, every figure counted live
+ROLLUP: Any = None
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a roll-up refresh did: rebuilt from scratch or not, the (anchor, day) cells
+    recomputed, the change marks consumed, and the last local day the roll-up now holds."""
+
+    rebuilt: bool
+    cells: int
+    marks: int
+    through: date
 
 
 def first_time_right_clause() -> Any:
@@ -175,13 +192,18 @@ class Kpis:
             return select(what).select_from(C).where(*where).scalar_subquery()
 
         n = func.count()
+        held = None
+        if ROLLUP is not None:  # the open calls from the roll-up where it has them
+            with self._desk.unit() as uow:
+                now = _Cols(clock.now())
+                held = ROLLUP.open_now(uow.session, now, self._desk.config.timezone)
         stmt = select(
             scalar(n, within(C.registered_at)),
             scalar(n, within(C.resolved_at)),
             scalar(n, within(C.resolved_at), first_time_right_clause()),
             scalar(n, within(C.registered_at), C.is_exception.is_(True)),
             scalar(n, C.state == "referred", within(C.updated_at)),
-            scalar(n, C.state.in_(OPEN_STATES)),
+            scalar(n, C.state.in_(OPEN_STATES)) if held is None else literal(held),
             scalar(n, within(C.closed_at), C.satisfaction.is_not(None)),
             scalar(func.avg(C.effort_score), within(C.closed_at)),
             scalar(func.avg(C.satisfaction), within(C.closed_at)),
@@ -254,14 +276,32 @@ class Kpis:
         rows: list[KpiRow] = []
         anchored = [k for k in chosen if k.anchor is not None]
         present = [k for k in chosen if k.anchor is None]
+        rollup = ROLLUP
         with self._desk.unit() as uow:
+            s = uow.session
+            # the KPIs the daily roll-up holds: whole unchanged days from it, the rest live
+            # (bpsm.kpis.rollup); the others as they were, one grouped scan
+            held: list[Kpi] = []
+            if rollup is not None:
+                held, anchored = rollup.rolled(anchored, s.get_bind().dialect, tz)
+            if held:
+                got, anchors = rollup.read(
+                    s, held, spans, grouping, group_by, known, filters, cols, tz
+                )
+                rows += _rows(held, anchors, got, spans, by, grouping)
             if anchored:
                 stmt, anchors = _scan(anchored, spans, grouping, filters, cols)
-                got = uow.session.execute(stmt).all()
-                rows += _rows(anchored, anchors, got, spans, by, grouping)
+                scanned_rows = s.execute(stmt).all()
+                rows += _rows(anchored, anchors, scanned_rows, spans, by, grouping)
+            held = []
+            if rollup is not None:
+                held, present = rollup.rolled(present, s.get_bind().dialect, tz)
+            if held:
+                got = rollup.read_present(s, held, grouping, group_by, known, filters, cols, tz)
+                rows += _rows(held, [], got or [], spans, by, grouping)
             if present:
-                got = uow.session.execute(_present(present, grouping, filters, cols)).all()
-                rows += _rows(present, [], got, spans, by, grouping)
+                now_rows = s.execute(_present(present, grouping, filters, cols)).all()
+                rows += _rows(present, [], now_rows, spans, by, grouping)
         order = {k.name: i for i, k in enumerate(KPIS)}
         rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
         return KpiReport(
@@ -274,6 +314,14 @@ class Kpis:
             periods=[p.label.isoformat() for p in spans] if by else [],
             rows=rows,
         )
+
+    def refresh(self, *, full: bool = False) -> RefreshReport:
+        """Bring the daily roll-ups up to yesterday (see :mod:`bpsm.kpis.rollup`); reports are
+        exact without it, only slower the more days changed since the last refresh.
+        ``full``: rebuild them from scratch."""
+        assert ROLLUP is not None, "bpsm.kpis.rollup registers itself when bpsm.kpis is imported"
+        report: RefreshReport = ROLLUP.refresh(self._desk, full=full)
+        return report
 
     def check(self, filters: KpiFilter) -> None:
         """Refuse a filter value the desk does not know, naming the filter and what it knows."""
@@ -357,11 +405,12 @@ class _Grouping:
     extra: Any | None
 
     @classmethod
-    def of(cls, dimension: Dimension, known: _Known) -> _Grouping:
+    def of(cls, dimension: Dimension, known: _Known, column: Any = None) -> _Grouping:
+        """``column``: the dimension's value in another table (the roll-up's), not the call's."""
         values = known.values(dimension)
         index = {v: i for i, v in enumerate(values)}
         if dimension == "department":  # the service's department, without a join
-            col = C.service_id
+            col = C.service_id if column is None else column
             mapping = {sid: index[dep] for sid, dep in known.services.items()}
         else:
             col = {
@@ -370,6 +419,7 @@ class _Grouping:
                 "operator": C.registered_by,
                 "channel": C.channel,
             }[dimension]
+            col = col if column is None else column
             mapping = index
         key = case(mapping, value=col, else_=-1) if mapping else literal(-1)
         extra = None
@@ -407,23 +457,33 @@ def _scan(
     grouping: _Grouping | None,
     filters: KpiFilter,
     cols: _Cols,
+    ranges: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> tuple[Any, list[str]]:
     """One grouped scan of the calls for every anchored KPI.
 
     Each anchor's period index is a grouping key (NULL when that timestamp is outside the
     report), so one scan gives each anchor's parts per period: a group's parts count for a KPI
     only where its anchor's key is set. Returns the statement and the anchors in key order.
+    ``ranges``: per anchor, the parts of the report to count (the roll-up holds the rest);
+    default all of it.
     """
     anchors = sorted({k.anchor for k in kpis if k.anchor is not None})
     lo, hi = spans[0].since, spans[-1].until
     edges = [p.since for p in spans[1:]]
+    spans_of = {a: [(lo, hi)] if ranges is None else list(ranges.get(a, ())) for a in anchors}
+    length = sum((b - a for r in spans_of.values() for a, b in r), timedelta())
+    wide = length > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
+
+    def inside(at: Any, name: str) -> Any:
+        return or_(*(and_(at >= a, at < b) for a, b in spans_of[name]))
+
     keys = []
     for name in anchors:
         at = getattr(C, name)
-        keys.append(case((and_(at >= lo, at < hi), bucket_of(at, edges)), else_=None))
-    wide = hi - lo > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
-    ats = [scanned(getattr(C, n)) if wide else getattr(C, n) for n in anchors]
-    in_report = or_(*(and_(at >= lo, at < hi) for at in ats))
+        bucket = bucket_of(at, edges)
+        keys.append(case((inside(at, name), bucket), else_=None) if spans_of[name] else null())
+    ats = {n: scanned(getattr(C, n)) if wide else getattr(C, n) for n in anchors}
+    in_report = or_(*(inside(at, n) for n, at in ats.items() if spans_of[n]))
     by_group = grouping.columns() if grouping is not None else []
     stmt = (
         select(*(k.label(f"b{i}") for i, k in enumerate(keys)), *by_group, *_parts(kpis, cols))
