@@ -306,7 +306,8 @@ def proactive(
     horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90,
 ) -> None:
     """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks
-    for the horizon, and propose improvements for recurring disruptions."""
+    for the horizon, propose improvements for recurring disruptions, and bring the KPI
+    roll-ups up to yesterday."""
     from datetime import timedelta
 
     by = operator_id(as_)
@@ -314,6 +315,7 @@ def proactive(
     try:
         report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
         found = the_desk.improvements.detect_recurring_disruptions(by=by)
+        rolled = the_desk.kpis.refresh()  # the KPI roll-ups up to yesterday
     except BpsmError as err:
         fail(err)
     typer.echo(f"scheduled {report.total} new tasks up to {report.until:%Y-%m-%d}")
@@ -321,6 +323,7 @@ def proactive(
         typer.echo(f"proposed improvement {imp.id}: {imp.title}")
     due = the_desk.maintenance.due()
     typer.echo(f"{len(due)} tasks due or overdue now")
+    typer.echo(f"KPI roll-ups up to {rolled.through:%Y-%m-%d} ({rolled.cells} days recomputed)")
 
 
 def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:

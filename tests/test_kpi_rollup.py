@@ -364,3 +364,28 @@ def test_a_refresh_or_change_while_a_report_reads_makes_it_read_again(
         r = desk.kpis.report(SINCE, UNTIL)
     assert probe.call_count == 6  # the anchored KPIs before and after, twice; the backlog once
     assert r.get("first_time_right")["resolved"] == 3
+
+
+def test_the_nightly_run_refreshes_the_rollups(db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from bpsm_tui.cli import app
+    from tests.conftest import CATALOGUE
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(app, [*args, "--db", db_url, "-c", str(CATALOGUE)])
+
+    assert run("demo", "seed", "--calls", "30", "--as", "admin").exit_code == 0
+    result = run("proactive", "--horizon", "7", "--as", "admin")
+    assert result.exit_code == 0, result.output
+    assert "KPI roll-ups up to" in result.output
+    desk = Desk.open(db_url, catalogue=CATALOGUE)
+    try:
+        with desk.transaction() as s:
+            assert s.scalar(select(func.count()).select_from(KpiRollupStateRow)) == 1
+            assert s.scalar(select(func.count()).select_from(KpiDirtyRow)) == 0
+        now = datetime.now(UTC)
+        args = (now - timedelta(days=400), now)
+        same(desk.kpis.report(*args, by="month"), live(desk, *args, by="month"))
+    finally:
+        desk.close()

@@ -7,7 +7,8 @@ boundaries, :mod:`bpsm.kpis.periods`) and the group's index among the known valu
 additive parts of the groups for the totals and divides them for the figures.
 
 :meth:`Kpis.window` and :meth:`Kpis.today` are the headline snapshot the TUI shows: each figure a
-scalar subquery over an index range of its anchor, so today's costs what today holds.
+pass over an index range of its anchor (the open calls from the roll-up), so today's costs what
+today holds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select
+from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select, true
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
@@ -191,31 +192,49 @@ class Kpis:
         def scalar(what: Any, *where: Any) -> Any:
             return select(what).select_from(C).where(*where).scalar_subquery()
 
+        def counted(when: Any) -> Any:
+            return func.count(case((when, 1)))
+
+        def each(anchor: Any, *what: Any) -> Any:  # one pass over the anchor's index range
+            return select(*what).select_from(C).where(within(anchor)).subquery()
+
         n = func.count()
-        held = None
-        if ROLLUP is not None:  # the open calls from the roll-up where it has them
-            with self._desk.unit() as uow:
-                now = _Cols(clock.now())
-                held = ROLLUP.open_now(uow.session, now, self._desk.config.timezone)
-        stmt = select(
-            scalar(n, within(C.registered_at)),
-            scalar(n, within(C.resolved_at)),
-            scalar(n, within(C.resolved_at), first_time_right_clause()),
-            scalar(n, within(C.registered_at), C.is_exception.is_(True)),
-            scalar(n, C.state == "referred", within(C.updated_at)),
-            scalar(n, C.state.in_(OPEN_STATES)) if held is None else literal(held),
-            scalar(n, within(C.closed_at), C.satisfaction.is_not(None)),
-            scalar(func.avg(C.effort_score), within(C.closed_at)),
-            scalar(func.avg(C.satisfaction), within(C.closed_at)),
+        reg = each(C.registered_at, n.label("n"), counted(C.is_exception.is_(True)).label("x"))
+        res = each(C.resolved_at, n.label("n"), counted(first_time_right_clause()).label("x"))
+        closed = each(
+            C.closed_at,
+            counted(C.satisfaction.is_not(None)).label("n"),
+            func.avg(C.effort_score).label("effort"),
+            func.avg(C.satisfaction).label("sat"),
         )
         with self._desk.unit() as uow:
+            held = None
+            if ROLLUP is not None:  # the open calls from the roll-up where it has them
+                now = _Cols(clock.now())
+                held = ROLLUP.open_now(uow.session, now, self._desk.config.timezone)
+            stmt = (
+                select(
+                    reg.c.n,
+                    res.c.n,
+                    res.c.x,
+                    reg.c.x,
+                    scalar(n, C.state == "referred", within(C.updated_at)),
+                    scalar(n, C.state.in_(OPEN_STATES)) if held is None else literal(held),
+                    closed.c.n,
+                    closed.c.effort,
+                    closed.c.sat,
+                )
+                .select_from(reg)
+                .join(res, true())
+                .join(closed, true())
+            )
             row = uow.session.execute(stmt).one()
-        reg, res, ftr, exc, ref, open_now, surveyed, effort, sat = row
+        registered, resolved, ftr, exc, ref, open_now, surveyed, effort, sat = row
         return KpiSnapshot(
             since=since,
             until=until,
-            registered=int(reg),
-            resolved=int(res),
+            registered=int(registered),
+            resolved=int(resolved),
             first_time_right=int(ftr),
             exceptions=int(exc),
             referred=int(ref),

@@ -2,26 +2,30 @@
 
 The roll-up (table ``kpi_rollup``) holds, per anchor (the call's ``registered_at``,
 ``resolved_at`` or ``closed_at``), local day and value of one stored dimension (service, group,
-operator, channel; the department is its services' sum), the sums of the anchor's parts. It is
-computed by the same :class:`~bpsm.kpis.definitions.Part` SQL as the live engine, grouped by
-day: the definitions stay the single truth, and a layout fingerprint (the time zone and every
-rolled part's SQL) makes a changed definition rebuild it rather than be mixed with it.
+operator, channel; a department is its services' sum; ``all``: every call), the sums of the
+anchor's parts. They are computed by the same :class:`~bpsm.kpis.definitions.Part` SQL as the
+live engine, grouped by day: the definitions stay the single truth, and a fingerprint (the time
+zone and every rolled part's SQL) keeps a roll-up of another definition from being read.
 
 **Which days are exact.** Triggers on ``calls`` (migration 0008) write every inserted, updated
 or deleted call's anchor timestamps, old and new, to ``kpi_dirty``, in the writer's own
-transaction. A rolled day of an anchor is read from the roll-up only while no such mark falls in
-it; every other day, every day after the last refresh and every part of a day the report cuts
-is counted live from the calls, in the same statement. So a stale roll-up costs time, never a
-wrong figure.
+transaction. A report reads a day of an anchor from the roll-up only when it was rolled up and
+no mark falls in it; the other days, every day after the last refresh and the parts of days the
+report cuts are counted live from the calls. It probes the state and the marks before and after
+it reads and reads again when they moved. So a stale roll-up costs time, never a wrong figure.
+
+**The backlog**, a figure of the present, keeps its ``open`` part (the open calls) per
+registration day: a rolled day wholly inside one age band adds its open calls to that band; the
+days the bands' edges fall in are counted live.
 
 **Refresh** (:func:`refresh`, ``desk.kpis.refresh()``, run by the nightly ``bpsm proactive``):
 recompute the marked days and the days up to yesterday that are new, then drop the marks it
 consumed — in one transaction that holds the state row, so the marks and the calls it reads
 are one snapshot (REPEATABLE READ on PostgreSQL; SQLite's single writer). Reports never write.
 
-Figures of the present (the backlog) and KPIs that are not over the calls' anchors (or whose
-parts depend on "now") are not rolled up; a filter or a grouping the roll-up does not hold
-(two stored dimensions at once, a filter other than the five dimensions) reads live.
+KPIs over other records or whose parts depend on "now", and a filter or grouping the roll-up
+does not hold (two stored dimensions at once, a filter other than the five dimensions), are
+counted live by the engine as before.
 """
 
 from __future__ import annotations
@@ -75,11 +79,14 @@ STORED: dict[str, Any] = {
     "operator": C.registered_by,
     "channel": C.channel,
 }
+#: the rows of every call (summed from the channel's): what a report without groups reads
+ALL = "all"
 #: more marks than this and a refresh rebuilds everything (cheaper than reading them all)
 MAX_MARKS = 50_000
 #: how often a report re-reads when a refresh or a change landed while it read
 RETRIES = 3
-FORMAT = "kpi-rollup/1"
+#: the roll-up's storage layout: another one (a new kind of row) is a rebuild
+FORMAT = "kpi-rollup/2"
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,21 @@ def _insert(
             .group_by(literal_column("2"), literal_column("4"))
         )
         s.execute(insert(R).from_select(names, sel))
+    # every call, whatever its values: the sum of one dimension's rows (reports without groups
+    # and filters read a row a day, not a row a day and service)
+    total = (
+        select(
+            literal(ALL),
+            literal(None),
+            R.anchor,
+            R.day,
+            *(func.sum(getattr(R, f"s{i}")) for i in range(SLOTS)),
+        )
+        .where(R.dimension == "channel", R.anchor == anchor)
+        .where(or_(*(R.day.between(lo, hi) for lo, hi in runs)))
+        .group_by(R.anchor, R.day)
+    )
+    s.execute(insert(R).from_select(names, total))
 
 
 # -- the report's read ------------------------------------------------------------------------
@@ -337,7 +359,7 @@ def _stored(filters: KpiFilter, group_by: str | None) -> str | None:
     dims = {"service" if d == "department" else d for d in [*given, group_by] if d is not None}
     if len(dims) > 1:
         return None
-    return next(iter(dims), "service")
+    return next(iter(dims), ALL)
 
 
 def _value_where(filters: KpiFilter) -> list[Any]:
