@@ -207,19 +207,16 @@ class Kpis:
             func.avg(C.effort_score).label("effort"),
             func.avg(C.satisfaction).label("sat"),
         )
-        with self._desk.unit() as uow:
-            held = None
-            if ROLLUP is not None:  # the open calls from the roll-up where it has them
-                now = _Cols(clock.now())
-                held = ROLLUP.open_now(uow.session, now, self._desk.config.timezone)
-            stmt = (
+
+        def statement(open_now: Any) -> Any:
+            return (
                 select(
                     reg.c.n,
                     res.c.n,
                     res.c.x,
                     reg.c.x,
                     scalar(n, C.state == "referred", within(C.updated_at)),
-                    scalar(n, C.state.in_(OPEN_STATES)) if held is None else literal(held),
+                    open_now,
                     closed.c.n,
                     closed.c.effort,
                     closed.c.sat,
@@ -228,7 +225,12 @@ class Kpis:
                 .join(res, true())
                 .join(closed, true())
             )
-            row = uow.session.execute(stmt).one()
+
+        with self._desk.unit() as uow:
+            if ROLLUP is not None:  # the open calls from the roll-up where it has them
+                row = ROLLUP.headline(uow.session, statement, self._desk.config.timezone)
+            else:
+                row = uow.session.execute(statement(scalar(n, C.state.in_(OPEN_STATES)))).one()
         registered, resolved, ftr, exc, ref, open_now, surveyed, effort, sat = row
         return KpiSnapshot(
             since=since,

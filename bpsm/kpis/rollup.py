@@ -67,7 +67,7 @@ from bpsm.store.tables.kpi import SLOTS, KpiDirtyRow, KpiRollupRow, KpiRollupSta
 if TYPE_CHECKING:
     from bpsm.port import DeskPort
 
-__all__ = ["ANCHORS", "STORED", "open_now", "read", "read_present", "refresh", "rolled"]
+__all__ = ["ANCHORS", "STORED", "headline", "read", "read_present", "refresh", "rolled"]
 
 C, R, D, S = CallRow, KpiRollupRow, KpiDirtyRow, KpiRollupStateRow
 #: the anchors the roll-up holds (the triggers of migration 0008 mark these columns)
@@ -576,19 +576,36 @@ def read_present(
     return result
 
 
-def open_now(s: Session, cols: _Cols, timezone: str) -> int | None:
-    """The number of open calls now, from the roll-up and the days since (None: the roll-up
-    does not hold the backlog or is not usable; count the calls)."""
-    lay = _layout(s.get_bind().dialect, timezone)
-    if lay.aged is None:
-        return None
-    k = next(k for k in KPIS if k.name == lay.aged.kpi)
-    label = _label(k.parts["open"])
-    empty = _Known({}, [], [], [])
-    rows = read_present(s, [k], None, None, empty, KpiFilter(), cols, timezone, counted=False)
-    if rows is None:
-        return None
-    return int(sum(r._mapping[label] or 0 for r in rows))
+def headline(s: Session, statement: Any, timezone: str) -> Any:
+    """The headline snapshot's row: ``statement(open_now)`` with ``open_now`` the open calls
+    now as SQL — the roll-up's open calls of the unchanged rolled registration days plus a
+    count of the open calls registered on the other days (today, changed days), or, without a
+    usable roll-up that holds the backlog, a count of every open call."""
+    everyone = select(func.count()).select_from(C).where(OPEN_STATES_SQL(C)).scalar_subquery()
+
+    def live() -> Any:
+        return s.execute(statement(everyone)).one()
+
+    def rolled(plan: _Plan) -> Any:
+        if plan.layout.aged is None:
+            return live()
+        zone, through = plan.zone, plan.through
+        out = _runs(sorted(d for d in plan.marked["registered_at"] if d <= through))
+        reg = C.registered_at
+        recent = or_(
+            reg >= _midnight(through + 1, zone),
+            *(and_(reg >= _midnight(d1, zone), reg < _midnight(d2 + 1, zone)) for d1, d2 in out),
+        )
+        counted = select(func.count()).select_from(C).where(OPEN_STATES_SQL(C), recent)
+        held = select(func.coalesce(func.sum(getattr(R, f"s{plan.layout.aged.slot}")), 0)).where(
+            R.dimension == ALL,
+            R.anchor == "registered_at",
+            R.day <= through,
+            *(~R.day.between(d1, d2) for d1, d2 in out),
+        )
+        return s.execute(statement(held.scalar_subquery() + counted.scalar_subquery())).one()
+
+    return _reading(s, timezone, ALL, rolled, live)
 
 
 engine.ROLLUP = sys.modules[__name__]  # the engine reads through the roll-up from now on
