@@ -55,13 +55,19 @@ def build(desk: Desk, calls: int) -> None:
         return
     t = time.perf_counter()
     bulk_seed(desk, calls - have, days=400, seed=have + 11)
+    analyze(desk)
+    print(f"seeded {calls - have:,} calls in {time.perf_counter() - t:.1f}s")
+
+
+def analyze(desk: Desk) -> None:
+    """Fresh statistics (and, on PostgreSQL, the space of deleted rows back, as autovacuum does
+    in a while: a refresh after a bulk load deletes millions of change marks)."""
     if desk.engine.dialect.name == "postgresql":
         with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with desk.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
-    print(f"seeded {calls - have:,} calls in {time.perf_counter() - t:.1f}s")
 
 
 def baseline(desk: Desk) -> object:
@@ -100,9 +106,11 @@ def main() -> int:
             f"roll-up refresh {'(rebuilt) ' if done.rebuilt else ''}{done.cells} days × anchors, "
             f"{done.marks:,} change marks: {time.perf_counter() - t:.1f}s"
         )
+        if done.rebuilt:
+            analyze(desk)
         base = best(lambda: baseline(desk), 3)
         dash = best(lambda: dashboard(desk), 2)
-        today = best(desk.kpis.today, 5)
+        today = best(desk.kpis.today, 10)
         desk.close()
     ratio = dash / base if base else float("inf")
     ok_dash, ok_today = ratio <= DASHBOARD_MAX, today <= TODAY_MAX

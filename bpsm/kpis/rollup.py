@@ -372,11 +372,27 @@ def _value_where(filters: KpiFilter) -> list[Any]:
     return out
 
 
+def _probes() -> list[Any]:
+    """What a report checks before and after it reads, as SQL: the state and the marks."""
+
+    def state(col: Any) -> Any:
+        return select(col).where(S.id == 1).scalar_subquery()
+
+    marks = [
+        select(f(*a)).select_from(D).scalar_subquery()
+        for f, a in ((func.count, ()), (func.max, (D.id,)))
+    ]
+    return [state(S.version), state(S.fingerprint), state(S.through), *marks]
+
+
+def _seen(row: Sequence[Any]) -> tuple[Any, ...]:
+    version, fingerprint, through, count, top = row
+    return (None if version is None else (version, fingerprint, through), count, top)
+
+
 def _probe(s: Session) -> tuple[Any, ...]:
-    """What a report checks before and after it reads: the state and the marks."""
-    state = s.execute(select(S.version, S.fingerprint, S.through).where(S.id == 1)).one_or_none()
-    count, top = s.execute(select(func.count(), func.max(D.id))).one()
-    return (None if state is None else tuple(state), count, top)
+    """The state and the marks as they are now (one query)."""
+    return _seen(s.execute(select(*_probes())).one())
 
 
 @dataclass(frozen=True)
@@ -402,17 +418,25 @@ def _plan(s: Session, probe: tuple[Any, ...], timezone: str) -> _Plan | None:
     return _Plan(lay, zone, int(state[2]), marked)
 
 
-def _reading(s: Session, timezone: str, dim: str | None, read: Any, fallback: Any) -> Any:
+#: what a reading that checked the probe itself returns when it saw it move
+_MOVED = object()
+
+
+def _reading(
+    s: Session, timezone: str, dim: str | None, read: Any, fallback: Any, *, after: bool = True
+) -> Any:
     """``read(plan)`` between two probes of the roll-up, again while a refresh or a change
-    landed meanwhile; ``fallback()`` (live) when it is not usable or keeps changing."""
+    landed meanwhile; ``fallback()`` (live) when it is not usable or keeps changing.
+    ``after=False``: ``read`` probes in its own statement (its one snapshot), and says
+    ``_MOVED`` when the probe is not the plan's."""
     if dim is not None:
         for _ in range(RETRIES):
             before = _probe(s)
             plan = _plan(s, before, timezone)
             if plan is None:
                 break
-            got = read(plan)
-            if _probe(s) == before:
+            got = read(plan, before)
+            if got is not _MOVED and (not after or _probe(s) == before):
                 return got
     return fallback()
 
@@ -442,7 +466,7 @@ def read(
         stmt, anchors = _scan(kpis, spans, grouping, filters, cols)
         return list(s.execute(stmt).all()), anchors
 
-    def rolled(plan: _Plan) -> tuple[list[Any], list[str]]:
+    def rolled(plan: _Plan, _: Any) -> tuple[list[Any], list[str]]:
         assert dim is not None
         zone = plan.zone
         lo, hi = spans[0].since, spans[-1].until
@@ -531,7 +555,7 @@ def read_present(
     def live() -> list[Any] | None:
         return list(s.execute(_present(kpis, grouping, filters, cols)).all()) if counted else None
 
-    def rolled(plan: _Plan) -> list[Any]:
+    def rolled(plan: _Plan, _: Any) -> list[Any]:
         assert dim is not None and plan.layout.aged is not None
         zone, now, slot = plan.zone, cols.now, plan.layout.aged.slot
         edges = {_day_of(now - age, zone) for _, lo, hi in AGE_BANDS for age in (lo, hi) if age}
@@ -586,7 +610,7 @@ def headline(s: Session, statement: Any, timezone: str) -> Any:
     def live() -> Any:
         return s.execute(statement(everyone)).one()
 
-    def rolled(plan: _Plan) -> Any:
+    def rolled(plan: _Plan, before: tuple[Any, ...]) -> Any:
         if plan.layout.aged is None:
             return live()
         zone, through = plan.zone, plan.through
@@ -603,9 +627,11 @@ def headline(s: Session, statement: Any, timezone: str) -> Any:
             R.day <= through,
             *(~R.day.between(d1, d2) for d1, d2 in out),
         )
-        return s.execute(statement(held.scalar_subquery() + counted.scalar_subquery())).one()
+        open_now = held.scalar_subquery() + counted.scalar_subquery()
+        row = tuple(s.execute(statement(open_now).add_columns(*_probes())).one())
+        return row[:-5] if _seen(row[-5:]) == before else _MOVED
 
-    return _reading(s, timezone, ALL, rolled, live)
+    return _reading(s, timezone, ALL, rolled, live, after=False)
 
 
 engine.ROLLUP = sys.modules[__name__]  # the engine reads through the roll-up from now on
