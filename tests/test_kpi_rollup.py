@@ -389,3 +389,21 @@ def test_the_nightly_run_refreshes_the_rollups(db_url: str) -> None:
         same(desk.kpis.report(*args, by="month"), live(desk, *args, by="month"))
     finally:
         desk.close()
+
+
+def test_the_headline_reads_again_when_the_rollup_moved_under_it(
+    rolled: tuple[Desk, datetime],
+) -> None:
+    """today() checks the state and the marks inside its own statement: when they are not what
+    it planned with (here: a mark it did not see), it plans and reads again."""
+    desk, now = rolled
+    real, seen = rollup._probe, []
+
+    def stale_once(s: Any) -> Any:
+        got = real(s)
+        seen.append(got)
+        return (got[0], got[1] + 1, got[2]) if len(seen) == 1 else got
+
+    with freeze_time(now), mock.patch.object(rollup, "_probe", side_effect=stale_once):
+        snap = desk.kpis.today()
+    assert len(seen) == 2 and snap.open_now == 3
