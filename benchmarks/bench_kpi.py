@@ -7,9 +7,11 @@ the times and the ratio dashboard / baseline, and exits non-zero when the dashbo
 than 10× the baseline or ``today()`` takes more than 20 ms.
 
 The database is built here (``--calls`` with :func:`bpsm.demo.bulk_seed` over 13 months), or
-reused when ``--db`` already holds at least that many calls.
+reused when ``--db`` already holds at least that many calls. Then the daily roll-ups are brought
+up to yesterday (``desk.kpis.refresh()``, what the nightly ``bpsm proactive`` does; timed and
+printed, not part of the ratio): the dashboard reads whole past days from them and today live.
 
-usage: python benchmarks/bench_kpi.py [--calls 1000000] [--db URL] [--keep]
+usage: python benchmarks/bench_kpi.py [--calls 1000000] [--db URL]
 """
 
 from __future__ import annotations
@@ -53,13 +55,19 @@ def build(desk: Desk, calls: int) -> None:
         return
     t = time.perf_counter()
     bulk_seed(desk, calls - have, days=400, seed=have + 11)
+    analyze(desk)
+    print(f"seeded {calls - have:,} calls in {time.perf_counter() - t:.1f}s")
+
+
+def analyze(desk: Desk) -> None:
+    """Fresh statistics (and, on PostgreSQL, the space of deleted rows back, as autovacuum does
+    in a while: a refresh after a bulk load deletes millions of change marks)."""
     if desk.engine.dialect.name == "postgresql":
         with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with desk.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
-    print(f"seeded {calls - have:,} calls in {time.perf_counter() - t:.1f}s")
 
 
 def baseline(desk: Desk) -> object:
@@ -92,9 +100,17 @@ def main() -> int:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         desk = Desk.open(url, catalogue=ROOT / "catalogue")
         build(desk, args.calls)
+        t = time.perf_counter()
+        done = desk.kpis.refresh()
+        print(
+            f"roll-up refresh {'(rebuilt) ' if done.rebuilt else ''}{done.cells} days × anchors, "
+            f"{done.marks:,} change marks: {time.perf_counter() - t:.1f}s"
+        )
+        if done.rebuilt:
+            analyze(desk)
         base = best(lambda: baseline(desk), 3)
         dash = best(lambda: dashboard(desk), 2)
-        today = best(desk.kpis.today, 5)
+        today = best(desk.kpis.today, 10)
         desk.close()
     ratio = dash / base if base else float("inf")
     ok_dash, ok_today = ratio <= DASHBOARD_MAX, today <= TODAY_MAX

@@ -234,8 +234,9 @@ def proactive(
     horizon: Annotated[int, typer.Option(min=1, max=3650, help="Days ahead to schedule.")] = 90,
 ) -> None:
     """Scheduled run (e.g. nightly from cron): generate maintenance and account-contact tasks
-    for the horizon, propose improvements for recurring disruptions, and do the survey work
-    (send, expire, the relationship surveys due: see ``bpsm survey run``)."""
+    for the horizon, propose improvements for recurring disruptions, do the survey work
+    (send, expire, the relationship surveys due: see ``bpsm survey run``) and bring the KPI
+    roll-ups up to yesterday."""
     from datetime import timedelta
 
     by = operator_id(as_)
@@ -244,6 +245,7 @@ def proactive(
         report = the_desk.maintenance.generate(horizon=timedelta(days=horizon), by=by)
         found = the_desk.improvements.detect_recurring_disruptions(by=by)
         surveyed = the_desk.surveys.run(by=by)
+        rolled = the_desk.kpis.refresh()  # the KPI roll-ups up to yesterday
     except BpsmError as err:
         fail(err)
     typer.echo(f"scheduled {report.total} new tasks up to {report.until:%Y-%m-%d}")
@@ -252,6 +254,7 @@ def proactive(
         typer.echo(f"proposed improvement {imp.id}: {imp.title}")
     due = the_desk.maintenance.due()
     typer.echo(f"{len(due)} tasks due or overdue now")
+    typer.echo(f"KPI roll-ups up to {rolled.through:%Y-%m-%d} ({rolled.cells} days recomputed)")
 
 
 @app.command()

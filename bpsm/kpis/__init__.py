@@ -2,7 +2,8 @@
 
 * :mod:`bpsm.kpis.definitions` — the KPIs (source, anchor, additive SQL parts, derived figures);
 * :mod:`bpsm.kpis.periods` — days, weeks and months in the desk's time zone;
-* :mod:`bpsm.kpis.engine` — ``desk.kpis``: reports by period and group, the headline snapshot.
+* :mod:`bpsm.kpis.engine` — ``desk.kpis``: reports by period and group, the headline snapshot;
+* :mod:`bpsm.kpis.rollup` — the daily roll-ups the reports read whole past days from.
 
 See ``docs/kpis.md`` for each definition and the report's schema.
 """
@@ -20,6 +21,7 @@ from bpsm.kpis.engine import (
     first_time_right_clause,
 )
 from bpsm.kpis.periods import BY, Period, periods
+from bpsm.kpis.rollup import refresh as refresh_rollups  # registers the roll-up with the engine
 
 __all__ = [
     "AGE_BANDS",
@@ -41,4 +43,5 @@ __all__ = [
     "Source",
     "first_time_right_clause",
     "periods",
+    "refresh_rollups",
 ]

@@ -9,20 +9,21 @@ additive parts of the groups for the totals and divides them for the figures. A 
 a source does not have leaves its KPIs out of the report, named in ``not_applicable``.
 
 :meth:`Kpis.window` and :meth:`Kpis.today` are the headline snapshot the TUI shows: each figure a
-scalar subquery over an index range of its anchor, so today's costs what today holds.
+pass over an index range of its anchor (the open calls from the roll-up), so today's costs what
+today holds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal, literal_column, null, or_, select, true
 
 from bpsm import clock
 from bpsm.errors import Problem, ValidationError
@@ -48,6 +49,7 @@ __all__ = [
     "KpiSnapshot",
     "Kpis",
     "Population",
+    "RefreshReport",
     "caller_like",
     "first_time_right_clause",
 ]
@@ -61,6 +63,22 @@ DIMENSIONS: tuple[Dimension, ...] = ("service", "department", "group", "operator
 WIDE = timedelta(days=7)
 NONE = "(none)"
 """The group of calls without a service (exceptions, referrals) when grouping by service."""
+
+
+#: the daily roll-up (:mod:`bpsm.kpis.rollup`, which builds on this module, registers itself
+#: here when imported; ``bpsm.kpis`` imports it): None, every figure counted live
+ROLLUP: Any = None
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a roll-up refresh did: rebuilt from scratch or not, the (anchor, day) cells
+    recomputed, the change marks consumed, and the last local day the roll-up now holds."""
+
+    rebuilt: bool
+    cells: int
+    marks: int
+    through: date
 
 
 def first_time_right_clause() -> Any:
@@ -269,26 +287,51 @@ class Kpis:
         def scalar(what: Any, *where: Any) -> Any:
             return select(what).select_from(C).where(*where).scalar_subquery()
 
+        def counted(when: Any) -> Any:
+            return func.count(case((when, 1)))
+
+        def each(anchor: Any, *what: Any) -> Any:  # one pass over the anchor's index range
+            return select(*what).select_from(C).where(within(anchor)).subquery()
+
         n = func.count()
-        stmt = select(
-            scalar(n, within(C.registered_at)),
-            scalar(n, within(C.resolved_at)),
-            scalar(n, within(C.resolved_at), first_time_right_clause()),
-            scalar(n, within(C.registered_at), C.is_exception.is_(True)),
-            scalar(n, C.state == "referred", within(C.updated_at)),
-            scalar(n, C.state.in_(OPEN_STATES)),
-            scalar(n, within(C.closed_at), C.satisfaction.is_not(None)),
-            scalar(func.avg(C.effort_score), within(C.closed_at)),
-            scalar(func.avg(C.satisfaction), within(C.closed_at)),
+        reg = each(C.registered_at, n.label("n"), counted(C.is_exception.is_(True)).label("x"))
+        res = each(C.resolved_at, n.label("n"), counted(first_time_right_clause()).label("x"))
+        closed = each(
+            C.closed_at,
+            counted(C.satisfaction.is_not(None)).label("n"),
+            func.avg(C.effort_score).label("effort"),
+            func.avg(C.satisfaction).label("sat"),
         )
+
+        def statement(open_now: Any) -> Any:
+            return (
+                select(
+                    reg.c.n,
+                    res.c.n,
+                    res.c.x,
+                    reg.c.x,
+                    scalar(n, C.state == "referred", within(C.updated_at)),
+                    open_now,
+                    closed.c.n,
+                    closed.c.effort,
+                    closed.c.sat,
+                )
+                .select_from(reg)
+                .join(res, true())
+                .join(closed, true())
+            )
+
         with self._desk.unit() as uow:
-            row = uow.session.execute(stmt).one()
-        reg, res, ftr, exc, ref, open_now, surveyed, effort, sat = row
+            if ROLLUP is not None:  # the open calls from the roll-up where it has them
+                row = ROLLUP.headline(uow.session, statement, self._desk.config.timezone)
+            else:
+                row = uow.session.execute(statement(scalar(n, C.state.in_(OPEN_STATES)))).one()
+        registered, resolved, ftr, exc, ref, open_now, surveyed, effort, sat = row
         return KpiSnapshot(
             since=since,
             until=until,
-            registered=int(reg),
-            resolved=int(res),
+            registered=int(registered),
+            resolved=int(resolved),
             first_time_right=int(ftr),
             exceptions=int(exc),
             referred=int(ref),
@@ -347,7 +390,9 @@ class Kpis:
         now = clock.now()
         rows: list[KpiRow] = []
         constants = {k.name: k.constants(self._desk.config) for k in chosen if k.constants}
+        rollup = ROLLUP
         with self._desk.unit() as uow:
+            s = uow.session
             for source in SOURCES.values():
                 mine = [k for k in chosen if k.source == source.name]
                 if not mine:
@@ -360,12 +405,32 @@ class Kpis:
                 where = list(_filter_where(filters, source, table))
                 anchored = [k for k in mine if k.anchor is not None]
                 present = [k for k in mine if k.anchor is None]
+                # the calls' KPIs the daily roll-up holds: whole unchanged days from it, the
+                # rest live (bpsm.kpis.rollup); the others, and the other sources, one grouped
+                # scan each
+                use_rollup = rollup is not None and source.name == "calls"
+                held: list[Kpi] = []
+                if use_rollup:
+                    held, anchored = rollup.rolled(anchored, s.get_bind().dialect, tz)
+                if held:
+                    got, anchors = rollup.read(
+                        s, held, spans, grouping, group_by, known, filters, where, cols, tz
+                    )
+                    rows += _rows(held, anchors, got, spans, by, grouping, constants)
                 if anchored:
                     stmt, anchors = _scan(anchored, spans, grouping, where, cols)
-                    got = uow.session.execute(stmt).all()
+                    got = s.execute(stmt).all()
                     rows += _rows(anchored, anchors, got, spans, by, grouping, constants)
+                held = []
+                if use_rollup:
+                    held, present = rollup.rolled(present, s.get_bind().dialect, tz)
+                if held:
+                    got = rollup.read_present(
+                        s, held, grouping, group_by, known, filters, where, cols, tz
+                    )
+                    rows += _rows(held, [], got or [], spans, by, grouping, constants)
                 if present:
-                    got = uow.session.execute(_present(present, grouping, where, cols)).all()
+                    got = s.execute(_present(present, grouping, where, cols)).all()
                     rows += _rows(present, [], got, spans, by, grouping, constants)
         order = {k.name: i for i, k in enumerate(KPIS)}
         rows.sort(key=lambda r: (order[r.kpi], r.group is not None, r.group or "", r.period))
@@ -411,6 +476,14 @@ class Kpis:
             tuple(overrides),
             potential(**inputs),
         )
+
+    def refresh(self, *, full: bool = False) -> RefreshReport:
+        """Bring the daily roll-ups up to yesterday (see :mod:`bpsm.kpis.rollup`); reports are
+        exact without it, only slower the more days changed since the last refresh.
+        ``full``: rebuild them from scratch."""
+        assert ROLLUP is not None, "bpsm.kpis.rollup registers itself when bpsm.kpis is imported"
+        report: RefreshReport = ROLLUP.refresh(self._desk, full=full)
+        return report
 
     def check(self, filters: KpiFilter) -> None:
         """Refuse a filter value the desk does not know, naming the filter and what it knows."""
@@ -532,11 +605,15 @@ class _Grouping:
     extra: Any | None
 
     @classmethod
-    def of(cls, dimension: Dimension, known: _Known, source: Source, t: Any) -> _Grouping:
+    def of(
+        cls, dimension: Dimension, known: _Known, source: Source, t: Any, column: Any = None
+    ) -> _Grouping:
+        """The grouping by ``dimension`` of ``source``'s table ``t``; ``column``: the
+        dimension's value in another table (the roll-up's), not the source's."""
         values = known.values(dimension)
         index = {v: i for i, v in enumerate(values)}
-        column, via = source.dimensions[dimension]
-        col = t.c[column]
+        name, via = source.dimensions[dimension]
+        col = t.c[name] if column is None else column
         if via == "department":  # the service's department, without a join
             mapping = {sid: index[dep] for sid, dep in known.services.items()}
         elif via == "staff_group":  # the person's group now, without a join
@@ -545,7 +622,7 @@ class _Grouping:
             mapping = index
         key = case(mapping, value=col, else_=-1) if mapping else literal(-1)
         extra = None
-        if via == "value" and (dimension in source.open_columns or column in source.open_columns):
+        if via == "value" and (dimension in source.open_columns or name in source.open_columns):
             extra = case((col.in_(values), None), else_=col) if values else col
         return cls(values, key, extra)
 
@@ -579,23 +656,33 @@ def _scan(
     grouping: _Grouping | None,
     where: list[Any],
     cols: _Cols,
+    ranges: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> tuple[Any, list[str]]:
     """One grouped scan of a source for every anchored KPI of it.
 
     Each anchor's period index is a grouping key (NULL when that timestamp is outside the
     report), so one scan gives each anchor's parts per period: a group's parts count for a KPI
     only where its anchor's key is set. Returns the statement and the anchors in key order.
+    ``ranges``: per anchor, the parts of the report to count (the roll-up holds the rest);
+    default all of it.
     """
     anchors = sorted({k.anchor for k in kpis if k.anchor is not None})
     lo, hi = spans[0].since, spans[-1].until
     edges = [p.since for p in spans[1:]]
+    spans_of = {a: [(lo, hi)] if ranges is None else list(ranges.get(a, ())) for a in anchors}
+    length = sum((b - a for r in spans_of.values() for a, b in r), timedelta())
+    wide = length > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
+
+    def inside(at: Any, name: str) -> Any:
+        return or_(*(and_(at >= a, at < b) for a, b in spans_of[name]))
+
     keys = []
     for name in anchors:
         at = cols.t.c[name]
-        keys.append(case((and_(at >= lo, at < hi), bucket_of(at, edges)), else_=None))
-    wide = hi - lo > WIDE  # SQLite would merge index ranges row by row; one scan is cheaper
-    ats = [scanned(cols.t.c[n]) if wide else cols.t.c[n] for n in anchors]
-    in_report = or_(*(and_(at >= lo, at < hi) for at in ats))
+        bucket = bucket_of(at, edges)
+        keys.append(case((inside(at, name), bucket), else_=None) if spans_of[name] else null())
+    ats = {n: scanned(cols.t.c[n]) if wide else cols.t.c[n] for n in anchors}
+    in_report = or_(*(inside(at, n) for n, at in ats.items() if spans_of[n]))
     by_group = grouping.columns() if grouping is not None else []
     stmt = (
         select(*(k.label(f"b{i}") for i, k in enumerate(keys)), *by_group, *_parts(kpis, cols))
