@@ -36,6 +36,30 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"bpsm database under test: {db}"
 
 
+def _screen_test(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+    return path.startswith("tests/tui/") or path == "tests/test_tui.py"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out the screen tests that are not about the database.
+
+    The TUI works only through the public ``bpsm`` API, whose own tests run on both databases;
+    a screen test is about keys, focus and layout, which no database changes. Those whose point is
+    the database (paging, search, conflicts, no queries on the event loop) are marked
+    ``postgres_too`` and run on both.
+    """
+    if not PG_URL:
+        return
+    kept, left = [], []
+    for item in items:
+        screen_only = _screen_test(item) and not item.get_closest_marker("postgres_too")
+        (left if screen_only else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     """The example catalogue, parsed once."""

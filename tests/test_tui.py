@@ -39,6 +39,7 @@ async def test_queue_shows_open_calls_kpis_and_who_is_working(desk: Desk) -> Non
         assert s.text("#call-hint").startswith(f"{first.number} registered · keys: a accept")
 
 
+@pytest.mark.postgres_too
 async def test_queue_pages_through_the_database_a_page_at_a_time(desk: Desk) -> None:
     calls = [new_call(desk, caller=f"Caller {i:02d}") for i in range(45)]
     async with running(desk) as s:

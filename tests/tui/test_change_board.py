@@ -171,6 +171,7 @@ async def test_operator_approving_a_change_is_refused_with_the_librarys_reason(
         assert cdesk.changes.get(change.id).state == "submitted"
 
 
+@pytest.mark.postgres_too
 async def test_board_filters_cycle_and_pages_come_from_the_database(cdesk: Desk) -> None:
     ids = [submitted_change(cdesk).id for _ in range(3)]
     async with on_board(cdesk, "carla", (80, 24)) as s:

@@ -24,6 +24,8 @@ from bpsm_tui.screens.kpis import KpiScreen
 from tests.helpers import submitted_change
 from tests.tui.driver import running
 
+pytestmark = pytest.mark.postgres_too  # about the database: runs on PostgreSQL too
+
 
 @contextmanager
 def statements_on_the_loop(desk: Desk) -> Iterator[list[str]]:

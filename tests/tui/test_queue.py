@@ -20,6 +20,8 @@ from bpsm_tui.widgets import CallTable
 from tests.helpers import call_in, new_call
 from tests.tui.driver import Session
 
+pytestmark = pytest.mark.postgres_too  # about the database: runs on PostgreSQL too
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SIZES = [(80, 24), (160, 48)]
 

@@ -173,6 +173,7 @@ async def test_a_refused_action_names_the_call_and_state_as_the_screen_shows_the
         assert "call " not in error and "waiting_customer" not in error
 
 
+@pytest.mark.postgres_too
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_typed_reason_is_kept_after_a_concurrent_change(
     desk: Desk, size: tuple[int, int]
