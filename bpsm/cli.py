@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from bpsm import cli_survey
 from bpsm.cli_base import INTERNAL_ERROR, fail, open_desk, open_for_operator, operator_id
 from bpsm.cli_base import report as _report
+from bpsm.cli_options import AsOpt, CatOpt, DbOpt, SinceOpt, UntilOpt
 from bpsm.cli_pilot import pilot_app
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
@@ -66,20 +67,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(docs_app, name="docs")
 app.add_typer(pilot_app, name="pilot")
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file)."
-    ),
-]
-CatOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue)."
-    ),
-]
-AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
 @catalogue_app.command("validate")
@@ -261,13 +248,8 @@ def proactive(
 def potential(
     db: DbOpt = None,
     catalogue: CatOpt = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this date or time (default: 30 days ago).")
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Up to this date (the whole day) or time (default: today, all of it)."),
-    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     group: Annotated[str | None, typer.Option(help="Only this operator group's people.")] = None,
     operator: Annotated[str | None, typer.Option(help="Only this person's way of working.")] = None,
     set_: Annotated[
@@ -341,13 +323,8 @@ def _moment(field: str, text: str | None, zone: str, *, end: bool) -> Any:
 def kpi(
     db: DbOpt = None,
     catalogue: CatOpt = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this date or time (default: 30 days ago).")
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Up to this date (the whole day) or time (default: today, all of it)."),
-    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     by: Annotated[str | None, typer.Option(help="A trend by day, week or month.")] = None,
     group_by: Annotated[
         str | None,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bpsm.cli_options import AsOpt, CatOpt, DbOpt, FormatOpt
 from bpsm.settings import Settings
 
 __all__ = ["pilot_app"]
@@ -20,21 +21,6 @@ pilot_app = typer.Typer(
     help="Pilots: a service or the whole catalogue tried with a customer group; compare KPIs.",
     no_args_is_help=True,
 )
-
-Db = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file)."
-    ),
-]
-Cat = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue)."
-    ),
-]
-As = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
-Format = Annotated[str, typer.Option("--format", help="table (for people), json or csv.")]
 
 
 def _desk(db: str | None, catalogue: Path | None) -> Any:
@@ -77,9 +63,9 @@ def define(
         typer.Option(help="A service in the pilot (repeatable; none: the whole catalogue)."),
     ] = None,
     note: Annotated[str | None, typer.Option(help="What is piloted, and why.")] = None,
-    db: Db = None,
-    catalogue: Cat = None,
-    as_: As = None,
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    as_: AsOpt = None,
 ) -> None:
     """Define a pilot (change manager, manager or admin)."""
     from bpsm.kpis.periods import local_moment
@@ -104,9 +90,9 @@ def define(
 @pilot_app.command("list")
 def list_(
     state: Annotated[str | None, typer.Option(help="Only active or ended pilots.")] = None,
-    format_: Format = "table",
-    db: Db = None,
-    catalogue: Cat = None,
+    format_: FormatOpt = "table",
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
 ) -> None:
     """The pilots, newest first."""
     import json
@@ -126,9 +112,9 @@ def list_(
 @pilot_app.command("show")
 def show(
     name: Annotated[str, typer.Argument(help="The pilot's name or id.")],
-    format_: Format = "table",
-    db: Db = None,
-    catalogue: Cat = None,
+    format_: FormatOpt = "table",
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
 ) -> None:
     """One pilot, and its audit trail."""
     import json
@@ -156,9 +142,9 @@ def show(
 def end(
     name: Annotated[str, typer.Argument(help="The pilot's name or id.")],
     reason: Annotated[str | None, typer.Option(help="Why it ends.")] = None,
-    db: Db = None,
-    catalogue: Cat = None,
-    as_: As = None,
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
+    as_: AsOpt = None,
 ) -> None:
     """End a pilot now (an early end moves its until to now)."""
     from bpsm.pilots.output import pilot_line
@@ -185,9 +171,9 @@ def compare(
     kpis: Annotated[
         list[str] | None, typer.Option("--kpi", help="Only this KPI (repeatable).")
     ] = None,
-    format_: Format = "table",
-    db: Db = None,
-    catalogue: Cat = None,
+    format_: FormatOpt = "table",
+    db: DbOpt = None,
+    catalogue: CatOpt = None,
 ) -> None:
     """Every KPI for the pilot vs the rest of its scope, and vs its group before the pilot."""
     from rich.console import Console

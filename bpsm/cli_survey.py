@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bpsm.cli_options import AsOpt, CatOpt, DbOpt
 from bpsm.errors import BpsmError, Problem, ValidationError
 
 __all__ = ["commands", "survey_app"]
@@ -21,20 +22,6 @@ survey_app = typer.Typer(
     help="Surveys of closed calls and of customer departments (docs/surveys.md).",
     no_args_is_help=True,
 )
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (default: BPSM_DATABASE_URL or the embedded SQLite file)."
-    ),
-]
-CatOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalogue", "-c", help="Catalogue folder (default: BPSM_CATALOGUE_PATH or ./catalogue)."
-    ),
-]
-AsOpt = Annotated[str | None, typer.Option("--as", help="Your staff id (default: BPSM_OPERATOR).")]
 
 
 @dataclass(frozen=True)
