@@ -18,7 +18,21 @@ from typer.core import TyperGroup
 from bpsm import cli_survey
 from bpsm.cli_base import INTERNAL_ERROR, fail, open_desk, open_for_operator, operator_id
 from bpsm.cli_base import report as _report
-from bpsm.cli_options import AsOpt, CatOpt, DbOpt, SinceOpt, UntilOpt
+from bpsm.cli_options import (
+    AsOpt,
+    ByOpt,
+    CatOpt,
+    ChannelOpt,
+    DbOpt,
+    DepartmentOpt,
+    GroupByOpt,
+    GroupOpt,
+    KpiOpt,
+    OperatorOpt,
+    ServiceOpt,
+    SinceOpt,
+    UntilOpt,
+)
 from bpsm.cli_pilot import pilot_app
 from bpsm.errors import BpsmError, ValidationError
 from bpsm.settings import Settings
@@ -325,21 +339,14 @@ def kpi(
     catalogue: CatOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    by: Annotated[str | None, typer.Option(help="A trend by day, week or month.")] = None,
-    group_by: Annotated[
-        str | None,
-        typer.Option(help="Per service, department, group, operator or channel."),
-    ] = None,
-    service: Annotated[str | None, typer.Option(help="Only this service (its id).")] = None,
-    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
-    group: Annotated[str | None, typer.Option(help="Only calls with this group.")] = None,
-    operator: Annotated[
-        str | None, typer.Option(help="Only calls this operator registered.")
-    ] = None,
-    channel: Annotated[str | None, typer.Option(help="Only calls in by this channel.")] = None,
-    kpis: Annotated[
-        list[str] | None, typer.Option("--kpi", help="Only this KPI (repeatable).")
-    ] = None,
+    by: ByOpt = None,
+    group_by: GroupByOpt = None,
+    service: ServiceOpt = None,
+    department: DepartmentOpt = None,
+    group: GroupOpt = None,
+    operator: OperatorOpt = None,
+    channel: ChannelOpt = None,
+    kpis: KpiOpt = None,
     format_: Annotated[
         str, typer.Option("--format", help="table (for people), json or csv (docs/kpis.md).")
     ] = "table",

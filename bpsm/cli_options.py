@@ -11,7 +11,22 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["AsOpt", "CatOpt", "DbOpt", "FormatOpt", "SinceOpt", "UntilOpt"]
+__all__ = [
+    "AsOpt",
+    "ByOpt",
+    "CatOpt",
+    "ChannelOpt",
+    "DbOpt",
+    "DepartmentOpt",
+    "FormatOpt",
+    "GroupByOpt",
+    "GroupOpt",
+    "KpiOpt",
+    "OperatorOpt",
+    "ServiceOpt",
+    "SinceOpt",
+    "UntilOpt",
+]
 
 DbOpt = Annotated[
     str | None,
@@ -34,3 +49,15 @@ UntilOpt = Annotated[
     typer.Option(help="Up to this date (the whole day) or time (default: today, all of it)."),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table (for people), json or csv.")]
+
+# the KPI engine's period and filters (``bpsm kpi``, ``bpsm pilot compare``)
+ByOpt = Annotated[str | None, typer.Option(help="A trend by day, week or month.")]
+GroupByOpt = Annotated[
+    str | None, typer.Option(help="Per service, department, group, operator or channel.")
+]
+ServiceOpt = Annotated[str | None, typer.Option(help="Only this service (its id).")]
+DepartmentOpt = Annotated[str | None, typer.Option(help="Only this department.")]
+GroupOpt = Annotated[str | None, typer.Option(help="Only calls with this group.")]
+OperatorOpt = Annotated[str | None, typer.Option(help="Only calls this operator registered.")]
+ChannelOpt = Annotated[str | None, typer.Option(help="Only calls in by this channel.")]
+KpiOpt = Annotated[list[str] | None, typer.Option("--kpi", help="Only this KPI (repeatable).")]

@@ -12,7 +12,20 @@ from typing import Annotated, Any
 
 import typer
 
-from bpsm.cli_options import AsOpt, CatOpt, DbOpt, FormatOpt
+from bpsm.cli_options import (
+    AsOpt,
+    ByOpt,
+    CatOpt,
+    ChannelOpt,
+    DbOpt,
+    DepartmentOpt,
+    FormatOpt,
+    GroupByOpt,
+    GroupOpt,
+    KpiOpt,
+    OperatorOpt,
+    ServiceOpt,
+)
 from bpsm.settings import Settings
 
 __all__ = ["pilot_app"]
@@ -157,20 +170,14 @@ def end(
 @pilot_app.command("compare")
 def compare(
     name: Annotated[str, typer.Argument(help="The pilot's name or id.")],
-    by: Annotated[str | None, typer.Option(help="A trend by day, week or month.")] = None,
-    group_by: Annotated[
-        str | None, typer.Option(help="Per service, department, group, operator or channel.")
-    ] = None,
-    service: Annotated[str | None, typer.Option(help="Only this service (its id).")] = None,
-    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
-    group: Annotated[str | None, typer.Option(help="Only calls with this group.")] = None,
-    operator: Annotated[
-        str | None, typer.Option(help="Only calls this operator registered.")
-    ] = None,
-    channel: Annotated[str | None, typer.Option(help="Only calls in by this channel.")] = None,
-    kpis: Annotated[
-        list[str] | None, typer.Option("--kpi", help="Only this KPI (repeatable).")
-    ] = None,
+    by: ByOpt = None,
+    group_by: GroupByOpt = None,
+    service: ServiceOpt = None,
+    department: DepartmentOpt = None,
+    group: GroupOpt = None,
+    operator: OperatorOpt = None,
+    channel: ChannelOpt = None,
+    kpis: KpiOpt = None,
     format_: FormatOpt = "table",
     db: DbOpt = None,
     catalogue: CatOpt = None,

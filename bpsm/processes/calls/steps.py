@@ -375,20 +375,7 @@ REACTIVE = Process(
             DESK,
             "confirmed; survey answers recorded",
             asks=[
-                optional(
-                    "effort",
-                    "How much effort did it take you to get this solved? 1 very little – 7 a lot",
-                    "int",
-                    low=1,
-                    high=7,
-                ),
-                optional(
-                    "satisfaction",
-                    "How satisfied are you with how we handled it? 1 very unhappy – 5 very happy",
-                    "int",
-                    low=1,
-                    high=5,
-                ),
+                *surveys.QUESTIONS,
                 optional(
                     "survey",
                     "Did the customer answer? (not_answered: asked, no answer given)",

@@ -36,9 +36,28 @@ from bpsm.roles import ACCOUNT_MANAGER, ADMIN, CHANGE_MANAGER, DESK, MANAGER, SP
 from bpsm.store.tables import CallRow
 from bpsm.store.tables.survey import SURVEY_STATES, SurveyRow
 
+#: the two questions of every call survey, asked at the close (calls) or afterwards (``answer``)
+QUESTIONS: tuple[Ask, ...] = (
+    optional(
+        "effort",
+        "How much effort did it take you to get this solved? 1 very little – 7 a lot",
+        "int",
+        low=1,
+        high=7,
+    ),
+    optional(
+        "satisfaction",
+        "How satisfied are you with how we handled it? 1 very unhappy – 5 very happy",
+        "int",
+        low=1,
+        high=5,
+    ),
+)
+
 __all__ = [
     "ANSWERERS",
     "CALL_SURVEY",
+    "QUESTIONS",
     "RUNNERS",
     "SURVEY",
     "at_close",
@@ -169,20 +188,7 @@ SURVEY = Process(
             ANSWERERS,
             "the customer's answers, recorded at the close, on a phone-back or from a mail",
             asks=[
-                optional(
-                    "effort",
-                    "How much effort did it take you to get this solved? 1 very little – 7 a lot",
-                    "int",
-                    low=1,
-                    high=7,
-                ),
-                optional(
-                    "satisfaction",
-                    "How satisfied are you with how we handled it? 1 very unhappy – 5 very happy",
-                    "int",
-                    low=1,
-                    high=5,
-                ),
+                *QUESTIONS,
                 Ask(
                     "via", "How did the answers come in?", "choice", False, choices_from="channels"
                 ),
