@@ -382,17 +382,20 @@ def kpi(
             filters=KpiFilter(service, department, group, operator, channel),
             kpis=kpis or None,
         )
-        relationship = (  # the relationship survey, printed beside the per-call satisfaction
+        # the relationship survey (by customer department) beside the per-call satisfaction, in
+        # the whole report: no filter applies to it (--department is the service's department)
+        relationship = (
             the_desk.surveys.relationship_report(start, end, by=by)
-            if format_ == "table" and the_desk.config.survey.relationship.departments
+            if the_desk.config.survey.relationship.departments
+            and not (kpis or service or department or group or operator or channel)
             else None
         )
     except BpsmError as err:
         fail(err)
     if format_ == "json":
-        typer.echo(as_json(report))
+        typer.echo(as_json(report, relationship))
     elif format_ == "csv":
-        typer.echo(as_csv(report), nl=False)
+        typer.echo(as_csv(report, relationship), nl=False)
     else:
         as_table(report, Console(width=max(100, Console().width)))
         if relationship is not None:

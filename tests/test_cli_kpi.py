@@ -126,3 +126,30 @@ def test_potential_from_the_data_and_overridden(desk: Desk, db_url: str) -> None
             bad.output
         )
         assert message in bad.output, bad.output
+
+
+def test_the_relationship_survey_is_beside_the_kpis_in_json_and_csv(
+    desk: Desk, db_url: str
+) -> None:
+    """Finance answers 4 on its relationship survey; the other departments do not answer."""
+    with freeze_time("2026-05-04 09:00:00"):
+        desk.surveys.run(by="admin")  # the period's relationship surveys, one per department
+        finance = next(
+            s for s in desk.surveys.list(kind="relationship").items if s.department == "Finance"
+        )
+        desk.surveys.answer(finance.id, satisfaction=4, via="phone", by="dave")
+    args = ("--db", db_url, "--since", "2026-04-01")
+    body = json.loads(run(*args, "--format", "json").output)
+    rows = {r["department"]: r["figures"] for r in body["relationship"] if r["period"] == "total"}
+    assert rows["Finance"] == {
+        "surveys": 1, "responses": 1, "satisfied": 1, "score_sum": 4,
+        "mean": 4.0, "share": 1.0, "response_rate": 1.0,
+    }  # fmt: skip
+    departments = len(desk.config.survey.relationship.departments)
+    assert rows[None]["surveys"] == departments and rows[None]["responses"] == 1
+    assert rows[None]["response_rate"] == pytest.approx(1 / departments)
+    lines = list(csv.reader(io.StringIO(run(*args, "--format", "csv").output)))
+    assert ["total", "Finance", "relationship_survey", "mean", "4.0"] in lines
+    for narrowed in (("--kpi", "first_time_right"), ("--department", "IT"), ("--channel", "email")):
+        body = json.loads(run(*args, *narrowed, "--format", "json").output)
+        assert "relationship" not in body, narrowed  # the survey is of the whole relationship

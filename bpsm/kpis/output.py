@@ -7,11 +7,16 @@ without a new version)::
      "group_by": str|null, "filters": {name: value}, "periods": [ISO date, ...],
      "rows": [{"period": ISO date|"total"|"now", "group": str|null, "kpi": str,
                "figures": {name: number|null}}],
-     "not_applicable": {kpi: why}}
+     "not_applicable": {kpi: why},
+     "relationship": [{"period": ISO date|"total", "department": str|null,
+                       "figures": {name: number|null}}]}
 
-(``not_applicable`` was added within version 1: readers of the first reports see it absent.)
+(``not_applicable`` and ``relationship`` were added within version 1: readers of the first
+reports see them absent. ``relationship`` is the periodic relationship survey by customer
+department, beside the per-call satisfaction; present when the report is given one.)
 
-CSV: one line per figure, columns ``period,group,kpi,figure,value`` (empty: null).
+CSV: one line per figure, columns ``period,group,kpi,figure,value`` (empty: null); the
+relationship survey's lines have the KPI ``relationship_survey`` and the department as group.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from bpsm.processes.surveys.views import RelationshipReport
 
 __all__ = [
     "CSV_COLUMNS",
+    "RELATIONSHIP_KPI",
     "SCHEMA",
     "as_csv",
     "as_json",
@@ -42,20 +48,31 @@ SCHEMA = "bpsm.kpi/1"
 CSV_COLUMNS = ("period", "group", "kpi", "figure", "value")
 
 
-def as_json(report: KpiReport) -> str:
-    """The report as JSON (the documented schema)."""
+#: the relationship survey's lines in the CSV (its rows in JSON are under ``relationship``)
+RELATIONSHIP_KPI = "relationship_survey"
+
+
+def as_json(report: KpiReport, relationship: RelationshipReport | None = None) -> str:
+    """The report as JSON (the documented schema), with the relationship survey's rows if given."""
     body: dict[str, Any] = {"schema": SCHEMA, **report.model_dump(mode="json")}
+    if relationship is not None:
+        body["relationship"] = [r.model_dump(mode="json") for r in relationship.rows]
     return json.dumps(body, ensure_ascii=False, indent=2)
 
 
-def as_csv(report: KpiReport) -> str:
-    """The report as CSV, one line per figure."""
+def as_csv(report: KpiReport, relationship: RelationshipReport | None = None) -> str:
+    """The report as CSV, one line per figure, then the relationship survey's if given."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in report.rows:
         for name, v in r.figures.items():
             w.writerow((r.period, r.group or "", r.kpi, name, "" if v is None else v))
+    for row in relationship.rows if relationship is not None else ():
+        for name, v in row.figures.items():
+            w.writerow(
+                (row.period, row.department or "", RELATIONSHIP_KPI, name, "" if v is None else v)
+            )
     return out.getvalue()
 
 
