@@ -16,7 +16,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bpsm import Desk, EffortBalance, ImprovementView, KpiFilter, KpiReport, SelfServiceReport
+from bpsm import (
+    BpsmError,
+    Desk,
+    EffortBalance,
+    ImprovementView,
+    KpiFilter,
+    KpiReport,
+    PilotComparison,
+    SelfServiceReport,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -32,8 +41,11 @@ __all__ = [
 By = Literal["day", "week", "month"]
 GRANULARITIES: tuple[By, ...] = ("day", "week", "month")
 """The periods the dashboard steps through (``p``), in that order."""
-DIMENSIONS: tuple[str, ...] = ("service", "department", "group", "channel", "operator")
-"""What the dashboard may be filtered on (one at a time), as :class:`bpsm.KpiFilter` names it."""
+DIMENSIONS: tuple[str, ...] = ("service", "department", "group", "channel", "operator", "pilot")
+"""What the dashboard may be filtered on (one at a time): a :class:`bpsm.KpiFilter` dimension, or
+a pilot (by name: its calls, and the comparison with the rest and with before)."""
+COMPARED: tuple[str, ...] = ("first_time_right", "satisfaction", "effort", "volume")
+"""The KPIs of the pilot comparison panel."""
 DEFAULT_PERIODS: dict[str, int] = {"day": 14, "week": 12, "month": 12}
 """How many periods each granularity shows at first: two weeks, a quarter, a year."""
 MAX_PERIODS: dict[str, int] = {"day": 92, "week": 104, "month": 36}
@@ -72,7 +84,8 @@ class DashboardQuery:
         back: how many periods the window ends before the current one (0: it ends with the
             period that holds today).
         dimension: the filter's dimension (one of :data:`DIMENSIONS`), or None for all calls.
-        value: the filter's value (a service id, department, group, channel or staff id).
+        value: the filter's value (a service id, department, group, channel, staff id or a
+            pilot's name).
     """
 
     by: By = "week"
@@ -97,8 +110,9 @@ class DashboardQuery:
         return self.window(now.astimezone(ZoneInfo(zone)).date(), zone)
 
     def kpi_filter(self) -> KpiFilter:
-        """The filter as the KPI engine takes it."""
-        if self.dimension is None:
+        """The filter as the KPI engine takes it (a pilot's is its population: see
+        :func:`load_dashboard`)."""
+        if self.dimension is None or self.dimension == "pilot":
             return KpiFilter()
         by_name: dict[str, Any] = {self.dimension: self.value}
         return KpiFilter(**by_name)
@@ -163,6 +177,10 @@ class Dashboard:
         self_service: self-service opportunities; of the filter's service, else of all calls.
         disruptions: the latest recurring disruptions the detector proposed (of the filter's
             service if it is one), newest first.
+        comparison: with a pilot as the filter, its KPIs vs the rest of its scope and vs its
+            customers before it (``desk.pilots.compare``); None otherwise, or when it cannot be
+            compared yet (``comparison_note`` says why).
+        comparison_note: why there is no comparison for the pilot picked (it has not begun).
     """
 
     query: DashboardQuery
@@ -172,6 +190,8 @@ class Dashboard:
     balance: EffortBalance
     self_service: SelfServiceReport
     disruptions: list[ImprovementView]
+    comparison: PilotComparison | None = None
+    comparison_note: str | None = None
 
     @property
     def balance_filtered(self) -> bool:
@@ -196,6 +216,10 @@ def load_choices(desk: Desk) -> Choices:
             "group": [(g, g) for g in config.groups],
             "channel": [(c, c) for c in config.channels],
             "operator": [(p.id, p.name) for p in sorted(config.staff, key=lambda p: p.name)],
+            "pilot": [
+                (p.name, f"{p.name} · {p.group_name}, {p.since:%Y-%m-%d} – {p.until:%Y-%m-%d}")
+                for p in desk.pilots.list()
+            ],
         }
     )
 
@@ -209,9 +233,15 @@ def load_dashboard(desk: Desk, query: DashboardQuery, now: datetime) -> Dashboar
     """
     zone = desk.config.timezone
     since, until = query.window_at(now, zone)
-    report = desk.kpis.report(
-        since, until, by=query.by, filters=query.kpi_filter(), kpis=TREND_KPIS
-    )
+    filters, comparison, note = query.kpi_filter(), None, None
+    if query.dimension == "pilot" and query.value is not None:
+        pilot = desk.pilots.get(query.value)
+        filters = KpiFilter(population=pilot.population())
+        try:
+            comparison = desk.pilots.compare(pilot.name, kpis=COMPARED)
+        except BpsmError as err:  # it has not begun: the trends of its calls still show
+            note = str(err)
+    report = desk.kpis.report(since, until, by=query.by, filters=filters, kpis=TREND_KPIS)
     group = query.value if query.dimension == "group" else None
     person = query.value if query.dimension == "operator" else None
     balance = desk.effort.balance(since=since, until=until, group=group, by=person)
@@ -221,7 +251,9 @@ def load_dashboard(desk: Desk, query: DashboardQuery, now: datetime) -> Dashboar
         disruptions = list(desk.improvements.page(source="recurring_disruption", limit=TOP).items)
     else:
         disruptions = desk.improvements.list(source="recurring_disruption", service_id=service)
-    return Dashboard(query, since, until, report, balance, self_service, disruptions[:TOP])
+    return Dashboard(
+        query, since, until, report, balance, self_service, disruptions[:TOP], comparison, note
+    )
 
 
 def trend(report: KpiReport, kpi: str, figure: str) -> list[float | None]:

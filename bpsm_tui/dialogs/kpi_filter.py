@@ -1,5 +1,5 @@
 """The KPI dashboard's filter picker (``f``): all calls, or one service, department, group,
-channel or operator, from the values the desk knows.
+channel, operator or pilot, from the values the desk knows.
 
 One list, a heading per dimension; typing narrows it (``lap`` finds the laptop service, ``hr``
 the HR group). Enter picks the highlighted value, escape keeps the filter as it was. It dismisses
@@ -87,7 +87,7 @@ class KpiFilterPicker(ModalScreen[Picked | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="kpi-filter-box"):
             yield Static("Filter the KPIs", id="kpi-filter-title")
-            yield Input(placeholder="type to narrow: a service, group, channel, person…")
+            yield Input(placeholder="type to narrow: a service, group, channel, person, pilot…")
             yield OptionList(id="kpi-filter-options")
             yield Static("↑↓ choose · enter pick · esc close", id="kpi-filter-hint")
 

@@ -1,5 +1,5 @@
 """The KPI dashboard: the headline KPIs and their trends, the team's time against its target
-split, the top self-service opportunities and the recurring disruptions.
+split, the top self-service opportunities, the recurring disruptions and a pilot's comparison.
 
 Everything comes from the public library in one thread worker (:mod:`bpsm_tui.data.dashboard`):
 ``desk.kpis.report`` by day, week or month for the trends and totals, ``desk.effort.balance``,
@@ -9,8 +9,10 @@ a database error is one line in the header, never a crash.
 
 Keys set the period (``p``: day, week, month), the range (``+``/``-`` more or fewer periods,
 ``<``/``>`` earlier or later, ``t`` back to now) and one filter (``f``: a service, department,
-group, channel or operator, picked from what the desk knows; ``x`` all calls again). The
-header line shows all of it. Narrow terminals stack the panels and scroll; wide ones lay them
+group, channel, operator or pilot, picked from what the desk knows; ``x`` all calls again). A
+pilot picked shows its calls' trends and, in the pilot panel, its headline KPIs during the pilot
+against the rest of its scope and against its own customers before it. The header line shows
+all of it. Narrow terminals stack the panels and scroll; wide ones lay them
 out in a grid (:attr:`KpiScreen.HORIZONTAL_BREAKPOINTS`).
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
@@ -76,6 +78,22 @@ def _band(name: str) -> str:
 def _day(at: datetime | None, zone: str) -> str:
     """The local date of ``at`` (``—`` for none)."""
     return local_time(at, zone)[:10] if at is not None else "—"
+
+
+def _ftr_cell(f: dict[str, Any]) -> str:
+    return share_text(f.get("first_time_right"), f.get("resolved"))
+
+
+def _satisfied_cell(f: dict[str, Any]) -> str:
+    return share_text(f.get("satisfied"), f.get("responses"))
+
+
+def _effort_cell(f: dict[str, Any]) -> str:
+    return mean_text(f.get("mean"), f.get("responses"))
+
+
+def _calls_cell(f: dict[str, Any]) -> str:
+    return f"{f.get('registered', 0):,.0f}"
 
 
 def _fit(table: DataTable[object]) -> None:
@@ -218,6 +236,9 @@ class KpiScreen(Screen[None]):
                 with Vertical(classes="kpi-panel"):
                     yield Static("Recurring disruptions", classes="kpi-panel-title")
                     yield DataTable(id="kpi-disruptions", cursor_type="none")
+                with Vertical(classes="kpi-panel", id="kpi-pilot-panel"):
+                    yield Static("Pilot", classes="kpi-panel-title", id="kpi-pilot-title")
+                    yield DataTable(id="kpi-pilot", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -227,7 +248,9 @@ class KpiScreen(Screen[None]):
         service.add_column("FAQ entry that would have answered", width=_QUESTION)
         disruptions = self.query_one("#kpi-disruptions", DataTable)
         disruptions.add_columns("IM", "State", "Service", "Calls", "Burst")
-        for table in (service, disruptions):
+        pilot = self.query_one("#kpi-pilot", DataTable)
+        pilot.add_columns("KPI", "Pilot", "Rest", "Before")
+        for table in (service, disruptions, pilot):
             table.can_focus = False  # the page scrolls; the tables only show
         self.watch(self.app, "person", self._show_title, init=True)
         self._show_status()
@@ -287,6 +310,8 @@ class KpiScreen(Screen[None]):
         q = self.asked
         if q.dimension is None or q.value is None:
             return "all calls"
+        if q.dimension == "pilot":
+            return f"pilot {q.value}"
         label = self.choices.label(q.dimension, q.value) if self.choices else q.value
         return f"{q.dimension} {label}"
 
@@ -345,6 +370,7 @@ class KpiScreen(Screen[None]):
         self.query_one(BalanceBars).show(board.balance, f"Time against target · {whose}")
         self._show_self_service(board)
         self._show_disruptions(board)
+        self._show_pilot(board)
 
     def _show_self_service(self, board: Dashboard) -> None:
         report = board.self_service
@@ -379,6 +405,38 @@ class KpiScreen(Screen[None]):
             )
         if not board.disruptions:
             table.add_row("", "", Text("none proposed", style="italic"), "", "")
+        _fit(table)
+
+    def _show_pilot(self, board: Dashboard) -> None:
+        title = self.query_one("#kpi-pilot-title", Static)
+        table = self.query_one("#kpi-pilot", DataTable)
+        table.clear()
+        found = board.comparison
+        if found is None:
+            if board.comparison_note is not None:
+                note = board.comparison_note
+            elif self.choices is not None and self.choices.values.get("pilot"):
+                note = "f: pick a pilot to compare it with the rest"
+            else:
+                note = "no pilots yet (bpsm pilot define)"
+            title.update("Pilot vs the rest")
+            table.add_row(Text(note, style="italic"), "", "", "")
+            _fit(table)
+            return
+        zone = self.desk_app.desk.config.timezone
+        during = found.pilot_report
+        title.update(
+            f"Pilot {found.pilot.name} · {found.pilot.group_name} · "
+            f"{span_text(during.since, during.until, zone)}"
+        )
+        for name, kpi, cell in (
+            ("First time right", "first_time_right", _ftr_cell),
+            ("Satisfied", "satisfaction", _satisfied_cell),
+            ("Effort", "effort", _effort_cell),
+            ("Calls", "volume", _calls_cell),
+        ):
+            three = found.figures(kpi)
+            table.add_row(name, *(cell(three[side]) for side in ("pilot", "rest", "before")))
         _fit(table)
 
     # -- keys ------------------------------------------------------------------------------

@@ -231,6 +231,52 @@ async def test_a_filter_picked_by_typing_narrows_every_panel_and_x_drops_it(
         assert "Calls\u00a05" in s.text("#kpi-headline")
 
 
+async def test_a_pilot_picked_shows_its_calls_and_its_comparison(small: Desk, frozen: None) -> None:
+    """Kim and Sanne (C-1, C-2) pilot from 1 March: both resolved first time, Kim answered
+    effort 2, satisfaction 5. The rest (C-3 to C-5): C-3 first time, C-4 escalated, no answers.
+    Before 1 March (as long a window) no call at all."""
+    with freeze_time(NOW):
+        small.pilots.define(
+            "early-birds", group="Early adopters", callers=["Kim", "sanne"],
+            since=_at("2025-03-01T00:00"), until=_at("2025-04-01T00:00"), by="eve",
+        )  # fmt: skip
+    async with running(small, "eve", size=(160, 48)) as s:
+        assert _rows(s, "kpi-pilot") == [
+            ["f: pick a pilot to compare it with the rest", "", "", ""]
+        ]
+        await s.press("f")
+        await s.type("early")
+        await s.press("enter")
+        assert "· pilot early-birds ·" in s.text("#kpi-query")
+        assert "Calls\u00a02" in s.text("#kpi-headline")  # the trends are the pilot's calls
+        title = str(_screen(s).query_one("#kpi-pilot-title").content)
+        assert title.startswith("Pilot early-birds · Early adopters · 2025-03-01 – 2025-03-14")
+        assert _rows(s, "kpi-pilot") == [
+            ["First time right", "100% (2/2)", "50% (1/2)", "—"],
+            ["Satisfied", "100% (1/1)", "—", "—"],
+            ["Effort", "2.0 (1)", "—", "—"],
+            ["Calls", "2", "3", "0"],
+        ]
+        await s.press("x")
+        assert "Calls\u00a05" in s.text("#kpi-headline")
+        assert _rows(s, "kpi-pilot")[0][0] == "f: pick a pilot to compare it with the rest"
+
+
+async def test_a_pilot_not_begun_says_so_in_its_panel(small: Desk, frozen: None) -> None:
+    with freeze_time(NOW):
+        small.pilots.define(
+            "later", group="Sales", callers=["*"], since=_at("2025-04-01T00:00"),
+            until=_at("2025-05-01T00:00"), by="eve",
+        )  # fmt: skip
+    async with running(small, "eve", size=(80, 24)) as s:
+        await s.press("f")
+        await s.type("later")
+        await s.press("enter")
+        assert "· pilot later ·" in s.text("#kpi-query")
+        (note,) = _rows(s, "kpi-pilot")
+        assert "begins 2025-04-01" in note[0] and "nothing yet" in note[0]
+
+
 async def test_a_group_filter_shows_that_groups_time_and_calls(small: Desk, frozen: None) -> None:
     async with running(small, "eve", size=(160, 48)) as s:
         await s.press("f")
