@@ -63,6 +63,7 @@ KEYS: dict[str, dict[str, KeySpec]] = {
         "win": KeySpec("win", "w"),
         "lose": KeySpec("lose", "l"),
     },
+    "survey": {"answer": KeySpec("answer", "y"), "decline": KeySpec("decline", "", footer=False)},
     "change": {
         "submit": KeySpec("submit", "s", footer=False),
         "amend": KeySpec("amend", "m", footer=False),
@@ -176,6 +177,8 @@ def perform(
 
 def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping[str, Any]) -> str:
     """The line shown after a step: what the person needs to know, not just the new state."""
+    if action.process == "survey":
+        return _survey_confirmation(before, action, answers)
     number = getattr(before, "number", None) or record_label(action.process, before.id)
     match action.trigger:
         case "escalate":
@@ -209,3 +212,15 @@ def confirmation(before: Any, after: Any, action: RecordAction, answers: Mapping
         case "roll_back" if getattr(after, "previous_version", None):
             return f"{number} rolled back: {after.service_id} v{after.previous_version} restored"
     return f"{number} is now {state_label(after.state)}"
+
+
+def _survey_confirmation(before: Any, action: RecordAction, answers: Mapping[str, Any]) -> str:
+    whose = (
+        f"{record_label('call', before.call_id)}'s survey"
+        if getattr(before, "call_id", None) is not None
+        else f"The {before.department} relationship survey"
+    )
+    if action.trigger == "decline":
+        return f"{whose}: the customer declined"
+    said = [f"{k} {answers[k]}" for k in ("effort", "satisfaction") if answers.get(k)]
+    return f"{whose} answered" + (f" ({', '.join(said)})" if said else "")

@@ -53,6 +53,7 @@ RECORD_LABELS: dict[str, str] = {
     "task": "T-{:06d}",
     "improvement": "IM-{:06d}",
     "recommendation": "REC-{:06d}",
+    "survey": "S-{:06d}",
 }
 """How each process's records are named on screen, by process name (``call`` → ``C-000159``).
 

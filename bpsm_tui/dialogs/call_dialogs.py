@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from bpsm import BpsmError, CallView, DeskConfig, ServiceHit, Step
+from bpsm import BpsmError, CallView, DeskConfig, ServiceHit, Step, SurveyView
 from bpsm_tui.data.format import error_text, record_label
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
@@ -31,6 +31,10 @@ def _about(record: Any) -> str:
     """The subtitle: a call's caller and summary; any other record's title or summary."""
     if isinstance(record, CallView):
         return f"{record.caller}: {record.summary}"
+    if isinstance(record, SurveyView):
+        if record.call_id is not None:
+            return f"{record.caller}, about {record_label('call', record.call_id)}"
+        return f"{record.department}: the relationship survey"
     for name in ("title", "summary", "description"):
         if text := getattr(record, name, None):
             return str(text)
@@ -244,7 +248,7 @@ def dialog_for(
         return None
     if search is not None and any(a.choices_from == "services" for a in step.asks):
         return ServiceDialog(call, step, search)
-    if {"effort", "satisfaction"} <= set(names):
+    if {"effort", "satisfaction", "survey"} <= set(names):  # the close (answers or not)
         return (
             SurveyDialog(call, step, first_contact=first_contact)
             if config.survey.due(call.id)

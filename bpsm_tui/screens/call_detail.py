@@ -4,9 +4,10 @@ and the audit trail.
 The same action keys as on the queue work here; after an action the screen reloads. The footer
 offers only the steps the library allows this person on the call in its state (a key pressed
 anyway is refused with the reason). ``d`` recommends something to the caller (an add-on from the
-price list, or a lead by value), ``t`` logs time on the call and ``ctrl+f`` flags it as a
+price list, or a lead by value), ``t`` logs time on the call, ``ctrl+f`` flags it as a
 self-service opportunity (which FAQ entry of its service would have answered it), or clears the
-flag again.
+flag again, and ``y`` records the customer's survey answers after the close (a phone-back, a
+mail); the palette's ``survey: decline`` records that they declined.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
-from bpsm import AuditEvent, BpsmError, CallView, ContactView, Recommendations, RecommendationView
+from bpsm import (
+    AuditEvent,
+    BpsmError,
+    CallView,
+    ContactView,
+    Recommendations,
+    RecommendationView,
+    Surveys,
+    SurveyView,
+)
+from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import local_time, record_label, staff_name, state_label, survey_label
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
@@ -44,6 +55,8 @@ __all__ = ["CallDetailScreen"]
 
 SELF_SERVICE = ("flag_self_service", "unflag_self_service")
 """The two steps the self-service key toggles between."""
+SURVEY_ACTIONS = actions_for(Surveys.process)
+"""The survey's steps: ``answer`` (its key) and ``decline`` (the palette)."""
 
 
 class CallDetailScreen(LogsEffort, CallScreen):
@@ -71,9 +84,17 @@ class CallDetailScreen(LogsEffort, CallScreen):
             ),
         ),
         EFFORT_BINDING,
+        Binding(
+            SURVEY_ACTIONS["answer"].key,
+            "survey('answer')",
+            "Survey",
+            id=SURVEY_ACTIONS["answer"].id,
+            tooltip="Record the customer's survey answers given after the close (phone-back, mail)",
+        ),
         *COMMON_BINDINGS,
     ]
-    """Escape goes back; the call action keys act on this call; t logs time, ctrl+f flags it."""
+    """Escape goes back; the call action keys act on this call; t logs time, ctrl+f flags it,
+    y records survey answers."""
 
     class Loaded(Message):
         """The call, contacts, audit trail and what the operator may do (from the worker)."""
@@ -86,6 +107,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
             allowed: Sequence[str],
             service: str | None,
             faq: Sequence[str] = (),
+            survey: SurveyView | None = None,
         ) -> None:
             super().__init__()
             self.call, self.contacts, self.history, self.allowed, self.service = (
@@ -95,7 +117,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
                 allowed,
                 service,
             )
-            self.faq = faq
+            self.faq, self.survey = faq, survey
 
     class LoadFailed(Message):
         """The call could not be loaded."""
@@ -111,6 +133,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
         self._allowed: Sequence[str] | None = None
         self._service: str | None = None
         self._faq: Sequence[str] = ()
+        self._survey: SurveyView | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading…"), id="detail-title")
@@ -158,6 +181,14 @@ class CallDetailScreen(LogsEffort, CallScreen):
             return True  # not loaded yet
         if binding.id == "call.self-service":
             return any(t in allowed for t in SELF_SERVICE)
+        if binding.id == SURVEY_ACTIONS["answer"].id:
+            person = getattr(self.app, "person", None)
+            survey = self._survey
+            return (
+                survey is not None
+                and survey.state in Surveys.process.step("answer").source
+                and (person is None or Surveys.process.may(person, "answer"))
+            )
         action = next((a for a in CALL_ACTIONS.values() if a.id == binding.id), None)
         return action is None or action.trigger in allowed
 
@@ -180,6 +211,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
             )
             service = definition.name if definition else None
             faq = [entry.q for entry in definition.faq] if definition else []
+            survey = desk.surveys.for_call(call_id)
             try:
                 allowed = desk.calls.allowed(call, operator)
             except BpsmError:
@@ -188,7 +220,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
             self.post_message(self.LoadFailed(err))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(call, contacts, history, allowed, service, faq))
+            self.post_message(self.Loaded(call, contacts, history, allowed, service, faq, survey))
 
     def on_call_detail_screen_loaded(self, message: Loaded) -> None:
         call, zone, config = (
@@ -197,7 +229,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
             self.desk_app.desk.config,
         )
         self._call, self._allowed = call, message.allowed
-        self._service, self._faq = message.service, message.faq
+        self._service, self._faq, self._survey = message.service, message.faq, message.survey
         self.query_one("#detail-title", Static).update(
             Text.assemble(
                 (f"{call.number}  ", "bold"), (call.summary, "bold"), f"  · {call.caller}"
@@ -293,11 +325,16 @@ class CallDetailScreen(LogsEffort, CallScreen):
         return FieldPairs(rows)  # two columns on a wide screen, one on a narrow one
 
     def palette_commands(self) -> list[PaletteCommand]:
-        """The call's palette entries; ``call: self-service`` is the key's (flag or clear)."""
+        """The call's palette entries; ``call: self-service`` is the key's (flag or clear);
+        ``survey: decline`` records a declined survey."""
+        decline = SURVEY_ACTIONS["decline"]
         return [
-            c
-            for c in super().palette_commands()
-            if c.action not in {f"act('{t}')" for t in SELF_SERVICE}
+            *(
+                c
+                for c in super().palette_commands()
+                if c.action not in {f"act('{t}')" for t in SELF_SERVICE}
+            ),
+            PaletteCommand(decline.command, decline.help, "survey('decline')"),
         ]
 
     def action_self_service(self) -> None:
@@ -324,6 +361,20 @@ class CallDetailScreen(LogsEffort, CallScreen):
             )
 
         self.desk_app.run_step("calls", call, CALL_ACTIONS["flag_self_service"], dialog=dialog)
+
+    def action_survey(self, name: str) -> None:
+        """Record the customer's answers to the call's survey (``answer``), or that they declined
+        (``decline``); refused in words when the call has no open survey."""
+        call, survey = self._call, self._survey
+        if call is None:
+            return
+        if survey is None:
+            why = "it is still open" if call.closed_at is None else survey_label(call.survey)
+            self.notify(
+                f"{call.number} has no survey to answer ({why})", severity="warning", markup=False
+            )
+            return
+        self.desk_app.run_step("surveys", survey, SURVEY_ACTIONS[name])
 
     def action_back(self) -> None:
         """Back to the queue."""
