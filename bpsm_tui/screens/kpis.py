@@ -236,9 +236,9 @@ class KpiScreen(Screen[None]):
                 with Vertical(classes="kpi-panel"):
                     yield Static("Recurring disruptions", classes="kpi-panel-title")
                     yield DataTable(id="kpi-disruptions", cursor_type="none")
-                with Vertical(classes="kpi-panel", id="kpi-pilot-panel"):
-                    yield Static("Pilot", classes="kpi-panel-title", id="kpi-pilot-title")
-                    yield DataTable(id="kpi-pilot", cursor_type="none")
+            with Vertical(classes="kpi-panel", id="kpi-pilot-panel"):
+                yield Static("Pilot", classes="kpi-panel-title", id="kpi-pilot-title")
+                yield DataTable(id="kpi-pilot", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -419,10 +419,10 @@ class KpiScreen(Screen[None]):
                 note = "f: pick a pilot to compare it with the rest"
             else:
                 note = "no pilots yet (bpsm pilot define)"
-            title.update("Pilot vs the rest")
-            table.add_row(Text(note, style="italic"), "", "", "")
-            _fit(table)
+            title.update(Text.assemble("Pilot vs the rest · ", (note, "italic")))
+            table.display = False
             return
+        table.display = True
         zone = self.desk_app.desk.config.timezone
         during = found.pilot_report
         title.update(
