@@ -87,6 +87,7 @@ def seed_demo(
     """
     _may_seed(desk, by)
     rng = random.Random(seed)
+    facts = random.Random(seed + 1)  # time logged, self-service flags: the paths stay as before
     services = desk.services.list()
     operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [
         desk.config.staff[0].id
@@ -118,15 +119,17 @@ def seed_demo(
                 desk.calls.make_exception(
                     call.id, reason="one-off for a VIP visit, approved by the team lead", by=by
                 )
-            _walk(desk, call.id, start, age, by, specialist, second_line, rng)
+            _walk(desk, call.id, start, age, by, specialist, second_line, rng, facts)
             continue
         svc = rng.choice(services)
         faq = desk.services.get(svc.id).faq
+        caller, channel = rng.choice(_CALLERS), rng.choice(desk.config.channels)
+        question = rng.choice(faq)
         with clock.travel(start):
             call = desk.calls.register(
-                caller=rng.choice(_CALLERS),
-                channel=rng.choice(desk.config.channels),
-                summary=rng.choice(faq).q,
+                caller=caller,
+                channel=channel,
+                summary=question.q,
                 service=svc.id,
                 by=by,
             )
@@ -140,6 +143,8 @@ def seed_demo(
             specialist,
             svc.group if svc.group != "service-desk" else second_line,
             rng,
+            facts,
+            faq=faq.index(question) + 1,
         )
     _surveys(desk, now - timedelta(days=days), rng)
     return calls
@@ -154,8 +159,16 @@ def _walk(
     specialist: str,
     second_line: str,
     rng: random.Random,
+    facts: random.Random,
+    *,
+    faq: int | None = None,
 ) -> None:
-    """Move one accepted call along a typical path, never past the present."""
+    """Move one accepted call along a typical path, never past the present.
+
+    ``facts`` draws what the path does not depend on: the minutes people log on the call, and
+    whether a call answered from its FAQ (entry ``faq``) is flagged as one the customer could
+    have solved alone.
+    """
     roll, t = rng.random(), start
     recent = age < timedelta(hours=8)
 
@@ -173,9 +186,12 @@ def _walk(
         return
     if roll < 0.6:
         with at(rng.randint(3, 12)):
+            if faq is not None and facts.random() < 0.3:
+                desk.calls.flag_self_service(call_id, faq=faq, by=by)
             desk.calls.resolve(
                 call_id, solution="Explained the steps from the FAQ; works again", by=by
             )
+            desk.effort.log("call", call_id, facts.randint(4, 20), by=by)
     elif roll < 0.8:
         with at(rng.randint(5, 20)):
             desk.calls.escalate(
@@ -185,6 +201,7 @@ def _walk(
             return
         with at(rng.randint(60, 600)):
             desk.calls.resolve(call_id, solution="Repaired by second line", by=specialist)
+            desk.effort.log("call", call_id, facts.randint(30, 150), by=specialist)
     else:
         with at(rng.randint(5, 20)):
             desk.calls.wait(
@@ -199,6 +216,7 @@ def _walk(
             desk.calls.resume(call_id, note="details received", by=by)
         with at(rng.randint(5, 60)):
             desk.calls.resolve(call_id, solution="Sorted after the details came in", by=by)
+            desk.effort.log("call", call_id, facts.randint(10, 40), by=by)
     if rng.random() < 0.05:
         with at(rng.randint(60, 600)):
             desk.calls.reopen(call_id, reason="customer says the problem is back", by=by)
