@@ -7,6 +7,7 @@ before anything is read or written.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -22,8 +23,9 @@ from bpsm.processes.calls.steps import OPEN_STATES
 
 __all__ = ["REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
 
-REACTIVE_STATES = (*OPEN_STATES, "closed", "ignore")
-"""What a source state may map to: a state of the reactive step table, or ``ignore``."""
+REACTIVE_STATES = (*OPEN_STATES, "closed", "contact", "ignore")
+"""What a source state may map to: a state of the reactive step table, ``contact`` (the row is
+another contact with the customer: the step ``log_contact``) or ``ignore`` (the row is dropped)."""
 
 Column = str | int
 """A column by header name, or by 0-based position (headers repeat names)."""
@@ -76,15 +78,60 @@ class Order(_Strict):
         return self
 
 
+class Escalation(_Strict):
+    """Which change of group is an escalation (sequence mode)."""
+
+    by: Literal["group_change", "level", "group_pattern"] = "group_change"
+    """``group_change``: any move to another group; ``level``: a move to a higher number in
+    ``column``; ``group_pattern``: a move to a group of a higher level, the level of a group
+    being the place (1, 2, …) of the first of ``patterns`` its name matches."""
+    column: Column | None = None
+    patterns: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> Escalation:
+        if self.by == "level" and self.column is None:
+            raise ValueError("escalation by level needs its column")
+        if self.by == "group_pattern":
+            if not self.patterns:
+                raise ValueError("escalation by group_pattern needs its patterns")
+            for p in self.patterns:
+                try:
+                    re.compile(p)
+                except re.error as err:
+                    raise ValueError(f"pattern {p!r} is not a regular expression: {err}") from None
+        return self
+
+    def level_of(self, group: str | None) -> int | None:
+        """The support level of ``group`` by the patterns (None: none matches)."""
+        if group is None:
+            return None
+        for i, pattern in enumerate(self.patterns, 1):
+            if re.search(pattern, group):
+                return i
+        return None
+
+
+class Contacts(_Strict):
+    """Which rows are contacts with the customer: the facts behind "resolved at first contact"."""
+
+    by: Literal["no_handovers", "activities"] = "activities"
+    """``no_handovers``: the registration is the one contact and the call is resolved at it
+    unless it was handed over (first time right is then "never escalated, never reopened");
+    ``activities``: rows whose state maps to ``contact`` are new contacts, and so is the return
+    from waiting for the customer when ``resume_from_customer`` (the desk's own rule)."""
+    resume_from_customer: bool = True
+
+
 class Facts(_Strict):
     mode: Literal["counters", "sequence"] = "counters"
-    """``counters``: trusted from the last row's counter columns; ``sequence``: derived (an
-    escalation is a change of group or a move to a higher level; a reopen is a return to work
-    after resolution)."""
+    """``counters``: escalations and reopens trusted from the last row's counter columns;
+    ``sequence``: derived from the rows (an escalation by :class:`Escalation`, a reopen is a
+    return to work after resolution)."""
     reassignment_count: Column | None = None
     reopen_count: Column | None = None
-    level: Column | None = None
-    """Optional support-level column (sequence mode): a higher number is an escalation."""
+    escalation: Escalation = Escalation()
+    contacts: Contacts = Contacts()
 
     @model_validator(mode="after")
     def _counters_named(self) -> Facts:
@@ -112,10 +159,22 @@ class Mapping(_Strict):
     channel: Column | None = None
     service: Column | None = None
     order: Order = Order()
+    caller: Column | None = None
+    summary: Column | None = None
+    """The call's summary (default: the case id)."""
     states: dict[str, str]
     """Source state → reactive state (:data:`REACTIVE_STATES`)."""
+    closed_then_worked: Literal["resolved", "refuse"] = "refuse"
+    """A ``closed`` row followed by more work (the desk's close is final): ``resolved`` reads
+    that close as a resolution (the work after it is then a reopen); ``refuse`` makes the case
+    a bad one."""
     channels: dict[str, str] = {}
     """Source channel → the desk's channel (unlisted ones are kept as they are)."""
+    channel_default: str = "unknown"
+    """The channel of a case whose channel is missing."""
+    services: dict[str, str] = {}
+    """Source service/category → a catalogue service id (unlisted ones: no service; the source
+    value is kept in the registration's audit event)."""
     facts: Facts = Facts(mode="sequence")
 
     @field_validator("states")
@@ -139,10 +198,12 @@ class Mapping(_Strict):
             "person": self.person,
             "channel": self.channel,
             "service": self.service,
+            "caller": self.caller,
+            "summary": self.summary,
             "order.column": self.order.column,
             "facts.reassignment_count": self.facts.reassignment_count,
             "facts.reopen_count": self.facts.reopen_count,
-            "facts.level": self.facts.level,
+            "facts.escalation.column": self.facts.escalation.column,
         }
         return {k: v for k, v in named.items() if v is not None}
 
