@@ -63,6 +63,10 @@ class KeysetPage(Generic[T]):
     limit: int
     next: Cursor | None
     previous: Cursor | None
+    cut: bool = False
+    """A search no index serves read a bounded number of calls for this page and stopped there:
+    the page holds what those calls matched (perhaps nothing), and its cursor (``next``, or
+    ``previous`` for a page read backwards) goes on from the last call read."""
 
     @property
     def has_next(self) -> bool:

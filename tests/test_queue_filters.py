@@ -301,3 +301,43 @@ def _key(call, sort: str):
 
 def test_a_cursor_is_a_plain_value() -> None:
     assert Cursor("age", T0, 3) == Cursor("age", T0, 3)
+
+
+@pytest.mark.parametrize("filter", ["all", "open"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_search_no_index_serves_reads_a_bounded_number_of_calls_per_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, filter: str, descending: bool
+) -> None:
+    """A text shorter than the index's trigrams reads at most ``SCAN`` calls for a page: a
+    page may hold fewer calls (or none) and says it was cut, its cursors go on from the last
+    call read, and paging on and back visits every match once, in order, as an unbounded read
+    would."""
+    from bpsm.processes.calls import queue
+
+    monkeypatch.setattr(queue, "SCAN", 4)
+    with freeze_time(T0) as frozen:
+        made = []
+        for i in range(14):  # the matches bunched: pages over the calls between find nothing
+            made.append(new_call(desk, caller="Xq Ada" if i in (0, 1, 9, 10, 11, 13) else "Bo").id)
+            frozen.tick(60)
+        desk.calls.accept(made[9], by="anna")  # two states among the open calls
+        desk.calls.accept(made[2], by="anna")
+    expected = sorted([made[i] for i in (0, 1, 9, 10, 11, 13)], reverse=descending)
+    kw = {"filter": filter, "search": "xq", "sort": "number", "descending": descending}
+    page = desk.calls.find(limit=2, **kw)
+    pages, seen = [page], ids(page)
+    while page.next is not None:
+        page = desk.calls.find(limit=2, after=page.next, **kw)
+        pages.append(page)
+        seen += ids(page)
+    assert seen == expected
+    assert any(p.cut for p in pages) and any(p.cut and not p.items for p in pages)
+    assert all(len(p.items) <= 2 for p in pages)
+    back = ids(page)
+    while page.previous is not None:
+        page = desk.calls.find(limit=2, before=page.previous, **kw)
+        back = ids(page) + back
+    assert back == expected
+    last = desk.calls.find(limit=2, last=True, **kw)
+    assert ids(last) == expected[-2:] and last.previous is not None
+    assert desk.calls.count(filter=filter, search="xq") == len(expected)

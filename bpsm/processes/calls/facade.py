@@ -436,34 +436,49 @@ class Calls(CallReports, ProcessFacade[CallRow, CallView]):
                 row = self._load(s, at)
                 start = Cursor(sort, q.key_of(row, sort), row.id)
             where = q.matching(s, filter=filter, search=search, person=person, now=clock.now())
-            stmt, backwards = q.page_query(
-                where,
-                sort=sort,
-                descending=descending,
-                after=after,
-                before=before,
-                at=start,
-                last=last,
-                limit=limit,
-            )
-            rows = list(s.scalars(stmt).all())
+            paging_args: dict[str, Any] = {
+                "sort": sort,
+                "descending": descending,
+                "after": after,
+                "before": before,
+                "at": start,
+                "last": last,
+                "limit": limit,
+            }
+            stop = end = None
+            if where.scan is not None:  # a search no index serves: a bounded read
+                found, stop, end, backwards = q.bounded_page(s, where, **paging_args)
+                by_id = {r.id: r for r in s.scalars(select(CallRow).where(CallRow.id.in_(found)))}
+                rows = [by_id[i] for i in found]
+            else:
+                stmt, backwards = q.page_query(where, **paging_args)
+                rows = list(s.scalars(stmt).all())
             more = len(rows) > limit
             rows = rows[:limit]
             if backwards:
                 rows.reverse()
             items = [CallView.model_validate(r) for r in rows]
-            if not rows:
-                return KeysetPage(items, limit, None, None)
-            first, final = (Cursor(sort, q.key_of(r, sort), r.id) for r in (rows[0], rows[-1]))
+            if not rows and stop is None:
+                # read to the end and found nothing: back from the last call read (a cursor
+                # handed in was on the way there)
+                back = end if (after or before or start) and not last else None
+                if backwards:
+                    return KeysetPage(items, limit, back if before else None, None)
+                return KeysetPage(items, limit, None, back)
+            if rows:
+                first, final = (Cursor(sort, q.key_of(r, sort), r.id) for r in (rows[0], rows[-1]))
+            else:  # nothing in the calls read: the cursors go on from the last one read
+                assert stop is not None
+                first = final = stop
             if backwards:
-                previous = first if more else None
+                previous = first if more else stop
                 next_ = final if before is not None else None
             else:
-                next_ = final if more else None
+                next_ = final if more else stop
                 previous = first if (after is not None or at is not None) else None
-            if at is not None and previous is not None:
+            if at is not None and previous is not None and rows:
                 previous = self._has_before(s, where, sort, descending, first)
-            return KeysetPage(items, limit, next_, previous)
+            return KeysetPage(items, limit, next_, previous, cut=stop is not None)
 
     def count(
         self,
@@ -503,14 +518,10 @@ class Calls(CallReports, ProcessFacade[CallRow, CallView]):
     def _has_before(
         self, s: Any, where: Any, sort: str, descending: bool, first: Cursor
     ) -> Cursor | None:
-        stmt, _ = q.page_query(
-            where,
-            sort=sort,
-            descending=descending,
-            after=None,
-            before=first,
-            at=None,
-            last=False,
-            limit=1,
-        )
+        args: dict[str, Any] = {"sort": sort, "descending": descending, "before": first}
+        args |= {"after": None, "at": None, "last": False, "limit": 1}
+        if where.scan is not None:  # bounded: a call found or calls left to read
+            bounded = q.bounded_page(s, where, **args)
+            return first if bounded.ids or bounded.stop is not None else None
+        stmt, _ = q.page_query(where, **args)
         return first if s.scalars(stmt).first() is not None else None

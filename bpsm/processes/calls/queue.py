@@ -19,11 +19,23 @@ newest forty (a plain ``state IN (...)`` let SQLite pick a state index and sort 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bpsm.catalogue.schema import parse_duration
@@ -37,9 +49,12 @@ from bpsm.views import Cursor
 
 __all__ = [
     "FILTERS",
+    "SCAN",
     "SORTS",
+    "Bounded",
     "Conditions",
     "before",
+    "bounded_page",
     "key_of",
     "lead_times",
     "matching",
@@ -62,7 +77,8 @@ FILTERS: dict[str, str] = {
 SORTS: dict[str, Any] = {
     "number": CallRow.id,
     "caller": CallRow.caller,
-    "service": func.coalesce(CallRow.service_id, ""),
+    # written as the index on it (migration 0009) has it: a bound '' would not match it
+    "service": func.coalesce(CallRow.service_id, literal_column("''")),
     "state": CallRow.state,
     "group": CallRow.group,
     "age": CallRow.registered_at,
@@ -79,13 +95,25 @@ def sort_column(sort: str) -> Any:
 
 class Conditions(list[Any]):
     """The SQL conditions of a filter and search (``.where(*conditions)``), with the states the
-    filter is limited to apart: ``states`` (None: any state) and ``rest`` (the others)."""
+    filter is limited to apart: ``states`` (None: any state) and ``rest`` (the others).
 
-    def __init__(self, states: Sequence[str] | None, rest: Sequence[Any]) -> None:
+    ``scan`` is a search no index serves (a text shorter than the index's trigrams, or no
+    index): made from the columns it reads (``scan(CallRow)``), it is among the conditions for a
+    count, but a page applies it within a bounded read of the list (:func:`bounded_page`).
+    """
+
+    def __init__(
+        self,
+        states: Sequence[str] | None,
+        rest: Sequence[Any],
+        scan: Callable[[Any], ColumnElement[bool]] | None = None,
+    ) -> None:
         self.states = tuple(states) if states is not None else None
         self.rest = list(rest)
+        self.scan = scan
         head = [] if states is None else [_in_states(self.states or ())]
-        super().__init__([*head, *self.rest])
+        self.base = [*head, *self.rest]
+        super().__init__([*self.base, *([] if scan is None else [scan(CallRow)])])
 
 
 def _in_states(states: Sequence[str]) -> Any:
@@ -179,21 +207,30 @@ def _candidates(s: Session, text: str) -> list[int] | None:
     return None if len(found) > FEW else [row[0] for row in found]
 
 
-def _search(s: Session, text: str) -> list[Any]:
+def _search(s: Session, text: str) -> tuple[list[Any], Callable[[Any], ColumnElement[bool]] | None]:
+    """The conditions of a search the index serves, or (second) the one a page reads bounded."""
     if not text:
-        return []
+        return [], None
     pattern = f"%{escape_like(text)}%"
-    like = or_(
-        CallRow.caller.ilike(pattern, escape="\\"),
-        CallRow.summary.ilike(pattern, escape="\\"),
-    )
+    number = _NUMBER.match(text)
+
+    def found(c: Any, *, among: list[int] | None = None) -> ColumnElement[bool]:
+        like: ColumnElement[bool] = or_(
+            c.caller.ilike(pattern, escape="\\"), c.summary.ilike(pattern, escape="\\")
+        )
+        if among is not None:  # the index's candidates, matched as before (exactly the same)
+            like = and_(c.id.in_(among), like) if among else false()
+        return or_(like, c.id == int(number.group(1))) if number else like
+
     candidates = _candidates(s, text)
-    if candidates is not None:  # the index's candidates, matched as before (exactly the same)
-        like = and_(CallRow.id.in_(candidates), like) if candidates else false()
-    found: list[Any] = [like]
-    if number := _NUMBER.match(text):
-        found.append(CallRow.id == int(number.group(1)))
-    return [or_(*found)]
+    if candidates is not None:
+        return [found(CallRow, among=candidates)], None
+    indexed = (
+        s.get_bind().dialect.name == "postgresql"
+        and len(text) >= search_index.MIN_CHARS
+        and search_index.has_index(s.connection())
+    )  # PostgreSQL's trigram indexes serve the ILIKE itself
+    return ([found(CallRow)], None) if indexed else ([], found)
 
 
 def matching(
@@ -201,7 +238,8 @@ def matching(
 ) -> Conditions:
     """The SQL conditions for the calls a filter and a search text select."""
     states, rest = _filter(s, filter, person, now)
-    return Conditions(states, [*rest, *_search(s, search)])
+    served, scan = _search(s, search)
+    return Conditions(states, [*rest, *served], scan)
 
 
 def _keys(sort: str) -> tuple[Any, ...]:
@@ -223,6 +261,25 @@ def before(cursor: Cursor, descending: bool) -> Any:
     return _compare(_keys(cursor.sort), _mark(cursor), ">" if descending else "<")
 
 
+def _page_marks(
+    keys: tuple[Any, ...],
+    descending: bool,
+    backwards: bool,
+    after: Cursor | None,
+    before: Cursor | None,
+    at: Cursor | None,
+) -> tuple[list[Any], list[Any]]:
+    """The condition of where a page starts and its order (in the direction it is read)."""
+    forward_desc = descending != backwards  # the direction the statement reads in
+    anchor = before or after or at
+    mark: list[Any] = []
+    if anchor is not None:
+        inclusive = "<=" if descending else ">="
+        op = inclusive if at is not None else ("<" if forward_desc else ">")
+        mark.append(_compare(keys, _mark(anchor), op))
+    return mark, [k.desc() if forward_desc else k.asc() for k in keys]
+
+
 def page_query(
     where: Sequence[Any],
     *,
@@ -241,15 +298,7 @@ def page_query(
     """
     keys = _keys(sort)
     backwards = before is not None or last
-    forward_desc = descending != backwards  # the direction this statement reads in
-    anchor = before or after or at
-    mark: list[Any] = []
-    if anchor is not None:
-        inclusive = "<=" if descending else ">="
-        op = inclusive if at is not None else ("<" if forward_desc else ">")
-        mark.append(_compare(keys, _mark(anchor), op))
-
-    order = [k.desc() if forward_desc else k.asc() for k in keys]
+    mark, order = _page_marks(keys, descending, backwards, after, before, at)
     if not isinstance(where, Conditions) or where.states is None or len(where.states) < 2:
         # the page's ids first (from an index, where one covers the filter and the sort), then
         # only those rows: sorting whole rows would read every matching row of the table first
@@ -262,3 +311,107 @@ def page_query(
     page = select(union_all(*arms).subquery("page").c.id)
     stmt = select(CallRow).where(CallRow.id.in_(page)).order_by(*order).limit(limit + 1)
     return stmt, backwards
+
+
+SCAN = 10_000
+"""A search no index serves (:attr:`Conditions.scan`) reads at most this many calls of the list
+for one page (shared among the states of a filter), in the list's order. A text found often
+fills the page within the first few; a rare one shows what those calls hold, and the page's
+cursor goes on from the last call read: no key waits for a read of every call."""
+
+
+class Bounded(NamedTuple):
+    """A page read bounded (:func:`bounded_page`)."""
+
+    ids: list[int]
+    """The page's call ids in the order read (at most ``limit + 1``)."""
+    stop: Cursor | None
+    """The last call read when the read reached its bound before it found ``limit + 1`` calls
+    (None: it found them, or it read to the end of the list)."""
+    end: Cursor | None
+    """When it read to the end of the list: the last call it read there (None if none)."""
+    backwards: bool
+    """Whether it read backwards (its ids come out in reverse sort order)."""
+
+
+def bounded_page(
+    s: Session,
+    where: Conditions,
+    *,
+    sort: str,
+    descending: bool,
+    after: Cursor | None,
+    before: Cursor | None,
+    at: Cursor | None,
+    last: bool,
+    limit: int,
+) -> Bounded:
+    """One page of a search read bounded (:data:`SCAN`), in one statement."""
+    scan = where.scan
+    assert scan is not None
+    keys = _keys(sort)
+    backwards = before is not None or last
+    mark, order = _page_marks(keys, descending, backwards, after, before, at)
+    several = where.states is not None and len(where.states) > 1
+    arms = (
+        [[CallRow.state == st, *where.rest] for st in where.states or ()]
+        if several
+        else [where.base]
+    )
+    bound = max(SCAN // len(arms), limit + 1)
+    named = [keys[0].label("k"), CallRow.id.label("id")] if len(keys) > 1 else [CallRow.id]
+
+    def ordered(c: Any) -> list[Any]:
+        cols = (c.k, c.id) if len(keys) > 1 else (c.id,)
+        return [col.desc() if descending != backwards else col.asc() for col in cols]
+
+    parts: list[Select[Any]] = []
+    for conds in arms:
+        read = (
+            select(*named, CallRow.caller, CallRow.summary)
+            .where(*conds, *mark)
+            .order_by(*order)
+            .limit(bound)
+            .subquery()
+        )
+        hits = (
+            select(*_key_cols(read, keys), literal(0).label("stop"))
+            .where(scan(read.c))
+            .order_by(*ordered(read.c))
+            .limit(limit + 1)
+            .subquery()
+        )
+        parts.append(select(*_key_cols(hits, keys), hits.c.stop))
+        # the bound's call (1) if there are calls past it, else the last call read (2)
+        edge = select(*named).where(*conds, *mark).order_by(*order).limit(bound + 1).subquery()
+        counted = select(
+            *_key_cols(edge, keys), func.row_number().over(order_by=ordered(edge.c)).label("n")
+        ).subquery()
+        top = select(func.max(counted.c.n)).scalar_subquery()
+        parts.append(
+            select(*_key_cols(counted, keys), literal(1)).where(counted.c.n == bound, top > bound)
+        )
+        parts.append(
+            select(*_key_cols(counted, keys), literal(2)).where(counted.c.n == top, top <= bound)
+        )
+    merged = union_all(*parts).subquery("merged")
+    stmt = select(*_key_cols(merged, keys), merged.c.stop).order_by(
+        *ordered(merged.c), merged.c.stop
+    )
+    found: list[int] = []
+    end: Cursor | None = None
+    for row in s.execute(stmt.limit(limit + 1 + 2 * len(arms))):
+        cursor = Cursor(sort, row.k if len(keys) > 1 else row.id, row.id)
+        if row.stop == 1:
+            return Bounded(found, cursor, None, backwards)
+        if row.stop == 2:
+            end = cursor  # the furthest in the order read is the last one read of them all
+            continue
+        found.append(row.id)
+        if len(found) > limit:
+            break
+    return Bounded(found, None, end, backwards)
+
+
+def _key_cols(sub: Any, keys: tuple[Any, ...]) -> list[Any]:
+    return [sub.c.k, sub.c.id] if len(keys) > 1 else [sub.c.id]
