@@ -21,13 +21,29 @@ from pydantic import ValidationError as PydanticError
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES
 
-__all__ = ["REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
+__all__ = ["CASE_FACTS", "REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
 
 REACTIVE_STATES = (*OPEN_STATES, "closed", "contact", "ignore")
 """What a source state may map to: a state of the reactive step table, ``contact`` (the row is
 another contact with the customer: the step ``log_contact``) or ``ignore`` (the row is dropped)."""
 
 Column = str | int
+
+CaseFact = Literal[
+    "survey",
+    "effort_score",
+    "satisfaction",
+    "self_service_faq",
+    "self_service_question",
+    "is_exception",
+    "exception_reason",
+    "business_minutes_to_resolve",
+    "lead_time_met",
+]
+"""A fact of the call no step of the log shows, trusted from a column of the case's last row
+(``case_facts``): the survey outcome and answers, the self-service flag, the exception, the
+business minutes to resolve and whether the lead time was met."""
+CASE_FACTS: tuple[str, ...] = CaseFact.__args__  # type: ignore[attr-defined]
 """A column by header name, or by 0-based position (headers repeat names)."""
 
 
@@ -175,7 +191,13 @@ class Mapping(_Strict):
     services: dict[str, str] = {}
     """Source service/category → a catalogue service id (unlisted ones: no service; the source
     value is kept in the registration's audit event)."""
+    services_are_ids: bool = False
+    """The service column holds the desk's own catalogue ids (an export of a bpsm desk): an id
+    the desk has is kept as it is, after ``services``; any other is no service."""
     facts: Facts = Facts(mode="sequence")
+    case_facts: dict[CaseFact, Column] = {}
+    """Call fact → the column of the case's last row it is read from (:data:`CASE_FACTS`); an
+    empty value is no value (the call's default)."""
 
     @field_validator("states")
     @classmethod
@@ -204,6 +226,7 @@ class Mapping(_Strict):
             "facts.reassignment_count": self.facts.reassignment_count,
             "facts.reopen_count": self.facts.reopen_count,
             "facts.escalation.column": self.facts.escalation.column,
+            **{f"case_facts.{k}": v for k, v in self.case_facts.items()},
         }
         return {k: v for k, v in named.items() if v is not None}
 

@@ -284,6 +284,6 @@ def _finish(
     yield RawCase(
         case.case_id,
         [e[2] for e in keyed],
-        {f: get(values, f) for f in _LAST},
+        {f: get(values, f) for f in (*_LAST, *(f"case_facts.{k}" for k in mapping.case_facts))},
         case.rows[0][0],
     )

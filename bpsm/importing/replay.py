@@ -22,7 +22,7 @@ from typing import Any
 
 from bpsm.importing.mapping import Mapping
 from bpsm.importing.reader import Event, RawCase
-from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE
+from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE, SURVEY_OUTCOMES
 
 __all__ = ["ROUTES", "Plan", "Replayer"]
 
@@ -148,6 +148,9 @@ class _Replay:
         channel = m.channels.get(channel_src, channel_src) if channel_src else m.channel_default
         service_src = case.last["service"]
         service_id = m.services.get(service_src) if service_src else None
+        if service_src and m.services_are_ids:
+            service_id = service_id or service_src
+            service_id = service_id if service_id in self.r.services else None
         version = self.r.services.get(service_id) if service_id else None
         caller = case.last["caller"] or "unknown"
         for what, value in (("channel", channel), ("caller", caller)):
@@ -215,6 +218,7 @@ class _Replay:
             "version": 1,
             "updated_at": self.at,
         }
+        call.update(_case_facts(case))
         return Plan(case.case_id, call, self.contacts, self.events)
 
     def _read_closes(self, events: list[Event]) -> list[Event]:
@@ -330,3 +334,46 @@ class _Replay:
                 if "\x00" not in value
                 else f"{what} holds a NUL",
             )
+
+
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_WHOLE = {  # fact → its lowest and highest value
+    "effort_score": (1, 7),
+    "satisfaction": (1, 5),
+    "self_service_faq": (1, 32_767),
+    "business_minutes_to_resolve": (0, 2**31 - 1),
+}
+
+
+def _case_facts(case: RawCase) -> dict[str, Any]:
+    """The call facts the mapping's ``case_facts`` read from the last row, checked."""
+    out: dict[str, Any] = {}
+    for key, value in case.last.items():
+        if not key.startswith("case_facts.") or value is None:
+            continue
+        fact = key.removeprefix("case_facts.")
+        if fact in _WHOLE:
+            low, high = _WHOLE[fact]
+            try:
+                number = int(value)
+            except ValueError:
+                number = None
+            if number is None or not low <= number <= high:
+                raise CaseRefused(
+                    case.first_row, f"{fact} {value!r} is not a whole number {low}–{high}"
+                )
+            out[fact] = number
+        elif fact in ("is_exception", "lead_time_met"):
+            if value.lower() not in _BOOLS:
+                raise CaseRefused(case.first_row, f"{fact} {value!r} is not true or false")
+            out[fact] = _BOOLS[value.lower()]
+        elif fact == "survey":
+            if value not in SURVEY_OUTCOMES:
+                raise CaseRefused(
+                    case.first_row,
+                    f"survey {value!r} is not one of {', '.join(SURVEY_OUTCOMES)}",
+                )
+            out[fact] = value
+        else:
+            out[fact] = value
+    return out
