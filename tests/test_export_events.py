@@ -216,3 +216,22 @@ def test_every_step_of_the_reactive_process_is_mapped_or_left_out_on_purpose() -
     mapping = _mapping()
     triggers = {s.trigger for s in REACTIVE.table}
     assert triggers - set(mapping.states) == {"refer", "cancel"}
+
+
+def test_a_failed_export_leaves_no_file(
+    desk: Desk, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with freeze_time(NOW):
+        desk.calls.register(caller="Kim", channel="phone", summary="x", by="anna")
+    target = tmp_path / "out" / "events.csv"
+    target.parent.mkdir()
+    target.write_text("an older export\n", encoding="utf-8")
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("bpsm.importing.export._rows", broken)
+    with pytest.raises(RuntimeError):
+        export_events(desk, target)
+    assert target.read_text(encoding="utf-8") == "an older export\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["events.csv"]

@@ -128,14 +128,20 @@ def _target(path_or_stream: Path | str | IO[str]) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     path = Path(path_or_stream)
+    part = path.with_name(f".{path.name}.part")  # the file appears whole, or not at all
     try:
-        f = path.open("w", encoding="utf-8", newline="")
+        f = part.open("w", encoding="utf-8", newline="")
     except OSError as err:
         raise ValidationError(
             Problem(f"cannot write the file: {err.strerror or err}", str(path))
         ) from None
-    with f:
-        yield f
+    try:
+        with f:
+            yield f
+        part.replace(path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def export_events(
