@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -250,33 +250,92 @@ class Mapping(_Strict):
         return found
 
 
-def _problems(err: PydanticError, file: str) -> list[Problem]:
-    out = []
+_COLUMN_TYPES = frozenset({"string_type", "int_type", "int_parsing", "int_from_float"})
+
+
+def _lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], int]:
+    """Each field's path in the YAML → the (1-based) line it is written on."""
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+            out[(*path, k)] = key.start_mark.line + 1
+            out.update({p: n for p, n in _lines(value, (*path, k)).items() if p != (*path, k)})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out.update(_lines(item, (*path, i)))
+    return out
+
+
+def _in_data(data: object, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The part of pydantic's ``loc`` that is a path in the data (the rest names union members
+    and validators: ``state.str``, ``state.int``)."""
+    kept: list[str | int] = []
+    for part in loc:
+        listed = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (listed or (isinstance(data, dict) and part in data)):
+            break
+        data = data[part]  # type: ignore[index]
+        kept.append(part)
+    return tuple(kept)
+
+
+def _problems(
+    err: PydanticError, file: str, data: object, lines: dict[tuple[str | int, ...], int]
+) -> list[Problem]:
+    """One problem per field, with its YAML line; a union's alternatives as one message."""
+    grouped: dict[tuple[str | int, ...], list[Any]] = {}
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        value = e.get("input")
+        loc = tuple(e["loc"])
+        where = _in_data(data, loc)
+        if e["type"] == "extra_forbidden":
+            where = loc
+        grouped.setdefault(where, []).append(e)
+    out = []
+    for where, errors in grouped.items():
+        value = errors[0].get("input")
         shown = f" (value {value!r})" if not isinstance(value, dict | list) else ""
-        out.append(Problem(f"{e['msg']}{shown}", file, None, where or None))
+        if len(errors) > 1 and all(e["type"] in _COLUMN_TYPES for e in errors):
+            message = f"a column is a header name or a 0-based position{shown}"
+        elif errors[0]["type"] == "extra_forbidden":
+            message = "not a field of a mapping (a misspelt name?)"
+        else:
+            msg = str(errors[0]["msg"]).removeprefix("Value error, ")
+            message = f"{msg}{shown}"
+        line = next(
+            (lines[where[:i]] for i in range(len(where), -1, -1) if where[:i] in lines), None
+        )
+        fld = ".".join(str(p) for p in where) or None
+        out.append(Problem(message, file, line, fld))
     return out
 
 
 def load_mapping(path: Path | str) -> Mapping:
-    """Read and check a mapping file; ``ValidationError`` naming the file, field and value."""
+    """Read and check a mapping file; ``ValidationError`` naming the file, line, field and value
+    (one line per field)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ValidationError(
             Problem(f"cannot read the mapping: {err.strerror}", str(path))
         ) from None
+    except UnicodeDecodeError:
+        raise ValidationError(Problem("the mapping is not UTF-8 text", str(path))) from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
-        raise ValidationError(Problem(f"not YAML: {err}".splitlines()[0], str(path))) from None
-    if not isinstance(data, dict):
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValidationError(Problem(f"not YAML: {what}", str(path), line)) from None
+    if not isinstance(data, dict) or node is None:
         raise ValidationError(Problem("a mapping is a YAML mapping of fields", str(path)))
     try:
         return Mapping.model_validate(data)
     except PydanticError as err:
-        raise ValidationError(_problems(err, str(path))) from None
+        raise ValidationError(_problems(err, str(path), data, _lines(node))) from None
 
 
 def shipped(name: str) -> Path:
