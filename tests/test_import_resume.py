@@ -117,7 +117,8 @@ import sys
 from bpsm import Desk
 from bpsm.importing import import_file, load_mapping, shipped
 with Desk.open(sys.argv[1]) as desk:
-    import_file(desk, sys.argv[2], load_mapping(shipped("servicenow")), by="admin", batch=int(sys.argv[3]))
+    mapping = load_mapping(shipped("servicenow"))
+    import_file(desk, sys.argv[2], mapping, by="admin", batch=int(sys.argv[3]))
 """
 
 
