@@ -23,9 +23,11 @@ from bpsm.processes.calls.steps import OPEN_STATES
 
 __all__ = ["CASE_FACTS", "REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
 
-REACTIVE_STATES = (*OPEN_STATES, "closed", "contact", "ignore")
-"""What a source state may map to: a state of the reactive step table, ``contact`` (the row is
-another contact with the customer: the step ``log_contact``) or ``ignore`` (the row is dropped)."""
+REACTIVE_STATES = (*OPEN_STATES, "closed", "referred", "cancelled", "contact", "ignore")
+"""What a source state may map to: a state of the reactive step table (``referred``: handed to
+relation management, whose case the log does not hold, so none is opened; ``cancelled``:
+withdrawn), ``contact`` (the row is another contact with the customer: the step
+``log_contact``) or ``ignore`` (the row is dropped)."""
 
 Column = str | int
 

@@ -28,7 +28,7 @@ __all__ = ["ROUTES", "Plan", "Replayer"]
 
 _ROUTING: tuple[str, ...] = ("accept", "wait_for_customer", "wait_for_supplier", "resume")
 _ROUTING += ("resolve", "reopen")
-_ROUTING += ("close",)
+_ROUTING += ("close", "refer", "cancel")
 
 
 def _routes() -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
