@@ -37,7 +37,7 @@ from bpsm.store.tables import AuditEventRow, CallRow
 if TYPE_CHECKING:
     from bpsm.desk import Desk
 
-__all__ = ["CASE_FACTS", "COLUMNS", "PAGE", "case_number", "export_events"]
+__all__ = ["CASE_FACTS", "COLUMNS", "NOT_ROUND_TRIPPED", "PAGE", "case_number", "export_events"]
 
 PAGE = 500
 """Calls read per page (their events follow in one query)."""
@@ -54,6 +54,15 @@ CASE_FACTS = (
     "lead_time_met",
 )
 """The call's facts written on every row of its case (the mapping's ``case_facts``)."""
+
+NOT_ROUND_TRIPPED = {
+    "effort_balance": "staff minutes are effort entries on any record (calls, relation cases, "
+    "changes, tasks, improvements), not events of a call: the log carries a call's minutes "
+    "(effort_minutes) for reading, and the import writes no effort entries",
+    "proactive": "recommendations and jobs are records of their own, and a job is a person's "
+    "first handling of a record: an import's steps are done by the importing person",
+}
+"""The KPIs an event log of calls cannot carry back, and why (every other one round-trips)."""
 
 COLUMNS = (
     "case_id",
