@@ -19,7 +19,7 @@ from bpsm.importing import load_mapping, shipped
 from bpsm.importing.export import COLUMNS, PAGE, case_number, export_events
 from bpsm.importing.mapping import CASE_FACTS, Mapping
 from bpsm.importing.reader import BadRow, RawCase, Skipped, read_cases, split_cases
-from bpsm.importing.replay import Plan, Replayer
+from bpsm.importing.replay import CaseRefused, Plan, Replayer
 from bpsm.processes.calls.steps import REACTIVE
 from bpsm.store.tables import AuditEventRow, CallRow, ServiceRow
 
@@ -227,3 +227,59 @@ def test_a_failed_export_leaves_no_file(
         export_events(desk, target)
     assert target.read_text(encoding="utf-8") == "an older export\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["events.csv"]
+
+
+def _one_case(**facts: str) -> str:
+    """A two-row case in the export's format, with ``facts`` on its rows."""
+    cols = list(COLUMNS)
+    rows = []
+    for seq, activity in ((1, "register"), (2, "accept")):
+        values = dict.fromkeys(cols, "")
+        values.update(
+            case_id="C-000001",
+            seq=str(seq),
+            timestamp="2026-03-02T09:00:00+00:00",
+            activity=activity,
+            group="service-desk",
+            person="anna",
+            channel="phone",
+            caller="Kim",
+            summary="x",
+            **facts,
+        )
+        rows.append(values)
+    out = io.StringIO()
+    w = csv.DictWriter(out, cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        ({"effort_score": "8"}, "effort_score '8' is not a whole number 1–7"),
+        ({"satisfaction": "good"}, "satisfaction 'good' is not a whole number 1–5"),
+        ({"is_exception": "maybe"}, "is_exception 'maybe' is not true or false"),
+        ({"survey": "later"}, "survey 'later' is not one of pending, sent, answered"),
+    ],
+)
+def test_a_bad_case_fact_refuses_the_case_naming_its_row(
+    desk: Desk, facts: dict[str, str], reason: str
+) -> None:
+    mapping = _mapping()
+    (case,) = read_cases(io.StringIO(_one_case(**facts)), mapping, "events.csv")
+    assert isinstance(case, RawCase)
+    with pytest.raises(CaseRefused) as err:
+        _replayer(desk, mapping).plan(case)
+    assert (err.value.row, err.value.reason[: len(reason)]) == (2, reason)
+
+
+def test_service_ids_the_desk_has_are_kept_others_are_no_service(desk: Desk) -> None:
+    mapping = _mapping()
+    for given, kept in ((SERVICE, SERVICE), ("no-such-service", None)):
+        (case,) = read_cases(io.StringIO(_one_case(service=given)), mapping, "events.csv")
+        assert isinstance(case, RawCase)
+        call = _replayer(desk, mapping).plan(case).call
+        assert call["service_id"] == kept
+        assert (call["service_version"] is None) == (kept is None)
