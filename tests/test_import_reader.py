@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,7 @@ from bpsm.importing import load_mapping, shipped
 from bpsm.importing.mapping import Mapping
 from bpsm.importing.reader import BadRow, RawCase, Skipped, read_cases, split_cases
 from bpsm.importing.replay import CaseRefused, Plan, Replayer
-
-ROOT = Path(__file__).resolve().parents[1]
-LOG = ROOT.parent / "shared" / "data" / "incident_event_log.csv.gz"
+from tests.real_log import LOG
 
 HEADER = "number,incident_state,reassignment_count,reopen_count,sys_mod_count,sys_updated_at,"
 HEADER += "contact_type,category,assignment_group,assigned_to\n"

@@ -25,6 +25,7 @@ from bpsm.importing.mapping import Mapping, Timestamp
 __all__ = [
     "MAX_RECORD_LINES",
     "BadRow",
+    "Broken",
     "Event",
     "RawCase",
     "Skipped",
@@ -90,9 +91,26 @@ class _Open:
     first_bad: int = 0
 
 
+class Broken(str):
+    """Why a record's quotes are broken; ``head``: the fields before the one whose quote broke
+    (the case id among them, when it comes first)."""
+
+    head: list[str]
+
+    def __new__(cls, why: str, line: str, delimiter: str) -> Broken:
+        self = super().__new__(cls, why)
+        head: list[str] = []
+        for part in line.rstrip("\r\n").split(delimiter):
+            if '"' in part:
+                break
+            head.append(part)
+        self.head = head
+        return self
+
+
 def records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
-    """``(row, values)`` per record, or ``(row, why)`` for broken quotes; ``row`` is the line
-    the record starts on (the header is row 1). Blank lines are no records."""
+    """``(row, values)`` per record, or ``(row, why)`` for broken quotes (a :class:`Broken`);
+    ``row`` is the line the record starts on (the header is row 1). Blank lines are no records."""
     source = enumerate(lines, 1)
     again: deque[tuple[int, str]] = deque()  # lines given back after a quote left open
     held: list[tuple[int, str]] = []
@@ -101,7 +119,8 @@ def records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[st
         if got is None:
             if not held:
                 return
-            yield held[0][0], "broken quotes: a quoted field is not closed at the end of the file"
+            why = "broken quotes: a quoted field is not closed at the end of the file"
+            yield held[0][0], Broken(why, held[0][1], delimiter)
             again.extend(held[1:])
             held = []
             continue
@@ -113,7 +132,7 @@ def records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[st
             open_quote = "end of data" in str(err) or "new-line" in str(err)
             if open_quote and len(held) < MAX_RECORD_LINES:
                 continue
-            yield held[0][0], f"broken quotes: {err}"
+            yield held[0][0], Broken(f"broken quotes: {err}", held[0][1], delimiter)
             again.extendleft(reversed(held[1:]))
             held = []
             continue
@@ -183,8 +202,9 @@ def read_cases(
         )
         if problem is not None:
             # the row's case, when its id can be read; else the case being read
+            fields = values.head if isinstance(values, Broken) else values
             cid = (
-                values[case_col] if not isinstance(values, str) and len(values) > case_col else None
+                fields[case_col] if not isinstance(fields, str) and len(fields) > case_col else None
             )
             yield BadRow(row, problem, cid or (current.case_id if current else None))
             if current is not None and cid in (None, current.case_id):
