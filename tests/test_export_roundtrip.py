@@ -111,9 +111,9 @@ def _assert_same_kpis(source: Desk, target: Desk, since: datetime, now: datetime
 
 #: what may happen next to a call, by its state (the desk's steps, and time passing)
 MOVES: dict[str, tuple[str, ...]] = {
-    "registered": ("accept", "exception", "contact"),
-    "in_progress": ("escalate", "wait_customer", "wait_supplier", "resolve", "contact"),
-    "waiting_customer": ("resume", "contact"),
+    "registered": ("accept", "exception", "contact", "accept", "refer"),
+    "in_progress": ("escalate", "wait_customer", "wait_supplier", "resolve", "contact", "cancel"),
+    "waiting_customer": ("resume", "contact", "resume", "cancel"),
     "waiting_supplier": ("resume",),
     "resolved": ("reopen", "close", "contact"),
 }
@@ -147,7 +147,7 @@ def _play(desk: Desk, calls: list[Any]) -> datetime:
                     break
                 options = MOVES[view.state]
                 if view.state == "registered" and service is None:
-                    options = ("exception", "contact")
+                    options = ("exception", "contact", "refer")
                 move = options[choice % len(options)]
                 _move(desk, c.id, move, view.group, by, choice)
             clock.tick(timedelta(minutes=gap))
@@ -159,6 +159,10 @@ def _move(desk: Desk, call: int, move: str, group: str, by: str, choice: int) ->
     d = desk.calls
     if move == "accept":
         d.accept(call, by=by)
+    elif move == "refer":
+        d.refer(call, reason="not standard", by=by)
+    elif move == "cancel":
+        d.cancel(call, reason="withdrawn", by=by)
     elif move == "exception":
         d.make_exception(call, reason="one-off", by=by)
     elif move == "contact":
@@ -277,3 +281,20 @@ def test_the_kpis_left_out_are_named_with_a_reason() -> None:
     assert set(NOT_ROUND_TRIPPED) <= {k.name for k in KPIS}
     assert all(len(why) > 20 for why in NOT_ROUND_TRIPPED.values())
     assert {"volume", "first_time_right", "resolution_time", "mileage"} <= set(ROUND_TRIP)
+
+
+def test_referred_and_cancelled_calls_round_trip(desks: Desks) -> None:
+    source, target = desks.new(), desks.new()
+    with freeze_time(T0) as clock:
+        referred = source.calls.register(caller="Kim", channel="phone", summary="iPad", by="anna")
+        source.calls.refer(referred.id, reason="not standard", by="anna")
+        desk_call = source.calls.register(
+            caller="Kim", channel="email", summary="x", service="laptop", by="omar"
+        )
+        source.calls.accept(desk_call.id, by="omar")
+        clock.tick(timedelta(minutes=7))
+        source.calls.cancel(desk_call.id, reason="withdrawn", by="omar")
+    now = T0 + timedelta(hours=1)
+    _round_trip(source, target, desks.where, now)
+    assert sorted(target.calls.get(i).state for i in (1, 2)) == ["cancelled", "referred"]
+    _assert_same_kpis(source, target, T0 - timedelta(days=1), now)
