@@ -33,6 +33,16 @@ events are indistinguishable from those the one-action API writes for the same a
 * **Triggers stay correct.** The rows go through the tables' own triggers: the call search index
   (SQLite FTS5) and the KPI roll-up's ``kpi_dirty`` marks see every call a batch writes, with its
   final values.
+* **Replayed history** (:meth:`Batch.replayed`, for importers): a call whose whole path was
+  already worked out on the reactive step table (:mod:`bpsm.importing.replay`) is written as
+  it stands — its row, contacts and audit events — after the batch checks that every event is a
+  step of the table from the state the previous one left, that the batch's person may fire each
+  step, that times run forward and are not in the future, that the channel is one of the desk's
+  and that every text fits its column. What the desk checks against its present (the catalogue
+  service before ``accept``, the desk's groups before ``escalate``, the survey policy before
+  ``close``) is not asked of history, and the counts (escalations, reopens) may come from the
+  source. :meth:`Batch.add_row` writes another row in the batch's transaction (an importer's
+  ledger), after the calls.
 * **Ids** come from the database: PostgreSQL's sequences (drawn in blocks), or on SQLite the next
   rowids under the write lock the batch takes when it starts (SQLite gives a new row
   ``max(rowid) + 1``, and no other writer can come between while the lock is held).
@@ -73,6 +83,13 @@ __all__ = ["Batch", "bulk"]
 _LOGS = frozenset({AuditEventRow.__table__, CallContactRow.__table__})
 #: the order tables are written in (a row's foreign keys point at rows written before it)
 _ORDER = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
+#: ``(from, trigger, to)`` of every step of the reactive table (a replayed path is made of them)
+_STEPS = frozenset(
+    (src, step.trigger, step.dest or src) for step in REACTIVE.table for src in step.source
+) | {(None, "register", "registered")}
+_CALL = _texts(CallRow.__mapper__)
+_CONTACT = _texts(CallContactRow.__mapper__)
+_AUDIT = _texts(AuditEventRow.__mapper__)
 
 
 def _number(call_id: int) -> str:
@@ -243,6 +260,7 @@ class Batch:
         self._desk = desk
         self._by = desk.person(by)
         self._people: dict[str, Person] = {by: self._by}
+        self._may: set[tuple[str, str]] = set()  # (person, step) found allowed
         self._chunk = chunk
         self._failed: BaseException | None = None
         self._closed = False
@@ -250,6 +268,7 @@ class Batch:
         self._records: dict[tuple[type[Any], int], _Track] = {}
         self._touched: list[_Track] = []
         self._pending = 0
+        self._extra: dict[Table, list[dict[str, Any]]] = {}
         self.registered = 0
         self.actions = 0
         self.written: dict[str, int] = {}
@@ -509,6 +528,98 @@ class Batch:
         """Another contact with the customer about this call."""
         self.fire(call, "log_contact", channel=channel, note=note, by=by, at=at)
 
+    # -- replayed history ------------------------------------------------------------------------
+
+    def replayed(
+        self,
+        call: dict[str, Any],
+        contacts: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        *,
+        skip_refused: bool = False,
+    ) -> int:
+        """Write a call whose path was replayed on the reactive step table (an import): its row
+        (without ``id`` and ``version``), contacts and audit events (without ids; ``record_id``
+        is filled in), as they stand; its number. See "Replayed history" in :mod:`bpsm.bulk`.
+
+        ``skip_refused``: a refused call raises its error but leaves the batch usable (nothing
+        of the call was held), so an importer can report it and go on.
+
+        Raises:
+            InvalidTransition: an event is no step of the table from the state before it.
+            PermissionDenied: the batch's person may not fire one of the steps.
+            ValidationError: times go back or lie in the future, the channel is not the desk's,
+                a text does not fit its column.
+        """
+        self._usable()
+        if skip_refused:
+            self._check_replayed(call, contacts, events)
+        try:
+            if not skip_refused:
+                self._check_replayed(call, contacts, events)
+            ident = self._ids.take(CallRow.__table__, "id")  # type: ignore[arg-type]
+            key = str(ident)
+            self._extra.setdefault(CallRow.__table__, []).append(  # type: ignore[arg-type]
+                {**call, "id": ident, "version": 1}
+            )
+            self._extra.setdefault(CallContactRow.__table__, []).extend(  # type: ignore[arg-type]
+                {**c, "call_id": ident} for c in contacts
+            )
+            self._extra.setdefault(AuditEventRow.__table__, []).extend(  # type: ignore[arg-type]
+                {**e, "record_id": key} for e in events
+            )
+        except BaseException as err:
+            raise self._refused(err, None, "replayed") from None
+        self.registered += 1
+        self.actions += len(events)
+        self._pending += len(events)
+        if self._pending >= self._chunk:
+            self._write()
+            self._forget()
+        return ident
+
+    def add_row(self, table: Table, row: dict[str, Any]) -> None:
+        """Another row to write in this batch's transaction, after its calls (e.g. an
+        importer's ledger entry naming the call :meth:`replayed` wrote)."""
+        self._usable()
+        self._extra.setdefault(table, []).append(row)
+
+    def _check_replayed(
+        self, call: dict[str, Any], contacts: list[dict[str, Any]], events: list[dict[str, Any]]
+    ) -> None:
+        if not events or events[0]["trigger"] != "register":
+            raise ValidationError("replayed: a call's history starts with its registration")
+        state: str | None = None
+        last = events[0]["at"]
+        now = clock.now()
+        for ev in events:
+            trigger, to = ev["trigger"], ev["to_state"]
+            if (state, trigger, to) not in _STEPS:
+                allowed = sorted({t for s, t, _ in _STEPS if s == state})
+                raise InvalidTransition("call", trigger, state or "(new)", allowed)
+            if (ev["actor"], trigger) not in self._may:
+                REACTIVE.require(self._person(ev["actor"]), trigger)
+                self._may.add((ev["actor"], trigger))
+            at = ev["at"]
+            if at < last:
+                raise ValidationError(
+                    Problem(f"{at.isoformat()} is before {last.isoformat()}", field="at")
+                )
+            last, state = at, to
+        if last > now:
+            raise ValidationError(
+                Problem(f"{last.isoformat()} is in the future (now {now.isoformat()})", field="at")
+            )
+        if call["state"] != state:
+            raise ValidationError(
+                Problem(f"the call's state {call['state']!r} is not its path's end {state!r}")
+            )
+        one_of("channel", call["channel"], self._desk.config.channels, what="desk's channels")
+        for cols, rows in ((_CALL, (call,)), (_CONTACT, contacts), (_AUDIT, events)):
+            for row in rows:
+                for key, limit in cols:
+                    _fits(key, limit, row.get(key))
+
     # -- one action -----------------------------------------------------------------------------
 
     def _step(self, row: CallRow, trigger: str, person: Person, answers: dict[str, Any]) -> Any:
@@ -667,6 +778,9 @@ class Batch:
             elif now != track.written:
                 updates.setdefault(track.cols.table, []).append((now, track.written["version"]))
             track.written = now
+        for table, extra in self._extra.items():
+            inserts.setdefault(table, []).extend(extra)
+        self._extra = {}
         s = self._real
         for table in sorted(inserts, key=_ORDER.__getitem__):
             s.execute(insert(table), inserts[table])

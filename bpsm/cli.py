@@ -18,6 +18,8 @@ from typer.core import TyperGroup
 from bpsm import cli_survey
 from bpsm.cli_base import INTERNAL_ERROR, fail, open_desk, open_for_operator, operator_id
 from bpsm.cli_base import report as _report
+from bpsm.cli_export import export_app
+from bpsm.cli_import import import_app
 from bpsm.cli_options import (
     AsOpt,
     ByOpt,
@@ -81,6 +83,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(docs_app, name="docs")
 app.add_typer(pilot_app, name="pilot")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 
 @catalogue_app.command("validate")

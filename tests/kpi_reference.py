@@ -188,7 +188,10 @@ def _per_call(c: dict[str, Any], now: datetime) -> dict[str, tuple[str | None, d
             c["registered_at"],
             {"registered": 1, "exceptions": int(c["is_exception"]), "referred": int(referred)},
         ),
-        "first_time_right": (c["resolved_at"], {"resolved": 1, "first_time_right": int(ftr)}),
+        "first_time_right": (
+            c["resolved_at"],
+            {"resolved": 1, "first_time_right": int(ftr), "reopened": int(c["reopen_count"] > 0)},
+        ),
         "effort": (
             c["closed_at"],
             {

@@ -43,7 +43,7 @@ def test_table_json_and_csv_of_one_report(seeded: str) -> None:
     assert body["schema"] == SCHEMA and body["by"] == "week"
     assert body["periods"] == ["2026-04-27", "2026-05-04", "2026-05-11"]
     ftr = next(r for r in body["rows"] if (r["kpi"], r["period"]) == ("first_time_right", "total"))
-    assert ftr["figures"] == {"resolved": 1, "first_time_right": 1, "share": 1.0}
+    assert ftr["figures"] == {"resolved": 1, "first_time_right": 1, "reopened": 0, "share": 1.0}
     lines = list(csv.reader(io.StringIO(run(*args, "--format", "csv").output)))
     assert tuple(lines[0]) == CSV_COLUMNS
     assert ["2026-05-11", "", "volume", "registered", "2"] in lines

@@ -12,9 +12,7 @@ import pytest
 from bpsm.errors import ValidationError
 from bpsm.importing import load_mapping, shipped
 from bpsm.importing.mapping import Timestamp
-
-ROOT = Path(__file__).resolve().parents[1]
-LOG = ROOT.parent / "shared" / "data" / "incident_event_log.csv.gz"
+from tests.real_log import LOG
 
 
 def test_shipped_servicenow_mapping_fits_the_real_header() -> None:

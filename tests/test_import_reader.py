@@ -1,18 +1,18 @@
-"""Streaming an event log into cases: the real log's facts, and bad rows reported."""
+"""Streaming an event log into cases, replayed on the reactive step table: the real log's facts,
+bad rows reported with their row and reason, a case with one skipped whole."""
 
 from __future__ import annotations
 
 import gzip
 import io
-from pathlib import Path
 
 import pytest
 
 from bpsm.importing import load_mapping, shipped
-from bpsm.importing.reader import BadRow, Case, read_cases
-
-ROOT = Path(__file__).resolve().parents[1]
-LOG = ROOT.parent / "shared" / "data" / "incident_event_log.csv.gz"
+from bpsm.importing.mapping import Mapping
+from bpsm.importing.reader import BadRow, RawCase, Skipped, read_cases, split_cases
+from bpsm.importing.replay import CaseRefused, Plan, Replayer
+from tests.real_log import LOG
 
 HEADER = "number,incident_state,reassignment_count,reopen_count,sys_mod_count,sys_updated_at,"
 HEADER += "contact_type,category,assignment_group,assigned_to\n"
@@ -22,18 +22,48 @@ def _row(n: str, state: str, seq: int, at: str = "1/3/2016 10:00", group: str = 
     return f"{n},{state},0,0,{seq},{at},Phone,Cat 1,{group},?\n"
 
 
+def _replayer(mapping: Mapping) -> Replayer:
+    return Replayer(
+        mapping, by="admin", by_group="service-desk", source="x.csv", staff=frozenset(), services={}
+    )
+
+
+def _plans(text: str, mapping: Mapping) -> tuple[dict[str, Plan], list[BadRow | Skipped]]:
+    split = split_cases(io.StringIO(text), mapping, "x.csv")
+    plans, other = {}, []
+    for got in read_cases(io.StringIO(text), mapping, "x.csv", split):
+        if isinstance(got, RawCase):
+            plans[got.case_id] = _replayer(mapping).plan(got)
+        else:
+            other.append(got)
+    return plans, other
+
+
+def _first_time_right(call: dict[str, object]) -> bool:
+    """The KPI engine's definition (bpsm.processes.calls.views.first_time_right), on a row."""
+    return (
+        call["resolved_at_contact"] == 1
+        and call["escalation_count"] == 0
+        and call["reopen_count"] == 0
+    )
+
+
 @pytest.mark.slow
-def test_the_full_real_log_gives_the_readme_facts_in_counter_mode() -> None:
+def test_the_full_real_log_replays_legally_with_the_readme_facts_in_counter_mode() -> None:
     if not LOG.exists():
         pytest.skip("the real log is not beside the repository")
     mapping = load_mapping(shipped("servicenow"))
     with gzip.open(LOG, "rt", encoding=mapping.encoding, newline="") as f:
-        cases = [c for c in read_cases(f, mapping, LOG.name)]
-    assert not [c for c in cases if isinstance(c, BadRow)]
-    calls = [c for c in cases if isinstance(c, Case)]
+        split = split_cases(f, mapping, LOG.name)
+    replayer, calls = _replayer(mapping), []
+    with gzip.open(LOG, "rt", encoding=mapping.encoding, newline="") as f:
+        for got in read_cases(f, mapping, LOG.name, split):
+            assert isinstance(got, RawCase), got
+            calls.append(replayer.plan(got).call)
     assert len(calls) == 24_918
-    assert sum(c.first_time_right for c in calls) == 13_487
-    assert sum(c.reopen_count > 0 for c in calls) == 275
+    assert sum(c["state"] == "closed" and c["resolved_at"] is not None for c in calls) == 24_918
+    assert sum(_first_time_right(c) for c in calls) == 13_487
+    assert sum(c["reopen_count"] > 0 for c in calls) == 275  # type: ignore[operator]
 
 
 def test_bad_rows_are_reported_and_their_cases_skipped_whole() -> None:
@@ -44,23 +74,34 @@ def test_bad_rows_are_reported_and_their_cases_skipped_whole() -> None:
         + _row("B", "New", 0)
         + _row("B", "Exploded", 1)  # unknown state: B is skipped
         + _row("C", "New", 0, at="31/2/2016 10:00")  # bad date: C is skipped
-        + "D,New,0\n"  # truncated
+        + "D,New,0\n"  # truncated: D is skipped
+        + 'D,New,0,0,0,"1/3/2016 10:00"x,Phone,Cat 1,G1,?\n'  # broken quotes: the case read
         + _row("E", "Closed", 1)
         + _row("E", "New", 0)  # sequence orders it first
-        + _row("A", "Closed", 2)  # A again after other cases
+        + _row("A", "Closed", 2)  # A again after other cases: A is skipped whole
     )
-    out = list(read_cases(io.StringIO(text), load_mapping(shipped("servicenow")), "x.csv"))
-    bad = sorted((b.row, b.reason) for b in out if isinstance(b, BadRow))
-    assert [r for r, _ in bad] == [5, 6, 7, 10]
-    assert "unknown state 'Exploded'" in bad[0][1] and "31/2/2016" in bad[1][1]
-    assert "truncated" in bad[2][1] and "appears again" in bad[3][1]
-    good = {c.case_id: c for c in out if isinstance(c, Case)}
-    assert set(good) == {"A", "E"}
-    assert [e.state for e in good["E"].events] == ["registered", "closed"]
-    assert good["A"].channel == "phone" and good["A"].first_time_right
+    plans, other = _plans(text, load_mapping(shipped("servicenow")))
+    bad = sorted((b.row, b.reason) for b in other if isinstance(b, BadRow))
+    assert [r for r, _ in bad] == [2, 5, 6, 7, 8, 11]
+    reasons = dict(bad)
+    assert "split" in reasons[2] and "unknown state 'Exploded'" in reasons[5]
+    assert "31/2/2016" in reasons[6] and "truncated" in reasons[7]
+    assert "broken quotes" in reasons[8] and "appears again" in reasons[11]
+    assert {s.case_id for s in other if isinstance(s, Skipped)} >= {"A", "B", "C", "D"}
+    assert set(plans) == {"E"}
+    triggers = [e["trigger"] for e in plans["E"].events]
+    assert triggers == ["register", "accept", "resolve", "close"]
+    assert [e["data"].get("implied", False) for e in plans["E"].events] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert [e["data"]["row"] for e in plans["E"].events] == [10, 9, 9, 9]
+    assert plans["E"].call["channel"] == "phone" and _first_time_right(plans["E"].call)
 
 
-def test_sequence_mode_counts_group_changes_and_returns_after_resolution() -> None:
+def test_sequence_mode_counts_escalations_in_progress_and_returns_after_resolution() -> None:
     mapping = load_mapping(shipped("servicenow"))
     mapping = mapping.model_copy(
         update={"facts": mapping.facts.model_copy(update={"mode": "sequence"})}
@@ -68,11 +109,37 @@ def test_sequence_mode_counts_group_changes_and_returns_after_resolution() -> No
     text = (
         HEADER
         + _row("A", "New", 0)
-        + _row("A", "Active", 1, group="G2")
-        + _row("A", "Resolved", 2, group="G2")
-        + _row("A", "Active", 3, group="G2")
-        + _row("A", "Closed", 4, group="G2")
+        + _row("A", "Active", 1)
+        + _row("A", "Active", 2, group="G2")  # a hand-over while in progress: an escalation
+        + _row("A", "Resolved", 3, group="G2")
+        + _row("A", "Closed", 4, group="G2")  # closed, then worked on: read as resolved
+        + _row("A", "Active", 5, group="G2")  # a return to work after resolution: a reopen
+        + _row("A", "Closed", 6, group="G2")
     )
+    plans, other = _plans(text, mapping)
+    assert other == []
+    call = plans["A"].call
+    assert (call["escalation_count"], call["reopen_count"], call["state"]) == (1, 1, "closed")
+    assert not _first_time_right(call)
+    triggers = [e["trigger"] for e in plans["A"].events]
+    assert triggers == [
+        "register",
+        "accept",
+        "escalate",
+        "resolve",
+        "reopen",
+        "resolve",
+        "close",
+    ]
+
+
+def test_a_state_no_step_leads_to_is_refused_with_its_row() -> None:
+    mapping = load_mapping(shipped("servicenow")).model_copy(
+        update={"closed_then_worked": "refuse"}
+    )
+    text = HEADER + _row("A", "New", 0) + _row("A", "Closed", 1) + _row("A", "Active", 2)
     (case,) = read_cases(io.StringIO(text), mapping, "x.csv")
-    assert isinstance(case, Case)
-    assert (case.escalation_count, case.reopen_count, case.first_time_right) == (1, 1, False)
+    assert isinstance(case, RawCase)
+    with pytest.raises(CaseRefused) as err:
+        _replayer(mapping).plan(case)
+    assert err.value.row == 3 and "close is final" in err.value.reason

@@ -7,10 +7,11 @@ before anything is read or written.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -20,12 +21,31 @@ from pydantic import ValidationError as PydanticError
 from bpsm.errors import Problem, ValidationError
 from bpsm.processes.calls.steps import OPEN_STATES
 
-__all__ = ["REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
+__all__ = ["CASE_FACTS", "REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
 
-REACTIVE_STATES = (*OPEN_STATES, "closed", "ignore")
-"""What a source state may map to: a state of the reactive step table, or ``ignore``."""
+REACTIVE_STATES = (*OPEN_STATES, "closed", "referred", "cancelled", "contact", "ignore")
+"""What a source state may map to: a state of the reactive step table (``referred``: handed to
+relation management, whose case the log does not hold, so none is opened; ``cancelled``:
+withdrawn), ``contact`` (the row is another contact with the customer: the step
+``log_contact``) or ``ignore`` (the row is dropped)."""
 
 Column = str | int
+
+CaseFact = Literal[
+    "survey",
+    "effort_score",
+    "satisfaction",
+    "self_service_faq",
+    "self_service_question",
+    "is_exception",
+    "exception_reason",
+    "business_minutes_to_resolve",
+    "lead_time_met",
+]
+"""A fact of the call no step of the log shows, trusted from a column of the case's last row
+(``case_facts``): the survey outcome and answers, the self-service flag, the exception, the
+business minutes to resolve and whether the lead time was met."""
+CASE_FACTS: tuple[str, ...] = CaseFact.__args__  # type: ignore[attr-defined]
 """A column by header name, or by 0-based position (headers repeat names)."""
 
 
@@ -76,15 +96,60 @@ class Order(_Strict):
         return self
 
 
+class Escalation(_Strict):
+    """Which change of group is an escalation (sequence mode)."""
+
+    by: Literal["group_change", "level", "group_pattern"] = "group_change"
+    """``group_change``: any move to another group; ``level``: a move to a higher number in
+    ``column``; ``group_pattern``: a move to a group of a higher level, the level of a group
+    being the place (1, 2, …) of the first of ``patterns`` its name matches."""
+    column: Column | None = None
+    patterns: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> Escalation:
+        if self.by == "level" and self.column is None:
+            raise ValueError("escalation by level needs its column")
+        if self.by == "group_pattern":
+            if not self.patterns:
+                raise ValueError("escalation by group_pattern needs its patterns")
+            for p in self.patterns:
+                try:
+                    re.compile(p)
+                except re.error as err:
+                    raise ValueError(f"pattern {p!r} is not a regular expression: {err}") from None
+        return self
+
+    def level_of(self, group: str | None) -> int | None:
+        """The support level of ``group`` by the patterns (None: none matches)."""
+        if group is None:
+            return None
+        for i, pattern in enumerate(self.patterns, 1):
+            if re.search(pattern, group):
+                return i
+        return None
+
+
+class Contacts(_Strict):
+    """Which rows are contacts with the customer: the facts behind "resolved at first contact"."""
+
+    by: Literal["no_handovers", "activities"] = "activities"
+    """``no_handovers``: the registration is the one contact and the call is resolved at it
+    unless it was handed over (first time right is then "never escalated, never reopened");
+    ``activities``: rows whose state maps to ``contact`` are new contacts, and so is the return
+    from waiting for the customer when ``resume_from_customer`` (the desk's own rule)."""
+    resume_from_customer: bool = True
+
+
 class Facts(_Strict):
     mode: Literal["counters", "sequence"] = "counters"
-    """``counters``: trusted from the last row's counter columns; ``sequence``: derived (an
-    escalation is a change of group or a move to a higher level; a reopen is a return to work
-    after resolution)."""
+    """``counters``: escalations and reopens trusted from the last row's counter columns;
+    ``sequence``: derived from the rows (an escalation by :class:`Escalation`, a reopen is a
+    return to work after resolution)."""
     reassignment_count: Column | None = None
     reopen_count: Column | None = None
-    level: Column | None = None
-    """Optional support-level column (sequence mode): a higher number is an escalation."""
+    escalation: Escalation = Escalation()
+    contacts: Contacts = Contacts()
 
     @model_validator(mode="after")
     def _counters_named(self) -> Facts:
@@ -112,11 +177,29 @@ class Mapping(_Strict):
     channel: Column | None = None
     service: Column | None = None
     order: Order = Order()
+    caller: Column | None = None
+    summary: Column | None = None
+    """The call's summary (default: the case id)."""
     states: dict[str, str]
     """Source state → reactive state (:data:`REACTIVE_STATES`)."""
+    closed_then_worked: Literal["resolved", "refuse"] = "refuse"
+    """A ``closed`` row followed by more work (the desk's close is final): ``resolved`` reads
+    that close as a resolution (the work after it is then a reopen); ``refuse`` makes the case
+    a bad one."""
     channels: dict[str, str] = {}
     """Source channel → the desk's channel (unlisted ones are kept as they are)."""
+    channel_default: str = "unknown"
+    """The channel of a case whose channel is missing."""
+    services: dict[str, str] = {}
+    """Source service/category → a catalogue service id (unlisted ones: no service; the source
+    value is kept in the registration's audit event)."""
+    services_are_ids: bool = False
+    """The service column holds the desk's own catalogue ids (an export of a bpsm desk): an id
+    the desk has is kept as it is, after ``services``; any other is no service."""
     facts: Facts = Facts(mode="sequence")
+    case_facts: dict[CaseFact, Column] = {}
+    """Call fact → the column of the case's last row it is read from (:data:`CASE_FACTS`); an
+    empty value is no value (the call's default)."""
 
     @field_validator("states")
     @classmethod
@@ -139,10 +222,13 @@ class Mapping(_Strict):
             "person": self.person,
             "channel": self.channel,
             "service": self.service,
+            "caller": self.caller,
+            "summary": self.summary,
             "order.column": self.order.column,
             "facts.reassignment_count": self.facts.reassignment_count,
             "facts.reopen_count": self.facts.reopen_count,
-            "facts.level": self.facts.level,
+            "facts.escalation.column": self.facts.escalation.column,
+            **{f"case_facts.{k}": v for k, v in self.case_facts.items()},
         }
         return {k: v for k, v in named.items() if v is not None}
 
@@ -166,33 +252,92 @@ class Mapping(_Strict):
         return found
 
 
-def _problems(err: PydanticError, file: str) -> list[Problem]:
-    out = []
+_COLUMN_TYPES = frozenset({"string_type", "int_type", "int_parsing", "int_from_float"})
+
+
+def _lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], int]:
+    """Each field's path in the YAML → the (1-based) line it is written on."""
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+            out[(*path, k)] = key.start_mark.line + 1
+            out.update({p: n for p, n in _lines(value, (*path, k)).items() if p != (*path, k)})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out.update(_lines(item, (*path, i)))
+    return out
+
+
+def _in_data(data: object, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The part of pydantic's ``loc`` that is a path in the data (the rest names union members
+    and validators: ``state.str``, ``state.int``)."""
+    kept: list[str | int] = []
+    for part in loc:
+        listed = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (listed or (isinstance(data, dict) and part in data)):
+            break
+        data = data[part]  # type: ignore[index]
+        kept.append(part)
+    return tuple(kept)
+
+
+def _problems(
+    err: PydanticError, file: str, data: object, lines: dict[tuple[str | int, ...], int]
+) -> list[Problem]:
+    """One problem per field, with its YAML line; a union's alternatives as one message."""
+    grouped: dict[tuple[str | int, ...], list[Any]] = {}
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        value = e.get("input")
+        loc = tuple(e["loc"])
+        where = _in_data(data, loc)
+        if e["type"] == "extra_forbidden":
+            where = loc
+        grouped.setdefault(where, []).append(e)
+    out = []
+    for where, errors in grouped.items():
+        value = errors[0].get("input")
         shown = f" (value {value!r})" if not isinstance(value, dict | list) else ""
-        out.append(Problem(f"{e['msg']}{shown}", file, None, where or None))
+        if len(errors) > 1 and all(e["type"] in _COLUMN_TYPES for e in errors):
+            message = f"a column is a header name or a 0-based position{shown}"
+        elif errors[0]["type"] == "extra_forbidden":
+            message = "not a field of a mapping (a misspelt name?)"
+        else:
+            msg = str(errors[0]["msg"]).removeprefix("Value error, ")
+            message = f"{msg}{shown}"
+        line = next(
+            (lines[where[:i]] for i in range(len(where), -1, -1) if where[:i] in lines), None
+        )
+        fld = ".".join(str(p) for p in where) or None
+        out.append(Problem(message, file, line, fld))
     return out
 
 
 def load_mapping(path: Path | str) -> Mapping:
-    """Read and check a mapping file; ``ValidationError`` naming the file, field and value."""
+    """Read and check a mapping file; ``ValidationError`` naming the file, line, field and value
+    (one line per field)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ValidationError(
             Problem(f"cannot read the mapping: {err.strerror}", str(path))
         ) from None
+    except UnicodeDecodeError:
+        raise ValidationError(Problem("the mapping is not UTF-8 text", str(path))) from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
-        raise ValidationError(Problem(f"not YAML: {err}".splitlines()[0], str(path))) from None
-    if not isinstance(data, dict):
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValidationError(Problem(f"not YAML: {what}", str(path), line)) from None
+    if not isinstance(data, dict) or node is None:
         raise ValidationError(Problem("a mapping is a YAML mapping of fields", str(path)))
     try:
         return Mapping.model_validate(data)
     except PydanticError as err:
-        raise ValidationError(_problems(err, str(path))) from None
+        raise ValidationError(_problems(err, str(path), data, _lines(node))) from None
 
 
 def shipped(name: str) -> Path:

@@ -275,9 +275,13 @@ KPIS: tuple[Kpi, ...] = (
         "First time right",
         "Of the calls resolved in the period (the resolution still standing: reopening takes "
         "it back), those resolved during the registering contact, never escalated and never "
-        "reopened.",
+        "reopened; and how many of them were reopened at least once (counted out).",
         "resolved_at",
-        {"resolved": EVERY, "first_time_right": Part(first_time_right)},
+        {
+            "resolved": EVERY,
+            "first_time_right": Part(first_time_right),
+            "reopened": Part(lambda c: c.reopen_count > 0),
+        },
         {"share": share("first_time_right", "resolved")},
     ),
     Kpi(

@@ -4,6 +4,7 @@ from bpsm.store.tables import (  # noqa: F401  (register tables)
     catalogue,
     change,
     effort,
+    importing,
     kpi,
     pilot,
     proactive,
