@@ -79,6 +79,26 @@ class QueueView:
         return " · ".join(parts)
 
 
+def cut_note(page: KeysetPage[CallView], view: QueueView) -> str:
+    """The status line's note on a page whose search read only some of the calls (else "").
+
+    ``" · searched the first 10,000 calls only — PgDn searches on"``: a short search text is
+    matched a bounded number of calls at a time (no index serves it), so a page can show fewer
+    matches than there are, or none; the page key on goes on from the last call read.
+    """
+    if not page.cut:
+        return ""
+    backwards = view.before is not None or view.last
+    key = "PgUp" if backwards else "PgDn"
+    start = view.after is None and view.before is None and view.at is None
+    read = (
+        f"the {'last' if view.last else 'first'} {page.scanned:,} calls"
+        if start or view.last
+        else f"{page.scanned:,} more calls"
+    )
+    return f" · searched {read} only — {key} searches on"
+
+
 def _binding(key: str, action: str, label: str, id: str, tooltip: str, **kw: Any) -> Binding:
     return Binding(key, action, label, id=id, tooltip=tooltip, **kw)
 
@@ -192,6 +212,7 @@ class QueueScreen(CallScreen):
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
         self._said: dict[str, str | Text] = {}
+        self._cut = ""  # the status line's note on a search that read only part of the list
         self.painted = 0
         """How many pages this screen has painted (benchmarks and tests wait on it)."""
         self._kpis_waiting = False  # today's KPIs are loaded once the first page is painted
@@ -353,10 +374,9 @@ class QueueScreen(CallScreen):
         self._top = False
         self.painted += 1
         self._say("#queue-view", self.view.describe())
-        self._say(
-            "#queue-status",
-            f"{len(page.items):,} calls shown · counting…" if page.items else "No calls",
-        )
+        self._cut = cut_note(page, self.view)
+        shown = f"{len(page.items):,} calls shown · counting…" if page.items else "No calls"
+        self._say("#queue-status", shown + self._cut)
         self._show_hint()
         self._painted_request = message.request
         self._kpis_after_first_page()
@@ -378,7 +398,7 @@ class QueueScreen(CallScreen):
         text = page_status(message.position, shown, message.total, size)
         if message.position % size:  # a page found by key need not start on a multiple
             text = text.split(" · page")[0]
-        self._say("#queue-status", text)
+        self._say("#queue-status", text + self._cut)
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void

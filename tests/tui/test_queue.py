@@ -262,3 +262,29 @@ def _first_difference(mine: list[Segment], expected: list[Segment]) -> str:
         if ours != theirs:
             return f"{ours!r} instead of {theirs!r}"
     return f"{len(mine)} segments instead of {len(expected)}"
+
+
+async def test_a_short_search_says_on_screen_when_it_read_only_part_of_the_calls(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpsm.processes.calls import queue
+
+    monkeypatch.setattr(queue, "SCAN", 4)  # a page reads at most four calls for a short text
+    with freeze_time(T0) as frozen:
+        made = []
+        for i in range(10):  # matches among the first four calls, then none until the tenth
+            made.append(new_call(desk, caller="Xq Ada" if i in (1, 9) else "Bo").number)
+            frozen.tick(60)
+    async with queue_at(desk, (130, 24), page_size=3) as s:
+        await s.burst("slash", "x", "q", "enter")
+        assert s.numbers() == [made[1]]
+        status = s.text("#queue-status")
+        assert "searched the first 4 calls only — PgDn searches on" in status
+        assert "of 2" in status  # the count covers every call
+        await s.burst("pagedown")
+        assert s.numbers() == []
+        assert "searched 4 more calls only — PgDn searches on" in s.text("#queue-status")
+        await s.burst("pagedown")
+        assert s.numbers() == [made[9]] and "searched" not in s.text("#queue-status")
+        await s.burst("slash", *["backspace"] * 2, *"ada", "enter")  # the index serves it
+        assert s.numbers() == [made[1], made[9]] and "searched" not in s.text("#queue-status")
