@@ -382,18 +382,15 @@ def bounded_page(
             .subquery()
         )
         parts.append(select(*_key_cols(hits, keys), hits.c.stop))
-        # the bound's call (1) if there are calls past it, else the last call read (2)
-        edge = select(*named).where(*conds, *mark).order_by(*order).limit(bound + 1).subquery()
-        counted = select(
-            *_key_cols(edge, keys), func.row_number().over(order_by=ordered(edge.c)).label("n")
-        ).subquery()
-        top = select(func.max(counted.c.n)).scalar_subquery()
-        parts.append(
-            select(*_key_cols(counted, keys), literal(1)).where(counted.c.n == bound, top > bound)
-        )
-        parts.append(
-            select(*_key_cols(counted, keys), literal(2)).where(counted.c.n == top, top <= bound)
-        )
+        # the bound's call (1) if there are calls past it, else the last call read (2); the
+        # bound's call found by a skip within the bounded read (at most SCAN rows, never deeper)
+        reads = select(*named).where(*conds, *mark).order_by(*order)
+        at_bound = reads.limit(1).offset(bound - 1).subquery()
+        past = reads.limit(1).offset(bound).exists()
+        parts.append(select(*_key_cols(at_bound, keys), literal(1)).where(past))
+        reverse = [k.asc() if descending != backwards else k.desc() for k in keys]
+        final = select(*named).where(*conds, *mark).order_by(*reverse).limit(1).subquery()
+        parts.append(select(*_key_cols(final, keys), literal(2)).where(~past))
     merged = union_all(*parts).subquery("merged")
     stmt = select(*_key_cols(merged, keys), merged.c.stop).order_by(
         *ordered(merged.c), merged.c.stop
