@@ -307,7 +307,16 @@ async def test_paging_on_in_a_counted_list_counts_nothing_again(
         return count(**kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(desk.calls, "count", counting)
+
+    async def counted_in(s: Session) -> None:  # the count starts once the page is painted
+        for _ in range(200):
+            if "counting" not in s.text("#queue-status"):
+                return
+            await s.settle()
+        raise AssertionError("never counted")
+
     async with queue_at(desk, (130, 24), page_size=3) as s:
+        await counted_in(s)
         assert "1–3 of 8" in s.text("#queue-status") and len(counted) == 1
         await s.burst("pagedown", "pagedown")
         assert "7–8 of 8 · page 3/3" in s.text("#queue-status")
@@ -317,6 +326,7 @@ async def test_paging_on_in_a_counted_list_counts_nothing_again(
         assert "6–8 of 8" in s.text("#queue-status")
         assert len(counted) == 1
         await s.burst("t")  # another filter: counted once
+        await counted_in(s)
         await s.burst("pagedown")
         assert len(counted) == 2
         await s.burst("g")  # a reload counts again
