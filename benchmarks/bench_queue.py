@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import gc
 import os
 import pty
 import select
@@ -173,6 +174,7 @@ async def _keys(url: str) -> dict[str, list[float]] | None:
     open_call, closed_call = _numbers(url)
     desk = Desk.open(url)
     app = DeskApp(desk, OPERATOR)
+    gc.freeze()  # as bpsm_tui.app.run does before it runs the app
     times: dict[str, list[float]] = {}
     try:
         async with app.run_test(size=SIZE) as pilot:
