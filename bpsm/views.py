@@ -67,6 +67,8 @@ class KeysetPage(Generic[T]):
     """A search no index serves read a bounded number of calls for this page and stopped there:
     the page holds what those calls matched (perhaps nothing), and its cursor (``next``, or
     ``previous`` for a page read backwards) goes on from the last call read."""
+    scanned: int = 0
+    """On a page that was cut: how many calls the read went through at most (else 0)."""
 
     @property
     def has_next(self) -> bool:

@@ -2,8 +2,10 @@
 
 The key path is one exclusive thread worker that fetches one page (``desk.calls.find``: a
 keyset page, never ``OFFSET``) and what the person may do to each call on it. The count, the
-page's position and today's KPIs come from a second worker of their own, so paging, filtering
-and searching never wait for them. Both run after every action, on return from another screen
+page's position and today's KPIs come from workers of their own, so paging, filtering and
+searching never wait for them: one count at a time (keys typed on while it runs leave only the
+newest page's count waiting behind it), each filter's total kept until the next reload, the KPIs
+only on a reload. The page and the count run after every action, on return from another screen
 and every :attr:`QueueScreen.REFRESH_EVERY` seconds; only the newest request paints.
 """
 
@@ -77,6 +79,26 @@ class QueueView:
             parts.append(f"search {self.search!r}")
         parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
         return " · ".join(parts)
+
+
+def cut_note(page: KeysetPage[CallView], view: QueueView) -> str:
+    """The status line's note on a page whose search read only some of the calls (else "").
+
+    ``" · searched the first 10,000 calls only — PgDn searches on"``: a short search text is
+    matched a bounded number of calls at a time (no index serves it), so a page can show fewer
+    matches than there are, or none; the page key on goes on from the last call read.
+    """
+    if not page.cut:
+        return ""
+    backwards = view.before is not None or view.last
+    key = "PgUp" if backwards else "PgDn"
+    start = view.after is None and view.before is None and view.at is None
+    read = (
+        f"the {'last' if view.last else 'first'} {page.scanned:,} calls"
+        if start or view.last
+        else f"{page.scanned:,} more calls"
+    )
+    return f" · searched {read} only — {key} searches on"
 
 
 def _binding(key: str, action: str, label: str, id: str, tooltip: str, **kw: Any) -> Binding:
@@ -157,9 +179,10 @@ class QueueScreen(CallScreen):
             self.services, self.allowed = services, allowed
 
     class Counted(Message):
-        """How many calls match and where the page starts (from the count worker)."""
+        """How many calls match and where the page starts (from the count worker; ``total`` is
+        None when it did not count: the page was no longer the newest, or the count failed)."""
 
-        def __init__(self, request: int, total: int, position: int) -> None:
+        def __init__(self, request: int, total: int | None, position: int) -> None:
             super().__init__()
             self.request, self.total, self.position = request, total, position
 
@@ -192,6 +215,12 @@ class QueueScreen(CallScreen):
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
         self._said: dict[str, str | Text] = {}
+        self._cut = ""  # the status line's note on a search that read only part of the list
+        self._counting = False  # a count runs (one at a time)
+        self._count_next: tuple[int, QueueView, Cursor | None] | None = None
+        self._totals: dict[tuple[str, str], int] = {}
+        self._position: int | None = None  # where the page on screen starts in its list
+        """How many calls each filter and search holds, counted since the last reload."""
         self.painted = 0
         """How many pages this screen has painted (benchmarks and tests wait on it)."""
         self._kpis_waiting = False  # today's KPIs are loaded once the first page is painted
@@ -242,6 +271,7 @@ class QueueScreen(CallScreen):
         self._keep = keep if keep is not None else (selected.id if selected else None)
         if last_page:
             self.view = self.view.moved(last=True)
+        self._totals, self._position = {}, None  # counted again: the calls may have changed
         self._show(self.view)
         # on a reload only: paging, filtering and searching leave them be; the first time only
         # once the first page is painted (they never delay it)
@@ -301,24 +331,37 @@ class QueueScreen(CallScreen):
     def _by(self, view: QueueView) -> str | None:
         return self.desk_app.operator if view.filter in ("mine", "group") else None
 
+    def _ask_count(self, request: int, view: QueueView, first: Cursor | None) -> None:
+        """Count for the page painted: at once if no count runs, else once it is done (only
+        the newest page's count waits: counts never pile up behind keys typed on)."""
+        if self._counting:
+            self._count_next = (request, view, first)
+            return
+        self._counting = True
+        self._count(request, view, first)
+
     @work(thread=True, exclusive=True, group="queue-count")
     def _count(self, request: int, view: QueueView, first: Cursor | None) -> None:
         calls, worker = self.desk_app.desk.calls, get_current_worker()
-        if request != self._requests:
-            return  # another page was asked for before this one was painted
+        total: int | None = None
+        position = 0
         try:
+            if request != self._requests:
+                return  # another page was asked for before this one's count started
             f, s, by = view.filter, view.search, self._by(view)
-            total = calls.count(filter=f, search=s, by=by)
+            totals = self._totals  # a reload meanwhile starts a new one: this one is dropped
+            total = totals.get((f, s))
+            if total is None:  # the total per filter and search, until the next reload
+                total = totals[(f, s)] = calls.count(filter=f, search=s, by=by)
             on_first = first is None or view == view.moved()  # the first page starts at 0
-            position = 0
-            if not on_first and not worker.is_cancelled:
+            if not on_first and not worker.is_cancelled and request == self._requests:
                 position = calls.count(
                     filter=f, search=s, by=by, before=first, descending=view.descending
                 )
         except Exception as err:
+            total = None
             self.post_message(self.LoadFailed(err))
-            return
-        if not worker.is_cancelled:
+        finally:  # always: the next count waits for this message
             self.post_message(self.Counted(request, total, position))
 
     @work(thread=True, exclusive=True, group="queue-kpis")
@@ -342,7 +385,9 @@ class QueueScreen(CallScreen):
     def on_queue_screen_loaded(self, message: Loaded) -> None:
         if message.request != self._requests:
             return  # an older load finished after a newer one was asked for
+        before, on_screen = self._page, self.view
         page, self.view, self._page = message.page, replace(message.view, widen=False), message.page
+        self._position = self._known_position(before, on_screen, page, self.view)
         if message.services is not None:
             self._services = message.services
         self._allowed = message.allowed
@@ -353,10 +398,15 @@ class QueueScreen(CallScreen):
         self._top = False
         self.painted += 1
         self._say("#queue-view", self.view.describe())
-        self._say(
-            "#queue-status",
-            f"{len(page.items):,} calls shown · counting…" if page.items else "No calls",
-        )
+        self._cut = cut_note(page, self.view)
+        total = self._totals.get((self.view.filter, self.view.search))
+        known = total is not None and self._position is not None
+        if known:  # paged on in a list counted before: no count needed, one frame for the key
+            assert total is not None and self._position is not None
+            self._say_count(self._position, total)
+        else:
+            shown = f"{len(page.items):,} calls shown · counting…" if page.items else "No calls"
+            self._say("#queue-status", shown + self._cut)
         self._show_hint()
         self._painted_request = message.request
         self._kpis_after_first_page()
@@ -368,17 +418,54 @@ class QueueScreen(CallScreen):
         cursor = (
             Cursor(self.view.sort, sort_key(first, self.view.sort), first.id) if first else None
         )
-        # counted once the page is on screen: the count never delays a key's page
-        self.call_after_refresh(self._count, message.request, self.view, cursor)
+        if not known:  # counted once the page is on screen: the count never delays a key's page
+            self.call_after_refresh(self._ask_count, message.request, self.view, cursor)
+
+    def _known_position(
+        self,
+        before: KeysetPage[CallView],
+        on_screen: QueueView,
+        page: KeysetPage[CallView],
+        view: QueueView,
+    ) -> int | None:
+        """Where ``page`` starts in its list, when the page before it on screen tells (the page
+        after or before it in the same list, the first page, the last of a list counted), else
+        None (a count will tell)."""
+        if view == view.moved():
+            return 0
+        same = (on_screen.filter, on_screen.search, on_screen.sort, on_screen.descending) == (
+            view.filter,
+            view.search,
+            view.sort,
+            view.descending,
+        )
+        if view.last:
+            total = self._totals.get((view.filter, view.search))
+            return None if total is None else max(total - len(page.items), 0)
+        if not same or self._position is None:
+            return None
+        if view.after is not None and view.after == before.next:
+            return self._position + len(before.items)
+        if view.before is not None and view.before == before.previous:
+            return max(self._position - len(page.items), 0)
+        return None
+
+    def _say_count(self, position: int, total: int) -> None:
+        shown, size = len(self._page.items), self.page_size
+        text = page_status(position, shown, total, size)
+        if position % size:  # a page found by key need not start on a multiple
+            text = text.split(" · page")[0]
+        self._say("#queue-status", text + self._cut)
 
     def on_queue_screen_counted(self, message: Counted) -> None:
-        if message.request != self._requests:
+        self._counting = False
+        if self._count_next is not None:
+            waiting, self._count_next = self._count_next, None
+            self._ask_count(*waiting)
+        if message.request != self._requests or message.total is None:
             return
-        shown, size = len(self._page.items), self.page_size
-        text = page_status(message.position, shown, message.total, size)
-        if message.position % size:  # a page found by key need not start on a multiple
-            text = text.split(" · page")[0]
-        self._say("#queue-status", text)
+        self._position = message.position
+        self._say_count(message.position, message.total)
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void

@@ -54,7 +54,13 @@ def busy(desk: Desk) -> Desk:
     return desk
 
 
-async def test_an_operator_and_a_change_manager_never_query_on_the_event_loop(busy: Desk) -> None:
+async def test_an_operator_and_a_change_manager_never_query_on_the_event_loop(
+    busy: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpsm.processes.calls import queue
+
+    monkeypatch.setattr(queue, "SCAN", 4)  # a short search reads a few calls a page: cut
+    closed = busy.calls.find(filter="closed").items[0].id  # asked before the listener
     with statements_on_the_loop(busy) as on_loop:
         busy.person("anna")  # the listener sees a statement run on this (the loop's) thread
         assert on_loop and "staff" in on_loop[0]
@@ -63,9 +69,20 @@ async def test_an_operator_and_a_change_manager_never_query_on_the_event_loop(bu
             assert isinstance(s.app.screen, QueueScreen) and s.numbers()
             await s.press("right_square_bracket")  # the queue, paged by key
             await s.press("left_square_bracket")
-            await s.press("t")  # next filter
+            await s.press("ctrl+end", "pageup", "ctrl+home")  # the last page, back, the first
+            for _ in range(6):  # sort by every column (and page in it), then reversed
+                await s.press("greater_than_sign", "right_square_bracket")
+            await s.press("less_than_sign", "less_than_sign")
+            for _ in range(9):  # every filter, back to open
+                await s.press("t")
+            await s.burst("number_sign", *str(closed))
+            await s.press("enter")  # a jump to a call outside the filter: among all calls
             await s.press("slash")
-            await s.type("kim")  # incremental search
+            await s.type("kim")  # incremental search: the index serves it
+            await s.press("backspace", "backspace")  # one letter: read bounded, says it was cut
+            await s.press("enter", "right_square_bracket")
+            assert "searched" in s.text("#queue-status")
+            await s.press("slash")
             await s.press("escape")
             await s.press("enter")  # a call's details
             assert isinstance(s.app.screen, CallDetailScreen)

@@ -262,3 +262,72 @@ def _first_difference(mine: list[Segment], expected: list[Segment]) -> str:
         if ours != theirs:
             return f"{ours!r} instead of {theirs!r}"
     return f"{len(mine)} segments instead of {len(expected)}"
+
+
+async def test_a_short_search_says_on_screen_when_it_read_only_part_of_the_calls(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpsm.processes.calls import queue
+
+    monkeypatch.setattr(queue, "SCAN", 4)  # a page reads at most four calls for a short text
+    with freeze_time(T0) as frozen:
+        made = []
+        for i in range(10):  # matches among the first four calls, then none until the tenth
+            made.append(new_call(desk, caller="Xq Ada" if i in (1, 9) else "Bo").number)
+            frozen.tick(60)
+    async with queue_at(desk, (130, 24), page_size=3) as s:
+        await s.burst("slash", "x", "q", "enter")
+        assert s.numbers() == [made[1]]
+        status = s.text("#queue-status")
+        assert "searched the first 4 calls only — PgDn searches on" in status
+        assert "of 2" in status  # the count covers every call
+        await s.burst("pagedown")
+        assert s.numbers() == []
+        assert "searched 4 more calls only — PgDn searches on" in s.text("#queue-status")
+        await s.burst("pagedown")
+        assert s.numbers() == [made[9]] and "searched" not in s.text("#queue-status")
+        await s.burst("slash", *["backspace"] * 2, *"ada", "enter")  # the index serves it
+        assert s.numbers() == [made[1], made[9]] and "searched" not in s.text("#queue-status")
+
+
+async def test_paging_on_in_a_counted_list_counts_nothing_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The total is kept per filter and search until a reload, and the position of the page
+    after or before the one on screen follows from it: page keys run no count."""
+    with freeze_time(T0) as frozen:
+        for i in range(8):
+            new_call(desk, caller=f"Caller {i}")
+            frozen.tick(60)
+    counted: list[dict[str, object]] = []
+    count = desk.calls.count
+
+    def counting(**kw: object) -> int:
+        counted.append(kw)
+        return count(**kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(desk.calls, "count", counting)
+
+    async def counted_in(s: Session) -> None:  # the count starts once the page is painted
+        for _ in range(200):
+            if "counting" not in s.text("#queue-status"):
+                return
+            await s.settle()
+        raise AssertionError("never counted")
+
+    async with queue_at(desk, (130, 24), page_size=3) as s:
+        await counted_in(s)
+        assert "1–3 of 8" in s.text("#queue-status") and len(counted) == 1
+        await s.burst("pagedown", "pagedown")
+        assert "7–8 of 8 · page 3/3" in s.text("#queue-status")
+        await s.burst("pageup")
+        assert "4–6 of 8 · page 2/3" in s.text("#queue-status")
+        await s.burst("ctrl+end")
+        assert "6–8 of 8" in s.text("#queue-status")
+        assert len(counted) == 1
+        await s.burst("t")  # another filter: counted once
+        await counted_in(s)
+        await s.burst("pagedown")
+        assert len(counted) == 2
+        await s.burst("g")  # a reload counts again
+        assert len(counted) > 2

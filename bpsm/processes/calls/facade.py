@@ -478,7 +478,8 @@ class Calls(CallReports, ProcessFacade[CallRow, CallView]):
                 previous = first if (after is not None or at is not None) else None
             if at is not None and previous is not None and rows:
                 previous = self._has_before(s, where, sort, descending, first)
-            return KeysetPage(items, limit, next_, previous, cut=stop is not None)
+            cut = stop is not None
+            return KeysetPage(items, limit, next_, previous, cut=cut, scanned=q.SCAN if cut else 0)
 
     def count(
         self,
