@@ -171,7 +171,9 @@ def test_approval_opens_a_modify_change_from_the_current_definition(desk: Desk) 
         "printing",
         "medium",
     )
-    assert change.summary == f"Improvement {idea.id}: Print from phones"
+    assert (
+        change.summary == f"Improvement IM-{idea.id:06d}: Print from phones"
+    )  # as screens name it
     assert (change.origin_type, change.origin_id, change.proposed_by) == (
         "improvement",
         str(idea.id),

@@ -9,7 +9,9 @@ person reads goes through :func:`error_text`, which speaks the screen's language
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bpsm import (
@@ -31,6 +33,7 @@ __all__ = [
     "RECORD_LABELS",
     "age",
     "error_text",
+    "event_details",
     "kpi_line",
     "local_time",
     "mean_text",
@@ -218,6 +221,26 @@ def error_text(error: BaseException) -> str:
         text = str(error)
     else:
         text = f"{type(error).__name__}: {error}"
+    return speak(text)
+
+
+def event_details(reason: str | None, data: Mapping[str, Any] | None) -> str:
+    """An audit event's why and details as a person reads them: ``origin: IM-000001``, never
+    ``origin=improvement 1`` or ``state=waiting_customer`` (records and states as the screens
+    name them, field names in words)."""
+    extra = ", ".join(
+        f"{key.replace('_', ' ')}: {_said(value)}"
+        for key, value in (data or {}).items()
+        if value is not None
+    )
+    said = speak(reason or "")
+    return f"{said} ({extra})" if said and extra else said or extra
+
+
+def _said(value: Any) -> str:
+    text = str(value)
+    if text in _STATES:
+        return state_label(text)
     return speak(text)
 
 

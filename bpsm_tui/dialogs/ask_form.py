@@ -55,7 +55,7 @@ class AskForm(Dialog[dict[str, Any]]):
         if ask.kind == "yes_no":
             return _YES_NO
         values = list(ask.choices) or self._lists.get(ask.choices_from or "", [])
-        return [(v, v) for v in values]
+        return [(str(v).replace("_", " "), v) for v in values]  # words, the value as sent
 
     def body(self) -> ComposeResult:
         for ask in self._asks:

@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, Changes, ChangeView, DefinitionDiff
 from bpsm_tui.data.actions import RecordAction, actions_for
-from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.data.format import error_text, event_details, local_time, record_label, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.screens.call_screen import (
     COMMON_BINDINGS,
@@ -149,13 +149,6 @@ class ChangeScreen(LogsEffort, Screen[None]):
         area = self.query_one("#change-message", Static)
         area.update(text)
         area.display = bool(text.plain)
-
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
 
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries: its bindings, plus steps without a key."""
@@ -322,10 +315,7 @@ class ChangeDetailScreen(ChangeScreen):
         table.add_column("From → to", no_wrap=True)
         table.add_column("Why / details", ratio=3)
         for e in events:
-            details = e.reason or ""
-            if e.data:
-                extra = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
-                details = f"{details} ({extra})" if details and extra else details or extra
+            details = event_details(e.reason, e.data)
             table.add_row(
                 self._when(e.at),
                 Text(staff_name(config, e.actor)),

@@ -333,13 +333,6 @@ class RelationCasesScreen(Screen[None]):
         self.notify(f"{message.case.number} opened for {message.case.customer}", markup=False)
         self.app.push_screen(RelationCaseScreen(message.case.id))
 
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
-
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries (``relation: new case``...)."""
         return palette_from_bindings(self)
