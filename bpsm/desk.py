@@ -14,8 +14,9 @@ traced act: :meth:`Desk.catalogue_plan` then :meth:`Desk.apply_catalogue`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError
@@ -52,6 +53,9 @@ from bpsm.store.tables.catalogue import PUBLISHED_ID
 from bpsm.store.uow import UnitOfWork, translate
 from bpsm.validation import clean_text, limit_of, shown, text_problem
 from bpsm.views import AuditEvent
+
+if TYPE_CHECKING:
+    from bpsm.bulk import Batch
 
 __all__ = ["Desk"]
 
@@ -229,6 +233,19 @@ class Desk:
         """
         with self.unit() as uow:
             yield uow.session
+
+    def bulk(self, *, by: str, chunk: int = 5_000) -> AbstractContextManager[Batch]:
+        """A batch of many registrations and transitions in one transaction, by the one-action
+        rules, written in bulk (:mod:`bpsm.bulk`, ``docs/bulk.md``)::
+
+            with desk.bulk(by="anna") as batch:
+                n = batch.register(caller="Kim", channel="phone", summary="...", at=when)
+
+        ``chunk``: actions held in memory between two writes of the batch's rows.
+        """
+        from bpsm.bulk import bulk  # imported when used: opening a desk stays cheap
+
+        return bulk(self, by=by, chunk=chunk)
 
     def working_catalogue(self, catalogue: Path | str | Catalogue | None = None) -> Catalogue:
         """The catalogue folder as loaded from disk (default: the bound folder, else configured).

@@ -1,0 +1,711 @@
+"""The bulk path: many registrations and transitions in one transaction, by the one-action rules.
+
+Work that is not one person at a keyboard — an import, the nightly run, code that registers many
+calls — opens a batch::
+
+    with desk.bulk(by="anna") as batch:
+        n = batch.register(caller="Kim", channel="phone", summary="no mail", service="email",
+                           at=datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+        batch.accept(n, at=...)
+        batch.resolve(n, solution="mailbox quota raised", at=...)
+        batch.close(n, effort=2, satisfaction=5, at=...)
+
+Every action runs through the very code of the one-action API: :meth:`Process.fire
+<bpsm.processes.base.Process.fire>` on the reactive step table (permission, transition, the
+answers the step asks, its guards, its effect, the state column and the audit event), and the
+registration through :func:`bpsm.processes.calls.steps.register`. What differs is only where the
+rows go: the steps work on rows held in memory by a stand-in for the ORM session
+(:class:`_BatchSession`) that hands out ids, applies column defaults, counts versions as the
+ORM would and checks every text against its column (:func:`bpsm.store.uow.refuse_unfit_values`'s
+rules). The rows are then written with SQLAlchemy Core, one ``executemany`` per table per chunk,
+in the batch's one transaction — so a batch's calls, contacts, surveys, relation cases and audit
+events are indistinguishable from those the one-action API writes for the same actions.
+
+* **All or nothing.** The batch commits when its block ends. A refused action raises the error
+  the one-action API raises (:class:`~bpsm.errors.PermissionDenied`,
+  :class:`~bpsm.errors.InvalidTransition`, :class:`~bpsm.errors.GuardFailed`,
+  :class:`~bpsm.errors.ValidationError`, :class:`~bpsm.errors.NotFound`), its message naming the
+  call number and the action, and the whole batch rolls back — also when the caller catches the
+  error: the batch then refuses every further action, and leaving the block raises it again.
+* **History.** Each action takes ``at=`` (an aware datetime, not in the future; default now): its
+  audit event and timestamps carry it. Per call the times must not go back: an action before the
+  call's last event (its ``updated_at``) is refused.
+* **Triggers stay correct.** The rows go through the tables' own triggers: the call search index
+  (SQLite FTS5) and the KPI roll-up's ``kpi_dirty`` marks see every call a batch writes, with its
+  final values.
+* **Ids** come from the database: PostgreSQL's sequences (drawn in blocks), or on SQLite the next
+  rowids under the write lock the batch takes when it starts (SQLite gives a new row
+  ``max(rowid) + 1``, and no other writer can come between while the lock is held).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.base import instance_state
+
+from bpsm import clock
+from bpsm.errors import (
+    BpsmError,
+    ConcurrentModification,
+    InvalidTransition,
+    NotFound,
+    Problem,
+    ValidationError,
+)
+from bpsm.port import DeskPort
+from bpsm.processes.base import Context
+from bpsm.processes.calls.steps import REACTIVE
+from bpsm.processes.calls.steps import register as register_call
+from bpsm.roles import Person
+from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow
+from bpsm.store.uow import UnitOfWork, _fits, _texts, translate
+from bpsm.validation import clean_text, limit_of, one_of, record_id, shown
+
+__all__ = ["Batch", "bulk"]
+
+#: rows only ever appended, whose ids nobody reads while the batch runs: the database numbers them
+_LOGS = frozenset({AuditEventRow.__table__, CallContactRow.__table__})
+#: the order tables are written in (a row's foreign keys point at rows written before it)
+_ORDER = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
+
+
+def _number(call_id: int) -> str:
+    return f"C-{call_id:06d}"
+
+
+class _Columns:
+    """What the batch needs of one mapped table, worked out once."""
+
+    __slots__ = ("defaults", "keys", "pk", "table", "texts", "versioned")
+
+    _known: dict[Mapper[Any], _Columns] = {}
+
+    def __init__(self, mapper: Mapper[Any]):
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        self.table = table
+        self.keys = tuple(mapper.get_property_by_column(c).key for c in table.columns)
+        (pk,) = table.primary_key.columns if len(table.primary_key.columns) == 1 else (None,)
+        self.pk = None if pk is None else mapper.get_property_by_column(pk).key
+        self.versioned = mapper.version_id_col is not None
+        self.texts = _texts(mapper)
+        self.defaults = tuple(
+            (mapper.get_property_by_column(c).key, c.default)
+            for c in table.columns
+            if c.default is not None and c.default.is_scalar | c.default.is_callable
+        )
+
+    @classmethod
+    def of(cls, obj: Any) -> _Columns:
+        mapper = instance_state(obj).mapper
+        found = cls._known.get(mapper)
+        if found is None:
+            found = cls._known[mapper] = cls(mapper)
+        return found
+
+    def values(self, obj: Any) -> dict[str, Any]:
+        d = obj.__dict__
+        return {k: d.get(k) for k in self.keys}
+
+
+class _Track:
+    """One row the batch holds: in the database as ``written`` (None: not yet), and as the ORM
+    last flushed it (``flushed``: what the version counts changes against)."""
+
+    __slots__ = ("cols", "flushed", "obj", "written")
+
+    def __init__(self, obj: Any, written: dict[str, Any] | None):
+        self.obj, self.cols, self.written = obj, _Columns.of(obj), written
+        self.flushed: dict[str, Any] | None = None if written is None else dict(written)
+
+
+class _Ids:
+    """Ids from the database: PostgreSQL's sequences in blocks, SQLite's next rowids."""
+
+    def __init__(self, session: Session):
+        self._s = session
+        self._pg = session.get_bind().dialect.name == "postgresql"
+        self._free: dict[str, list[int]] = {}
+        self._next: dict[str, int] = {}
+        self._block: dict[str, int] = {}
+
+    def take(self, table: Table, column: str) -> int:
+        if not self._pg:
+            ident = self._next.get(table.name)
+            if ident is None:
+                top = self._s.execute(select(func.max(table.c[column]))).scalar()
+                ident = (top or 0) + 1
+            self._next[table.name] = ident + 1
+            return ident
+        free = self._free.setdefault(table.name, [])
+        if not free:
+            n = self._block[table.name] = min(2 * self._block.get(table.name, 8), 4096)
+            free.extend(
+                reversed(
+                    self._s.execute(
+                        text(
+                            "SELECT nextval(pg_get_serial_sequence(:table, :column))"
+                            " FROM generate_series(1, :n)"
+                        ),
+                        {"table": table.name, "column": column, "n": n},
+                    )
+                    .scalars()
+                    .all()
+                )
+            )
+        return free.pop()
+
+
+class _BatchSession:
+    """What the steps' code sees as ``ctx.session``: the rows in memory, the catalogue from the
+    database.
+
+    ``add`` keeps a new row; ``flush`` gives new rows their ids and defaults and counts versions
+    (as the ORM's flush would); ``get`` finds a batch's row, or loads a process record (which the
+    batch then holds) or a catalogue row; a query (``scalar``, ``execute``...) first writes what
+    the batch holds, so it sees the batch's rows, as the ORM's autoflush would.
+    """
+
+    def __init__(self, batch: Batch, session: Session):
+        self._batch, self._real = batch, session
+        self._catalogue: dict[tuple[type[Any], Any], Any] = {}
+
+    @property
+    def no_autoflush(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def add(self, obj: Any) -> None:
+        self._batch._adopt(obj, None)
+
+    def flush(self) -> None:
+        self._batch._flush_point()
+
+    def get(self, kind: type[Any], ident: Any) -> Any:
+        return self._batch._get(kind, ident)
+
+    def catalogue(self, kind: type[Any], ident: Any) -> Any:
+        key = (kind, ident)
+        if key not in self._catalogue:
+            self._catalogue[key] = self._real.get(kind, ident)
+        return self._catalogue[key]
+
+    def get_bind(self) -> Any:
+        return self._real.get_bind()
+
+    def _query(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._batch._write()
+        return getattr(self._real, name)(*args, **kwargs)
+
+    def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return self._query("scalar", *args, **kwargs)
+
+    def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        return self._query("scalars", *args, **kwargs)
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self._query("execute", *args, **kwargs)
+
+
+class _BatchUnit:
+    """What the steps see as ``ctx.uow``: the batch's session; after-commit work goes to the
+    batch's real unit of work."""
+
+    def __init__(self, session: _BatchSession, real: UnitOfWork):
+        self.session, self._real = session, real
+
+    def after_commit(self, callback: Any) -> None:
+        self._real.after_commit(callback)
+
+
+#: the tables whose rows are process records the steps look up by id (others: the catalogue)
+_RECORDS = frozenset(m.class_ for m in Base.registry.mappers if m.version_id_col is not None)
+
+
+class Batch:
+    """Registrations and transitions of calls, validated in memory, written in bulk.
+
+    Made by :meth:`bpsm.Desk.bulk`; see :mod:`bpsm.bulk`. Each action takes ``by`` (default
+    the batch's person) and ``at`` (default now). Actions on calls written by earlier batches or
+    the one-action API load them once.
+    """
+
+    def __init__(self, desk: DeskPort, by: str, *, chunk: int = 5_000):
+        if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
+            raise ValidationError(
+                Problem(f"{shown(chunk)} must be a whole number ≥ 1", field="chunk")
+            )
+        self._desk = desk
+        self._by = desk.person(by)
+        self._people: dict[str, Person] = {by: self._by}
+        self._chunk = chunk
+        self._failed: BaseException | None = None
+        self._closed = False
+        self._tracks: dict[int, _Track] = {}  # id(obj) → its track, for every row held
+        self._records: dict[tuple[type[Any], int], _Track] = {}
+        self._touched: list[_Track] = []
+        self._pending = 0
+        self.registered = 0
+        self.actions = 0
+        self.written: dict[str, int] = {}
+
+    # -- the batch's life -----------------------------------------------------------------------
+
+    def _start(self, uow: UnitOfWork) -> None:
+        self._real = uow.session
+        if self._real.get_bind().dialect.name == "sqlite":  # the write lock, before any id
+            self._real.execute(text("UPDATE calls SET id = id WHERE 0"))
+        self._ids = _Ids(self._real)
+        self._session = _BatchSession(self, self._real)
+        self._unit = _BatchUnit(self._session, uow)
+
+    def _finish(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+        self._write()
+        self._closed = True
+
+    # -- registering ----------------------------------------------------------------------------
+
+    def register(
+        self,
+        *,
+        caller: str,
+        channel: str,
+        summary: str,
+        by: str | None = None,
+        service: str | None = None,
+        accept: bool = False,
+        solution: str | None = None,
+        self_service_faq: int | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """Register a call, as :meth:`desk.calls.register <bpsm.processes.calls.facade.Calls.
+        register>` does (the same arguments, checks and steps); its number (the call id)."""
+        self._usable()
+        try:
+            person = self._person(by)
+            moment = self._moment(at)
+            REACTIVE.require(person, "register")
+            caller = clean_text("caller", caller, limit=limit_of(CallRow.caller))
+            summary = clean_text("summary", summary, limit=limit_of(CallRow.summary))
+            channels = self._desk.config.channels
+            channel = one_of("channel", channel, channels, what="desk's channels")
+            if service is not None:
+                service = clean_text("service", service, limit=limit_of(CallRow.service_id))
+            if not isinstance(accept, bool):
+                raise ValidationError(
+                    Problem(f"{shown(accept)} must be True or False", field="accept")
+                )
+            if solution is not None:
+                clean_text("solution", solution, limit=limit_of(CallRow.solution), required=False)
+            if solution is not None and not accept:
+                raise ValidationError(
+                    "solution: resolving at first contact needs accept=True (a standard service)"
+                )
+            with clock.travel(moment):
+                row = register_call(
+                    self._session,  # type: ignore[arg-type]
+                    person,
+                    caller=caller,
+                    channel=channel,
+                    summary=summary,
+                    service_id=service,
+                    channels=tuple(channels),
+                )
+                if self_service_faq is not None:
+                    self._step(row, "flag_self_service", person, {"faq": self_service_faq})
+                if accept:
+                    self._step(row, "accept", person, {})
+                if solution is not None:
+                    self._step(row, "resolve", person, {"solution": solution})
+                self._flush_point()
+        except BaseException as err:
+            raise self._refused(err, None, "register") from None
+        self.registered += 1
+        self._done()
+        return int(row.id)
+
+    # -- transitions ----------------------------------------------------------------------------
+
+    def fire(
+        self,
+        call: int,
+        trigger: str,
+        *,
+        by: str | None = None,
+        at: datetime | None = None,
+        **answers: Any,
+    ) -> Context:
+        """Fire step ``trigger`` of the reactive process on call ``call``, with the answers the
+        step asks, as :meth:`desk.calls.fire <bpsm.processes.facade.ProcessFacade.fire>` does.
+
+        Returns:
+            The step's context (``ctx.result``: what the step handed back, e.g. the relation
+            case of a referral).
+        """
+        self._usable()
+        try:
+            if not isinstance(trigger, str):
+                raise ValidationError(
+                    Problem(f"{shown(trigger)} is not a step name", field="trigger")
+                )
+            person = self._person(by)
+            moment = self._moment(at)
+            row = self._call(call)
+            if moment < row.updated_at:
+                raise ValidationError(
+                    Problem(
+                        f"{moment.isoformat()} is before the call's last event "
+                        f"({row.updated_at.isoformat()}); a call's history runs forward",
+                        field="at",
+                    )
+                )
+            with clock.travel(moment):
+                ctx = self._step(row, trigger, person, answers)
+                self._flush_point()
+        except BaseException as err:
+            raise self._refused(err, call, trigger) from None
+        self._done()
+        return ctx
+
+    def accept(self, call: int, *, by: str | None = None, at: datetime | None = None) -> None:
+        """It is part of our standard service: handle it."""
+        self.fire(call, "accept", by=by, at=at)
+
+    def make_exception(
+        self, call: int, *, reason: str, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Not standard, but handled as a recorded exception."""
+        self.fire(call, "make_exception", reason=reason, by=by, at=at)
+
+    def refer(
+        self, call: int, *, reason: str, by: str | None = None, at: datetime | None = None
+    ) -> int:
+        """Hand over to relation management; the new relation case's id."""
+        return int(self.fire(call, "refer", reason=reason, by=by, at=at).result.id)
+
+    def wait(
+        self,
+        call: int,
+        *,
+        for_: str,
+        reason: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Wait for the ``"customer"`` or a ``"supplier"``."""
+        if not isinstance(for_, str) or for_ not in ("customer", "supplier"):
+            self._usable()
+            err = ValidationError(f"waiting for: {for_!r} must be 'customer' or 'supplier'")
+            raise self._refused(err, call, "wait")
+        self.fire(call, f"wait_for_{for_}", reason=reason, by=by, at=at)
+
+    def resume(
+        self,
+        call: int,
+        *,
+        note: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """The wait is over (a customer's reply counts as a new contact)."""
+        self.fire(call, "resume", reason=note, by=by, at=at)
+
+    def escalate(
+        self,
+        call: int,
+        *,
+        to_group: str,
+        reason: str,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Hand over to another group."""
+        self.fire(call, "escalate", to_group=to_group, reason=reason, by=by, at=at)
+
+    def resolve(
+        self, call: int, *, solution: str, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Record the solution."""
+        self.fire(call, "resolve", solution=solution, by=by, at=at)
+
+    def reopen(
+        self, call: int, *, reason: str, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Back to work: the customer says it is not solved."""
+        self.fire(call, "reopen", reason=reason, by=by, at=at)
+
+    def close(
+        self,
+        call: int,
+        *,
+        effort: int | None = None,
+        satisfaction: int | None = None,
+        survey: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Close a resolved call with the customer's survey answers (see ``desk.calls.close``)."""
+        self.fire(
+            call, "close", effort=effort, satisfaction=satisfaction, survey=survey, by=by, at=at
+        )
+
+    def cancel(
+        self, call: int, *, reason: str, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """The customer withdrew the call."""
+        self.fire(call, "cancel", reason=reason, by=by, at=at)
+
+    def set_service(
+        self,
+        call: int,
+        *,
+        service: str,
+        reason: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Set or correct the catalogue service the call is about."""
+        self.fire(call, "set_service", service=service, reason=reason, by=by, at=at)
+
+    def flag_self_service(
+        self,
+        call: int,
+        *,
+        faq: int,
+        reason: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Flag the call as answerable from FAQ entry ``faq`` of its service."""
+        self.fire(call, "flag_self_service", faq=faq, reason=reason, by=by, at=at)
+
+    def unflag_self_service(
+        self,
+        call: int,
+        *,
+        reason: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Clear the self-service flag."""
+        self.fire(call, "unflag_self_service", reason=reason, by=by, at=at)
+
+    def log_contact(
+        self,
+        call: int,
+        *,
+        channel: str,
+        note: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Another contact with the customer about this call."""
+        self.fire(call, "log_contact", channel=channel, note=note, by=by, at=at)
+
+    # -- one action -----------------------------------------------------------------------------
+
+    def _step(self, row: CallRow, trigger: str, person: Person, answers: dict[str, Any]) -> Any:
+        self._touch(row)
+        return REACTIVE.fire(
+            self._unit,  # type: ignore[arg-type]
+            row,
+            trigger,
+            person,
+            env=self._desk,
+            **answers,
+        )
+
+    def _usable(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if self._closed:
+            raise ValidationError("bulk: this batch has ended; open another with desk.bulk()")
+
+    def _person(self, by: str | None) -> Person:
+        if by is None:
+            return self._by
+        found = self._people.get(by) if isinstance(by, str) else None
+        if found is None:
+            found = self._people[by] = self._desk.person(by)
+        return found
+
+    def _moment(self, at: datetime | None) -> datetime:
+        now = clock.now()
+        if at is None:
+            return now
+        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+            raise ValidationError(
+                Problem(f"{shown(at)} must be a datetime with a time zone", field="at")
+            )
+        at = clock.to_utc(at)
+        if at > now:
+            raise ValidationError(
+                Problem(f"{at.isoformat()} is in the future (now {now.isoformat()})", field="at")
+            )
+        return at
+
+    def _call(self, call: Any) -> CallRow:
+        ident = record_id("call", call)
+        row = self._get(CallRow, ident)
+        if row is None:
+            raise NotFound("call", ident)
+        return row
+
+    def _refused(self, err: BaseException, call: Any, action: str) -> BaseException:
+        """The error to raise for a refused action, naming the call and the action; the batch
+        is refused from now on."""
+        if not isinstance(err, BpsmError):
+            typed = translate(err)
+            if typed is None:
+                self._failed = err
+                return err
+            err = typed
+        where = _number(call) if isinstance(call, int) and not isinstance(call, bool) else None
+        if isinstance(err, InvalidTransition):
+            err = InvalidTransition(
+                f"call {where}" if where else err.record, err.trigger, err.state, err.allowed
+            )
+        else:
+            head = f"{where} {action}" if where else action
+            err.args = (f"{head}: {err}", *err.args[1:])
+        self._failed = err
+        return err
+
+    def _done(self) -> None:
+        self.actions += 1
+        self._pending += 1
+        if self._pending >= self._chunk:
+            self._write()
+            self._forget()
+
+    # -- the rows in memory ---------------------------------------------------------------------
+
+    def _adopt(self, obj: Any, written: dict[str, Any] | None) -> _Track:
+        track = self._tracks.get(id(obj))
+        if track is None:
+            track = self._tracks[id(obj)] = _Track(obj, written)
+        self._touched.append(track)
+        return track
+
+    def _touch(self, obj: Any) -> None:
+        self._touched.append(self._tracks[id(obj)])
+
+    def _get(self, kind: type[Any], ident: Any) -> Any:
+        if kind not in _RECORDS:
+            return self._session.catalogue(kind, ident)
+        found = self._records.get((kind, ident))
+        if found is not None:
+            self._touched.append(found)
+            return found.obj
+        row = self._real.get(kind, ident)
+        if row is None:
+            return None
+        self._real.expunge(row)  # the batch writes it, never the ORM
+        track = self._adopt(row, None)
+        track.written = track.cols.values(row)
+        track.flushed = dict(track.written)
+        self._records[(kind, ident)] = track
+        return row
+
+    def _flush_point(self) -> None:
+        """What the ORM's flush does to the rows: ids, defaults, versions; texts checked."""
+        touched, self._touched = self._touched, []
+        seen: set[int] = set()
+        for track in touched:
+            if id(track) in seen:
+                continue
+            seen.add(id(track))
+            obj, cols = track.obj, track.cols
+            d = obj.__dict__
+            if track.flushed is None:  # new: defaults, an id, version 1
+                for key, default in cols.defaults:
+                    if d.get(key) is None:
+                        value = default.arg(None) if default.is_callable else default.arg
+                        setattr(obj, key, value)
+                if cols.pk is not None and d.get(cols.pk) is None and cols.table not in _LOGS:
+                    setattr(obj, cols.pk, self._ids.take(cols.table, cols.pk))
+                    if type(obj) in _RECORDS:
+                        self._records[(type(obj), d[cols.pk])] = track
+                if cols.versioned:
+                    obj.version = 1
+                for key, limit in cols.texts:
+                    _fits(key, limit, d.get(key))
+                track.flushed = cols.values(obj)
+                continue
+            now = cols.values(obj)
+            changed = [k for k in cols.keys if now[k] != track.flushed[k]]
+            if changed:
+                for key, limit in cols.texts:
+                    if key in changed:
+                        _fits(key, limit, now[key])
+                if cols.versioned:
+                    obj.version = now["version"] = track.flushed["version"] + 1
+                track.flushed = now
+
+    # -- to the database ------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        """Write what the batch holds: one ``executemany`` per table for new rows, one for
+        changed rows (checking each one's version, as the ORM does)."""
+        if self._touched:
+            self._flush_point()
+        inserts: dict[Table, list[dict[str, Any]]] = {}
+        updates: dict[Table, list[tuple[dict[str, Any], Any]]] = {}
+        for track in self._tracks.values():
+            now = track.cols.values(track.obj)
+            if track.written is None:
+                if track.cols.table in _LOGS:
+                    del now[track.cols.pk]  # type: ignore[arg-type]
+                inserts.setdefault(track.cols.table, []).append(now)
+            elif now != track.written:
+                updates.setdefault(track.cols.table, []).append((now, track.written["version"]))
+            track.written = now
+        s = self._real
+        for table in sorted(inserts, key=_ORDER.__getitem__):
+            s.execute(insert(table), inserts[table])
+            self.written[table.name] = self.written.get(table.name, 0) + len(inserts[table])
+        for table, rows in updates.items():
+            self._update(s, table, rows)
+        self._pending = 0
+
+    def _update(self, s: Session, table: Table, rows: list[tuple[dict[str, Any], Any]]) -> None:
+        """Changed rows held since before this write: each checked against the version it had,
+        one statement each (rows loaded from earlier writes: few)."""
+        keys = [c.name for c in table.columns if c.name != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_seen"))
+            .values({k: bindparam(f"v_{k}") for k in keys})
+        )
+        for now, seen in rows:
+            params = {f"v_{k}": now[k] for k in keys} | {"b_id": now["id"], "b_seen": seen}
+            if s.execute(stmt, params).rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrentModification(f"{table.name} {now['id']}", seen)
+        self.written[table.name] = self.written.get(table.name, 0) + len(rows)
+
+    def _forget(self) -> None:
+        self._tracks.clear()
+        self._records.clear()
+        self._touched.clear()
+
+
+@contextlib.contextmanager
+def bulk(desk: DeskPort, *, by: str, chunk: int = 5_000) -> Iterator[Batch]:
+    """A batch on ``desk`` (:class:`Batch`), committed when the block ends, rolled back on any
+    error — a refused action included."""
+    batch = Batch(desk, by, chunk=chunk)
+    with desk.unit() as uow:
+        batch._start(uow)
+        try:
+            yield batch
+            batch._finish()
+        except BaseException:
+            batch._closed = True
+            raise
