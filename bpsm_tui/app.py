@@ -136,10 +136,11 @@ class DeskApp(OneKeyAtATime):
             "help",
             "Keys",
             id="app.help",
-            tooltip="List every key of this screen",
+            tooltip="List every key of this screen (F1 also while typing in a field)",
         ),
+        Binding("f1", "help", "Keys", show=False, id="app.help"),  # one line of help with ?
     ]
-    """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? the keys."""
+    """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? or F1 the keys."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # beside this module, for subclasses too
     TITLE = "bpsm desk"

@@ -178,8 +178,11 @@ def page_status(offset: int, shown: int, total: int, limit: int) -> str:
     return f"Calls {offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"
 
 
-_RECORD = re.compile(r"\b(" + "|".join(RECORD_LABELS) + r") '?(\d+)'?(?![\w-])")
+_RECORD = re.compile(
+    r"\b(" + "|".join(RECORD_LABELS) + r") (?:#|id |number )?'?(\d+)'?(?![\w-])", re.IGNORECASE
+)
 _QUOTED_STATE = re.compile(r"'([a-z]+(?:_[a-z]+)*)'")
+_BARE_STATE = re.compile(r"(?<![\w'-])([a-z]+(?:_[a-z]+)+)(?![\w'-])")
 _STATES = frozenset(
     state
     for facade in (Calls, Changes, Relations, Maintenance, Improvements, Recommendations)
@@ -190,11 +193,16 @@ _STATES = frozenset(
 def speak(text: str) -> str:
     """The library's words with records and states as the screens show them.
 
-    ``call 159`` becomes ``C-000159`` (:data:`RECORD_LABELS`); a quoted state of any process
-    (``'waiting_customer'``) becomes ``waiting: customer``.
+    ``call 159`` (or ``Call #159``) becomes ``C-000159`` (:data:`RECORD_LABELS`); a state of any
+    process, quoted or bare (``'waiting_customer'``, ``waiting_customer``), becomes
+    ``waiting: customer``; other snake-case words (field names) are left as they are.
     """
-    text = _RECORD.sub(lambda m: record_label(m.group(1), m.group(2)), text)
-    return _QUOTED_STATE.sub(
+    text = _RECORD.sub(lambda m: record_label(m.group(1).lower(), m.group(2)), text)
+    text = _QUOTED_STATE.sub(
+        lambda m: state_label(m.group(1)) if m.group(1) in _STATES else m.group(0), text
+    )
+    # a state named bare (``is waiting_customer``): only the states' own snake-case names
+    return _BARE_STATE.sub(
         lambda m: state_label(m.group(1)) if m.group(1) in _STATES else m.group(0), text
     )
 
