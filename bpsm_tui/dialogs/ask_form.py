@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, Select
 
 from bpsm import Ask, BpsmError
+from bpsm_tui.data.format import speak
 from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
 
 __all__ = ["AskForm"]
@@ -96,6 +97,6 @@ class AskForm(Dialog[dict[str, Any]]):
             for ask in self._asks:
                 answers[ask.name] = ask.take({ask.name: self._raw(ask)})
         except (BpsmError, ValueError) as err:
-            self.show_error(str(err))
+            self.show_error(speak(str(err)))
             return
         self.dismiss(answers)

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
 from bpsm import Ask, BpsmError, Page, RelationCaseView, Relations, TaskView
-from bpsm_tui.data.format import age, local_time
+from bpsm_tui.data.format import age, error_text, local_time
 from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS, PaletteCommand, palette_from_bindings
 from bpsm_tui.screens.relation_case import RelationCaseScreen
@@ -200,7 +200,7 @@ class RelationCasesScreen(Screen[None]):
             due = desk.maintenance.due(assignee=mine, include_upcoming_days=CONTACTS_AHEAD)
             contacts = [t for t in due if t.kind == "account_contact"]
         except BpsmError as err:
-            contacts_error = str(err)
+            contacts_error = error_text(err)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(page, contacts, contacts_error))
 

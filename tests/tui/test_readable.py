@@ -120,3 +120,18 @@ async def test_a_change_from_an_improvement_names_it_on_the_board_and_in_its_his
         assert "origin=" not in said and "improvement 1" not in said
         assert "_id=" not in said and "service_id" not in said
     assert approved.change_id is not None
+
+
+async def test_a_refused_change_step_names_the_change_and_its_state_as_the_board_shows_them(
+    desk: Desk,
+) -> None:
+    idea = assessed_idea(desk)
+    change_id = desk.improvements.approve(idea, by="carla").change_id
+    assert change_id is not None
+    async with running(desk, "carla", size=(80, 24)) as s:
+        await s.app.switch_mode("changes")
+        await s.settle()
+        await s.press("a")  # approve a draft: refused
+        said = " ".join([*s.errors(), s.text("#change-message")])
+        assert f"CH-{change_id:06d}" in said, said
+        assert "change " + str(change_id) not in said and "_" not in said
