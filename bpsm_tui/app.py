@@ -330,8 +330,9 @@ class DeskApp(OneKeyAtATime):
         except BpsmError as err:
             self._refused(record, action.name, err)
             return
-        if dialog is not None:
-            self._ask(facade, record, action, dialog, {}, "")
+        if dialog is not None:  # what was typed before a refusal (a conflict) comes back
+            typed = self._drafts.get((facade, record.id, action.trigger), {})
+            self._ask(facade, record, action, dialog, typed, "")
             return
         generic = dialog_for(
             action.step,
@@ -372,6 +373,7 @@ class DeskApp(OneKeyAtATime):
         def answered(answers: dict[str, Any] | None) -> None:
             if answers is None:
                 return
+            self._drafts[(facade, record.id, action.trigger)] = answers  # until it succeeds
 
             def retry(err: str) -> None:
                 self._ask(facade, record, action, dialog, answers, err)

@@ -20,6 +20,7 @@ from bpsm import (
     Changes,
     ConcurrentModification,
     DeskConfig,
+    GuardFailed,
     Improvements,
     InvalidTransition,
     KpiSnapshot,
@@ -179,7 +180,8 @@ def page_status(offset: int, shown: int, total: int, limit: int) -> str:
 
 
 _RECORD = re.compile(
-    r"\b(" + "|".join(RECORD_LABELS) + r") (?:#|id |number )?'?(\d+)'?(?![\w-])", re.IGNORECASE
+    r"\b(" + "|".join(RECORD_LABELS) + r")(?: case)? (?:#|id |number )?'?(\d+)'?(?![\w-])",
+    re.IGNORECASE,
 )
 _QUOTED_STATE = re.compile(r"'([a-z]+(?:_[a-z]+)*)'")
 _BARE_STATE = re.compile(r"(?<![\w'-])([a-z]+(?:_[a-z]+)+)(?![\w'-])")
@@ -225,6 +227,8 @@ def error_text(error: BaseException) -> str:
         text += f"{state_label(error.state)}{allowed}"
     elif isinstance(error, ConcurrentModification) and error.expected is not None:
         text = f"{error.record} was changed by someone else meanwhile; it has been reloaded"
+    elif isinstance(error, GuardFailed):
+        text = error.reason  # the words for the person; the guard's name is the library's
     elif isinstance(error, BpsmError):
         text = str(error)
     else:
