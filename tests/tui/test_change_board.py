@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.widgets import Static
 
-from bpsm import Desk
+from bpsm import ChangeView, Desk
 from bpsm_tui.app import DeskApp
 from bpsm_tui.areas import AREAS
 from bpsm_tui.dialogs.ask_form import AskForm
@@ -223,3 +223,28 @@ async def test_the_palette_lists_the_change_steps_namespaced_with_their_keys(cde
         await s.type("change: appr")
         await s.press("enter", "enter")  # the entry, then the approval's note prompt
         assert "the checklist is not met" in shown(s, "#change-message")
+
+
+def implemented_change(desk: Desk) -> ChangeView:
+    """Faster laptop delivery, through the gate and published."""
+    change = submitted_change(desk)
+    for item in ITEMS:
+        desk.changes.check_item(change.id, item, evidence=f"{item}: pilot report", by="carla")
+    desk.changes.approve(change.id, by="carla")
+    return desk.changes.implement(change.id, by="carla")
+
+
+async def test_an_implemented_change_stays_on_the_default_filter_to_be_rolled_back(
+    cdesk: Desk,
+) -> None:
+    change = implemented_change(cdesk)
+    before = laptop_version(cdesk)
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        assert "open or implemented" in shown(s, "#board-title")  # the board as it opens
+        assert change.number in shown(s, "#change-hint")
+        await s.press("b")  # roll back right from the board
+        await s.type("suppliers cannot keep up")
+        await s.press("enter")
+        assert cdesk.changes.get(change.id).state == "rolled_back"
+        assert laptop_version(cdesk) == before + 1
+        assert change.number not in shown(s, "#change-hint")  # done: gone from the default
