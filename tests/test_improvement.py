@@ -184,6 +184,22 @@ def test_approval_opens_a_modify_change_from_the_current_definition(desk: Desk) 
     assert desk.history(idea)[-1].data == {"change_id": change.id, "change_kind": "modify"}
 
 
+def test_a_change_from_an_improvement_must_differ_from_the_published_service(desk: Desk) -> None:
+    """Approving opens the change from the service as published; submitting (or implementing)
+    it unchanged would republish the same definition, so it is refused until amended."""
+    change_id = idea_in(desk, "approved").change_id
+    assert change_id is not None
+    with pytest.raises(GuardFailed) as err:
+        desk.changes.submit(change_id, by="eve")
+    assert err.value.guard == "difference"
+    assert "printing exactly as published (v1); amend the proposed definition" in str(err.value)
+    assert desk.changes.get(change_id).state == "draft"
+    definition = desk.services.get("printing").model_dump(mode="json")
+    definition["description"] += " Print from your phone with the print app."
+    desk.changes.amend(change_id, definition=definition, by="eve")
+    assert desk.changes.submit(change_id, by="eve").state == "submitted"
+
+
 def test_an_idea_assessed_as_not_worth_it_cannot_be_approved_only_dropped(desk: Desk) -> None:
     idea = desk.improvements.assess(
         new_idea(desk).id, worth_it=False, effort_hours=300, benefit="little", by="ben"
