@@ -24,7 +24,7 @@ from bpsm.store.tables import AuditEventRow, CallContactRow, CallRow
 if TYPE_CHECKING:
     from bpsm.desk import Desk
 
-__all__ = ["bulk_seed", "is_empty", "seed_demo"]
+__all__ = ["bulk_seed", "is_empty", "seed_demo", "seed_proactive"]
 
 _CALLERS = [
     "Kim Jansen",
@@ -70,7 +70,13 @@ def is_empty(desk: Desk) -> bool:
 
 
 def seed_demo(
-    desk: Desk, *, calls: int = 160, days: int = 21, seed: int = 7, by: str | None = None
+    desk: Desk,
+    *,
+    calls: int = 160,
+    days: int = 21,
+    seed: int = 7,
+    by: str | None = None,
+    proactive: bool = True,
 ) -> int:
     """Register ``calls`` calls over the last ``days`` days and walk each to a plausible state.
 
@@ -81,6 +87,7 @@ def seed_demo(
     Args:
         by: who seeds (permission ``demo.seed``: admin). Without it only a desk with no calls at
             all is seeded: the first start of the demo.
+        proactive: also give the other roles their work (:func:`seed_proactive`).
 
     Raises:
         PermissionDenied: ``by`` may not seed, or no ``by`` for a desk that has calls.
@@ -147,7 +154,95 @@ def seed_demo(
             faq=faq.index(question) + 1,
         )
     _surveys(desk, now - timedelta(days=days), rng)
+    if proactive:
+        seed_proactive(desk, days=days)
     return calls
+
+
+def seed_proactive(desk: Desk, *, days: int = 21) -> None:
+    """Work for the change manager and the proactive screen, the same on every run.
+
+    Maintenance tasks generated ``days`` ago (so some are overdue now; one done, one skipped);
+    changes in each state a change manager decides on (draft, submitted with part of the
+    checklist met, approved with all of it, rejected, withdrawn); improvements identified,
+    assessed, approved into a change that proposes a real difference, and dropped. Nothing is
+    implemented: that writes the service file back into the catalogue folder.
+    """
+    now, config = clock.now(), desk.config
+    staff = {p.id: p for p in config.staff}
+    manager = next((p.id for p in config.staff if "change_manager" in p.roles), None)
+    specialist = next((p.id for p in config.staff if "specialist" in p.roles), None)
+    admin = next((p.id for p in config.staff if "admin" in p.roles), None)
+    services = [s.id for s in desk.services.list()]
+    if manager is None or specialist is None or admin is None or len(services) < 3:
+        return  # a desk without these roles or services: the calls are the demo
+    with clock.travel(now - timedelta(days=days)):
+        desk.maintenance.generate(timedelta(days=days + 30), by=admin)
+    due = desk.maintenance.tasks(kind="maintenance", states=("scheduled",), limit=2).items
+    if due:
+        done = due[0].assignee if due[0].assignee in staff else specialist
+        with clock.travel(now - timedelta(days=days // 2)):
+            desk.maintenance.complete(due[0].id, note="checked and cleaned", by=done)
+    if len(due) > 1:
+        skipper = due[1].assignee if due[1].assignee in staff else specialist
+        desk.maintenance.skip(due[1].id, reason="the room was booked all day", by=skipper)
+
+    def proposal(service_id: str, summary: str, **changed: Any) -> int:
+        definition = desk.services.get(service_id).model_dump(mode="json")
+        definition.update(changed)
+        with clock.travel(now - timedelta(days=3)):
+            return desk.changes.propose(
+                kind="modify",
+                definition=definition,
+                impact="low",
+                summary=summary,
+                rollback_plan="republish the previous version",
+                by=manager,
+            ).id
+
+    def described(service_id: str, extra: str) -> str:
+        return f"{desk.services.get(service_id).description.strip()} {extra}"
+
+    first, second, third = services[:3]
+    proposal(first, "Say where to find the FAQ", description=described(first, "See the FAQ."))
+    items = [item.id for item in config.checklist]
+    submitted = proposal(second, "Mention the opening hours", description=described(second, "."))
+    desk.changes.submit(submitted, by=manager)
+    for item in items[:2]:
+        desk.changes.check_item(submitted, item, evidence="reviewed with the team", by=manager)
+    approved = proposal(third, "Clearer name", name=f"{desk.services.get(third).name} (desk)")
+    desk.changes.submit(approved, by=manager)
+    for item in items:
+        desk.changes.check_item(approved, item, evidence="piloted for a week", by=manager)
+    desk.changes.approve(approved, by=manager)
+    rejected = proposal(first, "Drop the FAQ", description=described(first, "No FAQ."))
+    desk.changes.submit(rejected, by=manager)
+    desk.changes.reject(rejected, reason="customers use the FAQ every day", by=manager)
+    withdrawn = proposal(second, "Shorter text", description=described(second, "(short)"))
+    desk.changes.withdraw(withdrawn, reason="folded into another change", by=manager)
+
+    ideas = [
+        ("customer_needs", "Self-service password reset", "Customers wait for the desk."),
+        ("new_technology", "Chat on the intranet", "A chat widget would answer quick questions."),
+        ("other", "Quieter printers", "The printers on floor 2 are loud."),
+        ("customer_needs", "Evening desk hours", "Shift workers call after 17:00."),
+    ]
+    made = [
+        desk.improvements.identify(
+            source=source, title=title, description=text, service_id=sid, by=specialist
+        )
+        for (source, title, text), sid in zip(ideas, (first, None, second, third), strict=True)
+    ]
+    assessed = [
+        desk.improvements.assess(
+            i.id, worth_it=worth, effort_hours=hours, benefit="fewer calls", by=specialist
+        )
+        for i, worth, hours in ((made[2], True, 8), (made[3], False, 120), (made[0], True, 16))
+    ]
+    definition = desk.services.get(first).model_dump(mode="json")
+    definition["description"] = described(first, "Reset your password yourself on the portal.")
+    desk.improvements.approve(assessed[2].id, definition=definition, by=manager)
+    desk.improvements.drop(assessed[1].id, reason="effort far above the benefit", by=manager)
 
 
 def _walk(

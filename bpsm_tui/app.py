@@ -137,10 +137,11 @@ class DeskApp(OneKeyAtATime):
             "help",
             "Keys",
             id="app.help",
-            tooltip="List every key of this screen",
+            tooltip="List every key of this screen (F1 also while typing in a field)",
         ),
+        Binding("f1", "help", "Keys", show=False, id="app.help"),  # one line of help with ?
     ]
-    """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? the keys."""
+    """Number keys open areas (:data:`~bpsm_tui.areas.AREAS`), F2/m the menu, ? or F1 the keys."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # beside this module, for subclasses too
     TITLE = "bpsm desk"
@@ -330,8 +331,9 @@ class DeskApp(OneKeyAtATime):
         except BpsmError as err:
             self._refused(record, action.name, err)
             return
-        if dialog is not None:
-            self._ask(facade, record, action, dialog, {}, "")
+        if dialog is not None:  # what was typed before a refusal (a conflict) comes back
+            typed = self._drafts.get((facade, record.id, action.trigger), {})
+            self._ask(facade, record, action, dialog, typed, "")
             return
         generic = dialog_for(
             action.step,
@@ -372,6 +374,7 @@ class DeskApp(OneKeyAtATime):
         def answered(answers: dict[str, Any] | None) -> None:
             if answers is None:
                 return
+            self._drafts[(facade, record.id, action.trigger)] = answers  # until it succeeds
 
             def retry(err: str) -> None:
                 self._ask(facade, record, action, dialog, answers, err)

@@ -171,7 +171,9 @@ def test_approval_opens_a_modify_change_from_the_current_definition(desk: Desk) 
         "printing",
         "medium",
     )
-    assert change.summary == f"Improvement {idea.id}: Print from phones"
+    assert (
+        change.summary == f"Improvement IM-{idea.id:06d}: Print from phones"
+    )  # as screens name it
     assert (change.origin_type, change.origin_id, change.proposed_by) == (
         "improvement",
         str(idea.id),
@@ -180,6 +182,22 @@ def test_approval_opens_a_modify_change_from_the_current_definition(desk: Desk) 
     assert change.definition == desk.services.get("printing").model_dump(mode="json")
     assert [e.trigger for e in desk.history(change)] == ["propose"]
     assert desk.history(idea)[-1].data == {"change_id": change.id, "change_kind": "modify"}
+
+
+def test_a_change_from_an_improvement_must_differ_from_the_published_service(desk: Desk) -> None:
+    """Approving opens the change from the service as published; submitting (or implementing)
+    it unchanged would republish the same definition, so it is refused until amended."""
+    change_id = idea_in(desk, "approved").change_id
+    assert change_id is not None
+    with pytest.raises(GuardFailed) as err:
+        desk.changes.submit(change_id, by="eve")
+    assert err.value.guard == "difference"
+    assert "printing exactly as published (v1); amend the proposed definition" in str(err.value)
+    assert desk.changes.get(change_id).state == "draft"
+    definition = desk.services.get("printing").model_dump(mode="json")
+    definition["description"] += " Print from your phone with the print app."
+    desk.changes.amend(change_id, definition=definition, by="eve")
+    assert desk.changes.submit(change_id, by="eve").state == "submitted"
 
 
 def test_an_idea_assessed_as_not_worth_it_cannot_be_approved_only_dropped(desk: Desk) -> None:

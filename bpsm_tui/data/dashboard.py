@@ -26,6 +26,7 @@ from bpsm import (
     PilotComparison,
     SelfServiceReport,
 )
+from bpsm_tui.data.format import error_text
 
 __all__ = [
     "DIMENSIONS",
@@ -240,7 +241,7 @@ def load_dashboard(desk: Desk, query: DashboardQuery, now: datetime) -> Dashboar
         try:
             comparison = desk.pilots.compare(pilot.name, kpis=COMPARED)
         except BpsmError as err:  # it has not begun: the trends of its calls still show
-            note = str(err)
+            note = error_text(err)
     report = desk.kpis.report(since, until, by=query.by, filters=filters, kpis=TREND_KPIS)
     group = query.value if query.dimension == "group" else None
     person = query.value if query.dimension == "operator" else None

@@ -9,7 +9,9 @@ person reads goes through :func:`error_text`, which speaks the screen's language
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bpsm import (
@@ -18,6 +20,7 @@ from bpsm import (
     Changes,
     ConcurrentModification,
     DeskConfig,
+    GuardFailed,
     Improvements,
     InvalidTransition,
     KpiSnapshot,
@@ -31,6 +34,7 @@ __all__ = [
     "RECORD_LABELS",
     "age",
     "error_text",
+    "event_details",
     "kpi_line",
     "local_time",
     "mean_text",
@@ -175,8 +179,12 @@ def page_status(offset: int, shown: int, total: int, limit: int) -> str:
     return f"Calls {offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"
 
 
-_RECORD = re.compile(r"\b(" + "|".join(RECORD_LABELS) + r") '?(\d+)'?(?![\w-])")
+_RECORD = re.compile(
+    r"\b(" + "|".join(RECORD_LABELS) + r")(?: case)? (?:#|id |number )?'?(\d+)'?(?![\w-])",
+    re.IGNORECASE,
+)
 _QUOTED_STATE = re.compile(r"'([a-z]+(?:_[a-z]+)*)'")
+_BARE_STATE = re.compile(r"(?<![\w'-])([a-z]+(?:_[a-z]+)+)(?![\w'-])")
 _STATES = frozenset(
     state
     for facade in (Calls, Changes, Relations, Maintenance, Improvements, Recommendations)
@@ -187,11 +195,16 @@ _STATES = frozenset(
 def speak(text: str) -> str:
     """The library's words with records and states as the screens show them.
 
-    ``call 159`` becomes ``C-000159`` (:data:`RECORD_LABELS`); a quoted state of any process
-    (``'waiting_customer'``) becomes ``waiting: customer``.
+    ``call 159`` (or ``Call #159``) becomes ``C-000159`` (:data:`RECORD_LABELS`); a state of any
+    process, quoted or bare (``'waiting_customer'``, ``waiting_customer``), becomes
+    ``waiting: customer``; other snake-case words (field names) are left as they are.
     """
-    text = _RECORD.sub(lambda m: record_label(m.group(1), m.group(2)), text)
-    return _QUOTED_STATE.sub(
+    text = _RECORD.sub(lambda m: record_label(m.group(1).lower(), m.group(2)), text)
+    text = _QUOTED_STATE.sub(
+        lambda m: state_label(m.group(1)) if m.group(1) in _STATES else m.group(0), text
+    )
+    # a state named bare (``is waiting_customer``): only the states' own snake-case names
+    return _BARE_STATE.sub(
         lambda m: state_label(m.group(1)) if m.group(1) in _STATES else m.group(0), text
     )
 
@@ -214,10 +227,32 @@ def error_text(error: BaseException) -> str:
         text += f"{state_label(error.state)}{allowed}"
     elif isinstance(error, ConcurrentModification) and error.expected is not None:
         text = f"{error.record} was changed by someone else meanwhile; it has been reloaded"
+    elif isinstance(error, GuardFailed):
+        text = error.reason  # the words for the person; the guard's name is the library's
     elif isinstance(error, BpsmError):
         text = str(error)
     else:
         text = f"{type(error).__name__}: {error}"
+    return speak(text)
+
+
+def event_details(reason: str | None, data: Mapping[str, Any] | None) -> str:
+    """An audit event's why and details as a person reads them: ``origin: IM-000001``, never
+    ``origin=improvement 1`` or ``state=waiting_customer`` (records and states as the screens
+    name them, field names in words)."""
+    extra = ", ".join(
+        f"{key.replace('_', ' ')}: {_said(value)}"
+        for key, value in (data or {}).items()
+        if value is not None
+    )
+    said = speak(reason or "")
+    return f"{said} ({extra})" if said and extra else said or extra
+
+
+def _said(value: Any) -> str:
+    text = str(value)
+    if text in _STATES:
+        return state_label(text)
     return speak(text)
 
 

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, Select
 
 from bpsm import Ask, BpsmError
+from bpsm_tui.data.format import speak
 from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
 
 __all__ = ["AskForm"]
@@ -55,7 +56,7 @@ class AskForm(Dialog[dict[str, Any]]):
         if ask.kind == "yes_no":
             return _YES_NO
         values = list(ask.choices) or self._lists.get(ask.choices_from or "", [])
-        return [(v, v) for v in values]
+        return [(str(v).replace("_", " "), v) for v in values]  # words, the value as sent
 
     def body(self) -> ComposeResult:
         for ask in self._asks:
@@ -96,6 +97,6 @@ class AskForm(Dialog[dict[str, Any]]):
             for ask in self._asks:
                 answers[ask.name] = ask.take({ask.name: self._raw(ask)})
         except (BpsmError, ValueError) as err:
-            self.show_error(str(err))
+            self.show_error(speak(str(err)))
             return
         self.dismiss(answers)

@@ -17,15 +17,17 @@ waits until every field has handled the keys already sent to it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
 
 __all__ = ["FIELD_BINDINGS", "Dialog"]
 
@@ -110,6 +112,34 @@ class Dialog(ModalScreen[T | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Keep a focused field's question in view (see :meth:`scroll_to_center`)."""
+        self.call_after_refresh(self._show_question, event.widget)
+
+    def scroll_to_center(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
+        """Textual centres a focused field it cannot show whole; in a dialog whose fields
+        scroll (80×24) that hid the question above it, so the question goes to the top."""
+        if self._question_of(widget) is None:
+            super().scroll_to_center(widget, *args, **kwargs)
+        else:
+            self._show_question(widget)
+
+    def _question_of(self, field: Widget) -> Label | None:
+        parent = field.parent
+        if parent is None or "dialog-fields" not in parent.classes:
+            return None
+        siblings = list(parent.children)
+        before = siblings[siblings.index(field) - 1] if siblings.index(field) > 0 else None
+        return before if isinstance(before, Label) else None
+
+    def _show_question(self, field: Widget) -> None:
+        label = self._question_of(field)
+        fields = field.parent
+        if label is None or not isinstance(fields, VerticalScroll):
+            return
+        if not (fields.can_view_entire(label) and fields.can_view_entire(field)):
+            fields.scroll_to_widget(label, animate=False, top=True, immediate=True)
 
     # -- typed fields, safe for keys sent in one burst ----------------------------------------
 

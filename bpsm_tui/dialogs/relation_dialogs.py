@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from bpsm import Ask, BpsmError
+from bpsm_tui.data.format import speak
 from bpsm_tui.dialogs.ask_form import AskForm
 from bpsm_tui.dialogs.base import FIELD_BINDINGS, Dialog
 
@@ -256,6 +257,6 @@ class AnswerDialog(ScrollingDialog):
                 for name, value in raw.items()
             }
         except (BpsmError, ValueError) as err:
-            self.show_error(str(err))
+            self.show_error(speak(str(err)))
             return
         self.dismiss(answers)

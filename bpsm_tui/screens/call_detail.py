@@ -35,7 +35,14 @@ from bpsm import (
     SurveyView,
 )
 from bpsm_tui.data.actions import actions_for
-from bpsm_tui.data.format import local_time, record_label, staff_name, state_label, survey_label
+from bpsm_tui.data.format import (
+    event_details,
+    local_time,
+    record_label,
+    staff_name,
+    state_label,
+    survey_label,
+)
 from bpsm_tui.dialogs.base import Dialog
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.dialogs.recommend_dialog import RecommendDialog
@@ -250,10 +257,7 @@ class CallDetailScreen(LogsEffort, CallScreen):
         history.clear()
         for e in message.history:
             moved = f"{state_label(e.from_state or '—')} → {state_label(e.to_state or '—')}"
-            details = e.reason or ""
-            if e.data:
-                extra = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
-                details = f"{details} ({extra})" if details and extra else details or extra
+            details = event_details(e.reason, e.data)
             history.add_row(
                 local_time(e.at, zone),
                 Text(staff_name(config, e.actor)),

@@ -93,13 +93,6 @@ class CallScreen(Screen[None]):
             return
         self.desk_app.act(call, name)
 
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
-
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's entries for the command palette: its bindings, plus steps without a key."""
         keyless = [

@@ -328,13 +328,6 @@ class CatalogueScreen(Screen[None]):
         """Focus the service's details, to scroll them."""
         self.query_one("#catalogue-detail", VerticalScroll).focus()
 
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
-
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries (``catalogue: search``...)."""
         return palette_from_bindings(self)

@@ -38,7 +38,9 @@ from bpsm_tui.screens.change_detail import (
 
 __all__ = ["FILTERS", "ChangeBoardScreen"]
 
-OPEN = ("draft", "submitted", "approved")
+OPEN = ("draft", "submitted", "approved", "implemented")
+"""The default filter: changes still to decide or carry out, and implemented ones, which can still
+be rolled back (a rolled-back, rejected or withdrawn change is done)."""
 
 #: The board's columns: (key, heading).
 COLUMNS = (
@@ -60,7 +62,7 @@ IMPACTS = ("low", "medium", "high")
 
 #: The board's filters, in the order ``f`` cycles them: name → states (None: every state).
 FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
-    ("open", OPEN),
+    ("open or implemented", OPEN),
     *((state_words(s), (s,)) for s in Changes.process.states),
     ("all", None),
 )

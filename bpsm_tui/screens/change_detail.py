@@ -9,7 +9,7 @@ which keys work on the selected change for this person in its state.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -26,7 +26,8 @@ from textual.worker import get_current_worker
 
 from bpsm import AuditEvent, BpsmError, Changes, ChangeView, DefinitionDiff
 from bpsm_tui.data.actions import RecordAction, actions_for
-from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
+from bpsm_tui.data.format import error_text, event_details, local_time, record_label, staff_name
+from bpsm_tui.dialogs.definition_dialog import DefinitionDialog, definition_text
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort, offer_only
 from bpsm_tui.screens.call_screen import (
     COMMON_BINDINGS,
@@ -54,6 +55,9 @@ CHANGE_ACTIONS: dict[str, RecordAction] = actions_for(Changes.process)
 
 CHANGE_BINDINGS = bindings_for(CHANGE_ACTIONS)
 """The change step keys shared by the board and the detail screen (ids ``change.<name>``)."""
+
+EDIT_ID = "change.edit-definition"
+"""The detail screen's key for editing the proposed service (an amend of its definition)."""
 
 _KINDS = {"add": "add a service", "modify": "modify a service", "retire": "retire a service"}
 
@@ -114,6 +118,8 @@ class ChangeScreen(LogsEffort, Screen[None]):
 
     def _offered(self, binding: Binding) -> bool:
         allowed = self.allowed_now()
+        if binding.id == EDIT_ID:  # editing the proposed service amends the change
+            return allowed is None or "amend" in allowed
         action = next((a for a in CHANGE_ACTIONS.values() if a.id == binding.id), None)
         return action is None or allowed is None or action.trigger in allowed
 
@@ -150,13 +156,6 @@ class ChangeScreen(LogsEffort, Screen[None]):
         area.update(text)
         area.display = bool(text.plain)
 
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
-
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries: its bindings, plus steps without a key."""
         keyless = [
@@ -177,6 +176,13 @@ class ChangeDetailScreen(ChangeScreen):
             "escape,backspace", "back", "Back", id="view.back", tooltip="Back to the change board"
         ),
         *CHANGE_BINDINGS,
+        Binding(
+            "e",
+            "edit_definition",
+            "Edit service",
+            id=EDIT_ID,
+            tooltip="Edit the proposed service definition (YAML); saving amends the change",
+        ),
         Binding("g", "refresh", "Refresh", id="view.refresh", tooltip="Load the change again"),
         EFFORT_BINDING,
         *COMMON_BINDINGS,
@@ -231,6 +237,28 @@ class ChangeDetailScreen(ChangeScreen):
     def selected_change(self) -> ChangeView | None:
         return self._change
 
+    def action_edit_definition(self) -> None:
+        """Edit the proposed service as YAML; saving amends the change (the library checks it)."""
+        change = self._change
+        if change is None:
+            return
+        if change.definition is None:
+            self.say(Text(f"{change.number}: a retirement carries no definition to edit"))
+            return
+        amend = CHANGE_ACTIONS["amend"]
+
+        def dialog(typed: Mapping[str, Any], error: str) -> DefinitionDialog:
+            definition = typed.get("definition") or change.definition or {}
+            return DefinitionDialog(
+                f"Edit the proposed service · {change.number}",
+                definition_text(definition),
+                error=error,
+                subtitle=change.summary,
+            )
+
+        self.say(Text(""))
+        self.desk_app.run_step("changes", change, amend, dialog=dialog)
+
     def reload(self, *, keep: int | None = None) -> None:
         self._load(self.change_id)
 
@@ -271,9 +299,10 @@ class ChangeDetailScreen(ChangeScreen):
             change.checklist, name=lambda who: staff_name(config, who), when=self._when
         )
         self.query_one("#change-diff-title", Label).update(_diff_title(diff))
-        self.query_one("#change-diff", ServiceDiff).show(
-            diff.lines, empty="the proposal is the published definition as it is"
-        )
+        unchanged = "the proposal is the published definition as it is"
+        if "amend" in message.allowed and change.definition is not None:
+            unchanged += " · e edits the proposed service"
+        self.query_one("#change-diff", ServiceDiff).show(diff.lines, empty=unchanged)
         self.query_one("#change-history", Static).update(self._history(message.history))
         self.query_one("#change-hint", Static).update(change_hint(change, message.allowed))
 
@@ -322,10 +351,7 @@ class ChangeDetailScreen(ChangeScreen):
         table.add_column("From → to", no_wrap=True)
         table.add_column("Why / details", ratio=3)
         for e in events:
-            details = e.reason or ""
-            if e.data:
-                extra = ", ".join(f"{k}={v}" for k, v in e.data.items() if v is not None)
-                details = f"{details} ({extra})" if details and extra else details or extra
+            details = event_details(e.reason, e.data)
             table.add_row(
                 self._when(e.at),
                 Text(staff_name(config, e.actor)),

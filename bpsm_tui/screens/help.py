@@ -87,7 +87,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "escape,question_mark,q",
+            "escape,question_mark,q,f1",
             "dismiss",
             "Close",
             id="help.close",
@@ -104,7 +104,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box"):
             yield Static(f"Keys · {self._title}", id="help-title", markup=False)
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Static("esc, ? or q: close · ↑↓ PgUp PgDn: scroll", id="help-hint")
+            yield Static("esc, ?, F1 or q: close · ↑↓ PgUp PgDn: scroll", id="help-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

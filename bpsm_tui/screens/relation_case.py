@@ -394,13 +394,6 @@ class RelationCaseScreen(LogsEffort, Screen[None]):
         """Load the case again."""
         self.reload_records()
 
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
-
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries (``relation: propose alternatives``...)."""
         return palette_from_bindings(self)

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
 from bpsm import Ask, BpsmError, Page, RelationCaseView, Relations, TaskView
-from bpsm_tui.data.format import age, local_time
+from bpsm_tui.data.format import age, error_text, local_time
 from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS, PaletteCommand, palette_from_bindings
 from bpsm_tui.screens.relation_case import RelationCaseScreen
@@ -200,7 +200,7 @@ class RelationCasesScreen(Screen[None]):
             due = desk.maintenance.due(assignee=mine, include_upcoming_days=CONTACTS_AHEAD)
             contacts = [t for t in due if t.kind == "account_contact"]
         except BpsmError as err:
-            contacts_error = str(err)
+            contacts_error = error_text(err)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(page, contacts, contacts_error))
 
@@ -332,13 +332,6 @@ class RelationCasesScreen(Screen[None]):
     def on_relation_cases_screen_opened(self, message: Opened) -> None:
         self.notify(f"{message.case.number} opened for {message.case.customer}", markup=False)
         self.app.push_screen(RelationCaseScreen(message.case.id))
-
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
 
     def palette_commands(self) -> list[PaletteCommand]:
         """This screen's palette entries (``relation: new case``...)."""

@@ -1,8 +1,10 @@
 """A table of one page of calls (never the whole queue), keeping the cursor on the same call.
 
-The columns follow the width: the number, the state, the caller and the age always show; the
-summary takes what is left; the service and then the group join when the terminal is wide enough
-(the service from 110 columns, the group from 150).
+The columns follow the width (:func:`column_widths`): the number, the state, the age and a
+readable summary always show; then the service, the caller and the group as room allows, each
+first at its narrowest and then widened (state, caller, service, group) up to its full width, the
+summary taking what is left. At 80 columns: number, service, state, age and a 26-column summary.
+The column the queue is sorted by always shows.
 
 A new page replaces every row, so every line of the table is drawn anew on each page key. The
 table draws a row's cells itself (each cell is one line of plain, single-style text cut to its
@@ -68,8 +70,18 @@ class CallTable(DataTable[Text]):
         ("Summary", None),
     )
     """Column titles and widths; the summary takes what is left of the line."""
-    WIDE: ClassVar[dict[str, int]] = {"Service": 110, "Group": 150}
-    """The terminal width from which a column shows (the others always do)."""
+    NARROWEST: ClassVar[dict[str, int]] = {
+        "Caller": 12,
+        "Service": 10,
+        "State": 17,
+        "Group": 10,
+        "Summary": 20,
+    }
+    """How narrow a column may get (``waiting: customer`` is 17); the others keep their width."""
+    PRIORITY: ClassVar[tuple[str, ...]] = (
+        "Number", "State", "Age", "Summary", "Service", "Caller", "Group",
+    )  # fmt: skip
+    """Which columns show first when the width is short."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -85,14 +97,44 @@ class CallTable(DataTable[Text]):
         self._add_columns()
 
     def on_resize(self, event: events.Resize) -> None:
-        shown = tuple(
-            (title, w) for title, w in self.COLUMNS if event.size.width >= self.WIDE.get(title, 0)
-        )
-        fixed = sum(w for _, w in shown if w) + 2 * self.cell_padding * len(shown)
-        width = max(event.size.width - fixed - 2, 12)  # 2: the vertical scrollbar
-        if width != self._summary_width or shown != self._shown:
-            self._summary_width, self._shown = width, shown
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        sort = (self._sorted_by or ("", False))[0]
+        shown = self.column_widths(width, sort.capitalize())
+        summary = dict(shown).get("Summary") or self._summary_width
+        if summary != self._summary_width or shown != self._shown:
+            self._summary_width, self._shown = summary, shown
             self._rebuild()
+
+    @classmethod
+    def column_widths(
+        cls, width: int, sort: str = "", padding: int = 1
+    ) -> tuple[tuple[str, int | None], ...]:
+        """The columns that fit ``width`` cells (a scrollbar and each cell's padding taken off),
+        in table order, with their widths; ``sort`` (a title) always shows."""
+        room = width - 2  # the vertical scrollbar
+        full = dict(cls.COLUMNS)
+        least = {t: cls.NARROWEST.get(t, w or 0) for t, w in cls.COLUMNS}
+        order = [t for t in cls.PRIORITY if t == sort] + [t for t in cls.PRIORITY if t != sort]
+        chosen: list[str] = []
+        for title in order:
+            need = sum(least[t] + 2 * padding for t in [*chosen, title])
+            if title in ("Caller", "Group"):
+                need += 10  # only once the summary can have 30 columns
+            if need <= room or len(chosen) < 4 or title == sort:
+                chosen.append(title)
+        sizes = {t: least[t] for t in chosen}
+        spare = room - sum(sizes[t] + 2 * padding for t in chosen)
+        grow = [("Summary", 30), *((t, full[t] or 0) for t in ("State", "Caller", "Service"))]
+        for title, most in [*grow, ("Group", full["Group"] or 0)]:
+            if title in sizes and spare > 0:
+                more = min(spare, max(most - sizes[title], 0))
+                sizes[title] += more
+                spare -= more
+        if "Summary" in sizes:
+            sizes["Summary"] += max(spare, 0)
+        return tuple((t, sizes[t]) for t, _ in cls.COLUMNS if t in sizes)
 
     @property
     def sorted_by(self) -> tuple[str, bool] | None:
@@ -103,6 +145,8 @@ class CallTable(DataTable[Text]):
     def sorted_by(self, value: tuple[str, bool] | None) -> None:
         if value != self._sorted_by:
             self._sorted_by = value
+            if self.size.width:
+                self._fit_columns(self.size.width)  # the sorted column shows
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -302,10 +346,13 @@ class CallTable(DataTable[Text]):
         return self.app.console.get_style(style)
 
     def _cells(self, call: CallView, now: datetime) -> list[Text]:
-        widths = dict(self.COLUMNS)
+        widths = dict(self._shown)
         if call.service_id:
             service = Text(
-                _fit(self._services.get(call.service_id, call.service_id), widths["Service"] or 0)
+                _fit(
+                    self._services.get(call.service_id, call.service_id),
+                    widths.get("Service") or 0,
+                )
             )
         else:
             service = Text("not in the catalogue", style="italic dim")
@@ -315,7 +362,7 @@ class CallTable(DataTable[Text]):
         )
         cells = {
             "Number": Text(call.number),
-            "Caller": Text(_fit(call.caller, widths["Caller"] or 0)),
+            "Caller": Text(_fit(call.caller, widths.get("Caller") or 0)),
             "Service": service,
             "State": state,
             "Group": Text(call.group),

@@ -108,11 +108,11 @@ class RecordTabsScreen(Screen[None]):
                 id="list.previous-page", tooltip="The previous page of this list"),
         Binding("g", "refresh", "Refresh", show=False, id="list.refresh",
                 tooltip="Load the lists again"),
-        Binding("question_mark", "toggle_keys", "Keys", id="app.keys",
-                tooltip="Show or hide every key on this screen"),
+        Binding("question_mark", "app.help", "Keys", id="app.keys",
+                tooltip="List every key of this screen"),
         Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit the desk"),
     ]  # fmt: skip
-    """Filter, page, refresh, the key panel and quit."""
+    """Filter, page, refresh, the keys of this screen and quit."""
 
     class PageLoaded(Message):
         """A page of one tab came back from the worker (or the error it met)."""
@@ -350,13 +350,6 @@ class RecordTabsScreen(Screen[None]):
     def action_refresh(self) -> None:
         """Load the lists again."""
         self.reload()
-
-    def action_toggle_keys(self) -> None:
-        """Show or hide the panel that lists every key."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
 
     def palette_commands(self) -> list[PaletteEntry]:
         """The palette's entries: every binding with an id that is offered here now."""

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from bpsm import BpsmError, ServiceHit
+from bpsm_tui.data.format import error_text
 
 __all__ = ["NOT_IN_CATALOGUE", "ServiceSearch"]
 
@@ -227,7 +228,7 @@ class ServiceSearch(Vertical):
         try:
             hits = self._search_fn(query)
         except BpsmError as err:
-            self.post_message(self.Results(query, [], str(err)))
+            self.post_message(self.Results(query, [], error_text(err)))
             return
         if not worker.is_cancelled:
             self.post_message(self.Results(query, hits))

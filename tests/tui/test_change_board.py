@@ -17,12 +17,13 @@ import pytest
 from rich.console import Console
 from textual.message import Message
 from textual.notifications import Notification, Notify
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
-from bpsm import Desk
+from bpsm import ChangeView, Desk
 from bpsm_tui.app import DeskApp
 from bpsm_tui.areas import AREAS
 from bpsm_tui.dialogs.ask_form import AskForm
+from bpsm_tui.dialogs.definition_dialog import DefinitionDialog
 from bpsm_tui.screens.change_board import ChangeBoardScreen
 from bpsm_tui.screens.change_detail import ChangeDetailScreen
 from tests.conftest import CATALOGUE
@@ -223,3 +224,72 @@ async def test_the_palette_lists_the_change_steps_namespaced_with_their_keys(cde
         await s.type("change: appr")
         await s.press("enter", "enter")  # the entry, then the approval's note prompt
         assert "the checklist is not met" in shown(s, "#change-message")
+
+
+def implemented_change(desk: Desk) -> ChangeView:
+    """Faster laptop delivery, through the gate and published."""
+    change = submitted_change(desk)
+    for item in ITEMS:
+        desk.changes.check_item(change.id, item, evidence=f"{item}: pilot report", by="carla")
+    desk.changes.approve(change.id, by="carla")
+    return desk.changes.implement(change.id, by="carla")
+
+
+async def test_an_implemented_change_stays_on_the_default_filter_to_be_rolled_back(
+    cdesk: Desk,
+) -> None:
+    change = implemented_change(cdesk)
+    before = laptop_version(cdesk)
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        assert "open or implemented" in shown(s, "#board-title")  # the board as it opens
+        assert change.number in shown(s, "#change-hint")
+        await s.press("b")  # roll back right from the board
+        await s.type("suppliers cannot keep up")
+        await s.press("enter")
+        assert cdesk.changes.get(change.id).state == "rolled_back"
+        assert laptop_version(cdesk) == before + 1
+        assert change.number not in shown(s, "#change-hint")  # done: gone from the default
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_a_change_from_an_improvement_is_edited_into_a_real_proposal_before_the_gate(
+    cdesk: Desk, size: tuple[int, int]
+) -> None:
+    idea = cdesk.improvements.identify(
+        source="new_technology",
+        title="Print from phones",
+        description="Customers ask to print from their phones.",
+        service_id="printing",
+        by="carla",
+    )
+    cdesk.improvements.assess(idea.id, worth_it=True, effort_hours=8, benefit="less", by="carla")
+    change_id = cdesk.improvements.approve(idea.id, by="carla").change_id
+    assert change_id is not None
+    async with on_board(cdesk, "carla", size) as s:
+        await s.press("enter")
+        assert isinstance(s.app.screen, ChangeDetailScreen)
+        assert "e edits the proposed service" in shown(s, "#change-diff")
+        await s.press("s")  # submit as it is: refused, nothing would change
+        refusal = " ".join(shown(s, "#change-message").split())
+        assert "submit refused" in refusal and "exactly as published (v1)" in refusal, refusal
+        assert cdesk.changes.get(change_id).state == "draft"
+
+        await s.press("e")
+        editor = s.app.screen
+        assert isinstance(editor, DefinitionDialog)
+        area = editor.query_one(TextArea)
+        assert area.text.startswith("id: printing")
+        area.text = area.text.replace("lead_time:", "lead_time: P1D\n  old_lead_time:", 1)
+        await s.press("ctrl+s")  # an unknown field: the library refuses, the text stays
+        assert isinstance(s.app.screen, DefinitionDialog)
+        assert "old_lead_time" in s.app.screen.query_one(TextArea).text
+        assert "old_lead_time" in shown(s, ".dialog-error")
+        area = s.app.screen.query_one(TextArea)
+        area.text = area.text.replace("lead_time: P1D\n  old_lead_time:", "lead_time:", 1)
+        area.text = area.text.replace("\nname: ", "\nname: Mobile ", 1)
+        await s.press("ctrl+s")
+        assert isinstance(s.app.screen, ChangeDetailScreen)
+        assert cdesk.changes.get(change_id).definition["name"].startswith("Mobile ")  # type: ignore[index]
+        assert "+name: Mobile " in shown(s, "#change-diff")
+        await s.press("s")
+        assert cdesk.changes.get(change_id).state == "submitted"

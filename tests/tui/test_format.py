@@ -6,8 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bpsm import ConcurrentModification, KpiSnapshot, Problem, ValidationError
-from bpsm_tui.data.format import age, error_text, kpi_line, local_time, page_status, state_label
+from bpsm import ConcurrentModification, GuardFailed, KpiSnapshot, Problem, ValidationError
+from bpsm_tui.data.format import (
+    age,
+    error_text,
+    event_details,
+    kpi_line,
+    local_time,
+    page_status,
+    speak,
+    state_label,
+)
 
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 
@@ -79,3 +88,36 @@ def test_errors_read_as_the_library_says_them() -> None:
     assert error_text(two) == "caller: must not be empty\nsummary: too long"
     assert "changed by someone else" in error_text(ConcurrentModification("call 7", 3, 4))
     assert error_text(OSError("disk full")) == "OSError: disk full"
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("call 159 is 'waiting_customer'", "C-000159 is waiting: customer"),
+        ("call 159 is waiting_customer", "C-000159 is waiting: customer"),
+        ("Call 159: cannot close", "C-000159: cannot close"),
+        ("change #3 is in_progress", "CH-000003 is in progress"),
+        ("improvement 1 approved: change 2 opened", "IM-000001 approved: CH-000002 opened"),
+        ("task 12 skipped", "T-000012 skipped"),
+        ("relation case 3 was changed", "R-000003 was changed"),
+        (
+            "service_id: 'printing' is not in the catalogue",
+            "service_id: 'printing' is not in the catalogue",
+        ),
+    ],
+)
+def test_messages_name_records_and_states_as_the_screens_do(said: str, shown: str) -> None:
+    assert speak(said) == shown
+    assert error_text(ValidationError(said)) == shown
+
+
+def test_a_guards_refusal_reads_as_its_reason_without_the_guards_name() -> None:
+    said = error_text(GuardFailed("answer_is_no", "refusing needs a recorded 'no'"))
+    assert said == "refusing needs a recorded 'no'"
+
+
+def test_audit_details_read_as_words() -> None:
+    said = event_details("moved", {"to": "waiting_customer", "origin": "improvement 1", "x": None})
+    assert said == "moved (to: waiting: customer, origin: IM-000001)"
+    assert event_details(None, {"service_id": "printing"}) == "service id: printing"
+    assert event_details(None, None) == ""

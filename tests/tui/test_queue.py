@@ -109,10 +109,20 @@ async def test_operator_sorts_by_column_and_reverses(desk: Desk, size: tuple[int
         assert s.numbers() == [cleo, alex] and "Caller ▼" in headers(s)
 
 
-async def test_the_state_shows_at_80_columns_and_every_column_at_160(desk: Desk) -> None:
+async def test_state_service_age_and_a_readable_summary_at_80_columns_every_column_at_160(
+    desk: Desk,
+) -> None:
     new_call(desk)
     async with queue_at(desk, (80, 24)) as s:
-        assert headers(s) == ["Number", "Caller", "State", "Age ▲", "Summary"]
+        assert headers(s) == ["Number", "Service", "State", "Age ▲", "Summary"]
+        table = s.app.screen.query_one(CallTable)
+        widths = {str(c.label): c.get_render_width(table) for c in table.columns.values()}
+        assert widths["Summary"] >= 26 + 2  # its padding
+        assert widths["State"] >= len("waiting: customer") + 2
+        await s.press("greater_than_sign", "greater_than_sign")  # sorted by caller: it shows
+        assert "Caller ▲" in headers(s)
+    async with queue_at(desk, (130, 22)) as s:
+        assert headers(s) == ["Number", "Caller", "Service", "State", "Group", "Age ▲", "Summary"]
     async with queue_at(desk, (160, 48)) as s:
         assert headers(s) == ["Number", "Caller", "Service", "State", "Group", "Age ▲", "Summary"]
 
@@ -249,7 +259,9 @@ async def test_the_table_draws_its_rows_as_the_data_table_would(
             theirs = DataTable._render_line_in_row(table, *args)
             mine, expected = list(_strip(ours)), list(_strip(theirs))
             assert mine == expected, f"row {y}: {_first_difference(mine, expected)}"
-        assert "A caller whose na…" in _strip(table._render_line_in_row(*args)).text
+        # at 80 columns the caller gives way to the service and the summary, cut to its column
+        cut = "A caller whose na…" if size[0] >= 100 else "x" * 25 + "…"
+        assert cut in _strip(table._render_line_in_row(*args)).text
 
 
 def _strip(pair: tuple[list[list[Segment]], list[list[Segment]]]) -> Strip:

@@ -266,3 +266,36 @@ def test_the_relation_area_is_the_account_managers_home_and_the_catalogue_is_eve
     assert "change_manager" not in areas["relations"].roles
     assert areas["catalogue"].roles == EVERYONE
     assert (areas["relations"].key, areas["catalogue"].key) == ("3", "6")
+
+
+async def test_a_refusal_typed_on_a_case_someone_else_changed_meanwhile_is_kept(
+    desk: Desk,
+) -> None:
+    case = desk.relations.open(customer="R&D lab", request="A 3D printer", by="dave")
+    desk.relations.clarify_need(case.id, need="print prototype parts within a day", by="dave")
+    desk.relations.propose_alternatives(case.id, by="dave")
+    desk.relations.decline_alternative(case.id, reason="paper only", by="dave")
+    async with running(desk, "dave", size=(80, 24)) as s:
+        await to_relations(s)
+        await s.press("enter")
+        assert case_screen(s).case is not None
+        desk.relations.answer(case.id, "budget", yes=False, reason="the budget is spent", by="dave")
+        await s.press("r")
+        assert isinstance(s.app.screen, KeptAskForm)
+        await fill(s, "The lab's budget is spent", "budget it next year")
+        await s.press("ctrl+s")
+        assert s.errors()[-1] == (
+            f"{case.number} was changed by someone else meanwhile; it has been reloaded"
+        )
+        assert desk.relations.get(case.id).state == "bespoke_assessment"
+        await s.settle()
+        if isinstance(s.app.screen, KeptAskForm):  # the form itself came back: close it
+            await s.press("escape")
+        await s.press("r")  # the case reloaded; the form opens with what was typed
+        form = s.app.screen
+        assert isinstance(form, KeptAskForm)
+        assert form.query_one("#ask-explanation").value == "The lab's budget is spent"  # type: ignore[attr-defined]
+        await s.press("ctrl+s")
+        refused = desk.relations.get(case.id)
+        assert (refused.state, refused.explanation) == ("refused", "The lab's budget is spent")
+        assert s.app.draft("relations", case.id, "refuse") is None

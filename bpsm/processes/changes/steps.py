@@ -187,6 +187,26 @@ def _service_present(ctx: Context) -> bool | str:
     )
 
 
+def _makes_a_difference(ctx: Context) -> bool | str:
+    """A modify must propose something other than the published version: implementing the same
+    definition would republish it as a new version that changes nothing."""
+    row = ctx.row
+    if row.kind != "modify" or row.definition is None:
+        return True
+    current = ctx.session.get(ServiceRow, row.service_id)
+    if current is None or not current.active:
+        return True  # the service-present guard says so
+    version = ctx.session.get(ServiceVersionRow, (row.service_id, current.current_version))
+    if version is None or Service.model_validate(row.definition) != Service.model_validate(
+        version.definition
+    ):
+        return True
+    return (
+        f"it proposes {row.service_id} exactly as published (v{current.current_version}); "
+        "amend the proposed definition first"
+    )
+
+
 def _write_back(ctx: Context, op: FileOp) -> None:
     """Record the publication and write the service file once the database has committed."""
     published = ctx.session.get(PublishedCatalogueRow, PUBLISHED_ID)
@@ -296,6 +316,7 @@ CHANGE = Process(
             "submitted",
             PROPOSERS,
             "put before the change manager; the checklist is worked",
+            guards=[Guard("difference", "the proposal changes nothing", _makes_a_difference)],
         ),
         S(
             "amend",
@@ -367,6 +388,7 @@ CHANGE = Process(
             {CHANGE_MANAGER},
             "publish the new catalogue version and write the file",
             guards=[
+                Guard("difference", "the proposal changes nothing", _makes_a_difference),
                 Guard("service_absent", "the service was added meanwhile", _service_absent),
                 Guard("service_present", "the service is no longer active", _service_present),
             ],

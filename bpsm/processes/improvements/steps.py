@@ -82,7 +82,7 @@ def _approve(ctx: Context) -> None:
         kind=kind,
         service_id=None if kind == "add" else row.service_id,
         definition=definition,
-        summary=f"Improvement {row.id}: {row.title}",
+        summary=f"Improvement IM-{row.id:06d}: {row.title}",
         impact=ctx.impact or "medium",
         origin=("improvement", row.id),
     )
