@@ -65,7 +65,7 @@ from bpsm.processes.calls.steps import REACTIVE, _catalogue_service
 from bpsm.processes.surveys import steps as surveys
 from bpsm.roles import Person
 from bpsm.store import search as search_index
-from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow
+from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow, UTCDateTime
 from bpsm.store.tables.kpi import KpiDirtyRow
 from bpsm.store.tables.survey import SurveyRow
 from bpsm.store.uow import UnitOfWork, _fits, _texts, translate
@@ -123,6 +123,8 @@ class _Columns:
 
     def values(self, obj: Any) -> dict[str, Any]:
         d = obj.__dict__
+        if isinstance(obj, _Record):  # every column, nothing else
+            return dict(d)
         return {k: d.get(k) for k in self.keys}
 
 
@@ -328,7 +330,24 @@ _KNOWN_TRIGGERS = {
     ),
 }
 _CALLER, _SUMMARY = Ask("caller", "Caller"), Ask("summary", "Summary")  # as ``register`` asks
-_AUDIT_TEXTS = tuple(t for t in _texts(class_mapper(AuditEventRow)) if t[0] in ("reason", "data"))
+_MISSING = object()
+_REASON_LIMIT = dict(_texts(class_mapper(AuditEventRow)))["reason"]
+
+
+def _plain(data: dict[str, Any]) -> bool:
+    """Whether ``data`` obviously passes the JSON text rules: text keys, values None, whole
+    numbers, True/False or ASCII texts without NUL (anything else gets the full check)."""
+    for key, value in data.items():
+        kind = type(value)
+        if type(key) is not str or not key.isascii() or "\x00" in key:
+            return False
+        if value is None or kind is int or kind is bool:
+            continue
+        if kind is not str or not value.isascii() or "\x00" in value:
+            return False
+    return True
+
+
 _CONTACT_TEXTS = _texts(class_mapper(CallContactRow))
 
 
@@ -798,9 +817,10 @@ class Batch:
             "reason": reason,
             "data": data or None,
         }
-        for key, limit in _AUDIT_TEXTS:  # the others: the step table's names, ids, staff ids
-            if values[key] is not None:
-                _fits(key, limit, values[key])
+        if reason is not None:  # the others: the step table's names, ids, staff ids
+            _fits("reason", _REASON_LIMIT, reason)
+        if data and not _plain(data):
+            _fits("data", None, data)
         self._log(_AUDIT, values)
 
     def _log(self, table: Table, values: dict[str, Any]) -> None:
@@ -925,10 +945,10 @@ class Batch:
                 track.flushed = cols.values(obj)
                 continue
             now = cols.values(obj)
-            changed = [k for k in cols.keys if now[k] != track.flushed[k]]
-            if changed:
+            if now != track.flushed:
+                flushed = track.flushed
                 for key, limit in cols.texts:
-                    if key in changed:
+                    if now[key] != flushed[key]:
                         _fits(key, limit, now[key])
                 if cols.versioned:
                     obj.version = now["version"] = track.flushed["version"] + 1
@@ -956,14 +976,52 @@ class Batch:
             inserts.setdefault(table, []).extend(logged)
         self._logs = {}
         s = self._real
+        sqlite = s.get_bind().dialect.name == "sqlite"
         for table in sorted(inserts, key=_ORDER.__getitem__):
-            s.execute(insert(table), inserts[table])
+            if sqlite:
+                self._insert_sqlite(s, table, inserts[table])
+            else:
+                s.execute(insert(table), inserts[table])
             self.written[table.name] = self.written.get(table.name, 0) + len(inserts[table])
             if table is _CALLS and self._stand_in:
                 self._triggered(s, inserts[table])
         for table, changed in updates.items():
             self._update(s, table, changed)
         self._pending = 0
+
+    def _insert_sqlite(self, s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+        """``INSERT`` ``rows`` with one ``executemany`` of the driver, each value passed through
+        its column type's own bind processor (what Core does per row, without its per-row
+        bookkeeping); a time used by several rows is formatted once."""
+        dialect = s.get_bind().dialect
+        keys = [k for k in rows[0]]
+        columns = [table.c[k] for k in keys]
+        procs = [c.type._cached_bind_processor(dialect) for c in columns]
+        memo: dict[Any, Any] = {}
+
+        def remembered(proc: Any) -> Any:
+            def process(value: Any) -> Any:
+                found = memo.get(value, _MISSING)
+                if found is _MISSING:
+                    found = memo[value] = proc(value)
+                return found
+
+            return process
+
+        procs = [
+            remembered(p) if p is not None and isinstance(c.type, UTCDateTime) else p
+            for p, c in zip(procs, columns, strict=True)
+        ]
+        converted = [(i, p) for i, p in enumerate(procs) if p is not None]
+        params = []
+        for row in rows:
+            values = [row[k] for k in keys]
+            for i, proc in converted:
+                values[i] = proc(values[i])
+            params.append(tuple(values))
+        names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(keys))})"
+        s.connection().exec_driver_sql(sql, params)
 
     def _triggered(self, s: Session, calls: list[dict[str, Any]]) -> None:
         """What the SQLite insert triggers the batch stands in for write, for new calls: their
