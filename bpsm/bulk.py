@@ -377,6 +377,7 @@ class Batch:
         self._touched: list[_Track] = []
         self._logs: dict[Table, list[dict[str, Any]]] = {}  # audit events, contacts: in order
         self._may: dict[tuple[str, str], bool] = {}  # (person, trigger) → permitted
+        self._fine: set[tuple[Any, int | None]] = set()  # short texts that fit their column
         self._stand_in: list[str] = []  # SQLite triggers the batch does the work of
         self._restore: list[str] = []  # their SQL, to put them back
         self._pending = 0
@@ -929,6 +930,7 @@ class Batch:
         touched, self._touched = self._touched, []
         if len(touched) > 1:
             touched = list({id(t): t for t in touched}.values())
+        fine = self._fine
         for track in touched:
             obj, cols = track.obj, track.cols
             d = obj.__dict__
@@ -944,18 +946,37 @@ class Batch:
                 if cols.versioned:
                     obj.version = 1
                 for key, limit in cols.texts:
-                    _fits(key, limit, d.get(key))
+                    value = d.get(key)
+                    if value is not None and (limit is None or (value, limit) not in fine):
+                        self._check(key, limit, value)
                 track.flushed = cols.values(obj)
                 continue
             now = cols.values(obj)
             if now != track.flushed:
                 flushed = track.flushed
                 for key, limit in cols.texts:
-                    if now[key] != flushed[key]:
-                        _fits(key, limit, now[key])
+                    value = now[key]
+                    if (
+                        value is not None
+                        and value != flushed[key]
+                        and (limit is None or (value, limit) not in fine)
+                    ):
+                        self._check(key, limit, value)
                 if cols.versioned:
                     obj.version = now["version"] = track.flushed["version"] + 1
                 track.flushed = now
+
+    def _check(self, key: str, limit: int | None, value: Any) -> None:
+        """:func:`bpsm.store.uow.refuse_unfit_values`'s test of one value; a short text that
+        passed is remembered (states, channels, groups, staff ids come again and again)."""
+        _fits(key, limit, value)
+        if (
+            limit is not None
+            and isinstance(value, str)
+            and len(value) <= 64
+            and len(self._fine) < 100_000
+        ):
+            self._fine.add((value, limit))
 
     # -- to the database ------------------------------------------------------------------------
 
