@@ -10,16 +10,25 @@ calls — opens a batch::
         batch.resolve(n, solution="mailbox quota raised", at=...)
         batch.close(n, effort=2, satisfaction=5, at=...)
 
-Every action runs through the very code of the one-action API: :meth:`Process.fire
-<bpsm.processes.base.Process.fire>` on the reactive step table (permission, transition, the
-answers the step asks, its guards, its effect, the state column and the audit event), and the
-registration through :func:`bpsm.processes.calls.steps.register`. What differs is only where the
-rows go: the steps work on rows held in memory by a stand-in for the ORM session
-(:class:`_BatchSession`) that hands out ids, applies column defaults, counts versions as the
-ORM would and checks every text against its column (:func:`bpsm.store.uow.refuse_unfit_values`'s
-rules). The rows are then written with SQLAlchemy Core, one ``executemany`` per table per chunk,
-in the batch's one transaction — so a batch's calls, contacts, surveys, relation cases and audit
-events are indistinguishable from those the one-action API writes for the same actions.
+Every action follows the one-action API's rules from the same shared pieces: the reactive step
+table (:data:`bpsm.processes.calls.steps.REACTIVE`) gives the permission, the move (which step
+fires from which state, looked up in a table built once from the rows, as the shared machine and
+:meth:`Process.step <bpsm.processes.base.Process.step>` pick it), the answers the step asks
+(each :class:`~bpsm.processes.base.Ask`'s own cleaning), its guards and its effect (the step's
+own functions), in :meth:`Process.fire <bpsm.processes.base.Process.fire>`'s order; the batch
+repeats fire's few lines (:meth:`Batch._step`) so that the audit event becomes a row to insert
+rather than an ORM object. Registration repeats :func:`bpsm.processes.calls.steps.register`,
+and the close's survey decision :func:`bpsm.processes.surveys.steps.at_close` for a survey
+answered or declined at the close or not sampled (a sampled call goes to ``at_close`` itself).
+Permissions are looked up once per person and step. The records (calls, surveys, relation cases)
+are plain objects with the ORM class's columns; a stand-in for the ORM session
+(:class:`_BatchSession`) hands out ids, applies column defaults, counts versions as the ORM's
+flushes would and checks every text against its column
+(:func:`bpsm.store.uow.refuse_unfit_values`'s rules). The rows are written once per chunk, one
+``executemany`` per table (on SQLite the driver's, each value through its column type's own bind
+processor), in the batch's one transaction — so a batch's calls, contacts, surveys, relation
+cases and audit events are the rows the one-action API writes for the same actions
+(``tests/test_bulk_property.py`` checks it on random action sequences).
 
 * **All or nothing.** The batch commits when its block ends. A refused action raises the error
   the one-action API raises (:class:`~bpsm.errors.PermissionDenied`,
@@ -30,9 +39,14 @@ events are indistinguishable from those the one-action API writes for the same a
 * **History.** Each action takes ``at=`` (an aware datetime, not in the future; default now): its
   audit event and timestamps carry it. Per call the times must not go back: an action before the
   call's last event (its ``updated_at``) is refused.
-* **Triggers stay correct.** The rows go through the tables' own triggers: the call search index
-  (SQLite FTS5) and the KPI roll-up's ``kpi_dirty`` marks see every call a batch writes, with its
-  final values.
+* **Triggers stay correct.** The call search index (SQLite FTS5) and the KPI roll-up's
+  ``kpi_dirty`` marks see every call a batch writes, with its final values. On SQLite their
+  row-by-row insert triggers on ``calls`` cost more than the inserts themselves, so a batch takes
+  them away inside its transaction and writes the same search entries and marks per chunk,
+  putting the triggers back, as they were, before it commits (a batch that fails or is killed
+  rolls that back too); only triggers whose text is exactly the migrations' are stood in for,
+  any other stays and fires. The other triggers (the audit trail's append-only guards, the
+  update triggers) are left alone.
 * **Ids** come from the database: PostgreSQL's sequences (drawn in blocks), or on SQLite the next
   rowids under the write lock the batch takes when it starts (SQLite gives a new row
   ``max(rowid) + 1``, and no other writer can come between while the lock is held).
