@@ -953,7 +953,7 @@ class Batch:
                     if d.get(key) is None:
                         value = default.arg(None) if default.is_callable else default.arg
                         setattr(obj, key, value)
-                if cols.pk is not None and d.get(cols.pk) is None and cols.table not in _LOGS:
+                if cols.pk is not None and d.get(cols.pk) is None:
                     setattr(obj, cols.pk, self._ids.take(cols.table, cols.pk))
                     if _kind(obj) in _RECORDS:
                         self._records[(_kind(obj), d[cols.pk])] = track
@@ -1003,9 +1003,7 @@ class Batch:
         updates: dict[Table, list[tuple[dict[str, Any], Any]]] = {}
         for track in self._tracks.values():
             now = track.cols.values(track.obj)
-            if track.written is None:
-                if track.cols.table in _LOGS:
-                    del now[track.cols.pk]  # type: ignore[arg-type]
+            if track.written is None:  # (audit events and contacts are never held: _logs)
                 inserts.setdefault(track.cols.table, []).append(now)
             elif now != track.written:
                 updates.setdefault(track.cols.table, []).append((now, track.written["version"]))
