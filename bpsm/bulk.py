@@ -10,16 +10,25 @@ calls — opens a batch::
         batch.resolve(n, solution="mailbox quota raised", at=...)
         batch.close(n, effort=2, satisfaction=5, at=...)
 
-Every action runs through the very code of the one-action API: :meth:`Process.fire
-<bpsm.processes.base.Process.fire>` on the reactive step table (permission, transition, the
-answers the step asks, its guards, its effect, the state column and the audit event), and the
-registration through :func:`bpsm.processes.calls.steps.register`. What differs is only where the
-rows go: the steps work on rows held in memory by a stand-in for the ORM session
-(:class:`_BatchSession`) that hands out ids, applies column defaults, counts versions as the
-ORM would and checks every text against its column (:func:`bpsm.store.uow.refuse_unfit_values`'s
-rules). The rows are then written with SQLAlchemy Core, one ``executemany`` per table per chunk,
-in the batch's one transaction — so a batch's calls, contacts, surveys, relation cases and audit
-events are indistinguishable from those the one-action API writes for the same actions.
+Every action follows the one-action API's rules from the same shared pieces: the reactive step
+table (:data:`bpsm.processes.calls.steps.REACTIVE`) gives the permission, the move (which step
+fires from which state, looked up in a table built once from the rows, as the shared machine and
+:meth:`Process.step <bpsm.processes.base.Process.step>` pick it), the answers the step asks
+(each :class:`~bpsm.processes.base.Ask`'s own cleaning), its guards and its effect (the step's
+own functions), in :meth:`Process.fire <bpsm.processes.base.Process.fire>`'s order; the batch
+repeats fire's few lines (:meth:`Batch._step`) so that the audit event becomes a row to insert
+rather than an ORM object. Registration repeats :func:`bpsm.processes.calls.steps.register`,
+and the close's survey decision :func:`bpsm.processes.surveys.steps.at_close` for a survey
+answered or declined at the close or not sampled (a sampled call goes to ``at_close`` itself).
+Permissions are looked up once per person and step. The records (calls, surveys, relation cases)
+are plain objects with the ORM class's columns; a stand-in for the ORM session
+(:class:`_BatchSession`) hands out ids, applies column defaults, counts versions as the ORM's
+flushes would and checks every text against its column
+(:func:`bpsm.store.uow.refuse_unfit_values`'s rules). The rows are written once per chunk, one
+``executemany`` per table (on SQLite the driver's, each value through its column type's own bind
+processor), in the batch's one transaction — so a batch's calls, contacts, surveys, relation
+cases and audit events are the rows the one-action API writes for the same actions
+(``tests/test_bulk_property.py`` checks it on random action sequences).
 
 * **All or nothing.** The batch commits when its block ends. A refused action raises the error
   the one-action API raises (:class:`~bpsm.errors.PermissionDenied`,
@@ -30,9 +39,14 @@ events are indistinguishable from those the one-action API writes for the same a
 * **History.** Each action takes ``at=`` (an aware datetime, not in the future; default now): its
   audit event and timestamps carry it. Per call the times must not go back: an action before the
   call's last event (its ``updated_at``) is refused.
-* **Triggers stay correct.** The rows go through the tables' own triggers: the call search index
-  (SQLite FTS5) and the KPI roll-up's ``kpi_dirty`` marks see every call a batch writes, with its
-  final values.
+* **Triggers stay correct.** The call search index (SQLite FTS5) and the KPI roll-up's
+  ``kpi_dirty`` marks see every call a batch writes, with its final values. On SQLite their
+  row-by-row insert triggers on ``calls`` cost more than the inserts themselves, so a batch takes
+  them away inside its transaction and writes the same search entries and marks per chunk,
+  putting the triggers back, as they were, before it commits (a batch that fails or is killed
+  rolls that back too); only triggers whose text is exactly the migrations' are stood in for,
+  any other stays and fires. The other triggers (the audit trail's append-only guards, the
+  update triggers) are left alone.
 * **Replayed history** (:meth:`Batch.replayed`, for importers): a call whose whole path was
   already worked out on the reactive step table (:mod:`bpsm.importing.replay`) is written as
   it stands — its row, contacts and audit events — after the batch checks that every event is a
@@ -51,12 +65,13 @@ events are indistinguishable from those the one-action API writes for the same a
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, Session, class_mapper
 from sqlalchemy.orm.base import instance_state
 
 from bpsm import clock
@@ -69,11 +84,15 @@ from bpsm.errors import (
     ValidationError,
 )
 from bpsm.port import DeskPort
-from bpsm.processes.base import Context
-from bpsm.processes.calls.steps import REACTIVE
-from bpsm.processes.calls.steps import register as register_call
+from bpsm.processes.base import Context, Process, Step
+from bpsm.processes.calls import steps as calls_steps
+from bpsm.processes.calls.steps import REACTIVE, _catalogue_service
+from bpsm.processes.surveys import steps as surveys
 from bpsm.roles import Person
-from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow
+from bpsm.store import search as search_index
+from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow, UTCDateTime
+from bpsm.store.tables.kpi import KpiDirtyRow
+from bpsm.store.tables.survey import SurveyRow
 from bpsm.store.uow import UnitOfWork, _fits, _texts, translate
 from bpsm.validation import clean_text, limit_of, one_of, record_id, shown
 
@@ -87,9 +106,9 @@ _ORDER = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
 _STEPS = frozenset(
     (src, step.trigger, step.dest or src) for step in REACTIVE.table for src in step.source
 ) | {(None, "register", "registered")}
-_CALL = _texts(CallRow.__mapper__)
-_CONTACT = _texts(CallContactRow.__mapper__)
-_AUDIT = _texts(AuditEventRow.__mapper__)
+#: the text columns and their limits a replayed call, its contacts and events are checked against
+_CALL_TEXTS = _texts(CallRow.__mapper__)
+_AUDIT_TEXTS = _texts(AuditEventRow.__mapper__)
 
 
 def _number(call_id: int) -> str:
@@ -101,7 +120,7 @@ class _Columns:
 
     __slots__ = ("defaults", "keys", "pk", "table", "texts", "versioned")
 
-    _known: dict[Mapper[Any], _Columns] = {}
+    _known: dict[type[Any], _Columns] = {}
 
     def __init__(self, mapper: Mapper[Any]):
         table = mapper.local_table
@@ -120,15 +139,57 @@ class _Columns:
 
     @classmethod
     def of(cls, obj: Any) -> _Columns:
-        mapper = instance_state(obj).mapper
-        found = cls._known.get(mapper)
+        kind = type(obj)
+        found = cls._known.get(kind)
         if found is None:
-            found = cls._known[mapper] = cls(mapper)
+            mapper = instance_state(obj).mapper
+            found = cls._known[kind] = cls._known[mapper.class_] = cls(mapper)
+        return found
+
+    @classmethod
+    def of_kind(cls, kind: type[Any]) -> _Columns:
+        found = cls._known.get(kind)
+        if found is None:
+            found = cls._known[kind] = cls(class_mapper(kind))
         return found
 
     def values(self, obj: Any) -> dict[str, Any]:
         d = obj.__dict__
+        if isinstance(obj, _Record):  # every column, nothing else
+            return dict(d)
         return {k: d.get(k) for k in self.keys}
+
+
+class _Record:
+    """A process record the batch holds: the columns of its ORM class as plain attributes (no
+    instrumentation to pay for on every change), every column present (None when not set)."""
+
+    _orm: type[Any]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__dict__.get('id')}>"
+
+
+_LIGHT: dict[type[Any], tuple[type[_Record], dict[str, Any]]] = {}
+
+
+def _record(kind: type[Any], values: dict[str, Any]) -> Any:
+    """A plain record of the mapped class ``kind`` with ``values`` (the other columns None)."""
+    found = _LIGHT.get(kind)
+    if found is None:
+        light = type(f"{kind.__name__}Record", (_Record,), {"_orm": kind})
+        cols = _Columns.of_kind(kind)
+        _Columns._known[light] = cols
+        found = _LIGHT[kind] = (light, dict.fromkeys(cols.keys))
+    obj = found[0]()
+    obj.__dict__.update(found[1])
+    obj.__dict__.update(values)
+    return obj
+
+
+def _kind(obj: Any) -> type[Any]:
+    """The mapped class of a row or plain record."""
+    return obj._orm if isinstance(obj, _Record) else type(obj)
 
 
 class _Track:
@@ -198,7 +259,15 @@ class _BatchSession:
         return contextlib.nullcontext()
 
     def add(self, obj: Any) -> None:
-        self._batch._adopt(obj, None)
+        cols = _Columns.of(obj)
+        if cols.table in _LOGS:  # complete when added, never changed: a row to insert
+            values = cols.values(obj)
+            for key, limit in cols.texts:
+                _fits(key, limit, values[key])
+            del values[cols.pk]  # type: ignore[arg-type]
+            self._batch._log(cols.table, values)
+        else:
+            self._batch._adopt(obj, None)
 
     def flush(self) -> None:
         self._batch._flush_point()
@@ -244,6 +313,78 @@ class _BatchUnit:
 _RECORDS = frozenset(m.class_ for m in Base.registry.mappers if m.version_id_col is not None)
 
 
+def _moves(process: Process) -> dict[tuple[str, str], Step]:
+    """(trigger, state) → the step that fires, as the shared machine and :meth:`Process.step`
+    find it: the first row of the table for that trigger leaving that state."""
+    found: dict[tuple[str, str], Step] = {}
+    for step in process.table:
+        if not step.opens:
+            for state in step.source:
+                found.setdefault((step.trigger, state), step)
+    return found
+
+
+_MOVES = _moves(REACTIVE)
+
+
+def _effect_inside(step: Step) -> Any:
+    """The effect a reactive step runs after its first-action mark (``_responding``'s)."""
+    cells = getattr(step.effect, "__closure__", None) or ()
+    return next((c.cell_contents for c in cells if callable(c.cell_contents)), None)
+
+
+#: the close step, whose effect the batch does itself (:meth:`Batch._close`) — only while it is
+#: the first-action mark around ``calls.steps._close``: a changed step runs its own effect
+_CLOSE = next(
+    (s for s in REACTIVE.table if s.trigger == "close" and _effect_inside(s) is calls_steps._close),
+    None,
+)
+#: per step, the answer that becomes its audit event's reason (as :meth:`Process.fire` picks it)
+_REASONS = {id(s): s.reason or ("reason" if s.ask("reason") else None) for s in REACTIVE.table}
+_AUDIT: Table = AuditEventRow.__table__  # type: ignore[assignment]
+_CONTACTS: Table = CallContactRow.__table__  # type: ignore[assignment]
+_CALLS: Table = CallRow.__table__  # type: ignore[assignment]
+_DIRTY: Table = KpiDirtyRow.__table__  # type: ignore[assignment]
+_ANCHORS = ("closed_at", "registered_at", "resolved_at")  # the KPI marks' anchors
+#: the SQLite triggers a batch stands in for, as the migrations make them (whitespace folded)
+_KNOWN_TRIGGERS = {
+    "calls_search_insert": " ".join(search_index._TRIGGERS["calls_search_insert"].split()),
+    "calls_kpi_dirty_insert": " ".join(
+        (
+            "CREATE TRIGGER calls_kpi_dirty_insert AFTER INSERT ON calls BEGIN"
+            " INSERT INTO kpi_dirty (anchor, at) SELECT a, t FROM ("
+            + " UNION ".join(
+                f"SELECT '{a}' AS a, NEW.{a} AS t"
+                for a in ("registered_at", "resolved_at", "closed_at")
+            )
+            + ") WHERE t IS NOT NULL; END"
+        ).split()
+    ),
+}
+_LIMITS = {
+    k: limit_of(CallRow.__table__.c[k]) for k in ("caller", "summary", "service_id", "solution")
+}
+_MISSING = object()
+_REASON_LIMIT = dict(_texts(class_mapper(AuditEventRow)))["reason"]
+
+
+def _plain(data: dict[str, Any]) -> bool:
+    """Whether ``data`` obviously passes the JSON text rules: text keys, values None, whole
+    numbers, True/False or ASCII texts without NUL (anything else gets the full check)."""
+    for key, value in data.items():
+        kind = type(value)
+        if type(key) is not str or not key.isascii() or "\x00" in key:
+            return False
+        if value is None or kind is int or kind is bool:
+            continue
+        if kind is not str or not value.isascii() or "\x00" in value:
+            return False
+    return True
+
+
+_CONTACT_TEXTS = _texts(class_mapper(CallContactRow))
+
+
 class Batch:
     """Registrations and transitions of calls, validated in memory, written in bulk.
 
@@ -260,15 +401,18 @@ class Batch:
         self._desk = desk
         self._by = desk.person(by)
         self._people: dict[str, Person] = {by: self._by}
-        self._may: set[tuple[str, str]] = set()  # (person, step) found allowed
         self._chunk = chunk
         self._failed: BaseException | None = None
         self._closed = False
         self._tracks: dict[int, _Track] = {}  # id(obj) → its track, for every row held
         self._records: dict[tuple[type[Any], int], _Track] = {}
         self._touched: list[_Track] = []
+        self._logs: dict[Table, list[dict[str, Any]]] = {}  # audit events, contacts: in order
+        self._may: dict[tuple[str, str], bool] = {}  # (person, trigger) → permitted
+        self._fine: set[tuple[Any, int | None]] = set()  # short texts that fit their column
+        self._stand_in: list[str] = []  # SQLite triggers the batch does the work of
+        self._restore: list[str] = []  # their SQL, to put them back
         self._pending = 0
-        self._extra: dict[Table, list[dict[str, Any]]] = {}
         self.registered = 0
         self.actions = 0
         self.written: dict[str, int] = {}
@@ -279,6 +423,7 @@ class Batch:
         self._real = uow.session
         if self._real.get_bind().dialect.name == "sqlite":  # the write lock, before any id
             self._real.execute(text("UPDATE calls SET id = id WHERE 0"))
+            self._stand_in_for_triggers()
         self._ids = _Ids(self._real)
         self._session = _BatchSession(self, self._real)
         self._unit = _BatchUnit(self._session, uow)
@@ -287,6 +432,7 @@ class Batch:
         if self._failed is not None:
             raise self._failed
         self._write()
+        self._put_triggers_back()
         self._closed = True
 
     # -- registering ----------------------------------------------------------------------------
@@ -310,32 +456,28 @@ class Batch:
         try:
             person = self._person(by)
             moment = self._moment(at)
-            REACTIVE.require(person, "register")
-            caller = clean_text("caller", caller, limit=limit_of(CallRow.caller))
-            summary = clean_text("summary", summary, limit=limit_of(CallRow.summary))
+            if not self._may.get((person.id, "register")):
+                REACTIVE.require(person, "register")
+                self._may[(person.id, "register")] = True
+            caller = clean_text("caller", caller, limit=_LIMITS["caller"])
+            summary = clean_text("summary", summary, limit=_LIMITS["summary"])
             channels = self._desk.config.channels
             channel = one_of("channel", channel, channels, what="desk's channels")
             if service is not None:
-                service = clean_text("service", service, limit=limit_of(CallRow.service_id))
+                service = clean_text("service", service, limit=_LIMITS["service_id"])
             if not isinstance(accept, bool):
                 raise ValidationError(
                     Problem(f"{shown(accept)} must be True or False", field="accept")
                 )
             if solution is not None:
-                clean_text("solution", solution, limit=limit_of(CallRow.solution), required=False)
+                clean_text("solution", solution, limit=_LIMITS["solution"], required=False)
             if solution is not None and not accept:
                 raise ValidationError(
                     "solution: resolving at first contact needs accept=True (a standard service)"
                 )
             with clock.travel(moment):
-                row = register_call(
-                    self._session,  # type: ignore[arg-type]
-                    person,
-                    caller=caller,
-                    channel=channel,
-                    summary=summary,
-                    service_id=service,
-                    channels=tuple(channels),
+                row = self._register(
+                    person, caller=caller, channel=channel, summary=summary, service_id=service
                 )
                 if self_service_faq is not None:
                     self._step(row, "flag_self_service", person, {"faq": self_service_faq})
@@ -349,6 +491,60 @@ class Batch:
         self.registered += 1
         self._done()
         return int(row.id)
+
+    def _register(
+        self, by: Person, *, caller: str, channel: str, summary: str, service_id: str | None
+    ) -> Any:
+        """:func:`bpsm.processes.calls.steps.register`, its rows kept in the batch: the call (a
+        plain record), contact 1 and the audit event."""
+        # ``register`` asks for the caller and the summary (``Ask.take``): cleaned already by
+        # :meth:`register`, by the same rules against the columns' tighter limits
+        caller_, summary_ = caller, summary
+        channels = self._desk.config.channels
+        if channel not in channels:
+            raise ValidationError(f"channel: {channel!r} is not one of {', '.join(channels)}")
+        version = None
+        if service_id is not None:
+            svc = _catalogue_service(self._session, service_id)  # type: ignore[arg-type]
+            if svc is None:
+                raise ValidationError(f"service: {service_id!r} is not an active catalogue service")
+            version = svc.current_version
+        now = clock.now()
+        row = _record(
+            CallRow,
+            {
+                "state": REACTIVE.initial,
+                "caller": caller_,
+                "channel": channel,
+                "summary": summary_,
+                "service_id": service_id,
+                "service_version": version,
+                "registered_by": by.id,
+                "group": by.group,
+                "registered_at": now,
+                "updated_at": now,
+                "contact_count": 1,
+                "escalation_count": 0,
+                "reopen_count": 0,
+                "is_exception": False,
+            },
+        )
+        self._adopt(row, None)
+        self._flush_point()  # its id
+        contact = {
+            "call_id": row.id,
+            "seq": 1,
+            "at": now,
+            "channel": channel,
+            "by": by.id,
+            "note": "registered",
+        }
+        for key, limit in _CONTACT_TEXTS:
+            _fits(key, limit, contact[key])
+        self._log(_CONTACTS, contact)
+        data = {"service_id": service_id, "service_version": version, "channel": channel}
+        self._audit(by, "call", row.id, "register", None, row.state, None, data)
+        return row
 
     # -- transitions ----------------------------------------------------------------------------
 
@@ -559,13 +755,13 @@ class Batch:
                 self._check_replayed(call, contacts, events)
             ident = self._ids.take(CallRow.__table__, "id")  # type: ignore[arg-type]
             key = str(ident)
-            self._extra.setdefault(CallRow.__table__, []).append(  # type: ignore[arg-type]
+            self._logs.setdefault(CallRow.__table__, []).append(  # type: ignore[arg-type]
                 {**call, "id": ident, "version": 1}
             )
-            self._extra.setdefault(CallContactRow.__table__, []).extend(  # type: ignore[arg-type]
+            self._logs.setdefault(CallContactRow.__table__, []).extend(  # type: ignore[arg-type]
                 {**c, "call_id": ident} for c in contacts
             )
-            self._extra.setdefault(AuditEventRow.__table__, []).extend(  # type: ignore[arg-type]
+            self._logs.setdefault(AuditEventRow.__table__, []).extend(  # type: ignore[arg-type]
                 {**e, "record_id": key} for e in events
             )
         except BaseException as err:
@@ -582,7 +778,7 @@ class Batch:
         """Another row to write in this batch's transaction, after its calls (e.g. an
         importer's ledger entry naming the call :meth:`replayed` wrote)."""
         self._usable()
-        self._extra.setdefault(table, []).append(row)
+        self._logs.setdefault(table, []).append(row)
 
     def _check_replayed(
         self, call: dict[str, Any], contacts: list[dict[str, Any]], events: list[dict[str, Any]]
@@ -597,9 +793,9 @@ class Batch:
             if (state, trigger, to) not in _STEPS:
                 allowed = sorted({t for s, t, _ in _STEPS if s == state})
                 raise InvalidTransition("call", trigger, state or "(new)", allowed)
-            if (ev["actor"], trigger) not in self._may:
+            if not self._may.get((ev["actor"], trigger)):
                 REACTIVE.require(self._person(ev["actor"]), trigger)
-                self._may.add((ev["actor"], trigger))
+                self._may[(ev["actor"], trigger)] = True
             at = ev["at"]
             if at < last:
                 raise ValidationError(
@@ -615,23 +811,154 @@ class Batch:
                 Problem(f"the call's state {call['state']!r} is not its path's end {state!r}")
             )
         one_of("channel", call["channel"], self._desk.config.channels, what="desk's channels")
-        for cols, rows in ((_CALL, (call,)), (_CONTACT, contacts), (_AUDIT, events)):
+        for cols, rows in (
+            (_CALL_TEXTS, (call,)),
+            (_CONTACT_TEXTS, contacts),
+            (_AUDIT_TEXTS, events),
+        ):
             for row in rows:
                 for key, limit in cols:
                     _fits(key, limit, row.get(key))
 
     # -- one action -----------------------------------------------------------------------------
 
-    def _step(self, row: CallRow, trigger: str, person: Person, answers: dict[str, Any]) -> Any:
+    def _step(self, row: Any, trigger: str, person: Person, answers: dict[str, Any]) -> Any:
+        """:meth:`Process.fire <bpsm.processes.base.Process.fire>` on the reactive step table,
+        in its order (permission, transition, answers, guards, state column, effect, audit
+        event), the audit event kept as a row to insert. The table's moves and each person's
+        permissions are looked up once, not per action."""
         self._touch(row)
-        return REACTIVE.fire(
-            self._unit,  # type: ignore[arg-type]
-            row,
-            trigger,
-            person,
-            env=self._desk,
-            **answers,
-        )
+        key = (person.id, trigger)
+        may = self._may.get(key)
+        if may is None:
+            may = self._may[key] = REACTIVE.may(person, trigger)
+        if not may:
+            REACTIVE.require(person, trigger)  # raises the one-action API's refusal
+        source = row.state
+        step = _MOVES.get((trigger, source))
+        if step is None:
+            REACTIVE.next_state(source, trigger, f"call {row.id}")  # raises InvalidTransition
+            raise AssertionError(f"{trigger} from {source}: not in the step table's moves")
+        cleaned = dict(answers)
+        for ask in step.asks:
+            cleaned[ask.name] = ask.take(answers)
+        ctx = Context(self._unit, row, person, step, source, cleaned, self._desk)  # type: ignore[arg-type]
+        for guard in step.guards:
+            guard.check(ctx)
+        reason_key = _REASONS[id(step)]
+        ctx.reason = cleaned.get(reason_key) if reason_key else None
+        dest = source if step.dest is None else step.dest
+        row.state = dest
+        row.updated_at = clock.now()
+        if step is _CLOSE:
+            self._close(ctx)
+        elif step.effect is not None:
+            step.effect(ctx)
+        self._audit(person, "call", row.id, trigger, source, dest, ctx.reason, ctx.data)
+        return ctx
+
+    def _close(self, ctx: Context) -> None:
+        """The ``close`` step's effect (:func:`bpsm.processes.calls.steps._close` after the
+        first-action mark) with :func:`bpsm.processes.surveys.steps.at_close`'s decision, the
+        survey a plain record: answered or declined at the close, or not asked (the policy does
+        not sample the call). A sampled call goes to ``at_close`` itself (the per-caller cap
+        asks the database)."""
+        row, by, now = ctx.row, ctx.by, clock.now()
+        if row.responded_at is None:
+            row.responded_at = now
+        row.closed_at = now
+        effort, satisfaction = ctx.effort, ctx.satisfaction
+        declined = ctx.survey == calls_steps.NOT_ANSWERED
+        answered = effort is not None or satisfaction is not None
+        policy = ctx.env.config.survey
+        if not (answered or declined) and policy.sampled(row.id):
+            ctx.data = surveys.at_close(
+                ctx.session,
+                by,
+                row,
+                policy,
+                effort=effort,
+                satisfaction=satisfaction,
+                declined=declined,
+            )
+            return
+        survey = None
+        if answered or declined:
+            trigger = "answer" if answered else "decline"
+            key = (by.id, f"survey.{trigger}")
+            may = self._may.get(key)
+            if may is None:
+                may = self._may[key] = surveys.SURVEY.may(by, trigger)
+            if not may:
+                surveys.SURVEY.require(by, trigger)  # raises
+            survey = _record(
+                SurveyRow,
+                {
+                    "kind": "call",
+                    "state": "answered" if answered else "declined",
+                    "call_id": row.id,
+                    "caller": surveys.caller_key(row.caller),
+                    "created_at": now,
+                    "updated_at": now,
+                    "send_at": now,
+                    "sent_at": now,
+                    "closed_at": now,
+                    "answered_by": by.id,
+                    "answered_via": "close",
+                    "answered_at": now if answered else None,
+                    "effort_score": effort,
+                    "satisfaction": satisfaction,
+                },
+            )
+            self._adopt(survey, None)
+        row.survey = "not_asked" if survey is None else surveys.CALL_SURVEY[survey.state]
+        row.effort_score, row.satisfaction = effort, satisfaction
+        data: dict[str, Any] = {"survey": row.survey}
+        if answered:
+            data |= {"effort": effort, "satisfaction": satisfaction}
+        ctx.data = data
+        if survey is None:
+            data["why"] = "sample"
+            return
+        self._flush_point()  # as at_close flushes: the survey's id for its trail
+        self._audit(by, "survey", survey.id, "ask", None, "pending", None, {"call_id": row.id})
+        if answered:
+            extra = {"effort": effort, "satisfaction": satisfaction, "via": "close"}
+            self._audit(by, "survey", survey.id, "answer", "pending", survey.state, None, extra)
+        else:
+            self._audit(by, "survey", survey.id, "decline", "pending", survey.state, None, None)
+
+    def _audit(
+        self,
+        by: Person,
+        record_type: str,
+        ident: Any,
+        trigger: str,
+        source: str | None,
+        dest: str | None,
+        reason: str | None,
+        data: dict[str, Any] | None,
+    ) -> None:
+        """:func:`bpsm.processes.base.audit`'s event, as a row to insert (its texts checked)."""
+        values = {
+            "at": clock.now(),
+            "actor": by.id,
+            "record_type": record_type,
+            "record_id": str(ident),
+            "trigger": trigger,
+            "from_state": source,
+            "to_state": dest,
+            "reason": reason,
+            "data": data or None,
+        }
+        if reason is not None:  # the others: the step table's names, ids, staff ids
+            _fits("reason", _REASON_LIMIT, reason)
+        if data and not _plain(data):
+            _fits("data", None, data)
+        self._log(_AUDIT, values)
+
+    def _log(self, table: Table, values: dict[str, Any]) -> None:
+        self._logs.setdefault(table, []).append(values)
 
     def _usable(self) -> None:
         if self._failed is not None:
@@ -715,10 +1042,11 @@ class Batch:
         if found is not None:
             self._touched.append(found)
             return found.obj
-        row = self._real.get(kind, ident)
-        if row is None:
+        loaded = self._real.get(kind, ident)
+        if loaded is None:
             return None
-        self._real.expunge(row)  # the batch writes it, never the ORM
+        self._real.expunge(loaded)  # the batch writes it, never the ORM
+        row = _record(kind, _Columns.of(loaded).values(loaded))
         track = self._adopt(row, None)
         track.written = track.cols.values(row)
         track.flushed = dict(track.written)
@@ -728,11 +1056,10 @@ class Batch:
     def _flush_point(self) -> None:
         """What the ORM's flush does to the rows: ids, defaults, versions; texts checked."""
         touched, self._touched = self._touched, []
-        seen: set[int] = set()
+        if len(touched) > 1:
+            touched = list({id(t): t for t in touched}.values())
+        fine = self._fine
         for track in touched:
-            if id(track) in seen:
-                continue
-            seen.add(id(track))
             obj, cols = track.obj, track.cols
             d = obj.__dict__
             if track.flushed is None:  # new: defaults, an id, version 1
@@ -740,25 +1067,44 @@ class Batch:
                     if d.get(key) is None:
                         value = default.arg(None) if default.is_callable else default.arg
                         setattr(obj, key, value)
-                if cols.pk is not None and d.get(cols.pk) is None and cols.table not in _LOGS:
+                if cols.pk is not None and d.get(cols.pk) is None:
                     setattr(obj, cols.pk, self._ids.take(cols.table, cols.pk))
-                    if type(obj) in _RECORDS:
-                        self._records[(type(obj), d[cols.pk])] = track
+                    if _kind(obj) in _RECORDS:
+                        self._records[(_kind(obj), d[cols.pk])] = track
                 if cols.versioned:
                     obj.version = 1
                 for key, limit in cols.texts:
-                    _fits(key, limit, d.get(key))
+                    value = d.get(key)
+                    if value is not None and (limit is None or (value, limit) not in fine):
+                        self._check(key, limit, value)
                 track.flushed = cols.values(obj)
                 continue
             now = cols.values(obj)
-            changed = [k for k in cols.keys if now[k] != track.flushed[k]]
-            if changed:
+            if now != track.flushed:
+                flushed = track.flushed
                 for key, limit in cols.texts:
-                    if key in changed:
-                        _fits(key, limit, now[key])
+                    value = now[key]
+                    if (
+                        value is not None
+                        and value != flushed[key]
+                        and (limit is None or (value, limit) not in fine)
+                    ):
+                        self._check(key, limit, value)
                 if cols.versioned:
                     obj.version = now["version"] = track.flushed["version"] + 1
                 track.flushed = now
+
+    def _check(self, key: str, limit: int | None, value: Any) -> None:
+        """:func:`bpsm.store.uow.refuse_unfit_values`'s test of one value; a short text that
+        passed is remembered (states, channels, groups, staff ids come again and again)."""
+        _fits(key, limit, value)
+        if (
+            limit is not None
+            and isinstance(value, str)
+            and len(value) <= 64
+            and len(self._fine) < 100_000
+        ):
+            self._fine.add((value, limit))
 
     # -- to the database ------------------------------------------------------------------------
 
@@ -771,23 +1117,96 @@ class Batch:
         updates: dict[Table, list[tuple[dict[str, Any], Any]]] = {}
         for track in self._tracks.values():
             now = track.cols.values(track.obj)
-            if track.written is None:
-                if track.cols.table in _LOGS:
-                    del now[track.cols.pk]  # type: ignore[arg-type]
+            if track.written is None:  # (audit events and contacts are never held: _logs)
                 inserts.setdefault(track.cols.table, []).append(now)
             elif now != track.written:
                 updates.setdefault(track.cols.table, []).append((now, track.written["version"]))
             track.written = now
-        for table, extra in self._extra.items():
-            inserts.setdefault(table, []).extend(extra)
-        self._extra = {}
+        for table, logged in self._logs.items():
+            inserts.setdefault(table, []).extend(logged)
+        self._logs = {}
         s = self._real
+        sqlite = s.get_bind().dialect.name == "sqlite"
         for table in sorted(inserts, key=_ORDER.__getitem__):
-            s.execute(insert(table), inserts[table])
+            if sqlite:  # (a replayed call's row may name fewer columns than a held one's)
+                for _, run in itertools.groupby(inserts[table], key=tuple):
+                    self._insert_sqlite(s, table, list(run))
+            else:
+                s.execute(insert(table), inserts[table])
             self.written[table.name] = self.written.get(table.name, 0) + len(inserts[table])
-        for table, rows in updates.items():
-            self._update(s, table, rows)
+            if table is _CALLS and self._stand_in:
+                self._triggered(s, inserts[table])
+        for table, changed in updates.items():
+            self._update(s, table, changed)
         self._pending = 0
+
+    def _insert_sqlite(self, s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+        """``INSERT`` ``rows`` with one ``executemany`` of the driver, each value passed through
+        its column type's own bind processor (what Core does per row, without its per-row
+        bookkeeping); a time used by several rows is formatted once."""
+        dialect = s.get_bind().dialect
+        keys = [k for k in rows[0]]
+        columns = [table.c[k] for k in keys]
+        procs = [c.type._cached_bind_processor(dialect) for c in columns]
+        memo: dict[Any, Any] = {}
+
+        def remembered(proc: Any) -> Any:
+            def process(value: Any) -> Any:
+                found = memo.get(value, _MISSING)
+                if found is _MISSING:
+                    found = memo[value] = proc(value)
+                return found
+
+            return process
+
+        procs = [
+            remembered(p) if p is not None and isinstance(c.type, UTCDateTime) else p
+            for p, c in zip(procs, columns, strict=True)
+        ]
+        converted = [(i, p) for i, p in enumerate(procs) if p is not None]
+        params = []
+        for row in rows:
+            values = [row[k] for k in keys]
+            for i, proc in converted:
+                values[i] = proc(values[i])
+            params.append(tuple(values))
+        names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(keys))})"
+        s.connection().exec_driver_sql(sql, params)
+
+    def _triggered(self, s: Session, calls: list[dict[str, Any]]) -> None:
+        """What the SQLite insert triggers the batch stands in for write, for new calls: their
+        search index entries, their KPI marks (one per anchor time set)."""
+        if "calls_search_insert" in self._stand_in:
+            s.execute(
+                text("INSERT INTO calls_search(rowid, caller, summary) VALUES (:id, :c, :s)"),
+                [{"id": c["id"], "c": c["caller"], "s": c["summary"]} for c in calls],
+            )
+        if "calls_kpi_dirty_insert" in self._stand_in:
+            marks = [{"anchor": a, "at": c[a]} for c in calls for a in _ANCHORS if c[a] is not None]
+            if marks:
+                s.execute(insert(_DIRTY), marks)
+
+    def _stand_in_for_triggers(self) -> None:
+        """On SQLite, take away the row-by-row insert triggers on ``calls`` (the search index,
+        the KPI marks) for the batch and write what they would, per chunk
+        (:meth:`_triggered`) — only the triggers whose text is exactly the one known here;
+        any other trigger stays and fires. They are put back, as they were, before the batch
+        commits; inside the transaction, so a batch that fails or is killed leaves them too."""
+        conn = self._real.connection()
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'calls'"
+        ):
+            if _KNOWN_TRIGGERS.get(name) == " ".join(sql.split()):
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+                self._stand_in.append(name)
+                self._restore.append(sql)
+
+    def _put_triggers_back(self) -> None:
+        conn = self._real.connection()
+        for sql in self._restore:
+            conn.exec_driver_sql(sql)
+        self._restore, self._stand_in = [], []
 
     def _update(self, s: Session, table: Table, rows: list[tuple[dict[str, Any], Any]]) -> None:
         """Changed rows held since before this write: each checked against the version it had,

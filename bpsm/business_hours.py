@@ -31,6 +31,9 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _HORIZON_DAYS = 3660
 
 
+_OPENINGS_KEPT = 100_000  # days of openings a calendar remembers (about 270 years)
+
+
 @cache
 def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     import holidays  # the library's tables are built per year, on first use
@@ -64,6 +67,7 @@ class BusinessCalendar:
         self._hours = tuple(hours.get(day) for day in _WEEKDAYS)
         self._country, self._subdivision = country, subdivision
         self._extra = frozenset(extra)
+        self._openings: dict[date, tuple[datetime, datetime] | None] = {}  # worked out once
 
     @classmethod
     def of(cls, config: DeskConfig) -> BusinessCalendar:
@@ -90,11 +94,16 @@ class BusinessCalendar:
 
     def opening(self, day: date) -> tuple[datetime, datetime] | None:
         """The open interval of a local date as UTC instants, or None on a closed day."""
+        if day in self._openings:
+            return self._openings[day]
         hours = self._hours[day.weekday()]
-        if hours is None or self.is_holiday(day):
-            return None
-        start, end = (datetime.combine(day, t, self.zone).astimezone(UTC) for t in hours)
-        return start, end
+        found: tuple[datetime, datetime] | None = None
+        if hours is not None and not self.is_holiday(day):
+            start, end = (datetime.combine(day, t, self.zone).astimezone(UTC) for t in hours)
+            found = start, end
+        if len(self._openings) < _OPENINGS_KEPT:
+            self._openings[day] = found
+        return found
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """The business time within ``[start, end)`` (zero when ``end`` is not after ``start``)."""

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bpsm import Desk
+from bpsm import bulk as bulk_module
 from bpsm.errors import (
     GuardFailed,
     InvalidTransition,
@@ -270,3 +271,40 @@ def test_the_kpi_dirty_marks_and_the_search_index_see_the_batch(desk: Desk) -> N
             assert s.scalar(select(func.count()).select_from(AuditEventRow)) > 9
         assert desk.calls.count(filter="all", search="quixotic") == 3
         assert desk.calls.count(filter="all", search="Zebediah 1") == 1
+
+
+def _marks_and_triggers(desk: Desk) -> tuple[list[tuple[str, object]], list[tuple[str, str]]]:
+    with desk.transaction() as s:
+        marks = sorted((m.anchor, m.at) for m in s.scalars(select(KpiDirtyRow)))
+        triggers = []
+        if s.get_bind().dialect.name == "sqlite":
+            triggers = sorted(
+                s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            )
+    return marks, triggers
+
+
+def test_a_batch_leaves_the_marks_its_triggers_would_and_the_triggers_as_they_were(
+    fresh_desks: Callable[[], Desk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the batch writes the search entries and KPI marks of its new calls itself (the
+    row-by-row insert triggers taken away inside its transaction): the same as the triggers."""
+    ops = [op for op, err in SCENARIO if err is None]
+    with monkeypatch.context() as m:
+        m.setattr(bulk_module, "_KNOWN_TRIGGERS", {})  # the triggers fire, row by row
+        desk = fresh_desks()
+        bulk_path(desk, ops, [None] * len(ops))
+        wanted, triggers = _marks_and_triggers(desk)
+        desk.close()
+    desk = fresh_desks()
+    with freeze_time(NOW), pytest.raises(InvalidTransition):  # noqa: SIM117
+        with desk.bulk(by="anna") as batch:  # refused at the end: everything rolls back
+            n = batch.register(caller="Kim", channel="phone", summary="s", at=START)
+            batch.resolve(n, solution="x", at=START)
+    assert _marks_and_triggers(desk) == ([], triggers)
+    bulk_path(desk, ops, [None] * len(ops))
+    assert _marks_and_triggers(desk) == (wanted, triggers)
+    assert desk.calls.count(filter="all", search="wifi") == 1  # the search index saw them
+    if triggers:  # SQLite: the batch did stand in for both (their text is the one it knows)
+        live = {name: " ".join(sql.split()) for name, sql in triggers}
+        assert {k: live.get(k) for k in bulk_module._KNOWN_TRIGGERS} == bulk_module._KNOWN_TRIGGERS
