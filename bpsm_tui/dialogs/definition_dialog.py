@@ -31,7 +31,9 @@ class DefinitionDialog(Dialog[dict[str, Any]]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="definition.save", tooltip="Amend the change"),
-    ]
+        Binding("escape", "cancel", "Cancel", priority=True, id="dialog.cancel",
+                tooltip="Close without amending (the text area would keep escape)"),
+    ]  # fmt: skip
     """ctrl+s amends the change with the edited definition; escape cancels."""
 
     KEYS = "ctrl+s save · esc cancel · arrows, PgUp/PgDn move in the text"

@@ -80,7 +80,7 @@ def _change(improvement: ImprovementView) -> str:
 
 def _improvement_row(item: ImprovementView, config: DeskConfig) -> list[str | Text]:
     return [
-        str(item.id),
+        record_label("improvement", item.id),
         item.state,
         item.source.replace("_", " "),
         item.service_id or "—",
@@ -99,7 +99,7 @@ def _window(item: ImprovementView) -> str:
 
 def _disruption_row(item: ImprovementView, config: DeskConfig) -> list[str | Text]:
     return [
-        str(item.id),
+        record_label("improvement", item.id),
         item.state,
         item.service_id or "—",
         str(item.burst_calls or "—"),
@@ -182,7 +182,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             "Improvements",
             "i",
             "improvements",
-            ("#", "State", "Source", "Service", "Change", "Title"),
+            ("Number", "State", "Source", "Service", "Change", "Title"),
             _improvement_row,
             _improvements,
             _IMPROVEMENT_FILTERS,
@@ -194,7 +194,7 @@ class ProactiveScreen(LogsEffort, RecordTabsScreen):
             "Recurring disruptions",
             "d",
             "improvements",
-            ("#", "State", "Service", "Calls", "Window", "From", "To", "Change"),
+            ("Number", "State", "Service", "Calls", "Window", "From", "To", "Change"),
             _disruption_row,
             _disruptions,
             _IMPROVEMENT_FILTERS,

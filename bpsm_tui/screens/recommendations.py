@@ -70,7 +70,7 @@ def _money(value: float | None, currency: str = "") -> str:
 
 def _add_on_row(rec: RecommendationView, config: DeskConfig) -> list[str | Text]:
     return [
-        str(rec.id),
+        record_label("recommendation", rec.id),
         rec.state,
         _money(rec.value, rec.currency),
         Text(rec.customer),
@@ -84,7 +84,7 @@ def _add_on_row(rec: RecommendationView, config: DeskConfig) -> list[str | Text]
 def _lead_row(rec: RecommendationView, config: DeskConfig) -> list[str | Text]:
     turnaround = rec.turnaround
     return [
-        str(rec.id),
+        record_label("recommendation", rec.id),
         rec.state.replace("_", " "),
         _money(rec.value, rec.currency),
         _money(rec.booked_value, rec.currency),
@@ -149,7 +149,7 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
             "Add-ons",
             "o",
             "recommendations",
-            ("#", "State", "Value", "Customer", "Call", "By", "When", "What"),
+            ("Number", "State", "Value", "Customer", "Call", "By", "When", "What"),
             _add_on_row,
             _of_kind("add_on"),
             (
@@ -166,7 +166,7 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
             "Leads",
             "e",
             "recommendations",
-            ("#", "State", "Estimate", "Booked", "Turnaround", "Customer", "By", "What"),
+            ("Number", "State", "Estimate", "Booked", "Turnaround", "Customer", "By", "What"),
             _lead_row,
             _of_kind("lead"),
             (

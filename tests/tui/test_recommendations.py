@@ -45,7 +45,7 @@ async def test_operator_sells_an_add_on_offered_on_a_call(
         assert isinstance(s.app.screen, RecommendationsScreen)
         await s.press("o")
         first = rows(s, "add-ons")[0]
-        assert first[:5] == [str(offer.id), "offered", "EUR 189", "Kim Jansen", call.number]
+        assert first[:5] == [f"REC-{offer.id:06d}", "offered", "EUR 189", "Kim Jansen", call.number]
         await s.press("a")
         assert isinstance(s.app.screen, TextPrompt)
         await s.type("signed the sheet")
@@ -66,7 +66,7 @@ async def test_account_manager_wins_a_lead_with_its_final_value(
     )
     async with on_screen(desk, "dave", "recommendations", size) as s:
         await s.press("e")
-        assert rows(s, "leads")[0][:2] == [str(lead.id), "handed over"]
+        assert rows(s, "leads")[0][:2] == [f"REC-{lead.id:06d}", "handed over"]
         await s.press("p")
         await s.type("sent by mail")
         await s.press("enter")

@@ -321,7 +321,7 @@ async def test_n_on_the_improvements_records_an_idea_and_a_refusal_keeps_the_typ
             "carla",
         )
         assert f"IM-{idea.id:06d} identified: Quieter printers" in s.infos()
-        assert rows(s, "improvements")[0][:2] == [str(idea.id), "identified"]
+        assert rows(s, "improvements")[0][:2] == [f"IM-{idea.id:06d}", "identified"]
 
 
 async def test_n_on_the_change_board_proposes_retiring_a_service_and_a_refusal_keeps_the_typing(
