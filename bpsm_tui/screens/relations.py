@@ -134,6 +134,7 @@ class RelationCasesScreen(Screen[None]):
         self.cases: list[RelationCaseView] = []
         self.total = 0
         self._narrow = False
+        self._width = 0
 
     @property
     def desk_app(self) -> DeskHost:
@@ -160,11 +161,13 @@ class RelationCasesScreen(Screen[None]):
         table.add_column("Customer", width=12 if self._narrow else 18, key="customer")
         if not self._narrow:  # the case's own screen says when it was opened
             table.add_column("Opened", width=7, key="opened")
-        table.add_column("Request / need", key="request")
+        used = sum(c.width + 2 for c in table.columns.values()) + 2  # padding, the scrollbar
+        self._width = self.app.size.width
+        table.add_column("Request / need", width=max(self._width - used, 14), key="request")
 
     def on_resize(self) -> None:
         narrow = self.app.size.width < NARROW
-        if narrow != self._narrow:
+        if narrow != self._narrow or self.app.size.width != self._width:
             selected = self.selected_case
             self._narrow = narrow
             self.query_one("#cases", DataTable).clear(columns=True)

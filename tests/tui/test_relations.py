@@ -12,7 +12,7 @@ import io
 
 import pytest
 from rich.console import Console
-from textual.widgets import Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from bpsm import Desk
 from bpsm_tui.dialogs.relation_dialogs import AlternativesDialog, AnswerDialog, KeptAskForm
@@ -299,3 +299,16 @@ async def test_a_refusal_typed_on_a_case_someone_else_changed_meanwhile_is_kept(
         refused = desk.relations.get(case.id)
         assert (refused.state, refused.explanation) == ("refused", "The lab's budget is spent")
         assert s.app.draft("relations", case.id, "refuse") is None
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda v: f"{v[0]}x{v[1]}")
+async def test_the_case_list_shows_the_request_across_the_width_left(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    desk.relations.open(customer="HR", request="A digital signing tool for contracts", by="dave")
+    async with running(desk, "dave", size=size) as s:
+        screen = await to_relations(s)
+        table = screen.query_one("#cases", DataTable)
+        widths = [c.get_render_width(table) for c in table.columns.values()]
+        assert sum(widths) + 2 >= size[0] - 1  # the request takes what the others leave
+        assert "A digital signing tool for" in str(table.get_row_at(0)[-1])
