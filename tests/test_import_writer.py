@@ -184,3 +184,10 @@ def test_the_importing_person_must_be_staff_and_the_file_must_exist(
     with pytest.raises(ValidationError, match="no such file"):
         import_file(desk, tmp_path / "missing.csv", mapping, by="admin")
     assert _calls(desk) == {}
+
+
+def test_a_mapping_name_too_long_for_the_ledger_is_refused_first(desk: Desk, log: Path) -> None:
+    mapping = load_mapping(shipped("servicenow")).model_copy(update={"name": "n" * 65})
+    with pytest.raises(ValidationError, match="name: 'n+': 1 to 64 characters"):
+        import_file(desk, log, mapping, by="admin")
+    assert _calls(desk) == {}

@@ -38,6 +38,7 @@ __all__ = ["ImportProgress", "ImportResult", "Refused", "import_file"]
 
 
 _KEY = 200  # the ledger's case_key column
+_SOURCE = 64  # its source column (the mapping's name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,10 @@ def import_file(
     path = Path(path)
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ValidationError(Problem(f"{batch!r} must be a whole number ≥ 1", field="batch"))
+    if len(mapping.name) > _SOURCE or not mapping.name.strip():
+        raise ValidationError(
+            Problem(f"{mapping.name[:40]!r}: 1 to {_SOURCE} characters", field="name")
+        )
     person = desk.person(by)
     started = time.perf_counter()
     result = ImportResult(file=str(path), source=mapping.name)
