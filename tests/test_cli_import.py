@@ -94,8 +94,8 @@ def test_a_bad_mapping_is_one_line_per_field_with_its_yaml_line(
     assert got.stderr.splitlines() == [
         f"{mapping}:4: state: a column is a header name or a 0-based position",
         f"{mapping}:5: states: 'Open' maps to 'opened', not a reactive state (registered, "
-        "in_progress, waiting_customer, waiting_supplier, resolved, closed, referred, cancelled, "
-        "contact, ignore)",
+        "in_progress, waiting_customer, waiting_supplier, resolved, closed, referred, "
+        "cancelled, contact, ignore)",
         f"{mapping}:6: colour: not a field of a mapping (a misspelt name?)",
     ]
     assert "Traceback" not in got.output and _calls(desk) == {}

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from bpsm.errors import Problem, ValidationError
 from bpsm.store.tables import AuditEventRow, CallRow
@@ -81,6 +81,10 @@ COLUMNS = (
 )
 
 
+_CALLS = cast(Table, CallRow.__table__)
+_AUDIT = cast(Table, AuditEventRow.__table__)
+
+
 def case_number(call_id: int) -> str:
     """The call's number as customers are told it: ``C-000042``."""
     return f"C-{call_id:06d}"
@@ -94,10 +98,10 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def _rows(call: CallRow, events: list[AuditEventRow]) -> Iterator[list[str]]:
+def _rows(call: Any, events: list[Any]) -> Iterator[list[str]]:
     """The event rows of one call: group, service tracked along its steps."""
     escalations = [e for e in events if e.trigger == "escalate" and e.data]
-    group = str(escalations[0].data["from_group"]) if escalations else call.group  # type: ignore[index]
+    group = str(escalations[0].data["from_group"]) if escalations else call.group
     facts = [_fact(getattr(call, f)) for f in CASE_FACTS]  # case attributes: on every row
     for n, e in enumerate(events, 1):
         data = e.data or {}
@@ -176,22 +180,24 @@ def export_events(
         after = 0
         while True:
             with desk.transaction() as s:
-                q = select(CallRow).where(CallRow.id > after).order_by(CallRow.id).limit(PAGE)
+                # Core rows (no ORM identity map): the call and audit tables' columns by name
+                q = select(_CALLS).where(CallRow.id > after).order_by(CallRow.id).limit(PAGE)
                 if since is not None:
                     q = q.where(CallRow.registered_at >= since)
                 if until is not None:
                     q = q.where(CallRow.registered_at < until)
-                calls = list(s.scalars(q))
+                calls = list(s.execute(q))
                 if not calls:
                     break
-                by_call: dict[str, list[AuditEventRow]] = {str(c.id): [] for c in calls}
-                events = s.scalars(
-                    select(AuditEventRow)
+                by_call: dict[str, list[Any]] = {str(c.id): [] for c in calls}
+                events = s.execute(
+                    select(_AUDIT)
                     .where(
                         AuditEventRow.record_type == "call",
                         AuditEventRow.record_id.in_(list(by_call)),
                     )
-                    .order_by(AuditEventRow.id)
+                    # the index (record_type, record_id, id): each call's events in id order
+                    .order_by(AuditEventRow.record_id, AuditEventRow.id)
                 )
                 for e in events:
                     by_call[e.record_id].append(e)
