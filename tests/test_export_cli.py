@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import threading
 from pathlib import Path
 
 from freezegun import freeze_time
@@ -67,3 +69,29 @@ def test_a_password_in_the_database_url_is_masked(tmp_path: Path) -> None:
     assert len(got.output.strip().splitlines()) == 1
     assert "s3cret" not in got.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_pipe_is_written_into_and_a_link_kept(desk: Desk, db_url: str, tmp_path: Path) -> None:
+    """A target that is no regular file (a pipe, a device such as /dev/null) is written into,
+    never replaced by a file; a symbolic link stays and the file it names gets the export."""
+    _calls(desk)
+    out = tmp_path / "out"
+    out.mkdir()
+    fifo = out / "pipe"
+    os.mkfifo(fifo)
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    got = run(str(fifo), "--db", db_url)
+    reader.join(timeout=30)
+    assert got.exit_code == 0, got.output
+    assert fifo.is_fifo() and read[0].splitlines()[0] == ",".join(COLUMNS)
+    assert [p.name for p in out.iterdir()] == ["pipe"]
+
+    target = out / "real.csv"
+    target.write_text("old", encoding="utf-8")
+    link = out / "link.csv"
+    link.symlink_to(target)
+    got = run(str(link), "--db", db_url)
+    assert got.exit_code == 0, got.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("case_id")

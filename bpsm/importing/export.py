@@ -141,6 +141,18 @@ def _target(path_or_stream: Path | str | IO[str]) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     path = Path(path_or_stream)
+    if path.exists() and not path.is_file():  # a device or a pipe (/dev/null): written into
+        try:
+            f = path.open("w", encoding="utf-8", newline="")
+        except OSError as err:
+            raise ValidationError(
+                Problem(f"cannot write the file: {err.strerror or err}", str(path))
+            ) from None
+        with f:
+            yield f
+        return
+    if path.is_symlink():  # the link stays; the file it names is the one replaced
+        path = path.resolve()
     part = path.with_name(f".{path.name}.part")  # the file appears whole, or not at all
     try:
         f = part.open("w", encoding="utf-8", newline="")
