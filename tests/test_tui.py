@@ -137,7 +137,8 @@ async def test_accept_without_a_catalogue_service_is_refused_by_the_guard(desk: 
     async with running(desk) as s:
         await s.press("a")
         assert any(
-            e.startswith(f"{call.number} registered: service_in_catalogue:") for e in s.errors()
+            e.startswith(f"{call.number} registered: set the catalogue service first")
+            for e in s.errors()
         )
     assert desk.calls.get(call.id).state == "registered"
 

@@ -34,7 +34,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from bpsm import CallView, DeskConfig, Service, ServiceHit
+from bpsm import CallView, DeskConfig, GuardFailed, Service, ServiceHit
 from bpsm_tui.data.format import error_text
 from bpsm_tui.dialogs.self_service_dialog import CLEAR, SelfServiceDialog
 from bpsm_tui.screens.catalogue import duration_text
@@ -62,6 +62,9 @@ _FIELD_FOR = {
     "service_in_catalogue": "#service-query",
     "solution": "#solution",
     "reason": "#reason",
+    "referral_reason": "#reason",
+    "exception_reason": "#reason",
+    "solution_recorded": "#solution",
 }
 _DONE = {
     "standard": "registered and accepted",
@@ -609,8 +612,10 @@ class NewCallScreen(ModalScreen[NewCallOutcome | None]):
     def on_new_call_screen_refused(self, message: Refused) -> None:
         self._busy = False
         text = error_text(message.error)
-        field = message.field or next(
-            (f for name, f in _FIELD_FOR.items() if text.startswith(f"{name}:")), None
+        field = message.field or (  # a guard is shown in words only: found by its name
+            _FIELD_FOR.get(message.error.guard)
+            if isinstance(message.error, GuardFailed)
+            else next((f for name, f in _FIELD_FOR.items() if text.startswith(f"{name}:")), None)
         )
         self._refuse(text, field)
 
