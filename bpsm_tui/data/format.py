@@ -20,6 +20,7 @@ from bpsm import (
     Changes,
     ConcurrentModification,
     DeskConfig,
+    GuardFailed,
     Improvements,
     InvalidTransition,
     KpiSnapshot,
@@ -226,6 +227,8 @@ def error_text(error: BaseException) -> str:
         text += f"{state_label(error.state)}{allowed}"
     elif isinstance(error, ConcurrentModification) and error.expected is not None:
         text = f"{error.record} was changed by someone else meanwhile; it has been reloaded"
+    elif isinstance(error, GuardFailed):
+        text = error.reason  # the words for the person; the guard's name is the library's
     elif isinstance(error, BpsmError):
         text = str(error)
     else:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bpsm import ConcurrentModification, KpiSnapshot, Problem, ValidationError
+from bpsm import ConcurrentModification, GuardFailed, KpiSnapshot, Problem, ValidationError
 from bpsm_tui.data.format import (
     age,
     error_text,
@@ -109,6 +109,11 @@ def test_errors_read_as_the_library_says_them() -> None:
 def test_messages_name_records_and_states_as_the_screens_do(said: str, shown: str) -> None:
     assert speak(said) == shown
     assert error_text(ValidationError(said)) == shown
+
+
+def test_a_guards_refusal_reads_as_its_reason_without_the_guards_name() -> None:
+    said = error_text(GuardFailed("answer_is_no", "refusing needs a recorded 'no'"))
+    assert said == "refusing needs a recorded 'no'"
 
 
 def test_audit_details_read_as_words() -> None:
