@@ -255,7 +255,7 @@ class QueueScreen(CallScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _TYPED_IN_BOX and isinstance(self.focused, Input):
-            return False  # typed into the box
+            return None  # typed into the box: / and # show dimmed (the footer keeps its keys)
         if action == "leave_box":
             return not self.query_one("#queue-input", Input).has_class("hidden")
         return super().check_action(action, parameters)
