@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -99,6 +100,10 @@ def cut_note(page: KeysetPage[CallView], view: QueueView) -> str:
         else f"{page.scanned:,} more calls"
     )
     return f" · searched {read} only — {key} searches on"
+
+
+def _width(text: str | Text) -> int:
+    return text.cell_len if isinstance(text, Text) else cell_len(text)
 
 
 def _binding(key: str, action: str, label: str, id: str, tooltip: str, **kw: Any) -> Binding:
@@ -255,7 +260,7 @@ class QueueScreen(CallScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _TYPED_IN_BOX and isinstance(self.focused, Input):
-            return False  # typed into the box
+            return None  # typed into the box: / and # show dimmed (the footer keeps its keys)
         if action == "leave_box":
             return not self.query_one("#queue-input", Input).has_class("hidden")
         return super().check_action(action, parameters)
@@ -393,8 +398,13 @@ class QueueScreen(CallScreen):
         self._allowed = message.allowed
         keep = self._keep
         table = self.query_one(CallTable)
-        table.sorted_by = (self.view.sort, self.view.descending)
-        table.show(page.items, self._services or {}, keep=keep, row=0 if self._top else None)
+        table.show(
+            page.items,
+            self._services or {},
+            keep=keep,
+            row=0 if self._top else None,
+            sorted_by=(self.view.sort, self.view.descending),
+        )
         self._top = False
         self.painted += 1
         self._say("#queue-view", self.view.describe())
@@ -481,9 +491,13 @@ class QueueScreen(CallScreen):
         """Show ``text`` on status line ``line`` (a selector), unless it shows it already: each
         update costs a frame of its own, and a page key must not wait behind one that changes
         nothing."""
-        if self._said.get(line) != text:
+        before = self._said.get(line)
+        if before != text:
             self._said[line] = text
-            self.query_one(line, Static).update(text)
+            # one line each: only a line of its text's width (the status and the view) may
+            # need the screen laid out again, and only when that width changes
+            same = line == "#call-hint" or (before is not None and _width(before) == _width(text))
+            self.query_one(line, Static).update(text, layout=not same)
 
     @on(DataTable.HeaderSelected, "#calls")
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:

@@ -99,13 +99,17 @@ class CallTable(DataTable[Text]):
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
 
-    def _fit_columns(self, width: int) -> None:
+    def _fit_columns(self, width: int, *, rebuild: bool = True) -> bool:
+        """Choose the columns for ``width``; whether they changed (``rebuild``: redraw them)."""
         sort = (self._sorted_by or ("", False))[0]
         shown = self.column_widths(width, sort.capitalize())
         summary = dict(shown).get("Summary") or self._summary_width
         if summary != self._summary_width or shown != self._shown:
             self._summary_width, self._shown = summary, shown
-            self._rebuild()
+            if rebuild:
+                self._rebuild()
+            return True
+        return False
 
     @classmethod
     def column_widths(
@@ -182,15 +186,24 @@ class CallTable(DataTable[Text]):
         keep: int | None = None,
         row: int | None = None,
         now: datetime | None = None,
+        sorted_by: tuple[str, bool] | None = None,
     ) -> None:
-        """Replace the rows with ``calls``.
+        """Replace the rows with ``calls`` (sorted by ``sorted_by``, if given: the columns are
+        redrawn with the rows, the table cleared once).
 
         The cursor goes to call ``keep`` if it is on this page, else to ``row``, else stays on the
         same row (clamped to the last one).
         """
         now = now or datetime.now(UTC)
         row = self.cursor_row if row is None else row
-        self.clear()
+        columns = sorted_by is not None and sorted_by != self._sorted_by
+        if columns:
+            self._sorted_by = sorted_by
+            if self.size.width:
+                self._fit_columns(self.size.width, rebuild=False)  # the sorted column shows
+        self.clear(columns=columns)
+        if columns:
+            self._add_columns()
         self._calls, self._services = list(calls), services
         for call in self._calls:
             self.add_row(*self._cells(call, now), key=str(call.id))

@@ -343,3 +343,32 @@ async def test_paging_on_in_a_counted_list_counts_nothing_again(
         assert len(counted) == 2
         await s.burst("g")  # a reload counts again
         assert len(counted) > 2
+
+
+async def test_the_search_box_changes_the_footers_keys_in_place(desk: Desk) -> None:
+    """Opening and closing the search or jump box changes which keys the footer shows (the
+    letter keys type into the box; / and # are dimmed) without rebuilding it: the same widgets."""
+    from textual.widgets._footer import FooterKey
+
+    from bpsm_tui.widgets.footer import DeskFooter
+
+    new_call(desk)
+    async with queue_at(desk, (130, 24)) as s:
+        footer = s.app.screen.query_one(DeskFooter)
+
+        def shown() -> dict[str, bool]:
+            """The descriptions of the keys shown, and whether each is dimmed."""
+            keys = footer.query(FooterKey)
+            return {k.description: k.has_class("-disabled") for k in keys if k.display}
+
+        keys, built, before = list(footer.query(FooterKey)), footer.rebuilds, shown()
+        assert {"Search", "Jump to", "Filter", "New call"} <= set(before)
+        assert not any(before.values())
+        for opener in ("slash", "number_sign"):
+            await s.burst(opener)
+            in_box = shown()
+            assert in_box["Search"] and in_box["Jump to"] and not in_box["Details"]
+            assert "Filter" not in in_box and "New call" not in in_box
+            await s.burst("escape")
+            assert shown() == before
+        assert list(footer.query(FooterKey)) == keys and footer.rebuilds == built
