@@ -271,11 +271,12 @@ class KpiScreen(Screen[None]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def reload(self, **_: object) -> None:
-        """Compute the figures again for the current query (in a worker)."""
+    def reload(self, *, choices: bool = False, **_: object) -> None:
+        """Compute the figures again for the current query (in a worker); ``choices``: read the
+        filter choices (services, groups, pilots…) again too, as on the first load."""
         self.computing = True
         self._show_status()
-        self._load(self.asked, self.choices is None)
+        self._load(self.asked, choices or self.choices is None)
 
     @work(thread=True, exclusive=True, group="kpis")
     def _load(self, query: DashboardQuery, with_choices: bool) -> None:
@@ -447,8 +448,8 @@ class KpiScreen(Screen[None]):
         self.reload()
 
     def action_refresh(self) -> None:
-        """Compute the figures again."""
-        self.reload()
+        """Compute the figures again, with the filter choices (a pilot defined meanwhile)."""
+        self.reload(choices=True)
 
     def action_next_period(self) -> None:
         """Trends by the next period: day → week → month."""

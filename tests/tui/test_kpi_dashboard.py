@@ -415,3 +415,23 @@ async def test_a_dialog_over_the_dashboard_does_not_compute_it_again(
         await s.press("1")
         await s.press("7")
         assert len(reports) == 3  # back from another area: computed again
+
+
+async def test_a_pilot_defined_while_the_dashboard_is_open_comes_with_a_refresh(
+    small: Desk, frozen: None
+) -> None:
+    """``g`` reads the filter choices again: a pilot defined meanwhile (another terminal, the
+    CLI) is offered in the pilot panel and the filter picker without a restart."""
+    async with running(small, "eve", size=(160, 48)) as s:
+        assert "no pilots" in _pilot_title(s)
+        with freeze_time(NOW):
+            small.pilots.define(
+                "early-birds", group="Early adopters", callers=["Kim", "sanne"],
+                since=_at("2025-03-01T00:00"), until=_at("2025-04-01T00:00"), by="eve",
+            )  # fmt: skip
+        await s.press("g")
+        assert _pilot_title(s) == "Pilot vs the rest · f: pick a pilot to compare it with the rest"
+        await s.press("f")
+        await s.type("early")
+        await s.press("enter")
+        assert "· pilot early-birds ·" in s.text("#kpi-query")
