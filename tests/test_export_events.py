@@ -4,6 +4,7 @@ mapping reads back (reader and replayer) to the same cases, state paths and call
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from bpsm import Desk
 from bpsm.demo import seed_demo
 from bpsm.errors import ValidationError
-from bpsm.importing import load_mapping, shipped
+from bpsm.importing import import_file, load_mapping, shipped
 from bpsm.importing.export import COLUMNS, PAGE, case_number, export_events
 from bpsm.importing.mapping import CASE_FACTS, Mapping
 from bpsm.importing.reader import BadRow, RawCase, Skipped, read_cases, split_cases
@@ -283,3 +284,35 @@ def test_service_ids_the_desk_has_are_kept_others_are_no_service(desk: Desk) -> 
         call = _replayer(desk, mapping).plan(case).call
         assert call["service_id"] == kept
         assert (call["service_version"] is None) == (kept is None)
+
+
+def test_a_group_taken_on_on_another_step_is_the_group_of_the_rows_after_it(
+    desk: Desk, tmp_path: Any
+) -> None:
+    """INC0002437 of the real ServiceNow log goes back to its first group as it resumes after a
+    wait (the import records that on the resume: no escalation), then is escalated five times
+    between two groups: every exported escalation is a change of group, and the rows follow
+    the group the audit trail gives."""
+    from tests.real_log import LOG
+
+    if not LOG.exists():
+        pytest.skip(f"the real log is not here ({LOG.name})")
+    with gzip.open(LOG, "rt", encoding="utf-8", newline="") as f:
+        lines = [line for n, line in enumerate(f) if n == 0 or line.startswith("INC0002437,")]
+    source = tmp_path / "inc.csv"
+    source.write_text("".join(lines), encoding="utf-8")
+    result = import_file(desk, source, load_mapping(shipped("servicenow")), by="admin")
+    assert result.cases_imported == 1
+    out = tmp_path / "events.csv"
+    export_events(desk, out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    resumed = [r for r in rows if r["activity"] == "resume"]
+    assert [r["group"] for r in resumed] == ["Group 20"]
+    escalations = [
+        (rows[i - 1]["group"], r["group"])
+        for i, r in enumerate(rows)
+        if r["activity"] == "escalate"
+    ]
+    assert len(escalations) == 6 and all(before != after for before, after in escalations)
+    [call] = desk.calls.queue(states=None).items
+    assert rows[-1]["group"] == call.group

@@ -107,6 +107,8 @@ def _rows(call: Any, events: list[Any]) -> Iterator[list[str]]:
         data = e.data or {}
         if e.trigger == "escalate" and "to_group" in data:
             group = str(data["to_group"])
+        elif data.get("group"):  # a group taken on without an escalation (an import's regrouping)
+            group = str(data["group"])
         yield [
             case_number(call.id),
             str(n),
