@@ -147,7 +147,13 @@ def servicenow(
 def csv_(
     file: FileArg,
     map_: Annotated[
-        Path, typer.Option("--map", help="The mapping (YAML, docs/import.md).", show_default=False)
+        Path,
+        typer.Option(
+            "--map",
+            help="The mapping: a YAML file (docs/import.md), or the name of a shipped one "
+            "(bpsm: a desk's own `bpsm export events`; servicenow).",
+            show_default=False,
+        ),
     ],
     db: DbOpt = None,
     catalogue: CatOpt = None,
@@ -155,6 +161,9 @@ def csv_(
     batch: BatchOpt = 500,
 ) -> None:
     """Any event-log CSV, by a mapping."""
-    from bpsm.importing import load_mapping
+    from bpsm.importing import load_mapping, shipped
 
+    name = str(map_)
+    if not map_.is_file() and name.isidentifier() and shipped(name).is_file():
+        map_ = shipped(name)
     _run(file, lambda: load_mapping(map_), db, catalogue, as_, batch)

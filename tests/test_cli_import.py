@@ -138,3 +138,22 @@ def test_on_a_terminal_a_progress_bar_shows_rows_cases_rate_and_eta(
     assert got.exit_code == 0, got.output
     assert "12/12 rows · 3 cases" in got.stderr and "rows/s" in got.stderr
     assert "ETA" in got.stderr
+
+
+def test_a_shipped_mapping_by_its_name(desk: Desk, tmp_path: Path) -> None:
+    """``--map bpsm`` reads a desk's own export by the shipped mapping; a name that is neither a
+    file nor a shipped mapping is one line."""
+    from freezegun import freeze_time
+
+    from bpsm.importing import export_events
+
+    with freeze_time("2026-03-02 09:00"):
+        desk.calls.register(caller="Kim", channel="phone", summary="no mail", by="anna")
+    events = tmp_path / "events.csv"
+    export_events(desk, events)
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    got = run("csv", str(events), "--map", "bpsm", "--db", other)
+    assert got.exit_code == 0, got.output
+    assert "1 cases imported" in got.stdout
+    got = run("csv", str(events), "--map", "nosuch", "--db", other)
+    assert got.exit_code == 1 and "nosuch" in got.stderr and "Traceback" not in got.output
