@@ -14,6 +14,7 @@ A case with any bad row is skipped whole (never a half case); the other cases go
 from __future__ import annotations
 
 import csv
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from bpsm.importing.mapping import Mapping, Timestamp
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+"""A byte the file's encoding could not read (kept as a lone surrogate by ``surrogateescape``)."""
 
 __all__ = [
     "MAX_RECORD_LINES",
@@ -197,7 +201,7 @@ def read_cases(
             else f"{len(values)} fields, the header has {width} (truncated?)"
             if len(values) != width
             else "a character that is not valid in the file's encoding"
-            if any("\udc80" <= ch <= "\udcff" for v in values for ch in v)
+            if _UNDECODED.search("".join(values))
             else None
         )
         if problem is not None:
