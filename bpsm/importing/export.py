@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, select
 
 from bpsm.errors import Problem, ValidationError
+from bpsm.importing.mapping import CASE_FACTS
 from bpsm.store.tables import AuditEventRow, CallRow
 
 if TYPE_CHECKING:
@@ -41,19 +42,6 @@ __all__ = ["CASE_FACTS", "COLUMNS", "NOT_ROUND_TRIPPED", "PAGE", "case_number", 
 
 PAGE = 500
 """Calls read per page (their events follow in one query)."""
-
-CASE_FACTS = (
-    "survey",
-    "effort_score",
-    "satisfaction",
-    "self_service_faq",
-    "self_service_question",
-    "is_exception",
-    "exception_reason",
-    "business_minutes_to_resolve",
-    "lead_time_met",
-)
-"""The call's facts written on every row of its case (the mapping's ``case_facts``)."""
 
 NOT_ROUND_TRIPPED = {
     "effort_balance": "staff minutes are effort entries on any record (calls, relation cases, "
@@ -134,6 +122,16 @@ def _moment(name: str, value: datetime | None) -> datetime | None:
     return value
 
 
+def _opened(path: Path, named: Path) -> IO[str]:
+    """``path`` opened for writing; one problem naming ``named`` when it cannot be."""
+    try:
+        return path.open("w", encoding="utf-8", newline="")
+    except OSError as err:
+        raise ValidationError(
+            Problem(f"cannot write the file: {err.strerror or err}", str(named))
+        ) from None
+
+
 @contextmanager
 def _target(path_or_stream: Path | str | IO[str]) -> Iterator[IO[str]]:
     if not isinstance(path_or_stream, str | Path):
@@ -144,26 +142,14 @@ def _target(path_or_stream: Path | str | IO[str]) -> Iterator[IO[str]]:
         return
     path = Path(path_or_stream)
     if path.exists() and not path.is_file():  # a device or a pipe (/dev/null): written into
-        try:
-            f = path.open("w", encoding="utf-8", newline="")
-        except OSError as err:
-            raise ValidationError(
-                Problem(f"cannot write the file: {err.strerror or err}", str(path))
-            ) from None
-        with f:
+        with _opened(path, path) as f:
             yield f
         return
     if path.is_symlink():  # the link stays; the file it names is the one replaced
         path = path.resolve()
     part = path.with_name(f".{path.name}.part")  # the file appears whole, or not at all
     try:
-        f = part.open("w", encoding="utf-8", newline="")
-    except OSError as err:
-        raise ValidationError(
-            Problem(f"cannot write the file: {err.strerror or err}", str(path))
-        ) from None
-    try:
-        with f:
+        with _opened(part, path) as f:
             yield f
         part.replace(path)
     except BaseException:
