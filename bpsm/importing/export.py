@@ -33,7 +33,7 @@ from sqlalchemy import Table, select
 
 from bpsm.errors import Problem, ValidationError
 from bpsm.importing.mapping import CASE_FACTS
-from bpsm.store.tables import AuditEventRow, CallRow
+from bpsm.store.tables import AuditEventRow, CallContactRow, CallRow
 
 if TYPE_CHECKING:
     from bpsm.desk import Desk
@@ -65,12 +65,16 @@ COLUMNS = (
     "caller",
     "summary",
     "effort_minutes",
+    "contact",
     *CASE_FACTS,
+    "escalation_count",
+    "reopen_count",
 )
 
 
 _CALLS = cast(Table, CallRow.__table__)
 _AUDIT = cast(Table, AuditEventRow.__table__)
+_CONTACTS = cast(Table, CallContactRow.__table__)
 
 
 def case_number(call_id: int) -> str:
@@ -86,11 +90,38 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def _rows(call: Any, events: list[Any]) -> Iterator[list[str]]:
+def _contacts(events: list[Any], seqs: list[int]) -> dict[int, int]:
+    """Each event's place in ``events`` → the number of the contact it made.
+
+    The registration is contact 1, a ``log_contact`` names its own; the call's other contacts
+    (``seqs``, in order) are the customer's replies, one on each ``resume`` from waiting for
+    the customer in turn — the desk makes one on each, an import only where its mapping said.
+    """
+    out: dict[int, int] = {}
+    logged: set[int] = set()
+    for i, e in enumerate(events):
+        if e.trigger == "register":
+            out[i] = 1
+        elif e.trigger == "log_contact" and (e.data or {}).get("seq") is not None:
+            out[i] = int(e.data["seq"])
+        logged.add(out.get(i, 0))
+    replies = iter(sorted(q for q in seqs if q not in logged))
+    for i, e in enumerate(events):
+        if e.trigger == "resume" and e.from_state == "waiting_customer":
+            seq = next(replies, None)
+            if seq is None:
+                break
+            out[i] = seq
+    return out
+
+
+def _rows(call: Any, events: list[Any], seqs: list[int]) -> Iterator[list[str]]:
     """The event rows of one call: group, service tracked along its steps."""
     escalations = [e for e in events if e.trigger == "escalate" and e.data]
     group = str(escalations[0].data["from_group"]) if escalations else call.group
     facts = [_fact(getattr(call, f)) for f in CASE_FACTS]  # case attributes: on every row
+    counters = [str(call.escalation_count), str(call.reopen_count)]
+    contacts = _contacts(events, seqs)
     for n, e in enumerate(events, 1):
         data = e.data or {}
         if e.trigger == "escalate" and "to_group" in data:
@@ -110,7 +141,9 @@ def _rows(call: Any, events: list[Any]) -> Iterator[list[str]]:
             call.caller,
             call.summary,
             _fact(data.get("minutes")) if e.trigger == "log_effort" else "",
+            _fact(contacts.get(n - 1)),
             *facts,
+            *counters,
         ]
 
 
@@ -201,10 +234,17 @@ def export_events(
                 )
                 for e in events:
                     by_call[e.record_id].append(e)
+                seqs: dict[int, list[int]] = {c.id: [] for c in calls}
+                for call_id, seq in s.execute(
+                    select(_CONTACTS.c.call_id, _CONTACTS.c.seq).where(
+                        _CONTACTS.c.call_id.in_(list(seqs))
+                    )
+                ):
+                    seqs[call_id].append(seq)
                 buffer = io.StringIO()
                 page = csv.writer(buffer, lineterminator="\n")
                 for call in calls:
-                    for row in _rows(call, by_call[str(call.id)]):
+                    for row in _rows(call, by_call[str(call.id)], seqs[call.id]):
                         page.writerow(row)
                         written += 1
                 after = calls[-1].id

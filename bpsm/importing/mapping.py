@@ -99,17 +99,22 @@ class Order(_Strict):
 class Escalation(_Strict):
     """Which change of group is an escalation (sequence mode)."""
 
-    by: Literal["group_change", "level", "group_pattern"] = "group_change"
+    by: Literal["group_change", "level", "group_pattern", "activity"] = "group_change"
     """``group_change``: any move to another group; ``level``: a move to a higher number in
     ``column``; ``group_pattern``: a move to a group of a higher level, the level of a group
-    being the place (1, 2, …) of the first of ``patterns`` its name matches."""
+    being the place (1, 2, …) of the first of ``patterns`` its name matches; ``activity``: a
+    move to another group on a row whose source state is one of ``activities`` (a log that
+    names its hand-overs: a regrouping on another row is no escalation)."""
     column: Column | None = None
     patterns: tuple[str, ...] = ()
+    activities: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _complete(self) -> Escalation:
         if self.by == "level" and self.column is None:
             raise ValueError("escalation by level needs its column")
+        if self.by == "activity" and not self.activities:
+            raise ValueError("escalation by activity needs its activities")
         if self.by == "group_pattern":
             if not self.patterns:
                 raise ValueError("escalation by group_pattern needs its patterns")
@@ -139,6 +144,18 @@ class Contacts(_Strict):
     ``activities``: rows whose state maps to ``contact`` are new contacts, and so is the return
     from waiting for the customer when ``resume_from_customer`` (the desk's own rule)."""
     resume_from_customer: bool = True
+    column: Column | None = None
+    """With ``by: activities``: a row is a new contact exactly when it has a value in this
+    column (the first row aside), whatever its state — a ``contact`` row is then the step
+    ``log_contact``, another row's step brings the contact (a customer's reply on ``resume``),
+    and ``resume_from_customer`` is not asked. A log that names each contact (a bpsm export's
+    ``contact``) so reads back the contacts it had, no more."""
+
+    @model_validator(mode="after")
+    def _column_with_activities(self) -> Contacts:
+        if self.column is not None and self.by != "activities":
+            raise ValueError("contacts by a column needs by: activities")
+        return self
 
 
 class Facts(_Strict):
@@ -228,6 +245,7 @@ class Mapping(_Strict):
             "facts.reassignment_count": self.facts.reassignment_count,
             "facts.reopen_count": self.facts.reopen_count,
             "facts.escalation.column": self.facts.escalation.column,
+            "facts.contacts.column": self.facts.contacts.column,
             **{f"case_facts.{k}": v for k, v in self.case_facts.items()},
         }
         return {k: v for k, v in named.items() if v is not None}

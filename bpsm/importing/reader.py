@@ -56,6 +56,8 @@ class Event:
     group: str | None
     person: str | None
     level: str | None
+    contact: str | None = None
+    """The value of the mapping's ``facts.contacts.column`` (a contact when set)."""
 
 
 @dataclass(slots=True)
@@ -295,6 +297,7 @@ def _finish(
                 get(values, "group"),
                 get(values, "person"),
                 get(values, "facts.escalation.column"),
+                get(values, "facts.contacts.column"),
             )
             keyed.append((key, row, event))
     if bad:

@@ -113,6 +113,7 @@ class _Replay:
         self.responded_at: datetime | None = None
         self.at: datetime | None = None
         self.regrouped: str | None = None
+        self.first_row = case.first_row
 
     def emit(self, ev: Event, trigger: str, to: str | None, **data: Any) -> None:
         actor = self.r.by if trigger != "register" else self.registered_by
@@ -156,6 +157,7 @@ class _Replay:
         for what, value in (("channel", channel), ("caller", caller)):
             self._fits(first.row, what, value)
         self.at = first.at
+        self.first_row = first.row
         self.group = first.group
         self._level(first)
         self.emit(
@@ -216,7 +218,8 @@ class _Replay:
             "business_minutes_to_resolve": None,
             "lead_time_met": None,
             "version": 1,
-            "updated_at": self.at,
+            # the last change the trail shows (a row that is no step changes nothing)
+            "updated_at": self.events[-1]["at"],
         }
         call.update(_case_facts(case))
         return Plan(case.case_id, call, self.contacts, self.events)
@@ -229,7 +232,9 @@ class _Replay:
             if ev.state == "closed" and later_work:
                 if self.m.closed_then_worked == "refuse":
                     raise CaseRefused(ev.row, "closed, then worked on again (the close is final)")
-                out[i] = Event(ev.row, ev.at, "resolved", ev.source, ev.group, ev.person, ev.level)
+                out[i] = Event(
+                    ev.row, ev.at, "resolved", ev.source, ev.group, ev.person, ev.level, ev.contact
+                )
             elif ev.state not in ("closed", "contact"):
                 later_work = True
         return out
@@ -237,12 +242,19 @@ class _Replay:
     def _step(self, ev: Event, channel: str) -> None:
         assert self.state is not None
         target = ev.state
+        contacts = self.m.facts.contacts
+        named = contacts.column is not None  # the column alone says which rows are contacts
         if target == "contact":
-            if self.state in OPEN_STATES and self.m.facts.contacts.by == "activities":
+            made = ev.contact is not None if named else contacts.by == "activities"
+            if self.state in OPEN_STATES and made:
                 self.contact += 1
                 self.contacts.append(self._contact(ev, ev.source, channel))
                 self.emit(ev, "log_contact", None, seq=self.contact)
             return
+        if named and ev.contact is not None and ev.row != self.first_row:
+            note = "customer replied" if self.state == "waiting_customer" else ev.source
+            self.contact += 1
+            self.contacts.append(self._contact(ev, note, channel))
         if target == "registered" or target == self.state:
             target = self.state  # the desk cannot go back to registered: the call stays
         elif (self.state, target) not in ROUTES:
@@ -262,7 +274,8 @@ class _Replay:
     def _effect(self, ev: Event, trigger: str, channel: str) -> None:
         if trigger == "resume" and self.state == "waiting_customer":
             contacts = self.m.facts.contacts
-            if contacts.by == "activities" and contacts.resume_from_customer:
+            by_rule = contacts.by == "activities" and contacts.column is None
+            if by_rule and contacts.resume_from_customer:
                 self.contact += 1
                 self.contacts.append(self._contact(ev, "customer replied", channel))
         elif trigger == "resolve":
@@ -285,7 +298,12 @@ class _Replay:
         if before is None:
             return
         esc = self.m.facts.escalation
-        higher = True if esc.by == "group_change" else (self.level or 0) > (was or 0)
+        if esc.by == "group_change":
+            higher = True
+        elif esc.by == "activity":
+            higher = ev.source in esc.activities
+        else:
+            higher = (self.level or 0) > (was or 0)
         if higher and self.state == "in_progress":
             self.escalations += 1
             self.emit(ev, "escalate", "in_progress", from_group=before, to_group=after)
