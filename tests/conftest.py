@@ -88,20 +88,58 @@ def _template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     return str(path)
 
 
+def empty_database(url: str) -> None:
+    """Empty every table of the migrated PostgreSQL database ``url`` (ids start again at 1)."""
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:  # the owner lifts the audit trail's guard for the reset
+        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
+    engine.dispose()
+
+
 @pytest.fixture
 def db_url(_template: str, tmp_path: Path) -> str:
     """A fresh, migrated, empty database for one test."""
     if PG_URL:
-        engine = create_engine(_template)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:  # the owner lifts the audit trail's guard for the reset
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
-        engine.dispose()
+        empty_database(_template)
         return _template
     target = tmp_path / "desk.sqlite3"
     shutil.copyfile(_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def _second_template(_template: str) -> Iterator[str]:
+    """On PostgreSQL, a second migrated database beside the worker's (``…_rt``); on SQLite the
+    worker's template file (each test copies it)."""
+    if not PG_URL:
+        yield _template
+        return
+    base = make_url(_template)
+    name = f"{base.database}_rt"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    open_engine(url).dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def second_db_url(_second_template: str, tmp_path: Path) -> str:
+    """A second fresh, migrated, empty database beside ``db_url``, of the same kind (a round
+    trip's empty desk: both sides on one kind of database, whose SQL rounds durations apart)."""
+    if PG_URL:
+        empty_database(_second_template)
+        return _second_template
+    target = tmp_path / "second.sqlite3"
+    shutil.copyfile(_second_template, target)
     return f"sqlite:///{target}"
 
 

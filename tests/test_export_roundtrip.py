@@ -16,8 +16,6 @@ import pytest
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import bpsm.importing
 from bpsm import Desk
@@ -27,8 +25,6 @@ from bpsm.importing import export_events, load_mapping, shipped
 from bpsm.importing.export import NOT_ROUND_TRIPPED
 from bpsm.kpis import KPIS
 from bpsm.store.db import open_engine
-from bpsm.store.tables import Base
-from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(
     not hasattr(bpsm.importing, "import_file"), reason="the import writer is not merged yet"
@@ -216,41 +212,10 @@ def _left_out(desk: Desk) -> int:
         )
 
 
-@pytest.fixture(scope="module")
-def _second_pg(_template: str) -> Iterator[str | None]:
-    """On PostgreSQL, a second migrated database beside the test's (the import's empty desk):
-    both sides of the round trip on one kind of database (their SQL rounds durations apart)."""
-    if not PG_URL:
-        yield None
-        return
-    base = make_url(_template)
-    name = f"{base.database}_rt"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    open_engine(url).dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
-def empty_desk(_second_pg: str | None, desks: Desks, catalogue: Catalogue) -> Iterator[Desk]:
-    """An empty desk on the same kind of database as the test's (emptied PostgreSQL tables)."""
-    if _second_pg is None:
-        yield desks.new()
-        return
-    engine = create_engine(_second_pg)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
-    engine.dispose()
-    d = Desk.open(_second_pg, catalogue=catalogue)
+def empty_desk(second_db_url: str, catalogue: Catalogue) -> Iterator[Desk]:
+    """An empty desk on the same kind of database as the test's."""
+    d = Desk.open(second_db_url, catalogue=catalogue)
     yield d
     d.close()
 

@@ -13,16 +13,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from bpsm import Desk
 from bpsm.catalogue.loader import Catalogue
 from bpsm.importing import import_file, load_mapping, shipped
-from bpsm.store.tables import AuditEventRow, Base, CallContactRow, CallRow
+from bpsm.store.tables import AuditEventRow, CallContactRow, CallRow
 from bpsm.store.tables.importing import ImportLedgerRow
 from bpsm.store.tables.kpi import KpiDirtyRow
-from tests.conftest import PG_URL, ROOT
+from tests.conftest import PG_URL, ROOT, empty_database
 from tests.test_import_writer import HEADER, _row
 
 CASES = 1_500
@@ -100,13 +100,7 @@ def _dump(url: str) -> dict[str, Any]:
 def _reset(url: str, catalogue: Catalogue) -> None:
     """Empty the database again (as the fixtures do) and load the catalogue."""
     if PG_URL:
-        engine = create_engine(url)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
-        engine.dispose()
+        empty_database(url)
     else:
         os.remove(make_url(url).database or "")
     Desk.open(url, catalogue=catalogue).close()
