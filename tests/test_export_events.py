@@ -316,3 +316,43 @@ def test_a_group_taken_on_on_another_step_is_the_group_of_the_rows_after_it(
     assert len(escalations) == 6 and all(before != after for before, after in escalations)
     [call] = desk.calls.queue(states=None).items
     assert rows[-1]["group"] == call.group
+
+
+def test_each_row_names_the_contact_it_made_and_every_row_the_call_counters(desk: Desk) -> None:
+    """The registration is contact 1, a logged contact its own, the customer's reply on a resume
+    from waiting for them the next: the mapping reads back these contacts and no others."""
+    d = desk.calls
+    with freeze_time(NOW) as clock:
+        c = d.register(caller="Kim", channel="phone", summary="s", service=SERVICE, by="anna")
+        d.accept(c.id, by="anna")
+        d.log_contact(c.id, channel="email", note="again", by="anna")
+        d.wait(c.id, for_="customer", reason="details", by="anna")
+        clock.tick(timedelta(minutes=5))
+        d.resume(c.id, note="back", by="anna")
+        d.escalate(c.id, to_group="second-line-it", reason="second line", by="anna")
+        d.wait(c.id, for_="supplier", reason="parts", by="anna")
+        d.resume(c.id, note="parts in", by="anna")  # the supplier: no contact
+        d.resolve(c.id, solution="fixed", by="anna")
+    out = io.StringIO()
+    export_events(desk, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["activity"], r["contact"]) for r in rows] == [
+        ("register", "1"),
+        ("accept", ""),
+        ("log_contact", "2"),
+        ("wait_for_customer", ""),
+        ("resume", "3"),
+        ("escalate", ""),
+        ("wait_for_supplier", ""),
+        ("resume", ""),
+        ("resolve", ""),
+    ]
+    assert {(r["escalation_count"], r["reopen_count"]) for r in rows} == {("1", "0")}
+    plans, other = _read_back(desk, out.getvalue())
+    assert other == []
+    call = plans[case_number(c.id)].call
+    assert (call["contact_count"], call["resolved_at_contact"], call["escalation_count"]) == (
+        3,
+        3,
+        1,
+    )

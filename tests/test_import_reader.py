@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gzip
 import io
+from pathlib import Path
 
 import pytest
 
+from bpsm.errors import ValidationError
 from bpsm.importing import load_mapping, shipped
 from bpsm.importing.mapping import Mapping
 from bpsm.importing.reader import BadRow, RawCase, Skipped, read_cases, split_cases
@@ -143,3 +145,107 @@ def test_a_state_no_step_leads_to_is_refused_with_its_row() -> None:
     with pytest.raises(CaseRefused) as err:
         _replayer(mapping).plan(case)
     assert err.value.row == 3 and "close is final" in err.value.reason
+
+
+#: a generic log naming its steps and contacts (the shape of a bpsm export)
+STEPS_HEADER = "case,seq,at,step,group,contact\n"
+STEPS_MAPPING = """
+name: steps
+case_id: case
+timestamp: {column: at}
+state: step
+group: group
+order: {by: sequence, column: seq}
+states: {open: registered, take: in_progress, wait: waiting_customer, back: in_progress,
+         handover: in_progress, call: contact, fix: resolved, done: closed}
+facts:
+  mode: sequence
+  escalation: {by: activity, activities: [handover]}
+  contacts: {by: activities, column: contact}
+"""
+
+
+def _steps(tmp_path: Path, rows: list[str]) -> Plan:
+    path = tmp_path / "steps.yaml"
+    path.write_text(STEPS_MAPPING, encoding="utf-8")
+    plans, other = _plans(STEPS_HEADER + "".join(rows), load_mapping(path))
+    assert other == []
+    return plans["A"]
+
+
+def test_escalation_by_activity_counts_only_the_named_rows(tmp_path: Path) -> None:
+    plan = _steps(
+        tmp_path,
+        [
+            "A,1,2026-03-02T09:00:00+00:00,open,G1,1\n",
+            "A,2,2026-03-02T09:01:00+00:00,take,G1,\n",
+            "A,3,2026-03-02T09:02:00+00:00,wait,G1,\n",
+            "A,4,2026-03-02T09:03:00+00:00,back,G2,\n",  # a regrouping on a resume: no hand-over
+            "A,5,2026-03-02T09:04:00+00:00,handover,G3,\n",  # the named hand-over
+            "A,6,2026-03-02T09:05:00+00:00,fix,G3,\n",
+        ],
+    )
+    triggers = [e["trigger"] for e in plan.events]
+    assert triggers == ["register", "accept", "wait_for_customer", "resume", "escalate", "resolve"]
+    assert plan.call["escalation_count"] == 1 and plan.call["group"] == "G3"
+    assert plan.events[3]["data"]["group"] == "G2"
+    assert (plan.events[4]["data"]["from_group"], plan.events[4]["data"]["to_group"]) == (
+        "G2",
+        "G3",
+    )
+
+
+def test_contacts_by_a_column_are_the_rows_it_names_and_no_others(tmp_path: Path) -> None:
+    plan = _steps(
+        tmp_path,
+        [
+            "A,1,2026-03-02T09:00:00+00:00,open,G1,1\n",
+            "A,2,2026-03-02T09:01:00+00:00,take,G1,\n",
+            "A,3,2026-03-02T09:02:00+00:00,wait,G1,\n",
+            "A,4,2026-03-02T09:03:00+00:00,back,G1,\n",  # no contact named: the reply was none
+            "A,5,2026-03-02T09:04:00+00:00,wait,G1,\n",
+            "A,6,2026-03-02T09:05:00+00:00,back,G1,2\n",  # the customer's reply
+            "A,7,2026-03-02T09:06:00+00:00,call,G1,\n",  # a contact row not named: none
+            "A,8,2026-03-02T09:07:00+00:00,call,G1,3\n",
+            "A,9,2026-03-02T09:08:00+00:00,fix,G1,\n",
+            "A,10,2026-03-02T09:09:00+00:00,done,G1,\n",
+        ],
+    )
+    assert [(c["seq"], c["at"].minute, c["note"]) for c in plan.contacts] == [
+        (1, 0, "registered"),
+        (2, 5, "customer replied"),
+        (3, 7, "call"),
+    ]
+    call = plan.call
+    assert (call["contact_count"], call["resolved_at_contact"]) == (3, 3)
+    assert [e["trigger"] for e in plan.events].count("log_contact") == 1
+    assert call["updated_at"] == plan.events[-1]["at"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ("{escalation: {by: activity}}", "escalation by activity needs its activities"),
+        ("{contacts: {by: no_handovers, column: c}}", "contacts by a column needs by: activities"),
+    ],
+)
+def test_an_incomplete_rule_is_refused(tmp_path: Path, facts: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    text = STEPS_MAPPING.split("facts:")[0] + f"facts: {facts}\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        load_mapping(path)
+    assert message in str(err.value) and "bad.yaml" in str(err.value)
+
+
+def test_a_row_that_is_no_step_leaves_updated_at_at_the_last_step() -> None:
+    plans, _ = _plans(
+        HEADER
+        + _row("A", "New", 0, at="29/2/2016 15:42")
+        + _row("A", "Resolved", 1, at="29/2/2016 15:43")
+        + _row("A", "Closed", 2, at="29/2/2016 15:44")
+        + _row("A", "Closed", 3, at="9/3/2016 16:27"),  # a later update that changes nothing
+        load_mapping(shipped("servicenow")),
+    )
+    call = plans["A"].call
+    assert call["updated_at"] == call["closed_at"] == plans["A"].events[-1]["at"]
