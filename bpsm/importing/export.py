@@ -9,13 +9,15 @@ row the minutes logged). The call's channel and service, and the facts a KPI nee
 step shows, are the call's as they stand now, written on every row of its case (case
 attributes, as process-mining tools read them; the import reads them from the last row):
 the survey outcome and answers, the self-service flag, the exception, the business minutes to
-resolve and whether the lead time was met.
+resolve and whether the lead time was met, and the escalation and reopen counters. ``contact``
+names the contact with the customer a row's step made (the registration's 1, a
+``log_contact``'s own, a customer's reply on a ``resume``).
 
 The file reads back with the shipped mapping ``bpsm`` (``bpsm/importing/mappings/bpsm.yaml``):
-``activity`` is the mapped state column, so a ``log_contact`` row is a contact and a
-``resume`` after waiting for the customer the customer's reply, as in the desk; escalations
-and reopens are derived from the sequence (a change of group in progress, a return to work
-after resolution). See ``docs/import.md`` for what round-trips and what does not.
+``activity`` is the mapped state column, the counters are trusted, the escalation steps are the
+``escalate`` rows and the contacts the rows ``contact`` names — so history imported from
+another desk by its own rules (ServiceNow's counters) comes back as it was. See
+``docs/import.md`` for what round-trips and what does not.
 """
 
 from __future__ import annotations
