@@ -74,3 +74,11 @@ def test_a_missing_column_is_refused_before_reading(tmp_path: Path) -> None:
         load_mapping(
             _write(tmp_path, BASE.replace("case_id: 0", "case_id: 5") + "states: {A: ignore}\n")
         ).check_header(["a", "b", "c"], "log.csv")
+
+
+def test_a_step_that_is_not_one_of_the_reactive_process_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE + "states: {X: in_progress}\nsteps: {X: take_over}\n")
+    with pytest.raises(ValidationError) as err:
+        load_mapping(path)
+    text = str(err.value)
+    assert "m.yaml:6" in text and "steps" in text and "'take_over'" in text

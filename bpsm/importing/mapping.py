@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticError
 
 from bpsm.errors import Problem, ValidationError
-from bpsm.processes.calls.steps import OPEN_STATES
+from bpsm.processes.calls.steps import OPEN_STATES, REACTIVE
 
 __all__ = ["CASE_FACTS", "REACTIVE_STATES", "Column", "Mapping", "load_mapping", "shipped"]
 
@@ -199,6 +199,11 @@ class Mapping(_Strict):
     """The call's summary (default: the case id)."""
     states: dict[str, str]
     """Source state → reactive state (:data:`REACTIVE_STATES`)."""
+    steps: dict[str, str] = {}
+    """Source state → the step of the reactive table its row is written as, where that step
+    leads from the call's state to the mapped one (a bpsm export's ``make_exception``: the
+    trail says ``make_exception``, not the shortest way's ``accept``); elsewhere the shortest
+    way's step is written."""
     closed_then_worked: Literal["resolved", "refuse"] = "refuse"
     """A ``closed`` row followed by more work (the desk's close is final): ``resolved`` reads
     that close as a resolution (the work after it is then a reopen); ``refuse`` makes the case
@@ -217,6 +222,17 @@ class Mapping(_Strict):
     case_facts: dict[CaseFact, Column] = {}
     """Call fact → the column of the case's last row it is read from (:data:`CASE_FACTS`); an
     empty value is no value (the call's default)."""
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps(cls, value: dict[str, str]) -> dict[str, str]:
+        triggers = {step.trigger for step in REACTIVE.table}
+        for source, trigger in value.items():
+            if trigger not in triggers:
+                raise ValueError(
+                    f"{source!r} is written as {trigger!r}, not a step of the reactive process"
+                )
+        return value
 
     @field_validator("states")
     @classmethod

@@ -52,6 +52,14 @@ def _routes() -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
     return out
 
 
+_STEPS = frozenset(
+    (src, step.trigger, step.dest)
+    for step in REACTIVE.table
+    if step.dest is not None
+    for src in step.source
+)
+"""Every ``(from, trigger, to)`` the step table has."""
+
 ROUTES = _routes()
 """``(from, to)`` → the steps that lead there, from the step table."""
 
@@ -265,6 +273,11 @@ class _Replay:
             )
         emitted = len(self.events)
         route = ROUTES.get((self.state, target), ())
+        written = self.m.steps.get(ev.source)
+        if written is not None and route:
+            before = route[-2][1] if len(route) > 1 else self.state
+            if (before, written, route[-1][1]) in _STEPS:
+                route = (*route[:-1], (written, route[-1][1]))
         for i, (trigger, dest) in enumerate(route):
             self._effect(ev, trigger, channel)
             self.emit(ev, trigger, dest, **({"implied": True} if i < len(route) - 1 else {}))
