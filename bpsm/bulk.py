@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -365,6 +366,8 @@ _LIMITS = {
     k: limit_of(CallRow.__table__.c[k]) for k in ("caller", "summary", "service_id", "solution")
 }
 _MISSING = object()
+#: rows per ``INSERT ... VALUES`` statement on SQLite, and its limit of ``?`` per statement
+_ROWS_PER_INSERT, _SQLITE_VARIABLES = 200, 32_766
 _REASON_LIMIT = dict(_texts(class_mapper(AuditEventRow)))["reason"]
 
 
@@ -1148,51 +1151,64 @@ class Batch:
         self._pending = 0
 
     def _insert_sqlite(self, s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-        """``INSERT`` ``rows`` with one ``executemany`` of the driver, each value passed through
-        its column type's own bind processor (what Core does per row, without its per-row
-        bookkeeping); a time used by several rows is formatted once."""
+        """``INSERT`` ``rows``: each value through its column type's own bind processor (a
+        time used by several rows formatted once), in statements of many rows each (``INSERT
+        ... VALUES (...), (...)``: SQLite's per-statement cost paid once per block, not per
+        row), by the driver."""
+        if not rows:
+            return
         dialect = s.get_bind().dialect
-        keys = [k for k in rows[0]]
+        keys = list(rows[0])
         columns = [table.c[k] for k in keys]
         procs = [c.type._cached_bind_processor(dialect) for c in columns]
-        memo: dict[Any, Any] = {}
-
-        def remembered(proc: Any) -> Any:
-            def process(value: Any) -> Any:
+        times = {i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime)}
+        converted = [(i, p) for i, p in enumerate(procs) if p is not None and i not in times]
+        timed = [(i, p) for i, p in enumerate(procs) if p is not None and i in times]
+        memo: dict[Any, Any] = {None: None}
+        pick = operator.itemgetter(*keys)
+        flat: list[Any] = []
+        extend = flat.extend
+        for row in rows:
+            values = list(pick(row)) if len(keys) > 1 else [row[keys[0]]]
+            for i, proc in converted:
+                values[i] = proc(values[i])
+            for i, proc in timed:
+                value = values[i]
                 found = memo.get(value, _MISSING)
                 if found is _MISSING:
                     found = memo[value] = proc(value)
-                return found
-
-            return process
-
-        procs = [
-            remembered(p) if p is not None and isinstance(c.type, UTCDateTime) else p
-            for p, c in zip(procs, columns, strict=True)
-        ]
-        converted = [(i, p) for i, p in enumerate(procs) if p is not None]
-        params = []
-        for row in rows:
-            values = [row[k] for k in keys]
-            for i, proc in converted:
-                values[i] = proc(values[i])
-            params.append(tuple(values))
+                values[i] = found
+            extend(values)
         names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(keys))})"
-        s.connection().exec_driver_sql(sql, params)
+        one = f"({', '.join('?' * len(keys))})"
+        per = max(1, min(_ROWS_PER_INSERT, _SQLITE_VARIABLES // len(keys)))
+        width = per * len(keys)
+        conn = s.connection()
+        sql = None
+        for at in range(0, len(flat), width):
+            block = flat[at : at + width]
+            n = len(block) // len(keys)
+            if sql is None or n != per:
+                sql = f"INSERT INTO {table.name} ({names}) VALUES {', '.join([one] * n)}"
+            conn.exec_driver_sql(sql, tuple(block))
 
     def _triggered(self, s: Session, calls: list[dict[str, Any]]) -> None:
         """What the SQLite insert triggers the batch stands in for write, for new calls: their
         search index entries, their KPI marks (one per anchor time set)."""
         if "calls_search_insert" in self._stand_in:
-            s.execute(
-                text("INSERT INTO calls_search(rowid, caller, summary) VALUES (:id, :c, :s)"),
-                [{"id": c["id"], "c": c["caller"], "s": c["summary"]} for c in calls],
-            )
+            index = s.get_bind().dialect.identifier_preparer.quote(search_index.TABLE)
+            flat = [v for c in calls for v in (c["id"], c["caller"], c["summary"])]
+            per = _ROWS_PER_INSERT * 3
+            conn = s.connection()
+            for at in range(0, len(flat), per):
+                block = flat[at : at + per]
+                rows = ", ".join(["(?, ?, ?)"] * (len(block) // 3))
+                conn.exec_driver_sql(
+                    f"INSERT INTO {index}(rowid, caller, summary) VALUES {rows}", tuple(block)
+                )
         if "calls_kpi_dirty_insert" in self._stand_in:
             marks = [{"anchor": a, "at": c[a]} for c in calls for a in _ANCHORS if c[a] is not None]
-            if marks:
-                s.execute(insert(_DIRTY), marks)
+            self._insert_sqlite(s, _DIRTY, marks)
 
     def _stand_in_for_triggers(self) -> None:
         """On SQLite, take away the row-by-row insert triggers on ``calls`` (the search index,
