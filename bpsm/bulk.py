@@ -68,7 +68,7 @@ import contextlib
 import itertools
 import operator
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
@@ -366,6 +366,18 @@ _LIMITS = {
     k: limit_of(CallRow.__table__.c[k]) for k in ("caller", "summary", "service_id", "solution")
 }
 _MISSING = object()
+#: what :func:`bpsm.clock.now` returns while set (:func:`bpsm.clock.travel` sets it so)
+_NOW = clock._override
+
+
+def _iso_is_stored(proc: Any) -> bool:
+    """Whether an aware UTC time's ISO form (its first 26 characters) is exactly what the
+    column type's bind processor ``proc`` stores on SQLite (then the batch formats times so,
+    in C; a type that stores them otherwise keeps its processor)."""
+    probes = (datetime(2026, 1, 5, 7, 0, tzinfo=UTC), datetime(987, 12, 31, 23, 59, 58, 7, UTC))
+    return all(proc(t) == t.isoformat(" ", "microseconds")[:26] for t in probes)
+
+
 #: rows per ``INSERT ... VALUES`` statement on SQLite, and its limit of ``?`` per statement
 _ROWS_PER_INSERT, _SQLITE_VARIABLES = 200, 32_766
 _REASON_LIMIT = dict(_texts(class_mapper(AuditEventRow)))["reason"]
@@ -478,7 +490,8 @@ class Batch:
                 raise ValidationError(
                     "solution: resolving at first contact needs accept=True (a standard service)"
                 )
-            with clock.travel(moment):
+            token = _NOW.set(moment)
+            try:
                 row = self._register(
                     person, caller=caller, channel=channel, summary=summary, service_id=service
                 )
@@ -489,6 +502,8 @@ class Batch:
                 if solution is not None:
                     self._step(row, "resolve", person, {"solution": solution})
                 self._flush_point()
+            finally:
+                _NOW.reset(token)
         except BaseException as err:
             raise self._refused(err, None, "register") from None
         self.registered += 1
@@ -584,9 +599,12 @@ class Batch:
                         field="at",
                     )
                 )
-            with clock.travel(moment):
+            token = _NOW.set(moment)  # (clock.travel's, without its generator per action)
+            try:
                 ctx = self._step(row, trigger, person, answers)
                 self._flush_point()
+            finally:
+                _NOW.reset(token)
         except BaseException as err:
             raise self._refused(err, call, trigger) from None
         self._done()
@@ -1043,7 +1061,9 @@ class Batch:
         return track
 
     def _touch(self, obj: Any) -> None:
-        self._touched.append(self._tracks[id(obj)])
+        track, touched = self._tracks[id(obj)], self._touched
+        if not touched or touched[-1] is not track:
+            touched.append(track)
 
     def _get(self, kind: type[Any], ident: Any) -> Any:
         if kind not in _RECORDS:
@@ -1089,7 +1109,12 @@ class Batch:
                         self._check(key, limit, value)
                 track.flushed = cols.values(obj)
                 continue
-            now = cols.values(obj)
+            if isinstance(obj, _Record):  # its __dict__ is its columns: compared as it stands
+                if d == track.flushed:
+                    continue
+                now = dict(d)
+            else:
+                now = cols.values(obj)
             if now != track.flushed:
                 flushed = track.flushed
                 for key, limit in cols.texts:
@@ -1164,7 +1189,7 @@ class Batch:
         times = {i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime)}
         converted = [(i, p) for i, p in enumerate(procs) if p is not None and i not in times]
         timed = [(i, p) for i, p in enumerate(procs) if p is not None and i in times]
-        memo: dict[Any, Any] = {None: None}
+        fast = all(_iso_is_stored(p) for _, p in timed)  # else each through its processor
         pick = operator.itemgetter(*keys)
         flat: list[Any] = []
         extend = flat.extend
@@ -1174,10 +1199,12 @@ class Batch:
                 values[i] = proc(values[i])
             for i, proc in timed:
                 value = values[i]
-                found = memo.get(value, _MISSING)
-                if found is _MISSING:
-                    found = memo[value] = proc(value)
-                values[i] = found
+                if value is not None:
+                    values[i] = (
+                        value.isoformat(" ", "microseconds")[:26]
+                        if fast and value.tzinfo is UTC
+                        else proc(value)
+                    )
             extend(values)
         names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
         one = f"({', '.join('?' * len(keys))})"
