@@ -368,6 +368,7 @@ _LIMITS = {
 _MISSING = object()
 #: what :func:`bpsm.clock.now` returns while set (:func:`bpsm.clock.travel` sets it so)
 _NOW = clock._override
+_WHOLE = (int, type(None))  # a survey score's types that need no JSON check
 
 
 def _iso_is_stored(proc: Any) -> bool:
@@ -949,10 +950,14 @@ class Batch:
             data["why"] = "sample"
             return
         self._flush_point()  # as at_close flushes: the survey's id for its trail
-        self._audit(by, "survey", survey.id, "ask", None, "pending", None, {"call_id": row.id})
+        ask = {"call_id": row.id}
+        self._audit(by, "survey", survey.id, "ask", None, "pending", None, ask, plain=True)
         if answered:
             extra = {"effort": effort, "satisfaction": satisfaction, "via": "close"}
-            self._audit(by, "survey", survey.id, "answer", "pending", survey.state, None, extra)
+            plain = type(effort) in _WHOLE and type(satisfaction) in _WHOLE
+            self._audit(
+                by, "survey", survey.id, "answer", "pending", survey.state, None, extra, plain
+            )
         else:
             self._audit(by, "survey", survey.id, "decline", "pending", survey.state, None, None)
 
@@ -966,8 +971,10 @@ class Batch:
         dest: str | None,
         reason: str | None,
         data: dict[str, Any] | None,
+        plain: bool = False,
     ) -> None:
-        """:func:`bpsm.processes.base.audit`'s event, as a row to insert (its texts checked)."""
+        """:func:`bpsm.processes.base.audit`'s event, as a row to insert (its texts checked;
+        ``plain``: ``data`` is the batch's own, of ids and whole numbers, :func:`_plain`)."""
         values = {
             "at": clock.now(),
             "actor": by.id,
@@ -981,7 +988,7 @@ class Batch:
         }
         if reason is not None:  # the others: the step table's names, ids, staff ids
             _fits("reason", _REASON_LIMIT, reason)
-        if data and not _plain(data):
+        if data and not plain and not _plain(data):
             _fits("data", None, data)
         self._log(_AUDIT, values)
 
@@ -1006,11 +1013,12 @@ class Batch:
         now = clock.now()
         if at is None:
             return now
-        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-            raise ValidationError(
-                Problem(f"{shown(at)} must be a datetime with a time zone", field="at")
-            )
-        at = clock.to_utc(at)
+        if type(at) is not datetime or at.tzinfo is not UTC:  # (UTC already: as it stands)
+            if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+                raise ValidationError(
+                    Problem(f"{shown(at)} must be a datetime with a time zone", field="at")
+                )
+            at = clock.to_utc(at)
         if at > now:
             raise ValidationError(
                 Problem(f"{at.isoformat()} is in the future (now {now.isoformat()})", field="at")
