@@ -1117,14 +1117,14 @@ class Batch:
                         self._check(key, limit, value)
                 track.flushed = cols.values(obj)
                 continue
+            flushed = track.flushed
             if isinstance(obj, _Record):  # its __dict__ is its columns: compared as it stands
-                if d == track.flushed:
+                if d == flushed:
                     continue
-                now = dict(d)
+                now = d
             else:
                 now = cols.values(obj)
-            if now != track.flushed:
-                flushed = track.flushed
+            if now != flushed:
                 for key, limit in cols.texts:
                     value = now[key]
                     if (
@@ -1134,8 +1134,8 @@ class Batch:
                     ):
                         self._check(key, limit, value)
                 if cols.versioned:
-                    obj.version = now["version"] = track.flushed["version"] + 1
-                track.flushed = now
+                    obj.version = now["version"] = flushed["version"] + 1
+                track.flushed = now if now is not d else dict(d)
 
     def _check(self, key: str, limit: int | None, value: Any) -> None:
         """:func:`bpsm.store.uow.refuse_unfit_values`'s test of one value; a short text that
@@ -1198,6 +1198,7 @@ class Batch:
         converted = [(i, p) for i, p in enumerate(procs) if p is not None and i not in times]
         timed = [(i, p) for i, p in enumerate(procs) if p is not None and i in times]
         fast = all(_iso_is_stored(p) for _, p in timed)  # else each through its processor
+        memo: dict[Any, Any] = {}  # (a row's times often repeat: updated_at, closed_at...)
         pick = operator.itemgetter(*keys)
         flat: list[Any] = []
         extend = flat.extend
@@ -1208,11 +1209,14 @@ class Batch:
             for i, proc in timed:
                 value = values[i]
                 if value is not None:
-                    values[i] = (
-                        value.isoformat(" ", "microseconds")[:26]
-                        if fast and value.tzinfo is UTC
-                        else proc(value)
-                    )
+                    found = memo.get(value)
+                    if found is None:
+                        found = memo[value] = (
+                            value.isoformat(" ", "microseconds")[:26]
+                            if fast and value.tzinfo is UTC
+                            else proc(value)
+                        )
+                    values[i] = found
             extend(values)
         names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
         one = f"({', '.join('?' * len(keys))})"
