@@ -25,10 +25,10 @@ are plain objects with the ORM class's columns; a stand-in for the ORM session
 (:class:`_BatchSession`) hands out ids, applies column defaults, counts versions as the ORM's
 flushes would and checks every text against its column
 (:func:`bpsm.store.uow.refuse_unfit_values`'s rules). The rows are written once per chunk, one
-``executemany`` per table (on SQLite the driver's, each value through its column type's own bind
-processor), in the batch's one transaction — so a batch's calls, contacts, surveys, relation
-cases and audit events are the rows the one-action API writes for the same actions
-(``tests/test_bulk_property.py`` checks it on random action sequences).
+``executemany`` per table (on SQLite, ``INSERT ... VALUES`` statements of 200 rows each, each value
+through its column type's own bind processor), in the batch's one transaction — so a batch's
+calls, contacts, surveys, relation cases and audit events are the rows the one-action API
+writes for the same actions (``tests/test_bulk_property.py`` checks it on random action sequences).
 
 * **All or nothing.** The batch commits when its block ends. A refused action raises the error
   the one-action API raises (:class:`~bpsm.errors.PermissionDenied`,
@@ -44,9 +44,11 @@ cases and audit events are the rows the one-action API writes for the same actio
   row-by-row insert triggers on ``calls`` cost more than the inserts themselves, so a batch takes
   them away inside its transaction and writes the same search entries and marks per chunk,
   putting the triggers back, as they were, before it commits (a batch that fails or is killed
-  rolls that back too); only triggers whose text is exactly the migrations' are stood in for,
-  any other stays and fires. The other triggers (the audit trail's append-only guards, the
-  update triggers) are left alone.
+  rolls that back too; no other connection writes a call meanwhile, as SQLite has one writer
+  and the batch holds the write lock from its start, and readers see the committed schema,
+  triggers included: ``tests/test_bulk_triggers.py``); only triggers whose text is exactly the
+  migrations' are stood in for, any other stays and fires. The other triggers (the audit
+  trail's append-only guards, the update triggers) are left alone.
 * **Replayed history** (:meth:`Batch.replayed`, for importers): a call whose whole path was
   already worked out on the reactive step table (:mod:`bpsm.importing.replay`) is written as
   it stands — its row, contacts and audit events — after the batch checks that every event is a
