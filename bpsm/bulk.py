@@ -25,10 +25,10 @@ are plain objects with the ORM class's columns; a stand-in for the ORM session
 (:class:`_BatchSession`) hands out ids, applies column defaults, counts versions as the ORM's
 flushes would and checks every text against its column
 (:func:`bpsm.store.uow.refuse_unfit_values`'s rules). The rows are written once per chunk, one
-``executemany`` per table (on SQLite the driver's, each value through its column type's own bind
-processor), in the batch's one transaction — so a batch's calls, contacts, surveys, relation
-cases and audit events are the rows the one-action API writes for the same actions
-(``tests/test_bulk_property.py`` checks it on random action sequences).
+``executemany`` per table (on SQLite, ``INSERT ... VALUES`` statements of 200 rows each, each value
+through its column type's own bind processor), in the batch's one transaction — so a batch's
+calls, contacts, surveys, relation cases and audit events are the rows the one-action API
+writes for the same actions (``tests/test_bulk_property.py`` checks it on random action sequences).
 
 * **All or nothing.** The batch commits when its block ends. A refused action raises the error
   the one-action API raises (:class:`~bpsm.errors.PermissionDenied`,
@@ -44,9 +44,11 @@ cases and audit events are the rows the one-action API writes for the same actio
   row-by-row insert triggers on ``calls`` cost more than the inserts themselves, so a batch takes
   them away inside its transaction and writes the same search entries and marks per chunk,
   putting the triggers back, as they were, before it commits (a batch that fails or is killed
-  rolls that back too); only triggers whose text is exactly the migrations' are stood in for,
-  any other stays and fires. The other triggers (the audit trail's append-only guards, the
-  update triggers) are left alone.
+  rolls that back too; no other connection writes a call meanwhile, as SQLite has one writer
+  and the batch holds the write lock from its start, and readers see the committed schema,
+  triggers included: ``tests/test_bulk_triggers.py``); only triggers whose text is exactly the
+  migrations' are stood in for, any other stays and fires. The other triggers (the audit
+  trail's append-only guards, the update triggers) are left alone.
 * **Replayed history** (:meth:`Batch.replayed`, for importers): a call whose whole path was
   already worked out on the reactive step table (:mod:`bpsm.importing.replay`) is written as
   it stands — its row, contacts and audit events — after the batch checks that every event is a
@@ -66,8 +68,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
@@ -365,6 +368,21 @@ _LIMITS = {
     k: limit_of(CallRow.__table__.c[k]) for k in ("caller", "summary", "service_id", "solution")
 }
 _MISSING = object()
+#: what :func:`bpsm.clock.now` returns while set (:func:`bpsm.clock.travel` sets it so)
+_NOW = clock._override
+_WHOLE = (int, type(None))  # a survey score's types that need no JSON check
+
+
+def _iso_is_stored(proc: Any) -> bool:
+    """Whether an aware UTC time's ISO form (its first 26 characters) is exactly what the
+    column type's bind processor ``proc`` stores on SQLite (then the batch formats times so,
+    in C; a type that stores them otherwise keeps its processor)."""
+    probes = (datetime(2026, 1, 5, 7, 0, tzinfo=UTC), datetime(987, 12, 31, 23, 59, 58, 7, UTC))
+    return all(proc(t) == t.isoformat(" ", "microseconds")[:26] for t in probes)
+
+
+#: rows per ``INSERT ... VALUES`` statement on SQLite, and its limit of ``?`` per statement
+_ROWS_PER_INSERT, _SQLITE_VARIABLES = 200, 32_766
 _REASON_LIMIT = dict(_texts(class_mapper(AuditEventRow)))["reason"]
 
 
@@ -475,7 +493,8 @@ class Batch:
                 raise ValidationError(
                     "solution: resolving at first contact needs accept=True (a standard service)"
                 )
-            with clock.travel(moment):
+            token = _NOW.set(moment)
+            try:
                 row = self._register(
                     person, caller=caller, channel=channel, summary=summary, service_id=service
                 )
@@ -486,6 +505,8 @@ class Batch:
                 if solution is not None:
                     self._step(row, "resolve", person, {"solution": solution})
                 self._flush_point()
+            finally:
+                _NOW.reset(token)
         except BaseException as err:
             raise self._refused(err, None, "register") from None
         self.registered += 1
@@ -581,9 +602,12 @@ class Batch:
                         field="at",
                     )
                 )
-            with clock.travel(moment):
+            token = _NOW.set(moment)  # (clock.travel's, without its generator per action)
+            try:
                 ctx = self._step(row, trigger, person, answers)
                 self._flush_point()
+            finally:
+                _NOW.reset(token)
         except BaseException as err:
             raise self._refused(err, call, trigger) from None
         self._done()
@@ -928,10 +952,14 @@ class Batch:
             data["why"] = "sample"
             return
         self._flush_point()  # as at_close flushes: the survey's id for its trail
-        self._audit(by, "survey", survey.id, "ask", None, "pending", None, {"call_id": row.id})
+        ask = {"call_id": row.id}
+        self._audit(by, "survey", survey.id, "ask", None, "pending", None, ask, plain=True)
         if answered:
             extra = {"effort": effort, "satisfaction": satisfaction, "via": "close"}
-            self._audit(by, "survey", survey.id, "answer", "pending", survey.state, None, extra)
+            plain = type(effort) in _WHOLE and type(satisfaction) in _WHOLE
+            self._audit(
+                by, "survey", survey.id, "answer", "pending", survey.state, None, extra, plain
+            )
         else:
             self._audit(by, "survey", survey.id, "decline", "pending", survey.state, None, None)
 
@@ -945,8 +973,10 @@ class Batch:
         dest: str | None,
         reason: str | None,
         data: dict[str, Any] | None,
+        plain: bool = False,
     ) -> None:
-        """:func:`bpsm.processes.base.audit`'s event, as a row to insert (its texts checked)."""
+        """:func:`bpsm.processes.base.audit`'s event, as a row to insert (its texts checked;
+        ``plain``: ``data`` is the batch's own, of ids and whole numbers, :func:`_plain`)."""
         values = {
             "at": clock.now(),
             "actor": by.id,
@@ -960,7 +990,7 @@ class Batch:
         }
         if reason is not None:  # the others: the step table's names, ids, staff ids
             _fits("reason", _REASON_LIMIT, reason)
-        if data and not _plain(data):
+        if data and not plain and not _plain(data):
             _fits("data", None, data)
         self._log(_AUDIT, values)
 
@@ -985,11 +1015,12 @@ class Batch:
         now = clock.now()
         if at is None:
             return now
-        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-            raise ValidationError(
-                Problem(f"{shown(at)} must be a datetime with a time zone", field="at")
-            )
-        at = clock.to_utc(at)
+        if type(at) is not datetime or at.tzinfo is not UTC:  # (UTC already: as it stands)
+            if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+                raise ValidationError(
+                    Problem(f"{shown(at)} must be a datetime with a time zone", field="at")
+                )
+            at = clock.to_utc(at)
         if at > now:
             raise ValidationError(
                 Problem(f"{at.isoformat()} is in the future (now {now.isoformat()})", field="at")
@@ -1040,7 +1071,9 @@ class Batch:
         return track
 
     def _touch(self, obj: Any) -> None:
-        self._touched.append(self._tracks[id(obj)])
+        track, touched = self._tracks[id(obj)], self._touched
+        if not touched or touched[-1] is not track:
+            touched.append(track)
 
     def _get(self, kind: type[Any], ident: Any) -> Any:
         if kind not in _RECORDS:
@@ -1086,9 +1119,14 @@ class Batch:
                         self._check(key, limit, value)
                 track.flushed = cols.values(obj)
                 continue
-            now = cols.values(obj)
-            if now != track.flushed:
-                flushed = track.flushed
+            flushed = track.flushed
+            if isinstance(obj, _Record):  # its __dict__ is its columns: compared as it stands
+                if d == flushed:
+                    continue
+                now = d
+            else:
+                now = cols.values(obj)
+            if now != flushed:
                 for key, limit in cols.texts:
                     value = now[key]
                     if (
@@ -1098,8 +1136,8 @@ class Batch:
                     ):
                         self._check(key, limit, value)
                 if cols.versioned:
-                    obj.version = now["version"] = track.flushed["version"] + 1
-                track.flushed = now
+                    obj.version = now["version"] = flushed["version"] + 1
+                track.flushed = now if now is not d else dict(d)
 
     def _check(self, key: str, limit: int | None, value: Any) -> None:
         """:func:`bpsm.store.uow.refuse_unfit_values`'s test of one value; a short text that
@@ -1148,51 +1186,70 @@ class Batch:
         self._pending = 0
 
     def _insert_sqlite(self, s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-        """``INSERT`` ``rows`` with one ``executemany`` of the driver, each value passed through
-        its column type's own bind processor (what Core does per row, without its per-row
-        bookkeeping); a time used by several rows is formatted once."""
+        """``INSERT`` ``rows``: each value through its column type's own bind processor (a
+        time used by several rows formatted once), in statements of many rows each (``INSERT
+        ... VALUES (...), (...)``: SQLite's per-statement cost paid once per block, not per
+        row), by the driver."""
+        if not rows:
+            return
         dialect = s.get_bind().dialect
-        keys = [k for k in rows[0]]
+        keys = list(rows[0])
         columns = [table.c[k] for k in keys]
         procs = [c.type._cached_bind_processor(dialect) for c in columns]
-        memo: dict[Any, Any] = {}
-
-        def remembered(proc: Any) -> Any:
-            def process(value: Any) -> Any:
-                found = memo.get(value, _MISSING)
-                if found is _MISSING:
-                    found = memo[value] = proc(value)
-                return found
-
-            return process
-
-        procs = [
-            remembered(p) if p is not None and isinstance(c.type, UTCDateTime) else p
-            for p, c in zip(procs, columns, strict=True)
-        ]
-        converted = [(i, p) for i, p in enumerate(procs) if p is not None]
-        params = []
+        times = {i for i, c in enumerate(columns) if isinstance(c.type, UTCDateTime)}
+        converted = [(i, p) for i, p in enumerate(procs) if p is not None and i not in times]
+        timed = [(i, p) for i, p in enumerate(procs) if p is not None and i in times]
+        fast = all(_iso_is_stored(p) for _, p in timed)  # else each through its processor
+        memo: dict[Any, Any] = {}  # (a row's times often repeat: updated_at, closed_at...)
+        pick = operator.itemgetter(*keys)
+        flat: list[Any] = []
+        extend = flat.extend
         for row in rows:
-            values = [row[k] for k in keys]
+            values = list(pick(row)) if len(keys) > 1 else [row[keys[0]]]
             for i, proc in converted:
                 values[i] = proc(values[i])
-            params.append(tuple(values))
+            for i, proc in timed:
+                value = values[i]
+                if value is not None:
+                    found = memo.get(value)
+                    if found is None:
+                        found = memo[value] = (
+                            value.isoformat(" ", "microseconds")[:26]
+                            if fast and value.tzinfo is UTC
+                            else proc(value)
+                        )
+                    values[i] = found
+            extend(values)
         names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(keys))})"
-        s.connection().exec_driver_sql(sql, params)
+        one = f"({', '.join('?' * len(keys))})"
+        per = max(1, min(_ROWS_PER_INSERT, _SQLITE_VARIABLES // len(keys)))
+        width = per * len(keys)
+        conn = s.connection()
+        sql = None
+        for at in range(0, len(flat), width):
+            block = flat[at : at + width]
+            n = len(block) // len(keys)
+            if sql is None or n != per:
+                sql = f"INSERT INTO {table.name} ({names}) VALUES {', '.join([one] * n)}"
+            conn.exec_driver_sql(sql, tuple(block))
 
     def _triggered(self, s: Session, calls: list[dict[str, Any]]) -> None:
         """What the SQLite insert triggers the batch stands in for write, for new calls: their
         search index entries, their KPI marks (one per anchor time set)."""
         if "calls_search_insert" in self._stand_in:
-            s.execute(
-                text("INSERT INTO calls_search(rowid, caller, summary) VALUES (:id, :c, :s)"),
-                [{"id": c["id"], "c": c["caller"], "s": c["summary"]} for c in calls],
-            )
+            index = s.get_bind().dialect.identifier_preparer.quote(search_index.TABLE)
+            flat = [v for c in calls for v in (c["id"], c["caller"], c["summary"])]
+            per = _ROWS_PER_INSERT * 3
+            conn = s.connection()
+            for at in range(0, len(flat), per):
+                block = flat[at : at + per]
+                rows = ", ".join(["(?, ?, ?)"] * (len(block) // 3))
+                conn.exec_driver_sql(
+                    f"INSERT INTO {index}(rowid, caller, summary) VALUES {rows}", tuple(block)
+                )
         if "calls_kpi_dirty_insert" in self._stand_in:
             marks = [{"anchor": a, "at": c[a]} for c in calls for a in _ANCHORS if c[a] is not None]
-            if marks:
-                s.execute(insert(_DIRTY), marks)
+            self._insert_sqlite(s, _DIRTY, marks)
 
     def _stand_in_for_triggers(self) -> None:
         """On SQLite, take away the row-by-row insert triggers on ``calls`` (the search index,
