@@ -217,6 +217,7 @@ class QueueScreen(CallScreen):
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._jumping = False
         self._box_open = False
+        self._hide_box_with: int | None = None  # the box closes with this request's page
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
         self._said: dict[str, str | Text] = {}
@@ -262,7 +263,7 @@ class QueueScreen(CallScreen):
         if action in _TYPED_IN_BOX and isinstance(self.focused, Input):
             return None  # typed into the box: / and # show dimmed (the footer keeps its keys)
         if action == "leave_box":
-            return not self.query_one("#queue-input", Input).has_class("hidden")
+            return self._box_open
         return super().check_action(action, parameters)
 
     # -- data ----------------------------------------------------------------------------------
@@ -406,6 +407,8 @@ class QueueScreen(CallScreen):
             sorted_by=(self.view.sort, self.view.descending),
         )
         self._top = False
+        if self._hide_box_with is not None and self._hide_box_with <= message.request:
+            self._hide_box()  # the box closes in the frame of the page it asked for
         self.painted += 1
         self._say("#queue-view", self.view.describe())
         self._cut = cut_note(page, self.view)
@@ -479,6 +482,8 @@ class QueueScreen(CallScreen):
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void
+        if self._hide_box_with is not None:
+            self._hide_box()
         self._kpis_after_first_page()
         self.desk_app.show_error(message.error, title="Could not load the queue")
 
@@ -510,20 +515,37 @@ class QueueScreen(CallScreen):
 
     def _open_input(self, *, jumping: bool) -> None:
         box = self.query_one("#queue-input", Input)
-        self._jumping, self._box_open = jumping, True
+        self._jumping, self._box_open, self._hide_box_with = jumping, True, None
         box.placeholder = "call number, e.g. C-000123 or 123" if jumping else "search"
         box.value = "" if jumping else self.view.search
         box.remove_class("hidden")
         self.set_focus(box)  # at once, not after the keys already typed: they are for the box
 
     def _close_input(self, then: Callable[[str], None]) -> None:
-        """Hide the box and give the table the focus now (the keys typed next are for it), then
-        call ``then`` with the box's text once the box has handled the keys typed into it."""
+        """Give the table the focus now (the keys typed next are for it), then call ``then`` with
+        the box's text once the box has handled the keys typed into it.
+
+        The box goes with the page ``then`` asks for: hidden in the frame that paints it, so the
+        screen is laid out and the table drawn once for the key, not once for the box and again
+        for the page; at once when ``then`` asks for none (or it fails)."""
         box = self.query_one("#queue-input", Input)
         self._box_open = False
-        box.add_class("hidden")
         self.set_focus(self.query_one(CallTable))
-        box.call_later(lambda: then(box.value.strip()))
+
+        def close() -> None:
+            asked = self._requests
+            then(box.value.strip())
+            if self._requests == asked:
+                self._hide_box()
+            else:
+                self._hide_box_with = self._requests
+
+        box.call_later(close)
+
+    def _hide_box(self) -> None:
+        self._hide_box_with = None
+        if not self._box_open:  # not opened again meanwhile
+            self.query_one("#queue-input", Input).add_class("hidden")
 
     @on(Input.Changed, "#queue-input")
     def _search_as_typed(self, event: Input.Changed) -> None:

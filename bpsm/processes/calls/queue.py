@@ -298,12 +298,16 @@ def _in_state(
     ``(state, key, id) > ('registered', k, i)``, the same calls as ``(key, id) > (k, i)`` there,
     written as the state's index (state, key, id) starts. PostgreSQL otherwise took an index
     without the state for it and read every call of a group for a state that has none (300-570
-    ms a page of the group filter by group on a million calls)."""
+    ms a page of the group filter by group on a million calls). SQLite seeks only ``state = ?``
+    on that form and reads the state's calls up to the start (7 ms a state, 35 ms a page of the
+    open filter on a million calls): the same start without the state, ``(key, id) > (k, i)``,
+    goes beside it, which SQLite seeks by (0.1 ms) and PostgreSQL checks in the same index."""
     anchor = before or after or at
     if anchor is None:
         return []
     op = _start_op(descending, backwards, at is not None)
-    return [_compare((CallRow.state, *keys), (state, *_mark(anchor)), op)]
+    mark = _mark(anchor)
+    return [_compare((CallRow.state, *keys), (state, *mark), op), _compare(keys, mark, op)]
 
 
 def page_query(
