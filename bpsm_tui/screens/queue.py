@@ -221,6 +221,7 @@ class QueueScreen(CallScreen):
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
         self._said: dict[str, str | Text] = {}
+        self._status_width = 0  # the widest status shown: the status line's width
         self._cut = ""  # the status line's note on a search that read only part of the list
         self._counting = False  # a count runs (one at a time)
         self._count_next: tuple[int, QueueView, Cursor | None] | None = None
@@ -468,7 +469,10 @@ class QueueScreen(CallScreen):
         text = page_status(position, shown, total, size)
         if position % size:  # a page found by key need not start on a multiple
             text = text.split(" · page")[0]
-        self._say("#queue-status", text + self._cut)
+        # room for the widest status of this list at once (its last page): paging on in it
+        # never widens the line, so it never lays the screen out again
+        widest = page_status(max(total - size, 0), size, total, size) + self._cut
+        self._say("#queue-status", text + self._cut, room=_width(widest))
 
     def on_queue_screen_counted(self, message: Counted) -> None:
         self._counting = False
@@ -492,17 +496,28 @@ class QueueScreen(CallScreen):
         call = self.selected_call()
         self._say("#call-hint", allowed_hint(call, self._allowed.get(call.id) if call else None))
 
-    def _say(self, line: str, text: str | Text) -> None:
+    def _say(self, line: str, text: str | Text, *, room: int = 0) -> None:
         """Show ``text`` on status line ``line`` (a selector), unless it shows it already: each
         update costs a frame of its own, and a page key must not wait behind one that changes
-        nothing."""
+        nothing. ``room``: the status line's width to keep from now on, at least."""
         before = self._said.get(line)
-        if before != text:
-            self._said[line] = text
-            # one line each: only a line of its text's width (the status and the view) may
-            # need the screen laid out again, and only when that width changes
-            same = line == "#call-hint" or (before is not None and _width(before) == _width(text))
-            self.query_one(line, Static).update(text, layout=not same)
+        if before == text:
+            return
+        self._said[line] = text
+        widget = self.query_one(line, Static)
+        if line != "#queue-status":  # the hint and the view fill their width: no layout
+            widget.update(text, layout=False)
+            return
+        # the status is as wide as the widest text it has shown: a text of another width
+        # (``40 calls shown · counting…``, then ``Calls 81–120 of 271,000``) lays the screen
+        # out again only when it is wider than any before, not twice a page
+        room = min(room, self.size.width // 2)  # the view beside it keeps half the line
+        width = max(_width(text), room) + widget.styles.gutter.width  # its padding
+        wider = width > self._status_width
+        if wider:
+            self._status_width = width
+            widget.styles.width = width
+        widget.update(text, layout=wider)  # wider: drawn again once laid out
 
     @on(DataTable.HeaderSelected, "#calls")
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
