@@ -212,3 +212,20 @@ def test_the_embedded_sqlite_database_runs_in_wal_mode_with_foreign_keys(tmp_pat
         ]
     engine.dispose()
     assert pragmas == ["wal", 1, 10000]
+
+
+def test_the_group_by_age_index_is_on_postgresql_only(db_url: str) -> None:
+    """(state, group, registered_at, id) serves PostgreSQL's group filter by age; SQLite, given
+    it, chose it for the group filter by group and sorted the ids (migration 0011)."""
+    from sqlalchemy import inspect
+
+    from bpsm.store.search import PG_ONLY_INDEX
+
+    engine = make_engine(db_url)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("calls")}
+    postgresql = engine.dialect.name == "postgresql"
+    engine.dispose()
+    if postgresql:
+        assert indexes[PG_ONLY_INDEX] == ["state", "group", "registered_at", "id"]
+    else:
+        assert PG_ONLY_INDEX not in indexes

@@ -217,9 +217,11 @@ class QueueScreen(CallScreen):
         self._allowed: Mapping[int, Sequence[str]] = {}
         self._jumping = False
         self._box_open = False
+        self._hide_box_with: int | None = None  # the box closes with this request's page
         self._painted_request = 0
         self._after_paint: list[Callable[[], None]] = []
         self._said: dict[str, str | Text] = {}
+        self._status_width = 0  # the widest status shown: the status line's width
         self._cut = ""  # the status line's note on a search that read only part of the list
         self._counting = False  # a count runs (one at a time)
         self._count_next: tuple[int, QueueView, Cursor | None] | None = None
@@ -262,7 +264,7 @@ class QueueScreen(CallScreen):
         if action in _TYPED_IN_BOX and isinstance(self.focused, Input):
             return None  # typed into the box: / and # show dimmed (the footer keeps its keys)
         if action == "leave_box":
-            return not self.query_one("#queue-input", Input).has_class("hidden")
+            return self._box_open
         return super().check_action(action, parameters)
 
     # -- data ----------------------------------------------------------------------------------
@@ -406,6 +408,8 @@ class QueueScreen(CallScreen):
             sorted_by=(self.view.sort, self.view.descending),
         )
         self._top = False
+        if self._hide_box_with is not None and self._hide_box_with <= message.request:
+            self._hide_box()  # the box closes in the frame of the page it asked for
         self.painted += 1
         self._say("#queue-view", self.view.describe())
         self._cut = cut_note(page, self.view)
@@ -465,7 +469,10 @@ class QueueScreen(CallScreen):
         text = page_status(position, shown, total, size)
         if position % size:  # a page found by key need not start on a multiple
             text = text.split(" · page")[0]
-        self._say("#queue-status", text + self._cut)
+        # room for the widest status of this list at once (its last page): paging on in it
+        # never widens the line, so it never lays the screen out again
+        widest = page_status(max(total - size, 0), size, total, size) + self._cut
+        self._say("#queue-status", text + self._cut, room=_width(widest))
 
     def on_queue_screen_counted(self, message: Counted) -> None:
         self._counting = False
@@ -479,6 +486,8 @@ class QueueScreen(CallScreen):
 
     def on_queue_screen_load_failed(self, message: LoadFailed) -> None:
         self._painted_request, self._after_paint = self._requests, []  # keys typed for it: void
+        if self._hide_box_with is not None:
+            self._hide_box()
         self._kpis_after_first_page()
         self.desk_app.show_error(message.error, title="Could not load the queue")
 
@@ -487,17 +496,28 @@ class QueueScreen(CallScreen):
         call = self.selected_call()
         self._say("#call-hint", allowed_hint(call, self._allowed.get(call.id) if call else None))
 
-    def _say(self, line: str, text: str | Text) -> None:
+    def _say(self, line: str, text: str | Text, *, room: int = 0) -> None:
         """Show ``text`` on status line ``line`` (a selector), unless it shows it already: each
         update costs a frame of its own, and a page key must not wait behind one that changes
-        nothing."""
+        nothing. ``room``: the status line's width to keep from now on, at least."""
         before = self._said.get(line)
-        if before != text:
-            self._said[line] = text
-            # one line each: only a line of its text's width (the status and the view) may
-            # need the screen laid out again, and only when that width changes
-            same = line == "#call-hint" or (before is not None and _width(before) == _width(text))
-            self.query_one(line, Static).update(text, layout=not same)
+        if before == text:
+            return
+        self._said[line] = text
+        widget = self.query_one(line, Static)
+        if line != "#queue-status":  # the hint and the view fill their width: no layout
+            widget.update(text, layout=False)
+            return
+        # the status is as wide as the widest text it has shown: a text of another width
+        # (``40 calls shown · counting…``, then ``Calls 81–120 of 271,000``) lays the screen
+        # out again only when it is wider than any before, not twice a page
+        room = min(room, self.size.width // 2)  # the view beside it keeps half the line
+        width = max(_width(text), room) + widget.styles.gutter.width  # its padding
+        wider = width > self._status_width
+        if wider:
+            self._status_width = width
+            widget.styles.width = width
+        widget.update(text, layout=wider)  # wider: drawn again once laid out
 
     @on(DataTable.HeaderSelected, "#calls")
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
@@ -510,20 +530,37 @@ class QueueScreen(CallScreen):
 
     def _open_input(self, *, jumping: bool) -> None:
         box = self.query_one("#queue-input", Input)
-        self._jumping, self._box_open = jumping, True
+        self._jumping, self._box_open, self._hide_box_with = jumping, True, None
         box.placeholder = "call number, e.g. C-000123 or 123" if jumping else "search"
         box.value = "" if jumping else self.view.search
         box.remove_class("hidden")
         self.set_focus(box)  # at once, not after the keys already typed: they are for the box
 
     def _close_input(self, then: Callable[[str], None]) -> None:
-        """Hide the box and give the table the focus now (the keys typed next are for it), then
-        call ``then`` with the box's text once the box has handled the keys typed into it."""
+        """Give the table the focus now (the keys typed next are for it), then call ``then`` with
+        the box's text once the box has handled the keys typed into it.
+
+        The box goes with the page ``then`` asks for: hidden in the frame that paints it, so the
+        screen is laid out and the table drawn once for the key, not once for the box and again
+        for the page; at once when ``then`` asks for none (or it fails)."""
         box = self.query_one("#queue-input", Input)
         self._box_open = False
-        box.add_class("hidden")
         self.set_focus(self.query_one(CallTable))
-        box.call_later(lambda: then(box.value.strip()))
+
+        def close() -> None:
+            asked = self._requests
+            then(box.value.strip())
+            if self._requests == asked:
+                self._hide_box()
+            else:
+                self._hide_box_with = self._requests
+
+        box.call_later(close)
+
+    def _hide_box(self) -> None:
+        self._hide_box_with = None
+        if not self._box_open:  # not opened again meanwhile
+            self.query_one("#queue-input", Input).add_class("hidden")
 
     @on(Input.Changed, "#queue-input")
     def _search_as_typed(self, event: Input.Changed) -> None:

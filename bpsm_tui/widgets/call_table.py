@@ -33,7 +33,7 @@ from textual.widgets._data_table import RowKey
 from bpsm import CallView
 from bpsm_tui.data.format import age, state_label
 
-__all__ = ["SORTS", "CallTable", "sort_key"]
+__all__ = ["SORTS", "CallTable", "fit_state", "sort_key"]
 
 SORTS = ("number", "caller", "service", "state", "group", "age")
 """The columns the queue sorts by, in the order ``>`` steps through them."""
@@ -57,6 +57,23 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+_EXCEPTION = " (exception)"
+_SHORTER = (" (exc.)", " !")
+
+
+def fit_state(label: str, width: int) -> str:
+    """A state label (:func:`~bpsm_tui.data.format.state_label`) in ``width`` cells: an
+    exception's mark shortened (``waiting: customer (exc.)``, then ``waiting: customer !``),
+    dropped when even that does not fit, before the state is cut."""
+    if len(label) <= width or not label.endswith(_EXCEPTION):
+        return _fit(label, width)
+    state = label.removesuffix(_EXCEPTION)
+    for mark in _SHORTER:
+        if len(state) + len(mark) <= width:
+            return state + mark
+    return _fit(state, width)  # the state whole rather than its mark
+
+
 class CallTable(DataTable[Text]):
     """One page of calls: number, caller, service, state, group, age and summary."""
 
@@ -64,7 +81,7 @@ class CallTable(DataTable[Text]):
         ("Number", 8),
         ("Caller", 18),
         ("Service", 30),
-        ("State", 23),
+        ("State", 24),
         ("Group", 15),
         ("Age", 7),
         ("Summary", None),
@@ -77,7 +94,9 @@ class CallTable(DataTable[Text]):
         "Group": 10,
         "Summary": 20,
     }
-    """How narrow a column may get (``waiting: customer`` is 17); the others keep their width."""
+    """How narrow a column may get; the others keep their width. The state's 17 hold every state
+    (``waiting: customer``); an exception's mark shortens to fit (:func:`fit_state`:
+    ``resolved (exc.)`` at 17, ``waiting: customer (exc.)`` at the full 24), never the state."""
     PRIORITY: ClassVar[tuple[str, ...]] = (
         "Number", "State", "Age", "Summary", "Service", "Caller", "Group",
     )  # fmt: skip
@@ -370,7 +389,10 @@ class CallTable(DataTable[Text]):
         else:
             service = Text("not in the catalogue", style="italic dim")
         state = Text(
-            state_label(call.state, is_exception=call.is_exception),
+            fit_state(
+                state_label(call.state, is_exception=call.is_exception),
+                widths.get("State") or 0,
+            ),
             style=_STATE_STYLES.get(call.state, ""),
         )
         cells = {

@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 from bpsm import Desk
 from bpsm_tui.app import DeskApp
 from bpsm_tui.widgets import CallTable
+from bpsm_tui.widgets.call_table import fit_state
 from tests.helpers import call_in, new_call
 from tests.tui.driver import Session
 
@@ -372,3 +373,18 @@ async def test_the_search_box_changes_the_footers_keys_in_place(desk: Desk) -> N
             await s.burst("escape")
             assert shown() == before
         assert list(footer.query(FooterKey)) == keys and footer.rebuilds == built
+
+
+@pytest.mark.parametrize("width", [80, 100, 130, 160])
+def test_the_state_column_shows_every_state_and_an_exception_without_cutting_the_state(
+    width: int,
+) -> None:
+    state = dict(CallTable.column_widths(width))["State"]
+    for label in ("waiting: customer", "waiting: supplier", "in progress", "registered"):
+        assert fit_state(label, state) == label
+        shown = fit_state(f"{label} (exception)", state)
+        assert shown.startswith(label) and len(shown) <= state
+    assert fit_state("resolved (exception)", state) in ("resolved (exception)", "resolved (exc.)")
+    if width >= 130:  # the README's width: every exception keeps a mark
+        assert fit_state("waiting: customer (exception)", state) == "waiting: customer (exc.)"
+        assert fit_state("resolved (exception)", state) == "resolved (exception)"

@@ -180,6 +180,8 @@ class CallRow(VersionedRecord, Base):
         Index("ix_calls_state_group", "state", "group", "id"),
         Index("ix_calls_group_id", "group", "id"),
         Index("ix_calls_state_registered_id", "state", "registered_at", "id"),
+        # PostgreSQL also has (state, group, registered_at, id), migration 0011's alone
+        # (bpsm.store.search.PG_ONLY_INDEX): the group filter by age, one seek per state
     )
 
 
