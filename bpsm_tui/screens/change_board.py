@@ -35,6 +35,7 @@ from bpsm_tui.screens.change_detail import (
     refusal_text,
     state_words,
 )
+from bpsm_tui.widgets.sized_table import SizedTable
 
 __all__ = ["FILTERS", "ChangeBoardScreen"]
 
@@ -170,7 +171,7 @@ class ChangeBoardScreen(ChangeScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
-        yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="changes", cursor_type="row", zebra_stripes=True)
         yield Static("", id="board-status")
         yield Static("", id="change-message")
         yield Static("", id="change-hint")

@@ -40,6 +40,7 @@ from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
 from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
+from bpsm_tui.widgets.sized_table import SizedTable
 
 __all__ = ["RecommendationsScreen"]
 
@@ -229,7 +230,7 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
     def extra_panes(self) -> ComposeResult:
         with TabPane("Leaderboard (b)", id="leaderboard"):
             yield Static("Loading…", id="leaderboard-status", classes="list-status")
-            yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
         with TabPane("Potential (c)", id="potential"), VerticalScroll():
             yield Static(
                 Text("Potential = jobs × add-on rate × hit rate × value + jobs × lead rate × "
