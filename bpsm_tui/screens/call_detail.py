@@ -280,14 +280,17 @@ class CallDetailScreen(LogsEffort, CallScreen):
             if call.service_id
             else "not in the catalogue"
         )
-        waiting = f" for the {call.waiting_for}" if call.waiting_for else ""
+        said = state_label(call.state)  # "waiting: customer" names whom already
+        waiting = (
+            f" for the {call.waiting_for}" if call.waiting_for not in (None, *said.split()) else ""
+        )
         ftr = "yes" if call.first_time_right else ("no" if call.resolved_at else "—")
 
         def opt(value: object) -> str:
             return "—" if value is None else str(value)
 
         rows = [
-            ("Caller", call.caller, "State", state_label(call.state) + waiting),
+            ("Caller", call.caller, "State", said + waiting),
             ("Channel", call.channel, "Group", call.group),
             (
                 "Service",
