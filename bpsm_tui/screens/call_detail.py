@@ -56,6 +56,7 @@ from bpsm_tui.screens.call_screen import (
     allowed_hint,
 )
 from bpsm_tui.widgets.field_pairs import FieldPairs
+from bpsm_tui.widgets.sized_table import SizedTable
 
 __all__ = ["CallDetailScreen"]
 
@@ -147,11 +148,11 @@ class CallDetailScreen(LogsEffort, CallScreen):
         with VerticalScroll(id="detail-body"):
             yield Static("", id="detail-fields")
             yield Label("Contacts", classes="section")
-            yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="contacts", cursor_type="row", zebra_stripes=True)
             yield Label("Recommendations", classes="section")
-            yield DataTable(id="recommendations", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="recommendations", cursor_type="row", zebra_stripes=True)
             yield Label("History", classes="section")
-            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Static("", id="call-hint")
         yield Footer()
 
@@ -279,14 +280,17 @@ class CallDetailScreen(LogsEffort, CallScreen):
             if call.service_id
             else "not in the catalogue"
         )
-        waiting = f" for the {call.waiting_for}" if call.waiting_for else ""
+        said = state_label(call.state)  # "waiting: customer" names whom already
+        waiting = (
+            f" for the {call.waiting_for}" if call.waiting_for not in (None, *said.split()) else ""
+        )
         ftr = "yes" if call.first_time_right else ("no" if call.resolved_at else "—")
 
         def opt(value: object) -> str:
             return "—" if value is None else str(value)
 
         rows = [
-            ("Caller", call.caller, "State", state_label(call.state) + waiting),
+            ("Caller", call.caller, "State", said + waiting),
             ("Channel", call.channel, "Group", call.group),
             (
                 "Service",

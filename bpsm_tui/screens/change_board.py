@@ -35,6 +35,7 @@ from bpsm_tui.screens.change_detail import (
     refusal_text,
     state_words,
 )
+from bpsm_tui.widgets.sized_table import SizedTable
 
 __all__ = ["FILTERS", "ChangeBoardScreen"]
 
@@ -170,7 +171,7 @@ class ChangeBoardScreen(ChangeScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
-        yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="changes", cursor_type="row", zebra_stripes=True)
         yield Static("", id="board-status")
         yield Static("", id="change-message")
         yield Static("", id="change-hint")
@@ -296,9 +297,11 @@ class ChangeBoardScreen(ChangeScreen):
         return self._allowed.get(change.id) if change else None
 
     def _show_hint(self) -> None:
-        self.query_one("#change-hint", Static).update(
-            change_hint(self.selected_change(), self.allowed_now())
-        )
+        change = self.selected_change()
+        hint = change_hint(change, self.allowed_now())
+        if change is not None:  # whole, wrapped: the Summary column is cut on a narrow screen
+            hint = Text.assemble(hint, "\n", change.summary)
+        self.query_one("#change-hint", Static).update(hint)
         self.refresh_bindings()  # the footer offers what the selected change allows
 
     def _show_title(self) -> None:

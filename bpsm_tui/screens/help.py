@@ -19,6 +19,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
+from bpsm_tui.widgets.sized_table import SizedTable
+
 __all__ = ["HelpScreen", "KeyHelp", "keys_of"]
 
 
@@ -103,7 +105,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(f"Keys · {self._title}", id="help-title", markup=False)
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static("esc, ?, F1 or q: close · ↑↓ PgUp PgDn: scroll", id="help-hint")
 
     def on_mount(self) -> None:

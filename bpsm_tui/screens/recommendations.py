@@ -39,7 +39,8 @@ from bpsm import (
 from bpsm_tui.data.actions import actions_for
 from bpsm_tui.data.format import error_text, local_time, record_label, staff_name
 from bpsm_tui.dialogs.effort_dialog import EFFORT_BINDING, LogsEffort
-from bpsm_tui.widgets.record_tabs import RecordTab, RecordTabsScreen, step_bindings
+from bpsm_tui.widgets.record_tabs import NARROW, RecordTab, RecordTabsScreen, step_bindings
+from bpsm_tui.widgets.sized_table import SizedTable
 
 __all__ = ["RecommendationsScreen"]
 
@@ -138,6 +139,23 @@ def prefill(board: list[RecommendationStats]) -> dict[str, float]:
     }
 
 
+LEADERBOARD = (
+    ("rank", "#"),
+    ("name", "Name"),
+    ("jobs", "Jobs"),
+    ("recs", "Recs"),
+    ("rate", "Per job"),
+    ("add_ons", "Add-ons hit"),
+    ("leads", "Leads hit"),
+    ("booked", "Booked"),
+    ("turnaround", "Turnaround"),
+)
+"""The leaderboard's columns: (key, heading)."""
+LEADERBOARD_WIDE_ONLY = frozenset({"recs", "turnaround"})
+"""Left out below the lists' narrow width, so the leaderboard fits 80 columns unscrolled (the
+recommendations per job stay; a lead's turnaround is on the leads list)."""
+
+
 class RecommendationsScreen(LogsEffort, RecordTabsScreen):
     """Add-ons and leads by state, the per-person leaderboard and the potential calculator."""
 
@@ -224,12 +242,14 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
         super().__init__()
         self._window = 0
         self._board: list[RecommendationStats] = []
+        self._ranked: list[RecommendationStats] = []
+        self._board_narrow = False
         self._typed = False
 
     def extra_panes(self) -> ComposeResult:
         with TabPane("Leaderboard (b)", id="leaderboard"):
             yield Static("Loading…", id="leaderboard-status", classes="list-status")
-            yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
+            yield SizedTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
         with TabPane("Potential (c)", id="potential"), VerticalScroll():
             yield Static(
                 Text("Potential = jobs × add-on rate × hit rate × value + jobs × lead rate × "
@@ -245,17 +265,21 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
 
     def on_mount(self) -> None:
         # Textual runs the base class's on_mount too (it lays out the lists and loads them)
-        self.query_one("#leaderboard-table", DataTable).add_columns(
-            "#",
-            "Name",
-            "Jobs",
-            "Recs",
-            "Per job",
-            "Add-ons hit",
-            "Leads hit",
-            "Booked",
-            "Turnaround",
-        )
+        self._leaderboard_columns()
+
+    def _leaderboard_columns(self) -> None:
+        table = self.query_one("#leaderboard-table", DataTable)
+        table.clear(columns=True)
+        self._board_narrow = narrow = self.app.size.width < NARROW
+        for key, heading in LEADERBOARD:
+            if not (narrow and key in LEADERBOARD_WIDE_ONLY):
+                table.add_column(heading, key=key)
+
+    def on_resize(self) -> None:
+        # Textual runs the base class's on_resize too (the lists' columns for the new width)
+        if (self.app.size.width < NARROW) != self._board_narrow:
+            self._leaderboard_columns()
+            self._leaderboard_rows()
 
     def effort_record(self) -> Any | None:
         return self.selected()  # None on a pane that lists no records
@@ -311,26 +335,34 @@ class RecommendationsScreen(LogsEffort, RecordTabsScreen):
             return
         self.post_message(self.Board(days, board, everyone, None))
 
+    def _leaderboard_rows(self) -> None:
+        table = self.query_one("#leaderboard-table", DataTable)
+        table.clear()
+        currency = self.desk_app.desk.config.recommendations.currency
+        for rank, p in enumerate(self._ranked, 1):
+            turnaround = p.lead_turnaround
+            cells = {
+                "rank": str(rank),
+                "name": Text(p.name),
+                "jobs": str(p.jobs),
+                "recs": str(p.recommendations),
+                "rate": "—" if p.recommendation_rate is None else f"{p.recommendation_rate:.2f}",
+                "add_ons": f"{p.add_ons_accepted}/{p.add_ons} ({_share(p.add_on_hit_rate)})",
+                "leads": f"{p.leads_won}/{p.leads} ({_share(p.lead_hit_rate)})",
+                "booked": _money(p.booked_value, currency),
+                "turnaround": (
+                    "—" if turnaround is None else f"{turnaround.total_seconds() / 86400:.1f} d"
+                ),
+            }
+            table.add_row(*(cells[str(k.value)] for k in table.columns))
+
     def on_recommendations_screen_board(self, message: Board) -> None:
         if message.error is not None:
             self.desk_app.show_error(message.error, title="Leaderboard: not loaded")
             return
         self._board = message.everyone
-        table = self.query_one("#leaderboard-table", DataTable)
-        table.clear()
-        for rank, p in enumerate(message.board, 1):
-            turnaround = p.lead_turnaround
-            table.add_row(
-                str(rank),
-                Text(p.name),
-                str(p.jobs),
-                str(p.recommendations),
-                "—" if p.recommendation_rate is None else f"{p.recommendation_rate:.2f}",
-                f"{p.add_ons_accepted}/{p.add_ons} ({_share(p.add_on_hit_rate)})",
-                f"{p.leads_won}/{p.leads} ({_share(p.lead_hit_rate)})",
-                _money(p.booked_value, self.desk_app.desk.config.recommendations.currency),
-                "—" if turnaround is None else f"{turnaround.total_seconds() / 86400:.1f} d",
-            )
+        self._ranked = message.board
+        self._leaderboard_rows()
         thanks = (
             "Thank you — every recommendation helps a customer."
             if message.board

@@ -26,6 +26,7 @@ from bpsm_tui.data.format import age, error_text, local_time
 from bpsm_tui.dialogs.relation_dialogs import KeptAskForm
 from bpsm_tui.screens.call_screen import COMMON_BINDINGS, PaletteCommand, palette_from_bindings
 from bpsm_tui.screens.relation_case import RelationCaseScreen
+from bpsm_tui.widgets.sized_table import SizedTable
 
 if TYPE_CHECKING:
     from bpsm_tui.host import DeskHost
@@ -143,7 +144,7 @@ class RelationCasesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Relation cases", id="cases-title")
-        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="cases-status")
         yield Static("", id="contacts-due")
         yield Footer()

@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 from textual.message import Message
 from textual.notifications import Notification, Notify
-from textual.widgets import Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from bpsm import ChangeView, Desk
 from bpsm_tui.app import DeskApp
@@ -29,6 +29,7 @@ from bpsm_tui.screens.change_detail import ChangeDetailScreen
 from tests.conftest import CATALOGUE
 from tests.helpers import submitted_change
 from tests.tui.driver import Session
+from tests.tui.test_record_keys import footer_keys
 
 ITEMS = ["tested", "rollback-plan", "desk-ready", "documentation", "parties-informed"]
 SIZES = [(80, 24), (160, 48)]
@@ -293,3 +294,31 @@ async def test_a_change_from_an_improvement_is_edited_into_a_real_proposal_befor
         assert "+name: Mobile " in shown(s, "#change-diff")
         await s.press("s")
         assert cdesk.changes.get(change_id).state == "submitted"
+
+
+async def test_the_selected_changes_summary_is_shown_whole_at_80_columns(cdesk: Desk) -> None:
+    summary = "Say where the badge desk is and when it is open, on every page of the FAQ"
+    change = cdesk.changes.propose(
+        kind="retire", service_id="laptop", summary=summary, impact="low", by="carla"
+    )
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        table = s.app.screen.query_one("#changes", DataTable)
+        cells = [getattr(c, "plain", str(c)) for c in table.get_row_at(0)]
+        assert change.number in cells and summary in cells  # the column is wider than the screen
+        hint = " ".join(shown(s, "#change-hint").split())
+        assert summary in hint and visible(s, "#change-hint")
+
+
+async def test_the_footer_follows_the_selected_change(cdesk: Desk) -> None:
+    submitted = submitted_change(cdesk)  # older: the second row (newest first)
+    implemented = implemented_change(cdesk)
+    async with on_board(cdesk, "carla", (80, 24)) as s:
+        assert shown(s, "#change-hint").startswith(implemented.number)
+        offered = footer_keys(s)
+        assert "change.roll_back" in offered
+        assert not {"change.mark", "change.approve"} & offered
+        await s.press("down")
+        assert shown(s, "#change-hint").startswith(submitted.number)
+        offered = footer_keys(s)
+        assert {"change.mark", "change.approve"} <= offered
+        assert "change.roll_back" not in offered
