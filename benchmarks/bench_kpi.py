@@ -3,8 +3,8 @@
 The baseline is one hand-written first-time-right query over every call (a single aggregate
 scan). The dashboard is what the TUI's KPI dashboard loads — ``bpsm_tui.data.dashboard.
 load_dashboard``, the very function its worker calls: every headline KPI's trend, the backlog,
-the effort balance, the top self-service opportunities, the recurring disruptions and the
-relationship survey — for the last 13 months by month, timed twice: for all calls, and by
+the effort balance, the top self-service opportunities and the recurring disruptions — for
+the last 13 months by month, timed twice: for all calls, and by
 service (the dashboard filtered on the busiest service, as ``f`` picks it,
 and the engine's report grouped by service, one row per month and service). The script prints
 the times and each ratio to the baseline, and exits non-zero when one costs more than 10× the
