@@ -1,10 +1,14 @@
 """KPI engine benchmark: the whole dashboard and today's headline, against one hand-written query.
 
 The baseline is one hand-written first-time-right query over every call (a single aggregate
-scan). The dashboard is every KPI of the engine for the last 13 months, by month and by service
-(one ``desk.kpis.report``; its rows include the desk's totals per month). The script prints
-the times and the ratio dashboard / baseline, and exits non-zero when the dashboard costs more
-than 10× the baseline or ``today()`` takes more than 20 ms.
+scan). The dashboard is what the TUI's KPI dashboard loads — ``bpsm_tui.data.dashboard.
+load_dashboard``, the very function its worker calls: every headline KPI's trend, the backlog,
+the effort balance, the top self-service opportunities and the recurring disruptions — for
+the last 13 months by month, timed twice: for all calls, and by
+service (the dashboard filtered on the busiest service, as ``f`` picks it,
+and the engine's report grouped by service, one row per month and service). The script prints
+the times and each ratio to the baseline, and exits non-zero when one costs more than 10× the
+baseline or ``today()`` takes more than 20 ms.
 
 The database is built here (``--calls`` with :func:`bpsm.demo.bulk_seed` over 13 months), or
 reused when ``--db`` already holds at least that many calls. Then the daily roll-ups are brought
@@ -21,15 +25,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
 from bpsm import Desk
 from bpsm.demo import bulk_seed
 from bpsm.store.tables import CallRow
+from bpsm_tui.data.dashboard import TREND_KPIS, Dashboard, DashboardQuery, load_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_MAX = 10.0  # × the baseline
@@ -78,17 +82,39 @@ def baseline(desk: Desk) -> object:
         return s.execute(select(func.count(C.resolved_at), func.sum(case((ftr, 1), else_=0)))).one()
 
 
-def dashboard(desk: Desk) -> object:
-    """Every KPI, the last 13 local months, by month and by service (and the desk's totals)."""
-    zone = ZoneInfo(desk.config.timezone)
-    now = datetime.now(UTC)
-    month = now.astimezone(zone).date().replace(day=1)
-    for _ in range(12):
-        month = (month - timedelta(days=1)).replace(day=1)
-    since = datetime(month.year, month.month, 1, tzinfo=zone)
-    report = desk.kpis.report(since, now + timedelta(seconds=1), by="month", group_by="service")
-    assert len(report.periods) == 13, report.periods
-    return report
+MONTHS = DashboardQuery(by="month", periods=13)
+"""The dashboard's query: 13 months by month, ending with the current one (``p`` twice, ``+``)."""
+SERVICES = 1
+"""How many services the "by service" dashboard is filtered on (the busiest first)."""
+
+
+def dashboard(desk: Desk, query: DashboardQuery = MONTHS) -> Dashboard:
+    """What the KPI dashboard loads for ``query`` (its worker's call)."""
+    loaded = load_dashboard(desk, query, datetime.now(UTC))
+    assert len(loaded.report.periods) == 13, loaded.report.periods
+    return loaded
+
+
+def busiest(desk: Desk, n: int) -> list[str]:
+    """The ``n`` services with the most calls (the ones a manager filters on first)."""
+    with desk.transaction() as s:
+        rows = s.execute(
+            select(CallRow.service_id)
+            .where(CallRow.service_id.is_not(None))
+            .group_by(CallRow.service_id)
+            .order_by(func.count().desc())
+            .limit(n)
+        )
+        return [r[0] for r in rows]
+
+
+def by_service(desk: Desk, services: list[str]) -> object:
+    """The dashboard by service: filtered on each service in turn, and the trends of every
+    headline KPI grouped by service (13 months by month) in one report."""
+    for service in services:
+        dashboard(desk, MONTHS.filtered("service", service))
+    since, until = MONTHS.window_at(datetime.now(UTC), desk.config.timezone)
+    return desk.kpis.report(since, until, by="month", group_by="service", kpis=TREND_KPIS)
 
 
 def main() -> int:
@@ -110,18 +136,25 @@ def main() -> int:
             analyze(desk)
         base = best(lambda: baseline(desk), 3)
         dash = best(lambda: dashboard(desk), 2)
+        services = busiest(desk, SERVICES)
+        per_service = best(lambda: by_service(desk, services), 2)
         today = best(desk.kpis.today, 10)
         desk.close()
     ratio = dash / base if base else float("inf")
+    ratio_s = per_service / base if base else float("inf")
     ok_dash, ok_today = ratio <= DASHBOARD_MAX, today <= TODAY_MAX
+    ok_s = ratio_s <= DASHBOARD_MAX
     print(
         f"baseline FTR query {base * 1000:9.1f} ms\n"
-        f"dashboard          {dash * 1000:9.1f} ms  ratio {ratio:5.1f}x "
+        f"dashboard, all     {dash * 1000:9.1f} ms  ratio {ratio:5.1f}x "
         f"(max {DASHBOARD_MAX}x) {'ok' if ok_dash else 'TOO SLOW'}\n"
+        f"dashboard, service {per_service * 1000:9.1f} ms  ratio {ratio_s:5.1f}x "
+        f"(max {DASHBOARD_MAX}x) {'ok' if ok_s else 'TOO SLOW'}  "
+        f"({len(services)} filtered: {', '.join(services)}; + grouped by service)\n"
         f"today()            {today * 1000:9.2f} ms  (max {TODAY_MAX * 1000:.0f} ms) "
         f"{'ok' if ok_today else 'TOO SLOW'}"
     )
-    return 0 if ok_dash and ok_today else 1
+    return 0 if ok_dash and ok_s and ok_today else 1
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ def seed_demo(
     _may_seed(desk, by)
     rng = random.Random(seed)
     facts = random.Random(seed + 1)  # time logged, self-service flags: the paths stay as before
+    waits = random.Random(seed + 2)  # response times: the paths and facts stay as before
     services = desk.services.list()
     operators = [p.id for p in desk.config.staff if "operator" in p.roles][:2] or [
         desk.config.staff[0].id
@@ -140,12 +141,15 @@ def seed_demo(
                 service=svc.id,
                 by=by,
             )
+        # the desk's first action (the response time) comes minutes to hours after registering
+        wait = min(_response_delay(channel, waits), (age - timedelta(minutes=2)) / 2)
+        with clock.travel(start + wait):
             call = desk.calls.accept(call.id, by=by)
         _walk(
             desk,
             call.id,
-            start,
-            age,
+            start + wait,
+            age - wait,
             by,
             specialist,
             svc.group if svc.group != "service-desk" else second_line,
@@ -243,6 +247,14 @@ def seed_proactive(desk: Desk, *, days: int = 21) -> None:
     definition["description"] = described(first, "Reset your password yourself on the portal.")
     desk.improvements.approve(assessed[2].id, definition=definition, by=manager)
     desk.improvements.drop(assessed[1].id, reason="effort far above the benefit", by=manager)
+
+
+def _response_delay(channel: str, rng: random.Random) -> timedelta:
+    """How long after its registration a call is accepted: a phone or walk-in call mostly
+    within minutes, a mail or portal call from a quarter of an hour to a few hours."""
+    if channel in ("phone", "walk-in", "chat"):
+        return timedelta(minutes=rng.lognormvariate(1.5, 0.8))  # median ≈ 4.5 min
+    return timedelta(minutes=rng.lognormvariate(3.8, 1.0))  # median ≈ 45 min, some hours
 
 
 def _walk(

@@ -153,3 +153,20 @@ def test_the_relationship_survey_is_beside_the_kpis_in_json_and_csv(
     for narrowed in (("--kpi", "first_time_right"), ("--department", "IT"), ("--channel", "email")):
         body = json.loads(run(*args, *narrowed, "--format", "json").output)
         assert "relationship" not in body, narrowed  # the survey is of the whole relationship
+
+
+def test_table_headings_fit_80_columns(desk: Desk, db_url: str) -> None:
+    """The headings of the KPI and relationship tables are whole lines of at most 80 columns,
+    also when the table is narrow (a rich table title wraps at the table's width)."""
+    with freeze_time("2026-05-04 09:00:00"):
+        desk.surveys.run(by="admin")
+    args = ("--db", db_url, "--since", "2026-05-01", "--kpi", "volume")
+    for extra in ((), ("--by", "week"), ("--channel", "email", "--operator", OP, "--by", "week")):
+        got = run(*args, *extra)
+        assert got.exit_code == 0, got.output
+        first = got.output.splitlines()[0]
+        assert first.startswith("KPIs 2026-04-30 22:00 – 2026-05-14 22:00 UTC"), first
+        assert len(first) <= 80, first
+    whole = run("--db", db_url, "--since", "2026-05-01", "--by", "week").output
+    title = next(line for line in whole.splitlines() if line.startswith("Relationship survey"))
+    assert "UTC" in title and len(title) <= 80, title

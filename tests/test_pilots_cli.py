@@ -126,3 +126,16 @@ def test_compare_refusals_are_one_line(piloted: str) -> None:
     assert bad.exit_code == 1 and bad.output.strip().splitlines() == [
         "format: 'xml' is not table, json or csv"
     ]
+
+
+def test_an_ongoing_pilots_before_window_is_as_long_and_ends_at_its_start(piloted: str) -> None:
+    """The pilot began 2026-05-31 22:00 and runs on: during is [since, now), 4 days 12 hours;
+    before is the 4 days 12 hours up to its start — it never ends at now."""
+    now = "2026-06-05 10:00"
+    args = ("compare", "finance-laptops", "--db", piloted)
+    body = json.loads(run(now, *args, "--format", "json").output)
+    during, before = body["reports"]["pilot"], body["reports"]["before"]
+    assert (during["since"], during["until"]) == ("2026-05-31T22:00:00Z", "2026-06-05T10:00:00Z")
+    assert (before["since"], before["until"]) == ("2026-05-27T10:00:00Z", "2026-05-31T22:00:00Z")
+    table = " ".join(run(now, *args).output.split())
+    assert "before 2026-05-27 10:00 – 2026-05-31 22:00" in table

@@ -93,6 +93,24 @@ def shown(name: str, value: float | None) -> str:
     return f"{value:.2f}"
 
 
+HEADING_WIDTH = 80
+"""A table's heading fits an 80-column terminal, whatever width the table is printed at."""
+
+
+def heading(console: Console, *parts: str) -> None:
+    """Print a table's heading above it: ``parts`` joined by `` · ``, broken between parts into
+    lines of at most :data:`HEADING_WIDTH` columns (a table's own title wraps at the table's
+    width, mid-date when the table is narrow)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= HEADING_WIDTH:
+            lines[-1] += f" · {part}"
+        else:
+            lines.append(part)
+    for line in lines:
+        console.print(line, markup=False, highlight=False, overflow="fold", crop=False)
+
+
 def as_table(report: KpiReport, console: Console) -> None:
     """Print the report as a table: one row per KPI figure (and group), a column per period.
 
@@ -101,10 +119,13 @@ def as_table(report: KpiReport, console: Console) -> None:
     """
     columns = ["total", *report.periods]
     where = ", ".join(f"{k} {v}" for k, v in report.filters.items()) or "all calls"
-    title = f"KPIs {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC · {where}" + (
-        f" · by {report.by}" if report.by else ""
+    heading(
+        console,
+        f"KPIs {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC",
+        where,
+        *([f"by {report.by}"] if report.by else []),
     )
-    table = Table(title=title, title_justify="left")
+    table = Table()
     table.add_column("KPI")
     table.add_column("figure")
     if report.group_by:
@@ -135,11 +156,13 @@ def as_relationship_table(report: RelationshipReport, console: Console) -> None:
     """Print the relationship survey (``docs/surveys.md``) as a table beside the KPIs: a row per
     figure and customer department (all first), a column per period."""
     columns = ["total", *report.periods]
-    title = (
-        f"Relationship survey, periods starting {report.since:%Y-%m-%d %H:%M} – "
-        f"{report.until:%Y-%m-%d %H:%M} UTC" + (f" · by {report.by}" if report.by else "")
+    heading(
+        console,
+        f"Relationship survey {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC",
+        "periods by their start",
+        *([f"by {report.by}"] if report.by else []),
     )
-    table = Table(title=title, title_justify="left")
+    table = Table()
     table.add_column("department")
     table.add_column("figure")
     for c in columns:

@@ -82,8 +82,8 @@ def as_table(cmp: PilotComparison, console: Console) -> None:
     table = Table(
         title=(
             f"Pilot {p.name} · during {cmp.pilot_report.since:%Y-%m-%d %H:%M} – "
-            f"{cmp.pilot_report.until:%Y-%m-%d %H:%M} UTC · before from "
-            f"{cmp.before.since:%Y-%m-%d %H:%M}"
+            f"{cmp.pilot_report.until:%Y-%m-%d %H:%M} UTC · before "
+            f"{cmp.before.since:%Y-%m-%d %H:%M} – {cmp.before.until:%Y-%m-%d %H:%M}"
         ),
         title_justify="left",
     )

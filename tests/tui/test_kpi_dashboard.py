@@ -355,6 +355,9 @@ async def test_the_panels_stack_and_scroll_on_small_terminals(
         for widget in screen.query("#kpi-plots > *, .kpi-panel"):
             assert widget.region.width <= size[0] - 2  # nothing wider than the screen
         await s.press("end")
+        # `end` scrolls with an animation: on a loaded machine it is still running when the
+        # workers have settled (the flake); wait for it to finish, not for a time
+        await s.pilot.wait_for_scheduled_animations()
         assert body.scroll_y == body.max_scroll_y
         assert screen.query_one("#kpi-disruptions").region.bottom <= size[1] - 1
 
