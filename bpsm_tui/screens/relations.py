@@ -222,7 +222,8 @@ class RelationCasesScreen(Screen[None]):
         self.query_one("#cases-title", Static).update(
             Text.assemble(
                 ("Relation cases", "bold"),
-                f" · filter: {self.filter_name} (f cycles) · {where}",
+                f" · {self.filter_name} · {where}",
+                (f" · {self.desk_app.who}", "dim"),
             )
         )
         self.query_one("#cases-status", Static).update(

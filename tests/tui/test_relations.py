@@ -165,6 +165,9 @@ async def test_cases_filter_cycles_through_the_states_and_the_contacts_due_are_l
     async with running(desk, "dave", page_size=None) as s:
         cases = await to_relations(s)
         assert [c.number for c in cases.cases] == [open_one.number]
+        # the header says whose desk this is, as every home screen does
+        assert shown(s, "#cases-title").startswith("Relation cases · open · 1–1 of 1 · Dave")
+        assert "(account manager)" in shown(s, "#cases-title")
         assert "Account contacts due" in shown(s, "#contacts-due")
         while cases.filter_name != "closed":
             await s.press("f")
