@@ -152,7 +152,8 @@ class CatalogueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#catalogue-search", Input).focus()
+        # the list has the focus, so the number keys and F2 still switch areas; / searches
+        self.query_one("#catalogue-list", OptionList).focus()
         self._search("", None)
         self._load_departments()
 

@@ -47,6 +47,7 @@ async def test_operator_searches_the_catalogue_as_they_type_and_reads_the_faq_an
         await s.pilot.resize_terminal(*size)
         screen = await to_catalogue(s)
         assert len(listed(screen)) == len(desk.services.list())  # every service, by name
+        await s.press("slash")
         await s.type("coffee")  # a word only in an FAQ answer
         assert listed(screen) == [h.id for h in desk.services.search("coffee")]
         await s.press("ctrl+u")  # clear the field (Input's own key)
@@ -112,3 +113,20 @@ def test_search_by_department_lists_only_that_departments_services(desk: Desk) -
     assert it == {sv.id for sv in desk.services.list() if sv.department == "IT"}
     assert desk.services.search("vpn", department="HR") == [] and desk.services.search("vpn")
     assert desk.services.departments() == sorted({sv.department for sv in desk.services.list()})
+
+
+async def test_the_number_keys_leave_the_catalogue_as_it_opens_and_after_a_search(
+    desk: Desk,
+) -> None:
+    """The catalogue opens on its list, not in the search field, so a number key goes to another
+    area (a new user typed 1 into the search and found no way out); enter leaves the search."""
+    async with running(desk, "anna") as s:
+        await to_catalogue(s)
+        await s.press("1")
+        assert not isinstance(s.app.screen, CatalogueScreen)
+        screen = await to_catalogue(s)
+        await s.press("slash")
+        await s.type("vpn")
+        await s.press("enter", "1")
+        assert not isinstance(s.app.screen, CatalogueScreen)
+        assert listed(screen)[0].startswith("vpn")
