@@ -227,7 +227,7 @@ class KpiScreen(Screen[None]):
                 for ident, title, _, _, low, high in _PLOTS:
                     kind: Kind = "bar" if ident == "plot-volume" else "line"
                     yield TrendPlot(title, kind=kind, low=low, high=high, id=ident)
-                yield TrendPlot("Open now by age", kind="bar", id="plot-backlog")
+                yield TrendPlot("Open now by age", kind="bands", id="plot-backlog")
                 yield BalanceBars(id="kpi-balance")
             with Container(id="kpi-tables"):
                 with Vertical(classes="kpi-panel"):

@@ -22,8 +22,8 @@ from bpsm_tui.data.format import minutes_text
 
 __all__ = ["BalanceBars", "Kind", "TrendPlot"]
 
-Kind = Literal["line", "bar"]
-"""How a trend is drawn: a line (shares, means) or bars (counts)."""
+Kind = Literal["line", "bar", "bands"]
+"""A trend as a line, a trend as bars, or a few named bands as bars (each bar labelled)."""
 
 
 def _ticks(count: int, room: int) -> list[int]:
@@ -99,7 +99,7 @@ class TrendPlot(PlotextPlot):
         plt.title(f"{self.title} · {note}" if note else self.title)
         if points:
             xs, ys = [i for i, _ in points], [v for _, v in points]
-            if self._kind == "bar":
+            if self._kind in ("bar", "bands"):
                 plt.bar(xs, ys, width=0.6)
                 top = max(1, math.ceil(max(ys)))
                 every = math.ceil(top / 4)
@@ -119,7 +119,11 @@ class TrendPlot(PlotextPlot):
         count = len(self._labels)
         if count:
             plt.xlim(-0.5, count - 0.5)
-            shown = _ticks(count, max(1, (self.size.width - 8) // 7))
+            room = max(1, (self.size.width - 8) // 7)
+            if self._kind == "bands":  # a few short labels: one under each bar that fits
+                widest = max(len(label) for label in self._labels)
+                room = max(1, (self.size.width - 6) // (widest + 1))
+            shown = _ticks(count, room)
             plt.xticks([float(i) for i in shown], [self._labels[i] for i in shown])
         return super().render()
 

@@ -354,6 +354,9 @@ async def test_the_panels_stack_and_scroll_on_small_terminals(
         assert body.has_focus and body.max_scroll_y > 0
         for widget in screen.query("#kpi-plots > *, .kpi-panel"):
             assert widget.region.width <= size[0] - 2  # nothing wider than the screen
+        drawn = str(screen.query_one("#plot-backlog", TrendPlot).render())
+        for band in ("<1d", "1–3d", "3–7d", "7–30d", "30d+"):  # every age band is labelled
+            assert band in drawn, (band, drawn)
         await s.press("end")
         # `end` scrolls with an animation: on a loaded machine it is still running when the
         # workers have settled (the flake); wait for it to finish, not for a time
