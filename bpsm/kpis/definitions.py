@@ -214,10 +214,12 @@ class Kpi:
     def derive(self, parts: Parts, constants: Mapping[str, float] | None = None) -> Figures:
         """The parts, then the constants, then the derived figures, in a stable order."""
         out: Figures = {}
-        for name in self.parts:  # counts are whole numbers; sums of seconds may not be
-            v = parts[name]
-            out[name] = int(v) if float(v).is_integer() else float(v)
-        seen = {**parts, **(constants or {})}
+        # a float sum depends on the order the database hands the rows over: rounded to the
+        # microsecond, the same calls give the same figures however they were read
+        rounded = {name: round(float(parts[name]), 6) for name in self.parts}
+        for name, v in rounded.items():  # counts are whole numbers; sums of seconds may not be
+            out[name] = int(v) if v.is_integer() else v
+        seen = {**parts, **rounded, **(constants or {})}
         for name, c in (constants or {}).items():
             out[name] = float(c)
         for name, f in self.figures.items():
